@@ -1,0 +1,24 @@
+package dev.nelbo.schemas.bundle;
+
+/** Hidden-layer non-linearity of an exported MLP; each maps to one ONNX operator. */
+public enum Activation {
+    /** {@code tanh(x)}. */
+    TANH("Tanh"),
+    /** {@code max(0, x)}. */
+    RELU("Relu"),
+    /** {@code x} for x &gt; 0, {@code exp(x) - 1} otherwise. */
+    ELU("Elu"),
+    /** {@code log(1 + exp(x))}. */
+    SOFTPLUS("Softplus");
+
+    private final String onnxOp;
+
+    Activation(final String onnxOp) {
+        this.onnxOp = onnxOp;
+    }
+
+    /** @return the ONNX operator type that implements this activation */
+    public String onnxOp() {
+        return onnxOp;
+    }
+}

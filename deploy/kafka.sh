@@ -6,24 +6,25 @@
 #   deploy/kafka.sh status                exit 0 when running
 #   deploy/kafka.sh topics                (re)create nelbo's topics and wait until every partition has a leader
 #
-# Environment (defaults in brackets):
-#   NELBO_KAFKA_PORT [9092]              client listener
-#   NELBO_KAFKA_CONTROLLER_PORT [9093]   KRaft controller listener
-#   NELBO_KAFKA_DATA_DIR [deploy/.run/kafka]  log dirs, config, pid file and broker.log
-#   NELBO_KAFKA_HEAP [512m]
-#   NELBO_KAFKA_PARTITIONS [6]           partitions of the events and scores topics
-#   NELBO_KAFKA_START_TIMEOUT [60]       seconds to wait for the broker to accept connections
+# Environment (defaults in brackets). Deliberately not NELBO_*: the scorer maps every NELBO_* variable to a
+# setting and refuses unknown ones, so these must not leak into its environment.
+#   LOCAL_KAFKA_PORT [9092]              client listener
+#   LOCAL_KAFKA_CONTROLLER_PORT [9093]   KRaft controller listener
+#   LOCAL_KAFKA_DATA_DIR [deploy/.run/kafka]  log dirs, config, pid file and broker.log
+#   LOCAL_KAFKA_HEAP [512m]
+#   LOCAL_KAFKA_PARTITIONS [6]           partitions of the events and scores topics
+#   LOCAL_KAFKA_START_TIMEOUT [60]       seconds to wait for the broker to accept connections
 #   MVN_ARGS                             extra Maven arguments for building missing jars (e.g. -o)
 set -euo pipefail
 
 DEPLOY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT_DIR="$(cd "$DEPLOY_DIR/.." && pwd)"
-PORT="${NELBO_KAFKA_PORT:-9092}"
-CONTROLLER_PORT="${NELBO_KAFKA_CONTROLLER_PORT:-9093}"
-DATA_DIR="${NELBO_KAFKA_DATA_DIR:-$DEPLOY_DIR/.run/kafka}"
-HEAP="${NELBO_KAFKA_HEAP:-512m}"
-PARTITIONS="${NELBO_KAFKA_PARTITIONS:-6}"
-START_TIMEOUT="${NELBO_KAFKA_START_TIMEOUT:-60}"
+PORT="${LOCAL_KAFKA_PORT:-9092}"
+CONTROLLER_PORT="${LOCAL_KAFKA_CONTROLLER_PORT:-9093}"
+DATA_DIR="${LOCAL_KAFKA_DATA_DIR:-$DEPLOY_DIR/.run/kafka}"
+HEAP="${LOCAL_KAFKA_HEAP:-512m}"
+PARTITIONS="${LOCAL_KAFKA_PARTITIONS:-6}"
+START_TIMEOUT="${LOCAL_KAFKA_START_TIMEOUT:-60}"
 LIBS="$DEPLOY_DIR/target/kafka-libs"
 TOOLS_JAR="$DEPLOY_DIR/target/nelbo-tools.jar"
 PID_FILE="$DATA_DIR/broker.pid"
@@ -122,7 +123,7 @@ start() {
     if port_open "$p"; then
       local owner
       owner="$(who_listens "$p")"
-      fail "port $p on 127.0.0.1 is already taken${owner:+ by $owner}; stop that process or choose other ports with NELBO_KAFKA_PORT / NELBO_KAFKA_CONTROLLER_PORT"
+      fail "port $p on 127.0.0.1 is already taken${owner:+ by $owner}; stop that process or choose other ports with LOCAL_KAFKA_PORT / LOCAL_KAFKA_CONTROLLER_PORT"
     fi
   done
   command -v java >/dev/null || fail "java not found (Java 17+ needed)"

@@ -36,7 +36,7 @@ class PrometheusRulesTest {
     @Test
     void scrape_config_is_valid() throws Exception {
         assertPromtool("check", "config", "prometheus.yml");
-        assertPromtool("check", "config", "../compose/prometheus.yml");
+        assertPromtool("check", "config", "prometheus-compose.yml");
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.nelbo.deploy.cli.CheckDashboardCommand;
 import dev.nelbo.deploy.cli.GenerateCommand;
 import dev.nelbo.deploy.cli.ReplayCommand;
 import dev.nelbo.deploy.cli.TopicsCommand;
+import dev.nelbo.deploy.cli.WatchCommand;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +12,8 @@ import picocli.CommandLine.Command;
 /** Entry point of nelbo-tools.jar: topic setup, event generation and JSONL replay. */
 @Command(name = "nelbo-tools", mixinStandardHelpOptions = true, version = "nelbo-tools 0.1.0",
         description = "Tools for running nelbo locally: create topics, generate telemetry, replay JSONL, check a dashboard.",
-        subcommands = {TopicsCommand.class, GenerateCommand.class, ReplayCommand.class, CheckDashboardCommand.class})
+        subcommands = {TopicsCommand.class, GenerateCommand.class, ReplayCommand.class, WatchCommand.class,
+                CheckDashboardCommand.class})
 public final class NelboTools implements Callable<Integer> {
 
     @CommandLine.Spec

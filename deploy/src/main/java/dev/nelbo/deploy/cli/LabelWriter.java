@@ -27,6 +27,15 @@ final class LabelWriter implements AutoCloseable {
         }
     }
 
+    /** Makes everything written so far visible to readers tailing the file. */
+    void flush() {
+        try {
+            writer.flush();
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void close() {
         try {

@@ -148,4 +148,39 @@ class KafkaToolsIntegrationTest {
         assertNull(byValue.get("not json at all"));
         assertNull(byValue.get("{\"v\":3}"));
     }
+
+    @Test
+    void watch_prints_alert_rows_and_precision_recall_against_planted_labels() throws Exception {
+        assertEquals(0, run("topics", "--bootstrap-servers", kafka.bootstrapServers(), "--events", "w-events",
+                "--scores", "w-scores", "--alerts", "w-alerts", "--dlq", "w-dlq", "--registry", "w-models").exitCode());
+        final Path labels = dir.resolve("labels.jsonl");
+        // e1, e2 planted; e3, e4 normal. The scorer flagged e1 (right) and e3 (wrong), missed e2.
+        Files.write(labels, List.of(
+                "{\"event_id\":\"e1\",\"anomaly\":true,\"kind\":\"extreme_value\",\"detail\":\"latency_ms x90\"}",
+                "{\"event_id\":\"e2\",\"anomaly\":true,\"kind\":\"contextual\",\"detail\":\"rps\"}",
+                "{\"event_id\":\"e3\",\"anomaly\":false,\"kind\":null,\"detail\":\"\"}",
+                "{\"event_id\":\"e4\",\"anomaly\":false,\"kind\":null,\"detail\":\"\"}"), StandardCharsets.UTF_8);
+        try (CheckedProducer scores = new CheckedProducer(kafka.bootstrapServers(), "w-scores")) {
+            for (final String[] s : new String[][] {{"e1", "true"}, {"e2", "false"}, {"e3", "true"}, {"e4", "false"}}) {
+                scores.send(s[0], "{\"event_id\":\"" + s[0] + "\",\"score\":1.0,\"anomaly\":" + s[1] + "}", null);
+            }
+        }
+        try (CheckedProducer alerts = new CheckedProducer(kafka.bootstrapServers(), "w-alerts")) {
+            alerts.send("search", "{\"event_id\":\"e1\",\"key\":\"search\",\"event_time\":1767571200000,\"model_version\":\"v1\","
+                    + "\"score\":42.5,\"threshold\":12.0,\"tail_probability\":0.0001,\"top_features\":[{\"feature\":\"latency_ms\","
+                    + "\"contribution\":30.1,\"observed\":4050.5,\"expected\":45.2}],\"suppressed_since_last\":0,\"suppression_window_ms\":0}", null);
+        }
+        try (CheckedProducer dlq = new CheckedProducer(kafka.bootstrapServers(), "w-dlq")) {
+            dlq.send(null, "{\"reason\":\"malformed\"}", null);
+        }
+        final Run run = run("watch", "--bootstrap-servers", kafka.bootstrapServers(), "--alerts", "w-alerts", "--scores", "w-scores",
+                "--dlq", "w-dlq", "--labels", labels.toString(), "--expect", "5", "--timeout", "60");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("00:00:00  e1"), run.out());
+        assertTrue(run.out().contains("extreme_value        latency_ms 4051/45.20"), run.out());
+        assertTrue(run.out().contains("scored 4 events, 1 alerts, 1 dead letters"), run.out());
+        assertTrue(run.out().contains("true positives 1, false positives 1, missed 1"), run.out());
+        assertTrue(run.out().contains("precision 0.500   recall 0.500"), run.out());
+        assertTrue(run.out().contains("recall by kind:  contextual 0/1  extreme_value 1/1"), run.out());
+    }
 }

@@ -6,6 +6,7 @@ import dev.nelbo.engine.onnx.Device;
 import dev.nelbo.engine.onnx.PinnedGraph;
 import dev.nelbo.engine.onnx.SessionFactory;
 import dev.nelbo.engine.random.CounterNormals;
+import dev.nelbo.schemas.bundle.ModelBundle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,6 +114,20 @@ public final class ScoringEngine implements AutoCloseable {
      */
     public static ScoringEngine open(final ScoringModel model, final EngineOptions options) {
         return new ScoringEngine(model, options);
+    }
+
+    /**
+     * Opens a verified bundle for scoring (see {@link #open(ScoringModel, EngineOptions)}).
+     *
+     * @param bundle  a bundle from {@link ModelBundle#load}
+     * @param options engine options
+     * @return a ready engine
+     * @throws IllegalArgumentException when the manifest's graph names or calibration are unusable
+     * @throws IllegalStateException    when a graph does not load or does not match the manifest, or
+     *                                  CUDA is required but unavailable
+     */
+    public static ScoringEngine open(final ModelBundle bundle, final EngineOptions options) {
+        return open(ScoringModel.of(bundle), options);
     }
 
     /** @return a batch sized for this engine (capacity maxBatch, width D) */

@@ -9,7 +9,8 @@ package dev.nelbo.engine.calibration;
  * ({@code zeta * exp(-(s - u) / beta)} when {@code xi = 0}; 0 beyond the upper end point
  * {@code u - beta / xi} when {@code xi < 0}). Body: {@code 1 - F(s)} with {@code F} interpolated
  * between the table's (value, level) points, and {@code 1 - level[0]} below the first point (the
- * table cannot resolve further). Immutable and thread-safe.
+ * table cannot resolve further). A calibration without a fitted tail ({@link #empirical}) continues
+ * the table's last two points with an exponential tail instead. Immutable and thread-safe.
  */
 public final class TailProbability {
 
@@ -56,6 +57,30 @@ public final class TailProbability {
         this.xi = xi;
         this.beta = beta;
         this.exceedance = exceedance;
+    }
+
+    /**
+     * A calibration without a fitted tail: above the table's last point, the exponential through its
+     * last two points ({@code P} falls by the same factor per score unit as between them).
+     *
+     * @param levels quantile levels in (0, 1), strictly increasing, at least two
+     * @param values the score at each level, non-decreasing
+     * @return the tail probability
+     * @throws IllegalArgumentException when the table is inconsistent or has fewer than two points
+     */
+    public static TailProbability empirical(final double[] levels, final double[] values) {
+        final int n = levels.length;
+        if (n < 2 || values.length != n) {
+            throw new IllegalArgumentException("a calibration without a fitted tail needs at least two quantiles, got "
+                    + n + " levels and " + values.length + " values");
+        }
+        final double p1 = 1 - levels[n - 2];
+        final double p2 = 1 - levels[n - 1];
+        final double gap = values[n - 1] - values[n - 2];
+        final double decay = Math.log(p1 / p2);
+        // Degenerate table (equal values): a tiny scale makes anything above the last value very unlikely.
+        final double beta = gap > 0 && decay > 0 ? gap / decay : 1e-9;
+        return new TailProbability(levels, values, values[n - 1], 0, beta, p2);
     }
 
     /**

@@ -50,7 +50,6 @@ public final class PinnedGraph implements AutoCloseable {
     private final Map<String, Integer> widths = new LinkedHashMap<>();
     private final Map<String, FloatBuffer> outputBuffers = new LinkedHashMap<>();
     private final Map<String, float[]> constants = new LinkedHashMap<>();
-    private final Set<String> requested;
     private final Binding[] bindings;
 
     private record Binding(OnnxTensor input, Map<String, OnnxTensor> inputs, Map<String, OnnxValue> outputs) {
@@ -85,7 +84,6 @@ public final class PinnedGraph implements AutoCloseable {
             for (String name : rowOutputs) {
                 outputBuffers.put(name, directFloats(maxRows * widths.get(name)));
             }
-            this.requested = Set.copyOf(rowOutputs);
             this.bindings = new Binding[maxRows + 1];
             readConstants();
         } catch (RuntimeException e) {
@@ -146,7 +144,7 @@ public final class PinnedGraph implements AutoCloseable {
             b = bind(rows);
             bindings[rows] = b;
         }
-        try (OrtSession.Result ignored = session.run(b.inputs(), requested, b.outputs())) {
+        try (OrtSession.Result ignored = session.run(b.inputs(), Set.of(), b.outputs())) {
             // Outputs were written into the pinned buffers.
         } catch (OrtException e) {
             throw new IllegalStateException("Failed to execute the " + what + " graph: " + e.getMessage(), e);

@@ -36,9 +36,6 @@ public record EngineOptions(int samples, String device, boolean deviceStrict, in
         if (maxBatch < 1) {
             throw new IllegalArgumentException("engine max batch must be at least 1 record, got " + maxBatch);
         }
-        if ((long) maxBatch * samples > Integer.MAX_VALUE / 4096) {
-            throw new IllegalArgumentException("max batch x samples is too large: " + maxBatch + " x " + samples);
-        }
     }
 
     /** @return L = 8, cpu, not strict, 1 intra-op thread, batches of up to 512 */

@@ -60,6 +60,10 @@ public final class ScoringEngine implements AutoCloseable {
         this.k = model.latentWidth();
         this.samples = options.samples();
         this.layout = new FeatureLayout(model.layout(), d);
+        if ((long) options.maxBatch() * samples * Math.max(d, k) > Integer.MAX_VALUE / Float.BYTES) {
+            throw new IllegalArgumentException("max batch x samples x width is too large for one decoder call: "
+                    + options.maxBatch() + " x " + samples + " x " + Math.max(d, k) + "; lower the batch size or samples");
+        }
         final ScoringModel.GraphNames names = model.names();
         this.sessions = SessionFactory.create(Device.parse(options.device()), options.deviceStrict(), options.intraOpThreads());
         PinnedGraph enc = null;

@@ -48,6 +48,7 @@ public final class ScoringEngine implements AutoCloseable {
     private final int samples;
     private final float[] mu;
     private final float[] encoderLogvar;
+    private final float[] z;
     private final float[] decoderMean;
     private final float[] decoderLogvar;
     private final long loadNanos;
@@ -98,6 +99,7 @@ public final class ScoringEngine implements AutoCloseable {
                 !layout.hasGaussian() ? new float[d] : decoderLogvarRows ? null : dec.constant(names.decoderLogvar()));
         this.mu = new float[options.maxBatch() * k];
         this.encoderLogvar = new float[options.maxBatch() * k];
+        this.z = new float[options.maxBatch() * samples * k];
         this.decoderMean = new float[options.maxBatch() * samples * d];
         this.decoderLogvar = decoderLogvarRows ? new float[options.maxBatch() * samples * d] : new float[0];
         warmUp();
@@ -175,7 +177,8 @@ public final class ScoringEngine implements AutoCloseable {
         if (encoder.perRow(names.encoderLogvar())) {
             encoder.output(names.encoderLogvar()).get(0, encoderLogvar, 0, n * k);
         }
-        estimator.sample(n, batch.idHashes(), mu, encoderLogvar, decoder.input(), results.kl);
+        estimator.sample(n, batch.idHashes(), mu, encoderLogvar, z, results.kl);
+        decoder.input().put(0, z, 0, n * samples * k);
         decoder.run(n * samples);
         decoder.output(names.decoderMean()).get(0, decoderMean, 0, n * samples * d);
         if (decoderLogvar.length > 0) {

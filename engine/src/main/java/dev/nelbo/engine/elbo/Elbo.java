@@ -16,12 +16,13 @@ public final class Elbo {
     /**
      * KL divergence of one latent dimension of {@code q = N(mu, exp(logvar))} from {@code N(0, 1)}.
      *
-     * @param mu     posterior mean
-     * @param logvar posterior log-variance (already clamped)
-     * @return {@code 0.5 * (mu^2 + exp(logvar) - 1 - logvar)}, never negative
+     * @param mu       posterior mean
+     * @param logvar   posterior log-variance (already clamped)
+     * @param variance {@code exp(logvar)}, passed in because the caller needs sigma anyway
+     * @return {@code 0.5 * (mu^2 + variance - 1 - logvar)}, never negative
      */
-    public static double klToStandardNormal(final double mu, final double logvar) {
-        return 0.5 * (mu * mu + StrictMath.exp(logvar) - 1 - logvar);
+    public static double klToStandardNormal(final double mu, final double logvar, final double variance) {
+        return 0.5 * (mu * mu + variance - 1 - logvar);
     }
 
     /**

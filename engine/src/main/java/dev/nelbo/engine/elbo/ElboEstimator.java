@@ -2,7 +2,6 @@ package dev.nelbo.engine.elbo;
 
 import dev.nelbo.engine.random.CounterNormals;
 
-import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -17,8 +16,6 @@ import java.util.Arrays;
  */
 public final class ElboEstimator {
 
-    private static final float[] NO_VALUES = new float[0];
-
     private final FeatureLayout layout;
     private final int latent;
     private final int samples;
@@ -27,14 +24,23 @@ public final class ElboEstimator {
     private final LogvarRange encoderRange;
     private final LogvarRange decoderRange;
     private final float[] encoderLogvarConstant;
-    private final double[] decoderLogvar;
-    private final double[] decoderInverseVariance;
+    private final double[] halfLogNormaliser;
+    private final double[] halfInverseVariance;
     private final boolean decoderLogvarPerRow;
 
     private final double[] logWeights;
     private final double[] sigma;
-    private final double[] clampedLogvar;
+    private final double[] uniforms;
+    private final double[] eps;
     private final double[] columnSums;
+    private final double[] sampleNll;
+    private final double[] gx;
+    private final double[] gWeight;
+    private final double[] gConstant;
+    private final double[] gMean;
+    private final double[] gTerm;
+    private final double[] gSumMean;
+    private final double[] gSumTerm;
 
     /**
      * @param layout                 feature layout (width D)
@@ -71,22 +77,33 @@ public final class ElboEstimator {
         this.encoderLogvarConstant = encoderLogvarConstant == null ? null : encoderLogvarConstant.clone();
         final int d = layout.width();
         this.decoderLogvarPerRow = decoderLogvarConstant == null;
-        this.decoderLogvar = new double[d];
-        this.decoderInverseVariance = new double[d];
+        this.halfLogNormaliser = new double[d];
+        this.halfInverseVariance = new double[d];
         if (decoderLogvarConstant != null) {
             if (decoderLogvarConstant.length != d) {
                 throw new IllegalArgumentException("constant decoder log-variance has " + decoderLogvarConstant.length
                         + " values, expected encoded width " + d);
             }
             for (int c = 0; c < d; c++) {
-                decoderLogvar[c] = decoderRange.clamp(decoderLogvarConstant[c]);
-                decoderInverseVariance[c] = StrictMath.exp(-decoderLogvar[c]);
+                final double lv = decoderRange.clamp(decoderLogvarConstant[c]);
+                halfLogNormaliser[c] = 0.5 * (Elbo.LOG_2PI + lv);
+                halfInverseVariance[c] = 0.5 * Math.exp(-lv);
             }
         }
         this.logWeights = new double[capacity * samples];
         this.sigma = new double[latent];
-        this.clampedLogvar = new double[latent];
+        this.uniforms = new double[samples * latent];
+        this.eps = new double[samples * latent];
         this.columnSums = new double[d];
+        this.sampleNll = new double[samples];
+        final int gn = layout.gaussianColumns.length;
+        this.gx = new double[gn];
+        this.gWeight = new double[gn];
+        this.gConstant = new double[gn];
+        this.gMean = new double[gn];
+        this.gTerm = new double[gn];
+        this.gSumMean = new double[gn];
+        this.gSumTerm = new double[gn];
     }
 
     /** @return samples per record L */
@@ -109,10 +126,10 @@ public final class ElboEstimator {
      * @param idHashes  {@link CounterNormals#hash} of each record's id
      * @param mu        encoder means, row-major {@code [n, K]}
      * @param logvar    encoder log-variances {@code [n, K]} (ignored when the encoder's log-variance is constant)
-     * @param z         decoder input buffer, at least {@code n * L * K} floats
+     * @param z         receives the decoder input, row-major {@code [n * L, K]}
      * @param kl        receives KL(q(z|x) || N(0, I)) per record
      */
-    public void sample(final int n, final long[] idHashes, final float[] mu, final float[] logvar, final FloatBuffer z,
+    public void sample(final int n, final long[] idHashes, final float[] mu, final float[] logvar, final float[] z,
                        final double[] kl) {
         checkBatch(n);
         final int k = latent;
@@ -123,21 +140,21 @@ public final class ElboEstimator {
             double logvarSum = 0;
             for (int j = 0; j < k; j++) {
                 final double lv = encoderRange.clamp(encoderLogvarConstant != null ? encoderLogvarConstant[j] : logvar[rowStart + j]);
-                clampedLogvar[j] = lv;
-                sigma[j] = StrictMath.exp(0.5 * lv);
+                sigma[j] = Math.exp(0.5 * lv);
                 logvarSum += lv;
-                klSum += Elbo.klToStandardNormal(mu[rowStart + j], lv);
+                klSum += Elbo.klToStandardNormal(mu[rowStart + j], lv, sigma[j] * sigma[j]);
             }
             kl[i] = klSum;
+            CounterNormals.normals(seed, 0, uniforms, eps, samples * k);
             for (int l = 0; l < samples; l++) {
                 final int zRow = (i * samples + l) * k;
                 double epsSq = 0;
                 double zSq = 0;
                 for (int j = 0; j < k; j++) {
-                    final double eps = CounterNormals.normal(seed, (long) l * k + j);
-                    final float zj = (float) (mu[rowStart + j] + sigma[j] * eps);
-                    z.put(zRow + j, zj);
-                    epsSq += eps * eps;
+                    final double e = eps[l * k + j];
+                    final float zj = (float) (mu[rowStart + j] + sigma[j] * e);
+                    z[zRow + j] = zj;
+                    epsSq += e * e;
                     zSq += (double) zj * zj;
                 }
                 // log p(z) - log q(z|x); the log(2 pi) terms cancel.
@@ -173,35 +190,63 @@ public final class ElboEstimator {
         final int[] bCols = layout.bernoulliColumns;
         final int[] bFeat = layout.bernoulliFeatures;
         final int[] cFeat = layout.categoricalFeatures;
-        final float[] perRowLogvar = decoderLogvarPerRow ? logvar : NO_VALUES;
         final double invSamples = 1.0 / samples;
         for (int i = 0; i < n; i++) {
             final int xRow = i * d;
             final int cRow = i * f;
-            Arrays.fill(contributions, cRow, cRow + f, 0);
-            Arrays.fill(columnSums, 0);
+            for (final int feature : bFeat) {
+                contributions[cRow + feature] = 0;
+            }
+            for (final int feature : cFeat) {
+                contributions[cRow + feature] = 0;
+            }
+            if (bCols.length + cFeat.length > 0) {
+                Arrays.fill(columnSums, 0);
+            }
+            // Gaussian features are gathered into contiguous arrays so the per-sample work is plain
+            // array arithmetic the JIT vectorises; with a constant decoder variance the term of column
+            // g is constant_g + weight_g * (x_g - mean_g)^2, weight 0 when the feature is missing.
+            final int gn = gCols.length;
+            double gaussianBase = 0;
+            for (int g = 0; g < gn; g++) {
+                final int c = gCols[g];
+                final boolean observed = mask[xRow + c] != 0;
+                gx[g] = x[xRow + c];
+                gWeight[g] = observed ? (decoderLogvarPerRow ? 1 : halfInverseVariance[c]) : 0;
+                gConstant[g] = observed && !decoderLogvarPerRow ? halfLogNormaliser[c] : 0;
+                gaussianBase += gConstant[g];
+                gSumMean[g] = 0;
+                gSumTerm[g] = 0;
+            }
             for (int l = 0; l < samples; l++) {
                 final int outRow = (i * samples + l) * d;
-                double nll = 0;
-                for (int g = 0; g < gCols.length; g++) {
-                    final int c = gCols[g];
-                    final double m = mean[outRow + c];
-                    columnSums[c] += m;
-                    if (mask[xRow + c] != 0) {
-                        final double lv;
-                        final double iv;
-                        if (decoderLogvarPerRow) {
-                            lv = decoderRange.clamp(perRowLogvar[outRow + c]);
-                            iv = Math.exp(-lv);
-                        } else {
-                            lv = decoderLogvar[c];
-                            iv = decoderInverseVariance[c];
-                        }
-                        final double term = Elbo.gaussianNll(x[xRow + c], m, lv, iv);
-                        contributions[cRow + gFeat[g]] += term;
-                        nll += term;
+                for (int g = 0; g < gn; g++) {
+                    gMean[g] = mean[outRow + gCols[g]];
+                }
+                if (decoderLogvarPerRow) {
+                    for (int g = 0; g < gn; g++) {
+                        final double lv = decoderRange.clamp(logvar[outRow + gCols[g]]);
+                        gTerm[g] = gWeight[g] == 0 ? 0 : Elbo.gaussianNll(gx[g], gMean[g], lv, Math.exp(-lv));
+                    }
+                } else {
+                    for (int g = 0; g < gn; g++) {
+                        final double diff = gx[g] - gMean[g];
+                        gTerm[g] = gWeight[g] * diff * diff;
                     }
                 }
+                for (int g = 0; g < gn; g++) {
+                    gSumMean[g] += gMean[g];
+                    gSumTerm[g] += gTerm[g];
+                }
+                sampleNll[l] = gaussianBase + sum(gTerm, gn);
+            }
+            for (int g = 0; g < gn; g++) {
+                contributions[cRow + gFeat[g]] = gConstant[g] + gSumTerm[g] * invSamples;
+                expected[cRow + gFeat[g]] = gSumMean[g] * invSamples;
+            }
+            for (int l = 0; l < samples; l++) {
+                final int outRow = (i * samples + l) * d;
+                double nll = sampleNll[l];
                 for (int b = 0; b < bCols.length; b++) {
                     final int c = bCols[b];
                     final double logit = mean[outRow + c];
@@ -227,16 +272,18 @@ public final class ElboEstimator {
                 }
                 logWeights[i * samples + l] -= nll;
             }
+            for (final int feature : bFeat) {
+                contributions[cRow + feature] *= invSamples;
+            }
+            for (final int feature : cFeat) {
+                contributions[cRow + feature] *= invSamples;
+            }
             double recon = 0;
             for (int j = 0; j < f; j++) {
-                contributions[cRow + j] *= invSamples;
                 recon += contributions[cRow + j];
             }
             reconNll[i] = recon;
             iwNll[i] = -Elbo.logMeanExp(logWeights, i * samples, samples);
-            for (int g = 0; g < gCols.length; g++) {
-                expected[cRow + gFeat[g]] = columnSums[gCols[g]] * invSamples;
-            }
             for (int b = 0; b < bCols.length; b++) {
                 expected[cRow + bFeat[b]] = columnSums[bCols[b]] * invSamples;
             }
@@ -251,6 +298,25 @@ public final class ElboEstimator {
                 expected[cRow + feature] = best;
             }
         }
+    }
+
+    /** Sum with four accumulators (a fixed order, so still deterministic) to shorten the add chain. */
+    private static double sum(final double[] v, final int n) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += v[i];
+            s1 += v[i + 1];
+            s2 += v[i + 2];
+            s3 += v[i + 3];
+        }
+        for (; i < n; i++) {
+            s0 += v[i];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     private void checkBatch(final int n) {

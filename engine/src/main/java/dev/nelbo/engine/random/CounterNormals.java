@@ -65,6 +65,24 @@ public final class CounterNormals {
         return InverseNormalCdf.quantile(uniform(seed, counter));
     }
 
+    /**
+     * Numbers {@code first .. first + count - 1} of a seed's stream, bit-identical to calling
+     * {@link #normal} for each counter but much faster (see {@link InverseNormalCdf#quantiles}).
+     *
+     * @param seed     a record's seed
+     * @param first    counter of the first number
+     * @param scratch  working space, at least {@code count} long
+     * @param out      receives the numbers at {@code [0, count)}
+     * @param count    how many
+     */
+    public static void normals(final long seed, final long first, final double[] scratch, final double[] out,
+                               final int count) {
+        for (int i = 0; i < count; i++) {
+            scratch[i] = uniform(seed, first + i);
+        }
+        InverseNormalCdf.quantiles(scratch, out, 0, count);
+    }
+
     private static long splitMix64(final long state) {
         long z = state;
         z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;

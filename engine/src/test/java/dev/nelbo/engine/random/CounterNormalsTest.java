@@ -69,6 +69,21 @@ class CounterNormalsTest {
     }
 
     @Test
+    void the_bulk_path_gives_exactly_the_per_number_values_including_tails() {
+        final int n = 10_000;
+        final double[] scratch = new double[n];
+        final double[] bulk = new double[n];
+        final long seed = CounterNormals.seed(CounterNormals.hash("bulk"), CounterNormals.hash("v"));
+        CounterNormals.normals(seed, 17, scratch, bulk, n);
+        int tails = 0;
+        for (int i = 0; i < n; i++) {
+            assertEquals(CounterNormals.normal(seed, 17 + i), bulk[i], 0.0, "counter " + (17 + i));
+            tails += Math.abs(bulk[i]) > 1.97 ? 1 : 0;
+        }
+        assertTrue(tails > 300, "the sample covers the tail branch: " + tails);
+    }
+
+    @Test
     void ids_and_versions_that_differ_slightly_get_unrelated_seeds() {
         final long v = CounterNormals.hash("v1");
         assertNotEquals(CounterNormals.seed(CounterNormals.hash("order-1"), v), CounterNormals.seed(CounterNormals.hash("order-2"), v));

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -62,7 +63,7 @@ public final class LabelTail {
                 }
             }
             // The writer's buffer may have been flushed in the middle of a line: keep the rest for next time.
-            partial = java.util.Arrays.copyOfRange(data, start, data.length);
+            partial = Arrays.copyOfRange(data, start, data.length);
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot read labels " + file + ": " + e.getMessage(), e);
         }

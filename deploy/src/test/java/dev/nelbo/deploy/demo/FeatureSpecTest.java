@@ -21,6 +21,7 @@ import dev.nelbo.schemas.spec.FeatureSpec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -54,7 +55,7 @@ class FeatureSpecTest {
         final FeatureSpec spec = Json.DOCUMENTS.treeToValue(json, FeatureSpec.class);
 
         final List<JsonNode> normal = events(0, 3000);
-        final Set<String> fields = new java.util.HashSet<>();
+        final Set<String> fields = new HashSet<>();
         normal.get(0).fieldNames().forEachRemaining(fields::add);
         for (final FeatureDef f : spec.features()) {
             assertTrue(fields.contains(f.path()), "feature " + f.name() + " reads a field generated events lack");

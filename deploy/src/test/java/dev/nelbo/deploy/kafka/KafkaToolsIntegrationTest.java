@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -116,7 +118,7 @@ class KafkaToolsIntegrationTest {
         for (final ConsumerRecord<String, String> record : records) {
             final JsonNode event = MAPPER.readTree(record.value());
             assertEquals(event.get("service").asText(), record.key());
-            assertEquals(java.time.Instant.parse(event.get("ts").asText()).toEpochMilli(), record.timestamp());
+            assertEquals(Instant.parse(event.get("ts").asText()).toEpochMilli(), record.timestamp());
             assertTrue(labelled.contains(event.get("event_id").asText()));
         }
     }
@@ -140,7 +142,7 @@ class KafkaToolsIntegrationTest {
 
         final List<ConsumerRecord<String, String>> records = kafka.consume("r-events", 4, Duration.ofSeconds(30));
         assertEquals(4, records.size());
-        final Map<String, String> byValue = new java.util.HashMap<>();
+        final Map<String, String> byValue = new HashMap<>();
         records.forEach(r -> byValue.put(r.value(), r.key()));
         assertEquals("u1", byValue.get("{\"user\":{\"id\":\"u1\"},\"v\":1}"));
         assertEquals("u2", byValue.get("{\"user\":{\"id\":\"u2\"},\"v\":2}"));

@@ -74,7 +74,11 @@ public final class InProcessKafka implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        cluster.close();
+    public void close() {
+        try {
+            cluster.close();
+        } catch (final Exception e) {
+            throw new IllegalStateException("in-process broker did not shut down cleanly", e);
+        }
     }
 }

@@ -3,11 +3,12 @@
 # telemetry generator, a trained model, the scorer, live events with planted anomalies, alerts as they
 # arrive, and precision/recall on the planted anomalies. Cleans up after itself, also on Ctrl-C.
 #
-#   deploy/demo.sh [--duration SECONDS] [--rate EVENTS_PER_S] [--train-events N] [--check-dashboard] [--keep]
+#   deploy/demo.sh [--duration SECONDS] [--rate EVENTS_PER_S] [--train-events N] [--epochs N] [--check-dashboard] [--keep]
 #
 #   --duration         seconds of live traffic (default 60)
 #   --rate             live events per second (default 300)
 #   --train-events     training events, spread over 7 simulated days (default 20000)
+#   --epochs           most training epochs (default 120; early stopping may end sooner)
 #   --check-dashboard  also run Prometheus (Debian package 'prometheus') against the scorer and check that
 #                      every Grafana panel query returns data; the demo fails if one does not
 #   --keep             keep deploy/.run/demo (logs, data, model) instead of deleting it
@@ -24,6 +25,7 @@ RUN="$DEPLOY_DIR/.run/demo"
 DURATION=60
 RATE=300
 TRAIN_EVENTS=20000
+EPOCHS=120
 ANOMALY_RATE=0.02
 SEED=7
 CHECK_DASHBOARD=0
@@ -33,19 +35,20 @@ CONTROLLER_PORT="${DEMO_KAFKA_CONTROLLER_PORT:-19093}"
 METRICS_PORT="${DEMO_METRICS_PORT:-9464}"
 PROMETHEUS_PORT="${DEMO_PROMETHEUS_PORT:-9090}"
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 while (( $# )); do
   case "$1" in
     --duration) DURATION="${2:?--duration needs a value}"; shift 2 ;;
     --rate) RATE="${2:?--rate needs a value}"; shift 2 ;;
     --train-events) TRAIN_EVENTS="${2:?--train-events needs a value}"; shift 2 ;;
+    --epochs) EPOCHS="${2:?--epochs needs a value}"; shift 2 ;;
     --check-dashboard) CHECK_DASHBOARD=1; shift ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "demo: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
-for n in "$DURATION" "$RATE" "$TRAIN_EVENTS"; do
+for n in "$DURATION" "$RATE" "$TRAIN_EVENTS" "$EPOCHS"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "demo: expected a positive integer, got '$n'" >&2; exit 2; }
 done
 
@@ -145,7 +148,7 @@ tools generate --out "$RUN/train.jsonl" --count "$TRAIN_EVENTS" --span P7D --ano
 
 step "train a model (feature spec deploy/demo/feature-spec.json)"
 java "${JAVA_TMP[@]}" -jar "$TRAINER_JAR" train --data "$RUN/train.jsonl" --spec "$DEPLOY_DIR/demo/feature-spec.json" \
-  --out "$RUN/model"
+  --out "$RUN/model" --epochs "$EPOCHS"
 
 # --- 4. scorer ----------------------------------------------------------------------------------------
 step "start the scorer"
@@ -216,5 +219,5 @@ if (( CHECK_DASHBOARD )); then
   tools check-dashboard --prometheus "http://127.0.0.1:$PROMETHEUS_PORT" \
     --dashboard "$DEPLOY_DIR/grafana/dashboards/nelbo-scorer.json" --timeout 90 || dashboard_code=$?
 fi
-step "done"
+step "done in $((SECONDS - START)) s"
 exit "$dashboard_code"

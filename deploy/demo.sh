@@ -5,7 +5,7 @@
 #
 #   deploy/demo.sh [--duration SECONDS] [--rate EVENTS_PER_S] [--train-events N] [--epochs N] [--check-dashboard] [--keep]
 #
-#   --duration         seconds of live traffic (default 60)
+#   --duration         seconds of live traffic (default 45)
 #   --rate             live events per second (default 300)
 #   --train-events     training events, spread over 7 simulated days (default 20000)
 #   --epochs           most training epochs (default 120; early stopping may end sooner)
@@ -22,7 +22,7 @@ DEPLOY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT_DIR="$(cd "$DEPLOY_DIR/.." && pwd)"
 RUN="$DEPLOY_DIR/.run/demo"
 
-DURATION=60
+DURATION=45
 RATE=300
 TRAIN_EVENTS=20000
 EPOCHS=120

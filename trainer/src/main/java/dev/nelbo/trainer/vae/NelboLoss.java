@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import dev.nelbo.schemas.encoding.ColumnBlock;
-import dev.nelbo.schemas.encoding.Likelihood;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +19,6 @@ final class NelboLoss {
 
     private static final float LOG_2PI = (float) Math.log(2 * Math.PI);
 
-    private final int width;
     private final float[] gaussianColumns;
     private final float[] bernoulliColumns;
     private final boolean allGaussian;
@@ -29,7 +27,6 @@ final class NelboLoss {
     private final List<ColumnBlock> categorical = new ArrayList<>();
 
     NelboLoss(final int width, final List<ColumnBlock> blocks) {
-        this.width = width;
         gaussianColumns = new float[width];
         bernoulliColumns = new float[width];
         boolean gaussian = false;
@@ -92,18 +89,5 @@ final class NelboLoss {
         }
         final NDArray kl = mu.square().add(logvar.exp()).sub(logvar).sub(1f).sum(new int[] {1}).mul(0.5f);
         return new NDList(recon, kl);
-    }
-
-    int width() {
-        return width;
-    }
-
-    /** @return true when the layout has this likelihood (used by reports) */
-    boolean has(final Likelihood likelihood) {
-        return switch (likelihood) {
-            case GAUSSIAN -> anyGaussian;
-            case BERNOULLI -> anyBernoulli;
-            case CATEGORICAL -> !categorical.isEmpty();
-        };
     }
 }

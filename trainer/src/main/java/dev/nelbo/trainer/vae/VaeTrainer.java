@@ -73,7 +73,7 @@ public final class VaeTrainer {
             trainer.initialize(new Shape(config.batchSize(), data.width()), new Shape(config.batchSize(), config.latent()));
             final NelboLoss loss = new NelboLoss(data.width(), data.blocks());
             final TrainedVae result = new TrainedVae(model, trainer, block, loss, validation, config);
-            final List<EpochStats> history = run(trainer, block, loss, train, result, config, random, progress);
+            final List<EpochStats> history = run(trainer, loss, train, result, config, random, progress);
             result.finish(history);
             ok = true;
             return result;
@@ -84,7 +84,7 @@ public final class VaeTrainer {
         }
     }
 
-    private static List<EpochStats> run(final Trainer trainer, final VaeBlock block, final NelboLoss loss,
+    private static List<EpochStats> run(final Trainer trainer, final NelboLoss loss,
                                         final TrainingData train, final TrainedVae result, final VaeConfig config,
                                         final Random random, final Consumer<EpochStats> progress) {
         final List<EpochStats> history = new ArrayList<>();
@@ -119,7 +119,7 @@ public final class VaeTrainer {
                             final NDArray mb = ms.get(slice);
                             xb.attach(stepManager);
                             mb.attach(stepManager);
-                            final float[] figures = step(trainer, block, loss, xb, mb, beta, config, stepManager);
+                            final float[] figures = step(trainer, loss, xb, mb, beta, config, stepManager);
                             sumRecon += figures[0];
                             sumKl += figures[1];
                             sumLoss += figures[0] + beta * figures[1];
@@ -151,7 +151,7 @@ public final class VaeTrainer {
     }
 
     /** One optimizer step; returns the batch's summed reconstruction NLL and KL. */
-    private static float[] step(final Trainer trainer, final VaeBlock block, final NelboLoss loss, final NDArray xb,
+    private static float[] step(final Trainer trainer, final NelboLoss loss, final NDArray xb,
                                 final NDArray mb, final float beta, final VaeConfig config, final NDManager manager) {
         final long batch = xb.getShape().get(0);
         NDArray input = xb;

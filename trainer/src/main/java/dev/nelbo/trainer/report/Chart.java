@@ -8,9 +8,9 @@ import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -97,12 +97,11 @@ public final class Chart {
     }
 
     /**
-     * Renders the chart to a PNG file.
+     * Renders the chart.
      *
-     * @param file target path
-     * @throws UncheckedIOException when the file cannot be written
+     * @return PNG bytes
      */
-    public void write(final Path file) {
+    public byte[] toPng() {
         final BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
         final Graphics2D g = image.createGraphics();
         try {
@@ -110,11 +109,13 @@ public final class Chart {
         } finally {
             g.dispose();
         }
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            ImageIO.write(image, "png", file.toFile());
+            ImageIO.write(image, "png", out);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write chart " + file, e);
+            throw new UncheckedIOException("cannot encode chart '" + title + "' as PNG", e);
         }
+        return out.toByteArray();
     }
 
     private void draw(final Graphics2D g) {

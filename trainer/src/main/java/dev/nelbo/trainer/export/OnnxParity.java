@@ -54,12 +54,11 @@ public final class OnnxParity {
             options.setIntraOpNumThreads(1);
             final float[][] ortEncoded = run(env, options, encoder, x, rows, TrainedVae.ENCODER_INPUT,
                     TrainedVae.MU, TrainedVae.LOGVAR);
-            // The engine clamps the encoder's log-variance exactly as training did.
-            for (int i = 0; i < ortEncoded[1].length; i++) {
-                ortEncoded[1][i] = Math.max(logvarMin, Math.min(logvarMax, ortEncoded[1][i]));
-            }
             final float[][] ortDecoded = run(env, options, decoder, djlEncoded[0], rows, TrainedVae.DECODER_INPUT,
                     TrainedVae.MEAN, TrainedVae.LOGVAR);
+            // The engine clamps both log-variances exactly as training did.
+            clamp(ortEncoded[1], logvarMin, logvarMax);
+            clamp(ortDecoded[1], logvarMin, logvarMax);
             Difference worst = new Difference("none", 0);
             worst = worse(worst, "encoder mu", djlEncoded[0], ortEncoded[0]);
             worst = worse(worst, "encoder logvar", djlEncoded[1], ortEncoded[1]);
@@ -85,6 +84,12 @@ public final class OnnxParity {
                      new long[] {rows, input.length / rows});
              OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
             return new float[][] {flat(result, first), flat(result, second)};
+        }
+    }
+
+    private static void clamp(final float[] values, final float min, final float max) {
+        for (int i = 0; i < values.length; i++) {
+            values[i] = Math.max(min, Math.min(max, values[i]));
         }
     }
 

@@ -89,20 +89,27 @@ public final class TrainedVae implements AutoCloseable {
     }
 
     /**
-     * @return the decoder as an MLP with a {@code mean} head and a constant {@code logvar} head
-     *         (input {@code z}); the constant is already clamped, so the graph needs no clamp
+     * @return the decoder as an MLP with a {@code mean} head and a {@code logvar} head: a constant
+     *         (already clamped, so the graph needs no clamp) or, with per-row variance, a linear head
+     *         whose output the engine clamps
      */
     public MlpWeights decoderWeights() {
         final List<DenseLayer> hidden = new ArrayList<>();
         for (Linear layer : block.decoderLayers()) {
             hidden.add(dense(layer));
         }
-        final float[] logvar = block.decoderLogvar().getArray().toFloatArray();
-        for (int i = 0; i < logvar.length; i++) {
-            logvar[i] = Math.max(config.logvarMin(), Math.min(config.logvarMax(), logvar[i]));
+        final MlpHead logvarHead;
+        if (block.decoderLogvarHead() != null) {
+            logvarHead = MlpHead.dense(LOGVAR, dense(block.decoderLogvarHead()));
+        } else {
+            final float[] logvar = block.decoderLogvar().getArray().toFloatArray();
+            for (int i = 0; i < logvar.length; i++) {
+                logvar[i] = Math.max(config.logvarMin(), Math.min(config.logvarMax(), logvar[i]));
+            }
+            logvarHead = MlpHead.constant(LOGVAR, logvar);
         }
         return new MlpWeights(DECODER_INPUT, block.latent(), hidden, block.activation(),
-                List.of(MlpHead.dense(MEAN, dense(block.meanHead())), MlpHead.constant(LOGVAR, logvar)));
+                List.of(MlpHead.dense(MEAN, dense(block.meanHead())), logvarHead));
     }
 
     private static DenseLayer dense(final Linear layer) {
@@ -131,7 +138,7 @@ public final class TrainedVae implements AutoCloseable {
      *
      * @param z    row-major latent codes
      * @param rows number of rows
-     * @return {@code mean} {@code [rows, D]} row-major and the per-feature {@code logvar} {@code [D]}
+     * @return {@code mean} {@code [rows, D]} row-major and the clamped {@code logvar} ({@code [D]} per feature or {@code [rows, D]} per row)
      */
     public float[][] decode(final float[] z, final int rows) {
         try (NDManager manager = trainer.getManager().newSubManager()) {

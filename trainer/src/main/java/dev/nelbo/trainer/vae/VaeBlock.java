@@ -20,11 +20,11 @@ import java.util.List;
 /**
  * The VAE as a DJL block: an MLP encoder with Gaussian heads {@code mu} and {@code logvar}, the
  * reparameterised sample {@code z = mu + exp(logvar / 2) * eps}, and an MLP decoder with a
- * {@code mean} head (means, logits) and a learned per-feature log-variance that does not depend on
- * {@code z}. The block's structure is exactly what {@link VaeExport} writes as two ONNX graphs.
+ * {@code mean} head (means, logits) and either a learned per-feature log-variance that does not
+ * depend on {@code z} or a log-variance head ({@link VaeConfig#perRowVariance()}). The block's structure is exactly what {@link VaeExport} writes as two ONNX graphs.
  *
  * <p>Forward inputs: {@code x [batch, D]} and {@code eps [batch, K]}; outputs: {@code mu},
- * {@code logvar} (clamped), {@code mean [batch, D]}, {@code decoderLogvar [D]} (clamped). Taking
+ * {@code logvar} (clamped), {@code mean [batch, D]}, {@code decoderLogvar [D]} or {@code [batch, D]} (clamped). Taking
  * {@code eps} as an input keeps the block deterministic and lets the caller own the noise.
  */
 final class VaeBlock extends AbstractBlock {
@@ -41,6 +41,7 @@ final class VaeBlock extends AbstractBlock {
     private final Linear logvarHead;
     private final List<Linear> decoderLayers = new ArrayList<>();
     private final Linear meanHead;
+    private final Linear decoderLogvarHead;
     private final Parameter decoderLogvar;
 
     VaeBlock(final int inputWidth, final VaeConfig config) {
@@ -61,12 +62,18 @@ final class VaeBlock extends AbstractBlock {
             decoderLayers.add(addChildBlock("decoder_" + i, linear(mirrored.get(i))));
         }
         meanHead = addChildBlock("mean", linear(inputWidth));
-        decoderLogvar = addParameter(Parameter.builder()
-                .setName("decoder_logvar")
-                .setType(Parameter.Type.OTHER)
-                .optShape(new Shape(inputWidth))
-                .optInitializer(new ConstantInitializer(0f))
-                .build());
+        if (config.perRowVariance()) {
+            decoderLogvarHead = addChildBlock("decoder_logvar", linear(inputWidth));
+            decoderLogvar = null;
+        } else {
+            decoderLogvarHead = null;
+            decoderLogvar = addParameter(Parameter.builder()
+                    .setName("decoder_logvar")
+                    .setType(Parameter.Type.OTHER)
+                    .optShape(new Shape(inputWidth))
+                    .optInitializer(new ConstantInitializer(0f))
+                    .build());
+        }
     }
 
     private static Linear linear(final int units) {
@@ -96,6 +103,9 @@ final class VaeBlock extends AbstractBlock {
     NDList decode(final ParameterStore ps, final NDArray z, final boolean training) {
         final NDArray h = body(ps, decoderLayers, z, training);
         final NDArray mean = apply(ps, meanHead, h, training);
+        if (decoderLogvarHead != null) {
+            return new NDList(mean, apply(ps, decoderLogvarHead, h, training).clip(logvarMin, logvarMax));
+        }
         final NDArray logvar = ps.getValue(decoderLogvar, z.getDevice(), training).clip(logvarMin, logvarMax);
         // An op on a parameter lands in the parameter's (long-lived) manager: move it to the batch's.
         logvar.attach(z.getManager());
@@ -129,7 +139,7 @@ final class VaeBlock extends AbstractBlock {
     public Shape[] getOutputShapes(final Shape[] inputShapes) {
         final long batch = inputShapes[0].get(0);
         return new Shape[] {new Shape(batch, latent), new Shape(batch, latent), new Shape(batch, inputWidth),
-                new Shape(inputWidth)};
+                decoderLogvarHead != null ? new Shape(batch, inputWidth) : new Shape(inputWidth)};
     }
 
     @Override
@@ -148,6 +158,9 @@ final class VaeBlock extends AbstractBlock {
             width = layer.getOutputShapes(new Shape[] {new Shape(batch, width)})[0].get(1);
         }
         meanHead.initialize(manager, dataType, new Shape(batch, width));
+        if (decoderLogvarHead != null) {
+            decoderLogvarHead.initialize(manager, dataType, new Shape(batch, width));
+        }
     }
 
     List<Linear> encoderLayers() {
@@ -170,6 +183,12 @@ final class VaeBlock extends AbstractBlock {
         return meanHead;
     }
 
+    /** @return the per-row log-variance head, or null with a per-feature log-variance */
+    Linear decoderLogvarHead() {
+        return decoderLogvarHead;
+    }
+
+    /** @return the per-feature log-variance, or null with a per-row head */
     Parameter decoderLogvar() {
         return decoderLogvar;
     }

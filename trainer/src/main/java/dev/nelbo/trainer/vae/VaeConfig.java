@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param hidden            widths of the hidden layers; the decoder mirrors the encoder
  * @param latent            latent size K
  * @param activation        hidden-layer non-linearity
+ * @param perRowVariance    decoder log-variance from a head on the hidden layer (per row) instead of one learned value per feature
  * @param epochs            maximum number of epochs
  * @param batchSize         rows per optimizer step
  * @param learningRate      Adam learning rate
@@ -25,7 +26,7 @@ import java.util.Objects;
  * @param logvarMax         upper clamp of every log-variance
  * @param seed              seed of initialisation, shuffling, noise and the validation split
  */
-public record VaeConfig(List<Integer> hidden, int latent, Activation activation, int epochs, int batchSize,
+public record VaeConfig(List<Integer> hidden, int latent, Activation activation, boolean perRowVariance, int epochs, int batchSize,
                         float learningRate, float beta, int betaWarmupEpochs, float denoise,
                         float validationFraction, int patience, float gradClip, float logvarMin, float logvarMax,
                         long seed) {
@@ -55,7 +56,7 @@ public record VaeConfig(List<Integer> hidden, int latent, Activation activation,
 
     /** @return the one default configuration used for every data set */
     public static VaeConfig defaults() {
-        return new VaeConfig(List.of(64, 64), 8, Activation.ELU, 200, 256, 1e-3f, 1f, 10, 0f,
+        return new VaeConfig(List.of(64, 64), 8, Activation.ELU, false, 200, 256, 1e-3f, 1f, 10, 0f,
                 0.1f, 15, 5f, -12f, 8f, 42L);
     }
 
@@ -78,13 +79,13 @@ public record VaeConfig(List<Integer> hidden, int latent, Activation activation,
 
     /** @return a copy with another seed */
     public VaeConfig withSeed(final long newSeed) {
-        return new VaeConfig(hidden, latent, activation, epochs, batchSize, learningRate, beta, betaWarmupEpochs,
+        return new VaeConfig(hidden, latent, activation, perRowVariance, epochs, batchSize, learningRate, beta, betaWarmupEpochs,
                 denoise, validationFraction, patience, gradClip, logvarMin, logvarMax, newSeed);
     }
 
     /** @return a copy with another maximum number of epochs */
     public VaeConfig withEpochs(final int newEpochs) {
-        return new VaeConfig(hidden, latent, activation, newEpochs, batchSize, learningRate, beta, betaWarmupEpochs,
+        return new VaeConfig(hidden, latent, activation, perRowVariance, newEpochs, batchSize, learningRate, beta, betaWarmupEpochs,
                 denoise, validationFraction, patience, gradClip, logvarMin, logvarMax, seed);
     }
 

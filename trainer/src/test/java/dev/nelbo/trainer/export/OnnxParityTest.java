@@ -10,7 +10,8 @@ import dev.nelbo.trainer.vae.TrainedVae;
 import dev.nelbo.trainer.vae.TrainingData;
 import dev.nelbo.trainer.vae.VaeConfig;
 import dev.nelbo.trainer.vae.VaeTrainer;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,10 +40,11 @@ class OnnxParityTest {
         return new TrainingData(x, mask, rows, width, blocks);
     }
 
-    @Test
-    void exported_graphs_match_djl_and_a_tampered_export_fails() {
+    @ParameterizedTest(name = "per-row variance {0}")
+    @ValueSource(booleans = {false, true})
+    void exported_graphs_match_djl_and_a_tampered_export_fails(final boolean perRowVariance) {
         final TrainingData data = data();
-        final VaeConfig config = new VaeConfig(List.of(16, 16), 3, Activation.ELU, 3, 64, 1e-3f, 1f, 1, 0f, 0.2f, 5,
+        final VaeConfig config = new VaeConfig(List.of(16, 16), 3, Activation.ELU, perRowVariance, 3, 64, 1e-3f, 1f, 1, 0f, 0.2f, 5,
                 5f, -12f, 8f, 3L);
         try (TrainedVae vae = VaeTrainer.fit(data, config, s -> { })) {
             final MlpWeights encoder = vae.encoderWeights();

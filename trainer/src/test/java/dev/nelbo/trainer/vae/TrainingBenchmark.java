@@ -31,7 +31,7 @@ public final class TrainingBenchmark {
         final int width = 32;
         final TrainingData data = lowRankData(rows, width, 4, new Random(1));
         // patience > epochs: every configured epoch runs, so the figure is per full epoch.
-        final VaeConfig config = new VaeConfig(List.of(64, 64), 8, Activation.ELU, epochs, 256, 1e-3f, 1f, 2, 0f,
+        final VaeConfig config = new VaeConfig(List.of(64, 64), 8, Activation.ELU, false, epochs, 256, 1e-3f, 1f, 2, 0f,
                 0.1f, epochs + 1, 5f, -12f, 8f, 1L);
         final List<Double> seconds = new ArrayList<>();
         try (TrainedVae vae = VaeTrainer.fit(data, config, stats -> {

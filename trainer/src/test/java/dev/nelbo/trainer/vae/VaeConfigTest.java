@@ -13,7 +13,7 @@ class VaeConfigTest {
 
     private static VaeConfig withWarmup(final float beta, final int warmup) {
         final VaeConfig d = VaeConfig.defaults();
-        return new VaeConfig(d.hidden(), d.latent(), d.activation(), d.epochs(), d.batchSize(), d.learningRate(), beta,
+        return new VaeConfig(d.hidden(), d.latent(), d.activation(), d.perRowVariance(), d.epochs(), d.batchSize(), d.learningRate(), beta,
                 warmup, d.denoise(), d.validationFraction(), d.patience(), d.gradClip(), d.logvarMin(), d.logvarMax(),
                 d.seed());
     }
@@ -45,13 +45,13 @@ class VaeConfigTest {
     @Test
     void out_of_range_values_are_rejected_naming_the_field() {
         final IllegalArgumentException latent = assertThrows(IllegalArgumentException.class,
-                () -> new VaeConfig(List.of(8), 0, Activation.ELU, 1, 1, 1e-3f, 1f, 0, 0f, 0.1f, 1, 1f, -1f, 1f, 1L));
+                () -> new VaeConfig(List.of(8), 0, Activation.ELU, false, 1, 1, 1e-3f, 1f, 0, 0f, 0.1f, 1, 1f, -1f, 1f, 1L));
         assertTrue(latent.getMessage().contains("latent"), latent.getMessage());
         final IllegalArgumentException denoise = assertThrows(IllegalArgumentException.class,
-                () -> new VaeConfig(List.of(8), 2, Activation.ELU, 1, 1, 1e-3f, 1f, 0, 1f, 0.1f, 1, 1f, -1f, 1f, 1L));
+                () -> new VaeConfig(List.of(8), 2, Activation.ELU, false, 1, 1, 1e-3f, 1f, 0, 1f, 0.1f, 1, 1f, -1f, 1f, 1L));
         assertTrue(denoise.getMessage().contains("denoise"), denoise.getMessage());
         final IllegalArgumentException clamp = assertThrows(IllegalArgumentException.class,
-                () -> new VaeConfig(List.of(8), 2, Activation.ELU, 1, 1, 1e-3f, 1f, 0, 0f, 0.1f, 1, 1f, 1f, 1f, 1L));
+                () -> new VaeConfig(List.of(8), 2, Activation.ELU, false, 1, 1, 1e-3f, 1f, 0, 0f, 0.1f, 1, 1f, 1f, 1f, 1L));
         assertTrue(clamp.getMessage().contains("clamp"), clamp.getMessage());
     }
 }

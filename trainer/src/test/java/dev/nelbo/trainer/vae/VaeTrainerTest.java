@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class VaeTrainerTest {
 
     private static VaeConfig small(final int epochs, final int patience, final long seed) {
-        return new VaeConfig(List.of(16, 16), 2, Activation.ELU, epochs, 64, 3e-3f, 1f, 2, 0f, 0.2f, patience, 5f,
+        return new VaeConfig(List.of(16, 16), 2, Activation.ELU, false, epochs, 64, 3e-3f, 1f, 2, 0f, 0.2f, patience, 5f,
                 -12f, 8f, seed);
     }
 

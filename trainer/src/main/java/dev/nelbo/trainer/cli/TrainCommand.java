@@ -93,6 +93,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "1", description = "PyTorch intra-op threads (1 was fastest on 2 cores for models this size).")
     private int threads;
 
+    /** @return the model settings given on the command line */
+    VaeConfig config() {
+        return new VaeConfig(hidden, latent, activation, perRowVariance, epochs, batchSize, learningRate, beta,
+                betaWarmupEpochs, denoise, validationFraction, patience, gradClip, DEFAULTS.logvarMin(),
+                DEFAULTS.logvarMax(), seed);
+    }
+
     @Override
     public Integer call() {
         if (!(maxBadFraction >= 0 && maxBadFraction <= 1)) {
@@ -103,8 +110,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         final VaeConfig config;
         try {
-            config = new VaeConfig(hidden, latent, activation, perRowVariance, epochs, batchSize, learningRate, beta, betaWarmupEpochs,
-                    denoise, validationFraction, patience, gradClip, DEFAULTS.logvarMin(), DEFAULTS.logvarMax(), seed);
+            config = config();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

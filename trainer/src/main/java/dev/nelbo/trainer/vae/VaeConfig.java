@@ -56,7 +56,7 @@ public record VaeConfig(List<Integer> hidden, int latent, Activation activation,
 
     /** @return the one default configuration used for every data set */
     public static VaeConfig defaults() {
-        return new VaeConfig(List.of(64, 64), 8, Activation.ELU, false, 200, 256, 1e-3f, 1f, 10, 0f,
+        return new VaeConfig(List.of(64, 64), 8, Activation.ELU, false, 200, 256, 1e-3f, 1f, 10, 0.1f,
                 0.1f, 15, 5f, -12f, 8f, 42L);
     }
 

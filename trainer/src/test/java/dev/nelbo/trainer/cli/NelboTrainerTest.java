@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NelboTrainerTest {
 
     /** Small, fast settings; the data are simple enough for them. */
-    private static final String[] FAST = {"--hidden", "16,16", "--latent", "3", "--epochs", "300", "--batch-size", "64",
+    private static final String[] FAST = {"--hidden", "16,16", "--latent", "3", "--epochs", "150", "--batch-size", "64",
             "--learning-rate", "0.003", "--beta-warmup-epochs", "5"};
 
     @TempDir
@@ -84,7 +84,7 @@ class NelboTrainerTest {
 
     @Test
     void train_then_evaluate_ranks_planted_anomalies_first() throws IOException {
-        final Path train = data("train.csv", 1500, 0, 1);
+        final Path train = data("train.csv", 1000, 0, 1);
         final Path test = data("test.csv", 500, 50, 2);
         final Path model = dir.resolve("model");
         final Run trained = run(concat(new String[] {"train", "--data", train.toString(), "--out", model.toString(),

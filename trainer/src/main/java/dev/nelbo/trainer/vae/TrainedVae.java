@@ -85,7 +85,8 @@ public final class TrainedVae implements AutoCloseable {
             hidden.add(dense(layer));
         }
         return new MlpWeights(ENCODER_INPUT, block.inputWidth(), hidden, block.activation(),
-                List.of(MlpHead.dense(MU, dense(block.muHead())), MlpHead.dense(LOGVAR, dense(block.logvarHead()))));
+                List.of(MlpHead.dense(MU, rows(block.posteriorHead(), 0, block.latent())),
+                        MlpHead.dense(LOGVAR, rows(block.posteriorHead(), block.latent(), block.latent()))));
     }
 
     /**
@@ -110,6 +111,14 @@ public final class TrainedVae implements AutoCloseable {
         }
         return new MlpWeights(DECODER_INPUT, block.latent(), hidden, block.activation(),
                 List.of(MlpHead.dense(MEAN, dense(block.meanHead())), logvarHead));
+    }
+
+    /** Output rows {@code [from, from + count)} of a linear layer as a layer of their own. */
+    private static DenseLayer rows(final Linear layer, final int from, final int count) {
+        final DenseLayer all = dense(layer);
+        final float[] weight = java.util.Arrays.copyOfRange(all.weight(), from * all.inputs(), (from + count) * all.inputs());
+        final float[] bias = java.util.Arrays.copyOfRange(all.bias(), from, from + count);
+        return new DenseLayer(all.inputs(), count, weight, bias);
     }
 
     private static DenseLayer dense(final Linear layer) {

@@ -46,6 +46,16 @@ public record TrainingData(float[] x, float[] mask, int rows, int width, List<Co
         }
     }
 
+    /** @return whether every value is observed (no mask entry is 0) */
+    boolean allObserved() {
+        for (float m : mask) {
+            if (m == 0f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Copies the listed rows into a new data set (used for the train/validation split). */
     TrainingData select(final int[] rowIndices) {
         final float[] sx = new float[rowIndices.length * width];

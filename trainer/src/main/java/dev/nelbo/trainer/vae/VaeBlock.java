@@ -37,8 +37,7 @@ final class VaeBlock extends AbstractBlock {
     private final float logvarMin;
     private final float logvarMax;
     private final List<Linear> encoderLayers = new ArrayList<>();
-    private final Linear muHead;
-    private final Linear logvarHead;
+    private final Linear posteriorHead;
     private final List<Linear> decoderLayers = new ArrayList<>();
     private final Linear meanHead;
     private final Linear decoderLogvarHead;
@@ -54,8 +53,9 @@ final class VaeBlock extends AbstractBlock {
         for (int i = 0; i < config.hidden().size(); i++) {
             encoderLayers.add(addChildBlock("encoder_" + i, linear(config.hidden().get(i))));
         }
-        muHead = addChildBlock("mu", linear(latent));
-        logvarHead = addChildBlock("logvar", linear(latent));
+        // mu and logvar come from one 2K-wide layer: one matmul and one optimizer update fewer per
+        // step; the export splits it back into the two heads of the graph contract.
+        posteriorHead = addChildBlock("posterior", linear(2 * latent));
         final List<Integer> mirrored = new ArrayList<>(config.hidden());
         Collections.reverse(mirrored);
         for (int i = 0; i < mirrored.size(); i++) {
@@ -94,9 +94,8 @@ final class VaeBlock extends AbstractBlock {
     /** @return {@code mu} and the clamped {@code logvar} of q(z|x) */
     NDList encode(final ParameterStore ps, final NDArray x, final boolean training) {
         final NDArray h = body(ps, encoderLayers, x, training);
-        final NDArray mu = apply(ps, muHead, h, training);
-        final NDArray logvar = apply(ps, logvarHead, h, training).clip(logvarMin, logvarMax);
-        return new NDList(mu, logvar);
+        final NDList halves = apply(ps, posteriorHead, h, training).split(2, 1);
+        return new NDList(halves.get(0), halves.get(1).clip(logvarMin, logvarMax));
     }
 
     /** @return the decoder {@code mean} for {@code z} and the clamped per-feature log-variance */
@@ -150,8 +149,7 @@ final class VaeBlock extends AbstractBlock {
             layer.initialize(manager, dataType, new Shape(batch, width));
             width = layer.getOutputShapes(new Shape[] {new Shape(batch, width)})[0].get(1);
         }
-        muHead.initialize(manager, dataType, new Shape(batch, width));
-        logvarHead.initialize(manager, dataType, new Shape(batch, width));
+        posteriorHead.initialize(manager, dataType, new Shape(batch, width));
         width = latent;
         for (Linear layer : decoderLayers) {
             layer.initialize(manager, dataType, new Shape(batch, width));
@@ -171,12 +169,9 @@ final class VaeBlock extends AbstractBlock {
         return Collections.unmodifiableList(decoderLayers);
     }
 
-    Linear muHead() {
-        return muHead;
-    }
-
-    Linear logvarHead() {
-        return logvarHead;
+    /** @return the layer whose first K outputs are mu and last K outputs are logvar */
+    Linear posteriorHead() {
+        return posteriorHead;
     }
 
     Linear meanHead() {

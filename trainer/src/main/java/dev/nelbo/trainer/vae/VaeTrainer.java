@@ -71,7 +71,7 @@ public final class VaeTrainer {
                     .optOptimizer(adam)
                     .optDevices(new Device[] {Device.cpu()}));
             trainer.initialize(new Shape(config.batchSize(), data.width()), new Shape(config.batchSize(), config.latent()));
-            final NelboLoss loss = new NelboLoss(data.width(), data.blocks());
+            final NelboLoss loss = new NelboLoss(data.width(), data.blocks(), data.allObserved());
             final TrainedVae result = new TrainedVae(model, trainer, block, loss, validation, config);
             final List<EpochStats> history = run(trainer, loss, train, result, config, random, progress);
             result.finish(history);

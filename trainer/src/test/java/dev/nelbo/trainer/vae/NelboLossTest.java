@@ -63,7 +63,7 @@ class NelboLossTest {
         }
 
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            final NelboLoss loss = new NelboLoss(5, BLOCKS);
+            final NelboLoss loss = new NelboLoss(5, BLOCKS, false);
             final NDList terms = loss.perRow(manager.create(x, new Shape(2, 5)), manager.create(mask, new Shape(2, 5)),
                     new NDList(manager.create(mu, new Shape(2, 2)), manager.create(logvar, new Shape(2, 2)),
                             manager.create(mean, new Shape(2, 5)), manager.create(decoderLogvar)));

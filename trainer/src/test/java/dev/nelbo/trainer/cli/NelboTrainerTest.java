@@ -28,7 +28,7 @@ class NelboTrainerTest {
 
     /** Small, fast settings; the data are simple enough for them. */
     private static final String[] FAST = {"--hidden", "16,16", "--latent", "3", "--epochs", "150", "--batch-size", "64",
-            "--learning-rate", "0.003", "--beta-warmup-epochs", "5"};
+            "--learning-rate", "0.003", "--beta-warmup-epochs", "5", "--patience", "150"};
 
     @TempDir
     Path dir;

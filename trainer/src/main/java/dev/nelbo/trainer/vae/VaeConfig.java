@@ -77,18 +77,6 @@ public record VaeConfig(List<Integer> hidden, int latent, Activation activation,
         return (float) (beta * Math.min(1.0, t));
     }
 
-    /** @return a copy with another seed */
-    public VaeConfig withSeed(final long newSeed) {
-        return new VaeConfig(hidden, latent, activation, perRowVariance, epochs, batchSize, learningRate, beta, betaWarmupEpochs,
-                denoise, validationFraction, patience, gradClip, logvarMin, logvarMax, newSeed);
-    }
-
-    /** @return a copy with another maximum number of epochs */
-    public VaeConfig withEpochs(final int newEpochs) {
-        return new VaeConfig(hidden, latent, activation, perRowVariance, newEpochs, batchSize, learningRate, beta, betaWarmupEpochs,
-                denoise, validationFraction, patience, gradClip, logvarMin, logvarMax, seed);
-    }
-
     private static void require(final boolean ok, final String message) {
         if (!ok) {
             throw new IllegalArgumentException(message);

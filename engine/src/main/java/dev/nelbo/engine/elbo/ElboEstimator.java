@@ -187,6 +187,7 @@ public final class ElboEstimator {
         final int f = layout.featureCount();
         final int[] gCols = layout.gaussianColumns;
         final int[] gFeat = layout.gaussianFeatures;
+        final int gRun = layout.gaussianRunStart;
         final int[] bCols = layout.bernoulliColumns;
         final int[] bFeat = layout.bernoulliFeatures;
         final int[] cFeat = layout.categoricalFeatures;
@@ -220,8 +221,16 @@ public final class ElboEstimator {
             }
             for (int l = 0; l < samples; l++) {
                 final int outRow = (i * samples + l) * d;
-                for (int g = 0; g < gn; g++) {
-                    gMean[g] = mean[outRow + gCols[g]];
+                if (gRun >= 0) {
+                    // Contiguous Gaussian columns: a plain copy the JIT vectorises, instead of a gather.
+                    final int from = outRow + gRun;
+                    for (int g = 0; g < gn; g++) {
+                        gMean[g] = mean[from + g];
+                    }
+                } else {
+                    for (int g = 0; g < gn; g++) {
+                        gMean[g] = mean[outRow + gCols[g]];
+                    }
                 }
                 if (decoderLogvarPerRow) {
                     for (int g = 0; g < gn; g++) {

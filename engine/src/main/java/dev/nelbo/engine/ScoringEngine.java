@@ -92,14 +92,19 @@ public final class ScoringEngine implements AutoCloseable {
         this.encoder = enc;
         this.decoder = dec;
         this.decoderLogvarRows = layout.hasGaussian() && dec.perRow(names.decoderLogvar());
-        this.estimator = new ElboEstimator(layout, k, samples, options.maxBatch(), CounterNormals.hash(model.version()),
-                model.encoderLogvar(), model.decoderLogvar(),
-                enc.perRow(names.encoderLogvar()) ? null : enc.constant(names.encoderLogvar()),
-                !layout.hasGaussian() ? new float[d] : decoderLogvarRows ? null : dec.constant(names.decoderLogvar()));
         this.mu = new float[options.maxBatch() * k];
         this.encoderLogvar = new float[options.maxBatch() * k];
         this.z = new float[options.maxBatch() * samples * k];
-        warmUp();
+        try {
+            this.estimator = new ElboEstimator(layout, k, samples, options.maxBatch(), CounterNormals.hash(model.version()),
+                    model.encoderLogvar(), model.decoderLogvar(),
+                    enc.perRow(names.encoderLogvar()) ? null : enc.constant(names.encoderLogvar()),
+                    !layout.hasGaussian() ? new float[d] : decoderLogvarRows ? null : dec.constant(names.decoderLogvar()));
+            warmUp();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
         this.loadNanos = System.nanoTime() - start;
         LOG.info("Loaded model {} on {} (D={}, K={}, L={}, max batch {}) in {} ms", model.version(), sessions.device(),
                 d, k, samples, options.maxBatch(), loadNanos / 1_000_000);

@@ -175,9 +175,9 @@ public final class ElboEstimator {
      * @param x             encoded records, row-major {@code [n, D]}
      * @param mask          observed-mask, row-major {@code [n, D]}; a feature counts when the mask
      *                      of its first column is non-zero
-     * @param mean          decoder mean output, row-major {@code [n * L, D]} from index 0 (absolute
+     * @param meanRows      decoder mean output, row-major {@code [n * L, D]} from index 0 (absolute
      *                      reads; position and limit are ignored, so a graph's pinned buffer works as is)
-     * @param logvar        decoder log-variance {@code [n * L, D]} likewise, or ignored (may be null)
+     * @param logvarRows    decoder log-variance {@code [n * L, D]} likewise, or ignored (may be null)
      *                      when the decoder's log-variance is constant
      * @param reconNll      receives the reconstruction NLL per record (mean over samples)
      * @param iwNll         receives {@code -logmeanexp_l[log p(x|z_l) + log p(z_l) - log q(z_l|x)]}

@@ -104,6 +104,13 @@ public final class TrainingPipeline {
                     decoder, report);
             out.printf(Locale.ROOT, "calibrated on %d held-back rows: threshold %.4f for target fpr %s (%s)%n",
                     calibration.rows(), calibration.threshold(), calibration.targetFpr(), calibration.method());
+            if (Calibrator.GPD.equals(calibration.method())) {
+                out.printf(Locale.ROOT, "  note: %d held-back rows cannot show a rate of %s directly; the threshold is"
+                                + " extrapolated from the top scores and the realised rate may differ by several times"
+                                + " (about %d training rows would calibrate it empirically)%n", calibration.rows(),
+                        calibration.targetFpr(), (long) Math.ceil(Calibrator.MIN_EMPIRICAL_EXCEEDANCES
+                                / calibration.targetFpr() / settings.vae().validationFraction()));
+            }
             out.printf(Locale.ROOT, "wrote model %s to %s (report: %s)%n", written.modelVersion(), settings.out(),
                     settings.out().resolve(TrainingReport.DIR + "report.html"));
             out.flush();

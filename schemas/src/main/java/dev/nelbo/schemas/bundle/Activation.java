@@ -1,5 +1,9 @@
 package dev.nelbo.schemas.bundle;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import dev.nelbo.schemas.json.WireEnum;
+
 /** Hidden-layer non-linearity of an exported MLP; each maps to one ONNX operator. */
 public enum Activation {
     /** {@code tanh(x)}. */
@@ -20,5 +24,17 @@ public enum Activation {
     /** @return the ONNX operator type that implements this activation */
     public String onnxOp() {
         return onnxOp;
+    }
+
+    /** @return wire name */
+    @JsonValue
+    public String wireName() {
+        return WireEnum.wireName(this);
+    }
+
+    /** @return the constant for a wire name */
+    @JsonCreator
+    public static Activation fromWire(final String text) {
+        return WireEnum.parse(Activation.class, text, "activation");
     }
 }

@@ -1,0 +1,182 @@
+package dev.nelbo.schemas.bundle;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.nelbo.schemas.encoding.ColumnBlock;
+import dev.nelbo.schemas.encoding.EncoderStats;
+import dev.nelbo.schemas.spec.FeatureSpec;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * {@code manifest.json} of a model bundle: everything needed to encode, score and explain a record
+ * with this model, and to know how it was made. Its JSON Schema is {@code manifest.schema.json}.
+ *
+ * @param schemaVersion  manifest format version ({@link #SCHEMA_VERSION})
+ * @param modelVersion   version id, unique per trained model
+ * @param createdAt      ISO-8601 creation time (UTC)
+ * @param contentHash    SHA-256 over both graphs and the encoder statistics: equal for identical models
+ * @param featureSpec    the feature spec
+ * @param encoderStats   fitted encoder statistics
+ * @param architecture   network dimensions and per-feature likelihoods
+ * @param graphs         ONNX file names and I/O names
+ * @param files          SHA-256 (hex) of every file in the bundle except the manifest, by file name
+ * @param calibration    alert threshold and score distribution on held-back normal rows
+ * @param provenance     data, settings, seed and library versions
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Manifest(int schemaVersion, String modelVersion, String createdAt, String contentHash,
+                       FeatureSpec featureSpec, EncoderStats encoderStats, Architecture architecture, Graphs graphs,
+                       Map<String, String> files, Calibration calibration, Provenance provenance) {
+
+    /** The manifest format this code reads and writes. */
+    public static final int SCHEMA_VERSION = 1;
+    /** File name of the manifest inside a bundle. */
+    public static final String FILE_NAME = "manifest.json";
+
+    /** Copies the file map (sorted, so manifests are byte-stable). */
+    public Manifest {
+        Objects.requireNonNull(modelVersion, "modelVersion");
+        files = files == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(files));
+    }
+
+    /** @return a copy with another file map */
+    public Manifest withFiles(final Map<String, String> newFiles) {
+        return new Manifest(schemaVersion, modelVersion, createdAt, contentHash, featureSpec, encoderStats, architecture,
+                graphs, newFiles, calibration, provenance);
+    }
+
+    /** @return a copy with another calibration */
+    public Manifest withCalibration(final Calibration newCalibration) {
+        return new Manifest(schemaVersion, modelVersion, createdAt, contentHash, featureSpec, encoderStats, architecture,
+                graphs, files, newCalibration, provenance);
+    }
+
+    /** @return a copy with another version id and content hash */
+    public Manifest withVersion(final String newVersion, final String newContentHash) {
+        return new Manifest(schemaVersion, newVersion, createdAt, newContentHash, featureSpec, encoderStats, architecture,
+                graphs, files, calibration, provenance);
+    }
+
+    /**
+     * Network shape.
+     *
+     * @param inputDim        width D of the encoded vector
+     * @param latentDim       latent size K
+     * @param encoderHidden   encoder hidden widths
+     * @param decoderHidden   decoder hidden widths
+     * @param activation      hidden activation
+     * @param decoderVariance {@code per_feature} (constant logvar head) or {@code per_row}
+     * @param logvarMin       lower clamp of every log-variance
+     * @param logvarMax       upper clamp of every log-variance
+     * @param layout          column block and likelihood of every feature
+     */
+    public record Architecture(int inputDim, int latentDim, List<Integer> encoderHidden, List<Integer> decoderHidden,
+                               Activation activation, String decoderVariance, double logvarMin, double logvarMax,
+                               List<ColumnBlock> layout) {
+        /** Copies lists and checks the layout tiles [0, inputDim). */
+        public Architecture {
+            encoderHidden = List.copyOf(encoderHidden);
+            decoderHidden = List.copyOf(decoderHidden);
+            layout = List.copyOf(layout);
+            int next = 0;
+            for (ColumnBlock b : layout) {
+                if (b.offset() != next) {
+                    throw new IllegalArgumentException("layout block '" + b.feature() + "' starts at column " + b.offset()
+                            + ", expected " + next);
+                }
+                next = b.end();
+            }
+            if (next != inputDim) {
+                throw new IllegalArgumentException("layout covers " + next + " columns but input_dim is " + inputDim);
+            }
+            if (!(logvarMin < logvarMax)) {
+                throw new IllegalArgumentException("logvar_min must be below logvar_max");
+            }
+        }
+    }
+
+    /**
+     * Input and output names of one ONNX graph.
+     *
+     * @param file    file name in the bundle
+     * @param inputs  input names
+     * @param outputs output names
+     */
+    public record GraphIo(String file, List<String> inputs, List<String> outputs) {
+        /** Copies lists. */
+        public GraphIo {
+            inputs = List.copyOf(inputs);
+            outputs = List.copyOf(outputs);
+        }
+    }
+
+    /**
+     * @param encoder encoder graph: x -> mu, logvar
+     * @param decoder decoder graph: z -> mean, logvar
+     */
+    public record Graphs(GraphIo encoder, GraphIo decoder) {
+    }
+
+    /**
+     * Score calibration on held-back normal rows.
+     *
+     * @param score      which score the threshold applies to ({@code nelbo})
+     * @param threshold  alert threshold: a record is anomalous when its score exceeds it
+     * @param targetFpr  false-positive rate the threshold was chosen for
+     * @param method     {@code empirical} (quantile of the held-back scores) or {@code gpd} (generalised
+     *                   Pareto tail fitted to the top scores)
+     * @param rows       held-back rows scored
+     * @param quantiles  score quantiles, ascending in q
+     * @param tail       fitted tail, or null when none was fitted
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Calibration(String score, double threshold, double targetFpr, String method, long rows,
+                              List<Quantile> quantiles, Tail tail) {
+        /** Copies the quantiles. */
+        public Calibration {
+            quantiles = List.copyOf(quantiles);
+        }
+    }
+
+    /**
+     * @param q     probability
+     * @param value score at that quantile
+     */
+    public record Quantile(double q, double value) {
+    }
+
+    /**
+     * Peaks-over-threshold fit: for a score s &gt; u, P(S &gt; s) = exceedFraction * (1 + xi (s-u)/beta)^(-1/xi)
+     * (exponential when xi = 0).
+     *
+     * @param u              tail threshold (a high empirical quantile)
+     * @param xi             GPD shape
+     * @param beta           GPD scale
+     * @param exceedFraction fraction of held-back scores above u
+     * @param exceedances    number of held-back scores above u
+     */
+    public record Tail(double u, double xi, double beta, double exceedFraction, long exceedances) {
+    }
+
+    /**
+     * How the model was made.
+     *
+     * @param dataSource      where the training data came from (file, topic and window)
+     * @param rows            training rows used
+     * @param settings        training settings by name
+     * @param seed            random seed
+     * @param libraryVersions library versions (DJL, PyTorch, ONNX Runtime, Java, nelbo)
+     */
+    public record Provenance(String dataSource, long rows, Map<String, Object> settings, long seed,
+                             Map<String, String> libraryVersions) {
+        /** Copies maps (sorted). */
+        public Provenance {
+            settings = settings == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(settings));
+            libraryVersions = libraryVersions == null ? Map.of()
+                    : java.util.Collections.unmodifiableMap(new TreeMap<>(libraryVersions));
+        }
+    }
+}

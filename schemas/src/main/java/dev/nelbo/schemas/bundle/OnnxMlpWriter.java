@@ -1,0 +1,127 @@
+package dev.nelbo.schemas.bundle;
+
+import ai.onnx.proto.OnnxMl;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Writes an {@link MlpWeights} as an ONNX graph: {@code Gemm(transB=1)} plus activation per hidden
+ * layer, one {@code Gemm} per dense head and an {@code Identity} of an initializer per constant head.
+ * The batch dimension is symbolic ({@code batch}), so one graph serves every batch size.
+ *
+ * <p>This is the only place nelbo builds ONNX graphs: the trainer exports through it and tests build
+ * models with known weights through it, so what the scorer loads is produced one way.
+ */
+public final class OnnxMlpWriter {
+
+    /** ONNX IR version written (IR 8 = ONNX 1.10+, read by every supported ONNX Runtime). */
+    public static final long IR_VERSION = 8L;
+    /** Default-domain opset the graphs use; every operator here is unchanged since opset 13. */
+    public static final long OPSET = 17L;
+    /** Symbolic name of the dynamic batch dimension. */
+    public static final String BATCH_DIM = "batch";
+
+    private OnnxMlpWriter() {
+    }
+
+    /**
+     * Builds the ONNX model.
+     *
+     * @param mlp       weights
+     * @param graphName graph name (e.g. "nelbo-encoder")
+     * @param metadata  key/value pairs stored as model metadata (provenance, model version)
+     * @return the serialised model
+     */
+    public static byte[] toBytes(final MlpWeights mlp, final String graphName, final Map<String, String> metadata) {
+        final OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder().setName(graphName);
+        graph.addInput(valueInfo(mlp.inputName(), mlp.inputWidth(), true));
+        String current = mlp.inputName();
+        for (int i = 0; i < mlp.hidden().size(); i++) {
+            final String pre = "hidden" + i + "_linear";
+            final String post = "hidden" + i;
+            addGemm(graph, "hidden" + i, current, mlp.hidden().get(i), pre);
+            graph.addNode(OnnxMl.NodeProto.newBuilder().setOpType(mlp.activation().onnxOp())
+                    .setName(post + "_act").addInput(pre).addOutput(post));
+            current = post;
+        }
+        for (MlpHead head : mlp.heads()) {
+            if (head.layer() != null) {
+                addGemm(graph, head.name(), current, head.layer(), head.name());
+                graph.addOutput(valueInfo(head.name(), head.layer().outputs(), true));
+            } else {
+                final float[] c = head.constant();
+                final String init = head.name() + "_value";
+                graph.addInitializer(tensor(init, c, c.length));
+                graph.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Identity").setName(head.name() + "_identity")
+                        .addInput(init).addOutput(head.name()));
+                graph.addOutput(valueInfo(head.name(), c.length, false));
+            }
+        }
+        final OnnxMl.ModelProto.Builder model = OnnxMl.ModelProto.newBuilder()
+                .setIrVersion(IR_VERSION)
+                .setProducerName("nelbo")
+                .setGraph(graph)
+                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET));
+        metadata.forEach((k, v) -> model.addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
+        return model.build().toByteArray();
+    }
+
+    /**
+     * Writes the model to a file.
+     *
+     * @param mlp       weights
+     * @param graphName graph name
+     * @param metadata  model metadata
+     * @param file      target file (replaced)
+     * @throws UncheckedIOException when the file cannot be written
+     */
+    public static void write(final MlpWeights mlp, final String graphName, final Map<String, String> metadata, final Path file) {
+        try {
+            Files.write(file, toBytes(mlp, graphName, metadata));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write ONNX graph " + file, e);
+        }
+    }
+
+    private static void addGemm(final OnnxMl.GraphProto.Builder graph, final String prefix, final String input,
+                                final DenseLayer layer, final String output) {
+        final String w = prefix + "_W";
+        final String b = prefix + "_b";
+        graph.addInitializer(tensor(w, layer.weight(), layer.outputs(), layer.inputs()));
+        graph.addInitializer(tensor(b, layer.bias(), layer.outputs()));
+        graph.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Gemm").setName(prefix + "_gemm")
+                .addInput(input).addInput(w).addInput(b).addOutput(output)
+                .addAttribute(OnnxMl.AttributeProto.newBuilder().setName("transB").setI(1)
+                        .setType(OnnxMl.AttributeProto.AttributeType.INT)));
+    }
+
+    private static OnnxMl.TensorProto tensor(final String name, final float[] values, final long... dims) {
+        final ByteBuffer raw = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        raw.asFloatBuffer().put(values);
+        final OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name)
+                .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+                .setRawData(com.google.protobuf.ByteString.copyFrom(raw.array()));
+        for (long d : dims) {
+            t.addDims(d);
+        }
+        return t.build();
+    }
+
+    private static OnnxMl.ValueInfoProto valueInfo(final String name, final int width, final boolean batched) {
+        final OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
+        if (batched) {
+            shape.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam(BATCH_DIM));
+        }
+        shape.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(width));
+        return OnnxMl.ValueInfoProto.newBuilder().setName(name)
+                .setType(OnnxMl.TypeProto.newBuilder().setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
+                        .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber()).setShape(shape)))
+                .build();
+    }
+}

@@ -1,0 +1,40 @@
+package dev.nelbo.schemas.encoding;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import dev.nelbo.schemas.json.WireEnum;
+
+/**
+ * Why a record could not be scored. The wire names are stable: dead letters, error files and the
+ * {@code nelbo_records_dead_lettered_total{reason}} metric use them.
+ */
+public enum FailureReason {
+    /** Not parseable at all (broken JSON, bad CSV line, bytes that are not UTF-8 JSON). */
+    MALFORMED,
+    /** Valid JSON, but not a JSON object. */
+    NOT_AN_OBJECT,
+    /** A feature with missing policy {@code reject} is absent or null. */
+    MISSING_FIELD,
+    /** A value of the wrong JSON type (a string where a number belongs, an object, ...). */
+    WRONG_TYPE,
+    /** NaN or infinity (also a number too large to represent). */
+    NOT_FINITE,
+    /** A finite number so far outside the training range that it cannot be encoded safely. */
+    OUT_OF_RANGE,
+    /** A value of the right type that the feature does not allow (a binary 0.5, log1p of -3). */
+    INVALID_VALUE,
+    /** The record is larger than the configured maximum. */
+    TOO_LARGE;
+
+    /** @return wire name */
+    @JsonValue
+    public String wireName() {
+        return WireEnum.wireName(this);
+    }
+
+    /** @return the constant for a wire name */
+    @JsonCreator
+    public static FailureReason fromWire(final String text) {
+        return WireEnum.parse(FailureReason.class, text, "failure reason");
+    }
+}

@@ -1,0 +1,42 @@
+package dev.nelbo.schemas.output;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.util.List;
+
+/**
+ * An event over the threshold ({@code alert.schema.json}).
+ *
+ * @param eventId             event id
+ * @param key                 entity key, or null
+ * @param eventTime           event time in epoch ms, or null
+ * @param modelVersion        model version
+ * @param score               negative ELBO
+ * @param threshold           alert threshold
+ * @param tailProbability     tail probability of the score
+ * @param topFeatures         the features that contributed most, largest first
+ * @param suppressedSinceLast alerts for this key suppressed since the previous one was sent
+ * @param suppressionWindowMs suppression window
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Alert(String eventId, String key, Long eventTime, String modelVersion, double score, double threshold,
+                    double tailProbability, List<TopFeature> topFeatures, long suppressedSinceLast,
+                    long suppressionWindowMs) {
+
+    /** Copies the list. */
+    public Alert {
+        topFeatures = List.copyOf(topFeatures);
+    }
+
+    /**
+     * One contributing feature.
+     *
+     * @param feature      feature name
+     * @param contribution its reconstruction NLL
+     * @param observed     the value in the event (number, string, boolean or null)
+     * @param expected     what the decoder expected (mean, most likely category, probability of 1)
+     */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record TopFeature(String feature, double contribution, Object observed, Object expected) {
+    }
+}

@@ -1,0 +1,28 @@
+package dev.nelbo.schemas.output;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.util.Map;
+
+/**
+ * One scored event ({@code score.schema.json}).
+ *
+ * @param eventId         event id
+ * @param key             entity key, or null
+ * @param eventTime       event time in epoch ms, or null
+ * @param modelVersion    model version that scored it
+ * @param score           negative ELBO
+ * @param reconNll        reconstruction negative log-likelihood
+ * @param kl              KL(q(z|x) || p(z))
+ * @param iwNll           importance-weighted estimate of -log p(x)
+ * @param tailProbability P(score of a normal record &gt;= this score) under the calibration
+ * @param threshold       the model's alert threshold
+ * @param anomaly         score &gt; threshold
+ * @param contributions   per-feature reconstruction NLL, or null when not emitted
+ * @param source          input coordinates, or null
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ScoreRecord(String eventId, String key, Long eventTime, String modelVersion, double score, double reconNll,
+                          double kl, double iwNll, double tailProbability, double threshold, boolean anomaly,
+                          Map<String, Double> contributions, SourceRef source) {
+}

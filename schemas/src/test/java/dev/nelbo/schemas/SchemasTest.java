@@ -1,0 +1,129 @@
+package dev.nelbo.schemas;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nelbo.schemas.bundle.Manifest;
+import dev.nelbo.schemas.encoding.FailureReason;
+import dev.nelbo.schemas.event.EventEnvelope;
+import dev.nelbo.schemas.json.Json;
+import dev.nelbo.schemas.output.Alert;
+import dev.nelbo.schemas.output.DeadLetter;
+import dev.nelbo.schemas.output.ScoreRecord;
+import dev.nelbo.schemas.output.SourceRef;
+import dev.nelbo.schemas.spec.FeatureSpec;
+import dev.nelbo.schemas.testing.TestBundles;
+import dev.nelbo.schemas.testing.TestData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every Java type of the contract round-trips through JSON and validates; broken documents name the failing path. */
+class SchemasTest {
+
+    private static <T> T roundTrip(final SchemaDocument schema, final T value, final Class<T> type) throws Exception {
+        final JsonNode json = Json.DOCUMENTS.valueToTree(value);
+        assertEquals(List.of(), Schemas.validate(schema, json), () -> "document: " + json);
+        final T back = Json.DOCUMENTS.treeToValue(json, type);
+        assertEquals(json, Json.DOCUMENTS.valueToTree(back));
+        return back;
+    }
+
+    private static void assertRejected(final SchemaDocument schema, final JsonNode doc, final String path) {
+        final List<String> problems = Schemas.validate(schema, doc);
+        assertFalse(problems.isEmpty(), "expected " + schema + " to reject " + doc);
+        assertTrue(problems.stream().anyMatch(p -> p.contains(path)), "expected a problem at " + path + " but got " + problems);
+    }
+
+    private static ObjectNode tree(final Object value) {
+        return Json.DOCUMENTS.valueToTree(value);
+    }
+
+    private final ScoreRecord score = new ScoreRecord("e-1", "svc-1", 1_700_000_000_000L, "v1", 12.5, 10.0, 2.5, 12.1,
+            0.02, 40.0, false, Map.of("latency_ms", 6.0, "bytes", 4.0), SourceRef.kafka("events", 3, 42L));
+    private final Alert alert = new Alert("e-2", null, null, "v1", 99.0, 40.0, 1e-5,
+            List.of(new Alert.TopFeature("latency_ms", 80.0, 9000.0, 55.2), new Alert.TopFeature("region", 5.0, "mars", "us")),
+            3, 60_000);
+    private final DeadLetter dead = DeadLetter.of(FailureReason.WRONG_TYPE, "latency_ms", "feature 'latency_ms' should be a number",
+            SourceRef.kafka("events", 0, 7L), "{\"x\":1}".getBytes(StandardCharsets.UTF_8), "v1");
+
+    @Test
+    void score_round_trip_and_rejections() throws Exception {
+        roundTrip(SchemaDocument.SCORE, score, ScoreRecord.class);
+        final ObjectNode bad = tree(score);
+        bad.put("tail_probability", 1.5);
+        assertRejected(SchemaDocument.SCORE, bad, "$.tail_probability");
+        final ObjectNode missing = tree(score);
+        missing.remove("model_version");
+        assertRejected(SchemaDocument.SCORE, missing, "model_version");
+    }
+
+    @Test
+    void alert_round_trip_and_rejections() throws Exception {
+        roundTrip(SchemaDocument.ALERT, alert, Alert.class);
+        final ObjectNode bad = tree(alert);
+        ((ObjectNode) bad.get("top_features").get(1)).remove("expected");
+        assertRejected(SchemaDocument.ALERT, bad, "$.top_features[1]");
+        final ObjectNode neg = tree(alert);
+        neg.put("suppressed_since_last", -1);
+        assertRejected(SchemaDocument.ALERT, neg, "$.suppressed_since_last");
+    }
+
+    @Test
+    void dead_letter_round_trip_keeps_the_original_bytes() throws Exception {
+        final DeadLetter back = roundTrip(SchemaDocument.DEAD_LETTER, dead, DeadLetter.class);
+        assertArrayEquals("{\"x\":1}".getBytes(StandardCharsets.UTF_8), back.payload());
+        final ObjectNode bad = tree(dead);
+        bad.put("reason", "boom");
+        assertRejected(SchemaDocument.DEAD_LETTER, bad, "$.reason");
+        final ObjectNode src = tree(dead);
+        ((ObjectNode) src.get("source")).remove("offset");
+        assertRejected(SchemaDocument.DEAD_LETTER, src, "$.source");
+        roundTrip(SchemaDocument.DEAD_LETTER, DeadLetter.of(FailureReason.MALFORMED, null, "bad line",
+                SourceRef.fileLine("data.csv", 17), new byte[] {1, 2}, null), DeadLetter.class);
+    }
+
+    @Test
+    void feature_spec_round_trip_and_rejections() throws Exception {
+        roundTrip(SchemaDocument.FEATURE_SPEC, TestData.spec(), FeatureSpec.class);
+        final ObjectNode bad = tree(TestData.spec());
+        ((ObjectNode) bad.get("features").get(2)).put("type", "boolean");
+        assertRejected(SchemaDocument.FEATURE_SPEC, bad, "$.features[2].type");
+        final ObjectNode transform = tree(TestData.spec());
+        ((ObjectNode) transform.get("features").get(3)).put("transform", "log1p");
+        assertRejected(SchemaDocument.FEATURE_SPEC, transform, "$.features[3].transform");
+        final ObjectNode typo = tree(TestData.spec());
+        typo.put("max_categorys", 3);
+        assertRejected(SchemaDocument.FEATURE_SPEC, typo, "max_categorys");
+    }
+
+    @Test
+    void manifest_round_trip_and_rejections(@TempDir final Path dir) throws Exception {
+        final Manifest m = TestBundles.writeRandom(dir, TestData.fittedEncoder(1, 500), 3);
+        roundTrip(SchemaDocument.MANIFEST, m, Manifest.class);
+        final ObjectNode bad = tree(m);
+        ((ObjectNode) bad.get("architecture")).put("latent_dim", 0);
+        assertRejected(SchemaDocument.MANIFEST, bad, "$.architecture.latent_dim");
+        final ObjectNode sum = tree(m);
+        ((ObjectNode) sum.get("files")).put("decoder.onnx", "abc");
+        assertRejected(SchemaDocument.MANIFEST, sum, "$.files.decoder.onnx");
+    }
+
+    @Test
+    void event_envelope_round_trip_and_rejections() throws Exception {
+        final EventEnvelope e = new EventEnvelope(EventEnvelope.parse("{\"event_id\":\"a\",\"ts\":1,\"x\":{\"y\":2}}".getBytes(StandardCharsets.UTF_8)));
+        roundTrip(SchemaDocument.EVENT, e, EventEnvelope.class);
+        assertRejected(SchemaDocument.EVENT, Json.EVENTS.readTree("[1]"), "$");
+        assertRejected(SchemaDocument.EVENT, Json.EVENTS.readTree("{\"ts\":true}"), "$.ts");
+        assertEquals(1L, EventEnvelope.timestampMillis(e.json(), new String[] {"ts"}));
+        assertEquals(1_700_000_000_000L, EventEnvelope.timestampMillis(Json.EVENTS.readTree("{\"t\":\"2023-11-14T22:13:20Z\"}"), new String[] {"t"}));
+    }
+}

@@ -1,0 +1,68 @@
+package dev.nelbo.schemas.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nelbo.schemas.encoding.FeatureEncoder;
+import dev.nelbo.schemas.encoding.JsonRecordSource;
+import dev.nelbo.schemas.json.Json;
+import dev.nelbo.schemas.spec.FeatureDef;
+import dev.nelbo.schemas.spec.FeatureSpec;
+import dev.nelbo.schemas.spec.FeatureType;
+import dev.nelbo.schemas.spec.MissingPolicy;
+import dev.nelbo.schemas.spec.Transform;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/** A small mixed-type event domain for tests in every module. */
+public final class TestData {
+
+    /** Regions in the categorical feature. */
+    public static final String[] REGIONS = {"eu", "us", "ap"};
+
+    private TestData() {
+    }
+
+    /** @return spec: latency (continuous, log1p), bytes (continuous, impute), retried (binary), region (categorical) */
+    public static FeatureSpec spec() {
+        return new FeatureSpec("event_id", "key", "ts", 8, List.of(
+                new FeatureDef("latency_ms", "http.latency_ms", FeatureType.CONTINUOUS, Transform.LOG1P, MissingPolicy.REJECT),
+                new FeatureDef("bytes", "bytes", FeatureType.CONTINUOUS, Transform.NONE, MissingPolicy.IMPUTE),
+                new FeatureDef("retried", "retried", FeatureType.BINARY, Transform.NONE, MissingPolicy.REJECT),
+                new FeatureDef("region", "region", FeatureType.CATEGORICAL, Transform.NONE, MissingPolicy.REJECT)));
+    }
+
+    /** @return a normal event */
+    public static ObjectNode event(final Random rnd, final int i) {
+        final ObjectNode e = Json.EVENTS.createObjectNode();
+        e.put("event_id", "e-" + i);
+        e.put("key", "svc-" + (i % 5));
+        e.put("ts", 1_700_000_000_000L + i * 1000L);
+        e.putObject("http").put("latency_ms", Math.exp(4 + 0.3 * rnd.nextGaussian()));
+        e.put("bytes", 1000 + 100 * rnd.nextGaussian());
+        e.put("retried", rnd.nextDouble() < 0.1);
+        e.put("region", REGIONS[rnd.nextInt(REGIONS.length)]);
+        return e;
+    }
+
+    /** @return n normal events */
+    public static List<JsonNode> events(final long seed, final int n) {
+        final Random rnd = new Random(seed);
+        final List<JsonNode> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(event(rnd, i));
+        }
+        return out;
+    }
+
+    /** @return an encoder fitted on n normal events */
+    public static FeatureEncoder fittedEncoder(final long seed, final int n) {
+        final FeatureSpec spec = spec();
+        final List<JsonRecordSource> sources = new ArrayList<>();
+        for (JsonNode e : events(seed, n)) {
+            sources.add(new JsonRecordSource(spec).reset(e));
+        }
+        return FeatureEncoder.fit(spec, sources).encoder();
+    }
+}

@@ -3,6 +3,7 @@ package dev.nelbo.scorer.metrics;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
@@ -28,7 +29,7 @@ public final class ScorerMetrics {
     private final Histogram batchSize;
     private final Histogram inferenceSeconds;
     private final Histogram endToEndLatency;
-    private final Gauge modelInfo;
+    private final Info modelInfo;
     private final Gauge modelLoadSeconds;
     private final Counter modelRejected;
     private final Gauge modelThreshold;
@@ -61,7 +62,8 @@ public final class ScorerMetrics {
         endToEndLatency = Histogram.builder().name("nelbo_end_to_end_latency_seconds").unit(Unit.SECONDS)
                 .help("Event timestamp to output written")
                 .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60).register(registry);
-        modelInfo = Gauge.builder().name("nelbo_model_info").help("1 for the model version in use")
+        // an Info metric is exposed as the gauge nelbo_model_info{version} 1
+        modelInfo = Info.builder().name("nelbo_model_info").help("The model version in use")
                 .labelNames("version").register(registry);
         modelLoadSeconds = Gauge.builder().name("nelbo_model_load_seconds").unit(Unit.SECONDS)
                 .help("Time to verify and warm up the model in use").register(registry);
@@ -138,8 +140,7 @@ public final class ScorerMetrics {
      */
     public void modelInUse(final String version, final double loadSeconds, final double threshold,
                            final Map<String, Double> quantiles) {
-        modelInfo.clear();
-        modelInfo.labelValues(version).set(1);
+        modelInfo.setLabelValues(version);
         modelLoadSeconds.set(loadSeconds);
         modelThreshold.set(threshold);
         trainingQuantile.clear();

@@ -7,6 +7,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
 import org.apache.kafka.server.common.Feature;
 import org.apache.kafka.server.common.MetadataVersion;
 
@@ -67,7 +68,7 @@ public final class SharedBroker {
                 }
             }
             final TestKitNodes nodes = new TestKitNodes.Builder(
-                    KafkaClusterTestKit.Builder.fromVersions(MetadataVersion.LATEST_PRODUCTION, features, "nelbo-scorer-tests"))
+                    BootstrapMetadata.fromVersions(MetadataVersion.LATEST_PRODUCTION, features, "nelbo-scorer-tests"))
                     .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).setBaseDirectory(base).build();
             final KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(nodes)
                     .setConfigProp("unstable.api.versions.enable", "false")

@@ -25,6 +25,7 @@ public final class LoadedModel {
     private final ModelBundle bundle;
     private final EngineOptions options;
     private final double loadSeconds;
+    private final String device;
     private final Deque<ScoringEngine> idle = new ArrayDeque<>();
     private int borrowed;
     private boolean retired;
@@ -34,6 +35,7 @@ public final class LoadedModel {
         this.bundle = bundle;
         this.options = options;
         this.loadSeconds = loadSeconds;
+        this.device = warm.device().toString();
         idle.push(warm);
     }
 
@@ -73,6 +75,11 @@ public final class LoadedModel {
     /** @return the alert threshold, or NaN when the model is uncalibrated */
     public double threshold() {
         return threshold(bundle);
+    }
+
+    /** @return the device the engines run on (CPU after a CUDA fallback) */
+    public String device() {
+        return device;
     }
 
     /** @return seconds spent verifying and warming up */

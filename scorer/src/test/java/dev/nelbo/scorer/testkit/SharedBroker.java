@@ -137,10 +137,15 @@ public final class SharedBroker {
             final Set<String> names = topics.stream().map(NewTopic::name).collect(java.util.stream.Collectors.toSet());
             final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (true) {
-                final Map<String, TopicDescription> d = admin.describeTopics(names).allTopicNames().get();
-                final boolean ready = d.values().stream().allMatch(t -> t.partitions().stream().allMatch(p -> p.leader() != null));
-                if (ready) {
-                    return;
+                try {
+                    final Map<String, TopicDescription> d = admin.describeTopics(names).allTopicNames().get();
+                    if (d.values().stream().allMatch(t -> t.partitions().stream().allMatch(p -> p.leader() != null))) {
+                        return;
+                    }
+                } catch (final java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                        throw e;
+                    }
                 }
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("topics " + names + " got no leaders in 30 s");

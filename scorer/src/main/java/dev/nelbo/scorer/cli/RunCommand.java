@@ -2,6 +2,7 @@ package dev.nelbo.scorer.cli;
 
 import dev.nelbo.scorer.app.ScorerService;
 import dev.nelbo.scorer.config.ScorerConfig;
+import org.apache.logging.log4j.LogManager;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,7 +34,11 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         final ScorerConfig cfg = ScorerConfig.load(config, System.getenv(), settings);
         final ScorerService service = ScorerService.start(cfg);
-        final Thread hook = new Thread(() -> service.close(shutdownTimeout), "nelbo-shutdown");
+        // log4j's own shutdown hook is disabled in log4j2.xml, so the shutdown is logged to the end
+        final Thread hook = new Thread(() -> {
+            service.close(shutdownTimeout);
+            LogManager.shutdown();
+        }, "nelbo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         final boolean failed = service.awaitStopped();
         return failed ? 1 : 0;

@@ -250,6 +250,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         if (model != null) {
             model.giveBack(engine);
             LOG.info("Task {} now scores with model {} (was {})", context.taskId(), latest.version(), model.version());
+        } else {
+            LOG.info("Task {} scores with model {}", context.taskId(), latest.version());
         }
         model = latest;
         engine = next;

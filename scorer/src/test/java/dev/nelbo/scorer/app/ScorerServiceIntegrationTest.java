@@ -113,6 +113,45 @@ class ScorerServiceIntegrationTest {
         }
     }
 
+    @Test
+    void should_keep_alert_suppression_across_a_restart() throws Exception {
+        final Topics topics = TestScorers.freshTopics("suppress", 1);
+        ScorerFixtures.writeModel(dir.resolve("model"), 1);
+        final String appId = SharedBroker.uniqueName("suppress-app");
+        final long t0 = 1_800_000_000_000L;
+        try (ScorerService first = ScorerService.start(TestScorers.config(TestScorers.settings(appId, topics, dir.resolve("model"),
+                Map.of())), new PrometheusRegistry(), false)) {
+            KafkaTestClients.produce(topics.events(), List.of(
+                    new byte[][] {null, ScorerFixtures.anomaly(1, "db-1", t0)},
+                    new byte[][] {null, ScorerFixtures.anomaly(2, "db-1", t0 + 1000)}));
+            assertEquals(1, alerts(topics, 1).size());
+            awaitScored(topics, 2);
+        }
+        // a new instance (fresh local state directory) restores the store from its changelog
+        try (ScorerService second = ScorerService.start(TestScorers.config(TestScorers.settings(appId, topics, dir.resolve("model"),
+                Map.of())), new PrometheusRegistry(), false)) {
+            KafkaTestClients.produce(topics.events(), List.of(
+                    new byte[][] {null, ScorerFixtures.anomaly(3, "db-1", t0 + 2000)},
+                    new byte[][] {null, ScorerFixtures.anomaly(4, "db-1", t0 + 61_000)}));
+            final List<JsonNode> sent = alerts(topics, 2);
+            assertEquals(List.of("e-1", "e-4"), sent.stream().map(a -> a.get("event_id").asText()).toList(),
+                    "e-2 and e-3 fall in e-1's window, also across the restart");
+            assertEquals(2, sent.get(1).get("suppressed_since_last").asLong());
+        }
+    }
+
+    private static List<JsonNode> alerts(final Topics topics, final int expected) {
+        final List<JsonNode> out = new ArrayList<>();
+        KafkaTestClients.readCommitted(List.of(topics.alerts()), Duration.ofSeconds(30), l -> l.size() >= expected)
+                .forEach(r -> out.add(ScorerFixtures.parse(r.value())));
+        return out;
+    }
+
+    private static void awaitScored(final Topics topics, final int expected) {
+        assertEquals(expected, KafkaTestClients.readCommitted(List.of(topics.scores()), Duration.ofSeconds(30),
+                l -> l.size() >= expected).size());
+    }
+
     static String get(final int port, final String path) throws Exception {
         final HttpResponse<String> r = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());

@@ -1,5 +1,6 @@
 package dev.nelbo.scorer.cli;
 
+import dev.nelbo.schemas.bundle.BundleException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,7 +30,7 @@ public final class ScorerCli implements Runnable {
      * @param args arguments
      * @param out  standard output
      * @param err  standard error
-     * @return exit code: 0 success, 1 failure while running, 2 bad usage
+     * @return exit code: 0 success, 1 failure while running, 2 bad usage (options, settings, model bundle)
      */
     public static int execute(final String[] args, final PrintWriter out, final PrintWriter err) {
         final CommandLine cli = new CommandLine(new ScorerCli());
@@ -42,7 +43,8 @@ public final class ScorerCli implements Runnable {
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             commandLine.getErr().println("error: " + oneLine(ex));
-            return ex instanceof IllegalArgumentException ? CommandLine.ExitCode.USAGE : CommandLine.ExitCode.SOFTWARE;
+            final boolean usage = ex instanceof IllegalArgumentException || ex instanceof BundleException;
+            return usage ? CommandLine.ExitCode.USAGE : CommandLine.ExitCode.SOFTWARE;
         });
         return cli.execute(args);
     }

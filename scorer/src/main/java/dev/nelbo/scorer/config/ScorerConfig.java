@@ -246,6 +246,11 @@ public final class ScorerConfig {
      */
     public Properties streamsProperties() {
         final Properties props = new Properties();
+        // Kafka Streams lingers 100 ms on the producer by default; with outputs flushed every few ms that
+        // would dominate end-to-end latency, so nelbo defaults to 5 ms (overridable either way)
+        if (!values.containsKey("linger.ms") && !values.containsKey(StreamsConfig.PRODUCER_PREFIX + "linger.ms")) {
+            props.put(StreamsConfig.PRODUCER_PREFIX + "linger.ms", "5");
+        }
         for (final Map.Entry<String, String> e : values.entrySet()) {
             if (!e.getKey().startsWith("nelbo.")) {
                 props.put(e.getKey(), e.getValue());

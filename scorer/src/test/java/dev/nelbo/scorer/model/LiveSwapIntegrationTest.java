@@ -106,6 +106,20 @@ class LiveSwapIntegrationTest {
             }
             assertEquals(v2, service.models().currentVersion().orElseThrow());
             assertEquals(1.0, rejected(registry));
+
+            // rollback: pinning a stored version moves the service back
+            final IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> models.pin("v-none"));
+            assertTrue(unknown.getMessage().contains("v-none"), unknown.getMessage());
+            // v1 came from nelbo.model.dir, so the registry has to be given its bundle before it can be pinned
+            assertEquals(v1, models.store(dir.resolve("v1")));
+            assertEquals(v2, models.read().current(), "storing does not change the current version");
+            models.pin(v1);
+            assertEquals(v1, models.read().current());
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!service.models().currentVersion().orElseThrow().equals(v1)) {
+                assertTrue(System.nanoTime() < deadline, "service did not follow the rollback to " + v1);
+                Thread.sleep(50);
+            }
         }
     }
 

@@ -251,6 +251,8 @@ public final class ScorerConfig {
         if (!values.containsKey("linger.ms") && !values.containsKey(StreamsConfig.PRODUCER_PREFIX + "linger.ms")) {
             props.put(StreamsConfig.PRODUCER_PREFIX + "linger.ms", "5");
         }
+        // the scorer has no global stores; setting this only silences Streams' start-up warning about it
+        props.put("processing.exception.handler.global.enabled", "true");
         for (final Map.Entry<String, String> e : values.entrySet()) {
             if (!e.getKey().startsWith("nelbo.")) {
                 props.put(e.getKey(), e.getValue());

@@ -49,8 +49,7 @@ public final class ScoringEngine implements AutoCloseable {
     private final float[] mu;
     private final float[] encoderLogvar;
     private final float[] z;
-    private final float[] decoderMean;
-    private final float[] decoderLogvar;
+    private final boolean decoderLogvarRows;
     private final long loadNanos;
 
     private ScoringEngine(final ScoringModel model, final EngineOptions options) {
@@ -92,17 +91,20 @@ public final class ScoringEngine implements AutoCloseable {
         }
         this.encoder = enc;
         this.decoder = dec;
-        final boolean decoderLogvarRows = layout.hasGaussian() && dec.perRow(names.decoderLogvar());
-        this.estimator = new ElboEstimator(layout, k, samples, options.maxBatch(), CounterNormals.hash(model.version()),
-                model.encoderLogvar(), model.decoderLogvar(),
-                enc.perRow(names.encoderLogvar()) ? null : enc.constant(names.encoderLogvar()),
-                !layout.hasGaussian() ? new float[d] : decoderLogvarRows ? null : dec.constant(names.decoderLogvar()));
+        this.decoderLogvarRows = layout.hasGaussian() && dec.perRow(names.decoderLogvar());
         this.mu = new float[options.maxBatch() * k];
         this.encoderLogvar = new float[options.maxBatch() * k];
         this.z = new float[options.maxBatch() * samples * k];
-        this.decoderMean = new float[options.maxBatch() * samples * d];
-        this.decoderLogvar = decoderLogvarRows ? new float[options.maxBatch() * samples * d] : new float[0];
-        warmUp();
+        try {
+            this.estimator = new ElboEstimator(layout, k, samples, options.maxBatch(), CounterNormals.hash(model.version()),
+                    model.encoderLogvar(), model.decoderLogvar(),
+                    enc.perRow(names.encoderLogvar()) ? null : enc.constant(names.encoderLogvar()),
+                    !layout.hasGaussian() ? new float[d] : decoderLogvarRows ? null : dec.constant(names.decoderLogvar()));
+            warmUp();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
         this.loadNanos = System.nanoTime() - start;
         LOG.info("Loaded model {} on {} (D={}, K={}, L={}, max batch {}) in {} ms", model.version(), sessions.device(),
                 d, k, samples, options.maxBatch(), loadNanos / 1_000_000);
@@ -180,11 +182,8 @@ public final class ScoringEngine implements AutoCloseable {
         estimator.sample(n, batch.idHashes(), mu, encoderLogvar, z, results.kl);
         decoder.input().put(0, z, 0, n * samples * k);
         decoder.run(n * samples);
-        decoder.output(names.decoderMean()).get(0, decoderMean, 0, n * samples * d);
-        if (decoderLogvar.length > 0) {
-            decoder.output(names.decoderLogvar()).get(0, decoderLogvar, 0, n * samples * d);
-        }
-        estimator.reconstruct(n, batch.x(), batch.mask(), decoderMean, decoderLogvar, results.reconNll, results.iwNll,
+        estimator.reconstruct(n, batch.x(), batch.mask(), decoder.output(names.decoderMean()),
+                decoderLogvarRows ? decoder.output(names.decoderLogvar()) : null, results.reconNll, results.iwNll,
                 results.contributions, results.expected);
         final double threshold = model.threshold();
         for (int i = 0; i < n; i++) {

@@ -125,6 +125,41 @@ public final class ScoringResults {
         return expected[check(row) * featureCount + checkFeature(feature)];
     }
 
+    /**
+     * The features that contribute most to a record's reconstruction term, largest first, without
+     * allocating (for alerts: "which features made this record anomalous").
+     *
+     * @param row  record row
+     * @param into receives feature indices; its length is how many to return (at most F)
+     * @return how many indices were written: {@code min(into.length, F)}
+     */
+    public int topFeatures(final int row, final int[] into) {
+        final int base = check(row) * featureCount;
+        final int count = Math.min(into.length, featureCount);
+        for (int filled = 0; filled < count; filled++) {
+            int best = -1;
+            for (int f = 0; f < featureCount; f++) {
+                if (alreadyChosen(into, filled, f)) {
+                    continue;
+                }
+                if (best < 0 || contributions[base + f] > contributions[base + best]) {
+                    best = f;
+                }
+            }
+            into[filled] = best;
+        }
+        return count;
+    }
+
+    private static boolean alreadyChosen(final int[] chosen, final int filled, final int feature) {
+        for (int i = 0; i < filled; i++) {
+            if (chosen[i] == feature) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private int check(final int row) {
         if (row < 0 || row >= size) {
             throw new IndexOutOfBoundsException("row " + row + " outside the " + size + " scored records");

@@ -102,6 +102,32 @@ class ScoringEngineTest {
     }
 
     @Test
+    void top_features_are_the_largest_contributions_in_order() {
+        try (ScoringEngine engine = ScoringEngine.open(bundle, EngineOptions.defaults().withMaxBatch(8))) {
+            final ScoringBatch batch = engine.newBatch();
+            final ScoringResults results = engine.newResults();
+            final JsonRecordSource source = new JsonRecordSource(bundle.encoder().spec());
+            for (int i = 0; i < 8; i++) {
+                bundle.encoder().encode(source.reset(events.get(i)), batch.x(), batch.mask(), batch.addRow("t" + i));
+            }
+            engine.score(batch, results);
+            final int[] top = new int[3];
+            final int[] all = new int[10];
+            for (int i = 0; i < 8; i++) {
+                assertEquals(3, results.topFeatures(i, top));
+                assertEquals(4, results.topFeatures(i, all), "at most F features");
+                final Integer[] sorted = {0, 1, 2, 3};
+                final int row = i;
+                java.util.Arrays.sort(sorted, (a, b) -> Double.compare(results.contribution(row, b), results.contribution(row, a)));
+                for (int j = 0; j < 3; j++) {
+                    assertEquals(results.contribution(i, sorted[j]), results.contribution(i, top[j]), "rank " + j);
+                }
+                assertEquals(java.util.Set.of(0, 1, 2, 3), java.util.Set.of(all[0], all[1], all[2], all[3]));
+            }
+        }
+    }
+
+    @Test
     void different_ids_draw_different_samples() {
         try (ScoringEngine engine = ScoringEngine.open(bundle, EngineOptions.defaults().withMaxBatch(2))) {
             final ScoringBatch batch = engine.newBatch();

@@ -24,6 +24,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.Blackhole;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -62,7 +65,7 @@ public class ScoringBenchmark {
     private float[] logvar;
     private float[] z;
     private double[] kl;
-    private float[] decoderMean;
+    private FloatBuffer decoderMean;
     private double[] recon;
     private double[] iw;
     private double[] contributions;
@@ -107,9 +110,9 @@ public class ScoringBenchmark {
         }
         z = new float[BATCH * samples * k];
         kl = new double[BATCH];
-        decoderMean = new float[BATCH * samples * d];
-        for (int i = 0; i < decoderMean.length; i++) {
-            decoderMean[i] = (float) rnd.nextGaussian();
+        decoderMean = ByteBuffer.allocateDirect(BATCH * samples * d * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        for (int i = 0; i < decoderMean.capacity(); i++) {
+            decoderMean.put(i, (float) rnd.nextGaussian());
         }
         recon = new double[BATCH];
         iw = new double[BATCH];

@@ -2,6 +2,7 @@ package dev.nelbo.engine.elbo;
 
 import dev.nelbo.engine.random.CounterNormals;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -34,6 +35,8 @@ public final class ElboEstimator {
     private final double[] eps;
     private final double[] columnSums;
     private final double[] sampleNll;
+    private final float[] recordMean;
+    private final float[] recordLogvar;
     private final double[] gx;
     private final double[] gWeight;
     private final double[] gConstant;
@@ -96,6 +99,8 @@ public final class ElboEstimator {
         this.eps = new double[samples * latent];
         this.columnSums = new double[d];
         this.sampleNll = new double[samples];
+        this.recordMean = new float[samples * d];
+        this.recordLogvar = new float[decoderLogvarPerRow ? samples * d : 0];
         final int gn = layout.gaussianColumns.length;
         this.gx = new double[gn];
         this.gWeight = new double[gn];
@@ -170,8 +175,10 @@ public final class ElboEstimator {
      * @param x             encoded records, row-major {@code [n, D]}
      * @param mask          observed-mask, row-major {@code [n, D]}; a feature counts when the mask
      *                      of its first column is non-zero
-     * @param mean          decoder mean output, row-major {@code [n * L, D]}
-     * @param logvar        decoder log-variance {@code [n * L, D]}, or ignored when constant
+     * @param meanRows      decoder mean output, row-major {@code [n * L, D]} from index 0 (absolute
+     *                      reads; position and limit are ignored, so a graph's pinned buffer works as is)
+     * @param logvarRows    decoder log-variance {@code [n * L, D]} likewise, or ignored (may be null)
+     *                      when the decoder's log-variance is constant
      * @param reconNll      receives the reconstruction NLL per record (mean over samples)
      * @param iwNll         receives {@code -logmeanexp_l[log p(x|z_l) + log p(z_l) - log q(z_l|x)]}
      * @param contributions receives per-feature NLL, row-major {@code [n, F]}; sums to {@code reconNll}
@@ -179,7 +186,8 @@ public final class ElboEstimator {
      *                      mean for Gaussian, probability for Bernoulli, most probable category
      *                      index within the block for categorical (mean over samples in each case)
      */
-    public void reconstruct(final int n, final float[] x, final float[] mask, final float[] mean, final float[] logvar,
+    public void reconstruct(final int n, final float[] x, final float[] mask, final FloatBuffer meanRows,
+                            final FloatBuffer logvarRows,
                             final double[] reconNll, final double[] iwNll, final double[] contributions,
                             final double[] expected) {
         checkBatch(n);
@@ -187,13 +195,22 @@ public final class ElboEstimator {
         final int f = layout.featureCount();
         final int[] gCols = layout.gaussianColumns;
         final int[] gFeat = layout.gaussianFeatures;
+        final int gRun = layout.gaussianRunStart;
         final int[] bCols = layout.bernoulliColumns;
         final int[] bFeat = layout.bernoulliFeatures;
         final int[] cFeat = layout.categoricalFeatures;
         final double invSamples = 1.0 / samples;
+        final int recordValues = samples * d;
+        final float[] mean = recordMean;
+        final float[] logvar = recordLogvar;
         for (int i = 0; i < n; i++) {
             final int xRow = i * d;
             final int cRow = i * f;
+            // One record's L decoder rows at a time: a small copy that stays in L1 while it is read.
+            meanRows.get(i * recordValues, mean, 0, recordValues);
+            if (decoderLogvarPerRow) {
+                logvarRows.get(i * recordValues, logvar, 0, recordValues);
+            }
             for (final int feature : bFeat) {
                 contributions[cRow + feature] = 0;
             }
@@ -219,9 +236,17 @@ public final class ElboEstimator {
                 gSumTerm[g] = 0;
             }
             for (int l = 0; l < samples; l++) {
-                final int outRow = (i * samples + l) * d;
-                for (int g = 0; g < gn; g++) {
-                    gMean[g] = mean[outRow + gCols[g]];
+                final int outRow = l * d;
+                if (gRun >= 0) {
+                    // Contiguous Gaussian columns: a plain copy the JIT vectorises, instead of a gather.
+                    final int from = outRow + gRun;
+                    for (int g = 0; g < gn; g++) {
+                        gMean[g] = mean[from + g];
+                    }
+                } else {
+                    for (int g = 0; g < gn; g++) {
+                        gMean[g] = mean[outRow + gCols[g]];
+                    }
                 }
                 if (decoderLogvarPerRow) {
                     for (int g = 0; g < gn; g++) {
@@ -234,10 +259,8 @@ public final class ElboEstimator {
                         gTerm[g] = gWeight[g] * diff * diff;
                     }
                 }
-                for (int g = 0; g < gn; g++) {
-                    gSumMean[g] += gMean[g];
-                    gSumTerm[g] += gTerm[g];
-                }
+                accumulate(gMean, gSumMean, gn);
+                accumulate(gTerm, gSumTerm, gn);
                 sampleNll[l] = gaussianBase + sum(gTerm, gn);
             }
             for (int g = 0; g < gn; g++) {
@@ -245,7 +268,7 @@ public final class ElboEstimator {
                 expected[cRow + gFeat[g]] = gSumMean[g] * invSamples;
             }
             for (int l = 0; l < samples; l++) {
-                final int outRow = (i * samples + l) * d;
+                final int outRow = l * d;
                 double nll = sampleNll[l];
                 for (int b = 0; b < bCols.length; b++) {
                     final int c = bCols[b];
@@ -297,6 +320,12 @@ public final class ElboEstimator {
                 }
                 expected[cRow + feature] = best;
             }
+        }
+    }
+
+    private static void accumulate(final double[] values, final double[] sums, final int n) {
+        for (int i = 0; i < n; i++) {
+            sums[i] += values[i];
         }
     }
 

@@ -18,6 +18,8 @@ public final class FeatureLayout {
     final int[] bernoulliColumns;
     final int[] bernoulliFeatures;
     final int[] categoricalFeatures;
+    /** First Gaussian column when the Gaussian columns form one contiguous run (the usual case), else -1. */
+    final int gaussianRunStart;
 
     /**
      * @param blocks one block per feature, in feature order
@@ -65,6 +67,7 @@ public final class FeatureLayout {
         bernoulliFeatures = toArray(bern);
         bernoulliColumns = columnsOf(bernoulliFeatures);
         categoricalFeatures = toArray(cat);
+        gaussianRunStart = contiguousStart(gaussianColumns);
     }
 
     /** @return the blocks, in feature order */
@@ -101,6 +104,15 @@ public final class FeatureLayout {
             cols[i] = blocks.get(features[i]).offset();
         }
         return cols;
+    }
+
+    private static int contiguousStart(final int[] columns) {
+        for (int i = 1; i < columns.length; i++) {
+            if (columns[i] != columns[0] + i) {
+                return -1;
+            }
+        }
+        return columns.length == 0 ? -1 : columns[0];
     }
 
     private static int[] toArray(final List<Integer> values) {

@@ -51,6 +51,7 @@ public final class PinnedGraph implements AutoCloseable {
     private final Map<String, FloatBuffer> outputBuffers = new LinkedHashMap<>();
     private final Map<String, float[]> constants = new LinkedHashMap<>();
     private final Binding[] bindings;
+    private boolean closed;
 
     private record Binding(OnnxTensor input, Map<String, OnnxTensor> inputs, Map<String, OnnxValue> outputs) {
     }
@@ -243,6 +244,10 @@ public final class PinnedGraph implements AutoCloseable {
     }
 
     private void closeQuietly() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (bindings != null) {
             for (Binding b : bindings) {
                 if (b != null) {

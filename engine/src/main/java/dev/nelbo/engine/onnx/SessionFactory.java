@@ -8,19 +8,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Creates ONNX Runtime sessions on the requested device. When CUDA is requested but cannot be used
- * (a CPU-only ONNX Runtime build, or no CUDA 12 / cuDNN 9 libraries or GPU), it logs ONE warning
- * saying why and runs on CPU, or throws when the device is strict.
+ * (a CPU-only ONNX Runtime build, or no CUDA 12 / cuDNN 9 libraries or GPU), it logs ONE warning per
+ * process saying why (engines opened later for other stream threads or models log it at DEBUG) and
+ * runs on CPU, or throws when the device is strict.
  */
 public final class SessionFactory implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionFactory.class);
+    /** Fallbacks already reported: every stream thread opens its own engine, the log needs one line. */
+    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
     private final OrtEnvironment env;
     private final OrtSession.SessionOptions options;
     private final Device device;
+    private boolean closed;
 
     private SessionFactory(final OrtEnvironment env, final OrtSession.SessionOptions options, final Device device) {
         this.env = env;
@@ -63,8 +69,12 @@ public final class SessionFactory implements AutoCloseable {
             options.close();
             throw new IllegalStateException("device " + requested + " requested with device.strict=true, but " + problem);
         }
-        LOG.warn("Device {} requested but {}; scoring on CPU instead (set device.strict=true to fail instead)",
-                requested, problem);
+        if (WARNED.add(requested + ": " + problem)) {
+            LOG.warn("Device {} requested but {}; scoring on CPU instead (set device.strict=true to fail instead)",
+                    requested, problem);
+        } else {
+            LOG.debug("Device {} unavailable ({}); scoring on CPU", requested, problem);
+        }
         return new SessionFactory(env, options, Device.CPU);
     }
 
@@ -94,7 +104,10 @@ public final class SessionFactory implements AutoCloseable {
     /** Releases the session options; close only after every session made from them is closed. */
     @Override
     public void close() {
-        options.close();
+        if (!closed) {
+            closed = true;
+            options.close();
+        }
     }
 
     private static OrtSession.SessionOptions cpuOptions(final int intraOpThreads) {

@@ -5,6 +5,7 @@ import dev.nelbo.schemas.encoding.ColumnBlock;
 import dev.nelbo.schemas.encoding.Likelihood;
 import org.junit.jupiter.api.Test;
 
+import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Random;
 
@@ -163,7 +164,7 @@ class ElboEstimatorTest {
         e.sample(N, new long[] {1, 2}, mu, badEnc, new float[N * L * K], kl);
         final double[] recon = new double[N];
         final double[] iw = new double[N];
-        e.reconstruct(N, x, allObserved, decMean, null, recon, iw, new double[N * 4], new double[N * 4]);
+        e.reconstruct(N, x, allObserved, FloatBuffer.wrap(decMean), null, recon, iw, new double[N * 4], new double[N * 4]);
         for (int i = 0; i < N; i++) {
             assertEquals(true, Double.isFinite(kl[i]) && Double.isFinite(recon[i]) && Double.isFinite(iw[i]));
         }
@@ -194,7 +195,8 @@ class ElboEstimatorTest {
         final double[] iw = new double[N];
         final double[] contributions = new double[N * 4];
         final double[] expected = new double[N * 4];
-        e.reconstruct(N, x, mask, decMean, decLogvarRows, recon, iw, contributions, expected);
+        e.reconstruct(N, x, mask, FloatBuffer.wrap(decMean), decLogvarRows == null ? null : FloatBuffer.wrap(decLogvarRows),
+                recon, iw, contributions, expected);
         return new Outputs(zb, kl, recon, iw, contributions, expected);
     }
 

@@ -1,5 +1,6 @@
 package dev.nelbo.scorer.model;
 
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -144,6 +145,6 @@ public final class RegistryFollower implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        consumer.close(Duration.ofSeconds(5));
+        consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
     }
 }

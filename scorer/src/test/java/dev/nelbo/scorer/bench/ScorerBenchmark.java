@@ -12,7 +12,6 @@ import dev.nelbo.scorer.config.Topics;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.ModelManager;
 import dev.nelbo.scorer.output.ScoreMapper;
-import dev.nelbo.scorer.testkit.KafkaTestClients;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
 import dev.nelbo.scorer.testkit.SharedBroker;
 import dev.nelbo.scorer.testkit.TestScorers;
@@ -117,6 +116,7 @@ public final class ScorerBenchmark {
         System.out.printf("produced %,d events in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
     }
 
+    @SuppressWarnings("try")
     private static double throughput(final String label, final Topics input, final int partitions, final String guarantee,
                                      final boolean scorer, final Path modelDir) throws Exception {
         final Topics out = TestScorers.freshTopics("bench-out", partitions);

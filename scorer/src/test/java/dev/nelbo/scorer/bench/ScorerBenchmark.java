@@ -51,8 +51,8 @@ import java.util.stream.Collectors;
  * guarantee on the same broker; and end-to-end latency (event time stamped at send -> score visible to a
  * read_committed consumer) at a steady rate.
  *
- * <p>Arguments (all optional): events for throughput (300000), latency rate per second (20000), latency
- * seconds (15), partitions (4).
+ * <p>Arguments (all optional): events for throughput (300000; 0 skips the throughput part), latency rate
+ * per second (20000), latency seconds (15), partitions (4).
  */
 public final class ScorerBenchmark {
 
@@ -75,13 +75,14 @@ public final class ScorerBenchmark {
         System.out.printf("nelbo scorer benchmark: %d events, %d partitions, latency at %d/s for %d s, %d cores%n", events,
                 partitions, rate, seconds, Runtime.getRuntime().availableProcessors());
 
-        final Topics input = TestScorers.freshTopics("bench", partitions);
-        fill(input.events(), events);
-        // a freshly started broker is markedly slower: one unmeasured pass first
-        throughput("warm-up", input, partitions, "at_least_once", false, modelDir);
-
         final List<String> lines = new ArrayList<>();
-        for (final String guarantee : List.of("exactly_once_v2", "at_least_once")) {
+        final Topics input = TestScorers.freshTopics("bench", partitions);
+        if (events > 0) {
+            fill(input.events(), events);
+            // a freshly started broker is markedly slower: one unmeasured pass first
+            throughput("warm-up", input, partitions, "at_least_once", false, modelDir);
+        }
+        for (final String guarantee : events > 0 ? List.of("exactly_once_v2", "at_least_once") : List.<String>of()) {
             final double pass = throughput("pass-through", input, partitions, guarantee, false, modelDir);
             final double scorer = throughput("scorer", input, partitions, guarantee, true, modelDir);
             lines.add(String.format("throughput %-16s pass-through %,9.0f rec/s   scorer %,9.0f rec/s   ratio %.2f (target >= 0.85)",

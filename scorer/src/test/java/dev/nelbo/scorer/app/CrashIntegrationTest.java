@@ -6,10 +6,15 @@ import dev.nelbo.scorer.testkit.KafkaTestClients;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
 import dev.nelbo.scorer.testkit.SharedBroker;
 import dev.nelbo.scorer.testkit.TestScorers;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,6 +77,8 @@ class CrashIntegrationTest {
                         }
                     }
                     if (!killed && i == EVENTS * 2 / 5) {
+                        producer.flush();
+                        awaitOpenTransactions(topics.scores());
                         a.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                         killed = true;
                     }
@@ -116,6 +123,26 @@ class CrashIntegrationTest {
         } finally {
             a.destroyForcibly();
             b.destroyForcibly();
+        }
+    }
+
+    /**
+     * Waits (briefly) until every output partition has an open transaction (last stable offset below
+     * the high watermark), so the kill abandons one of the victim's transactions with data in it.
+     */
+    private static void awaitOpenTransactions(final String topic) throws Exception {
+        final Admin admin = SharedBroker.get().admin();
+        final List<TopicPartition> parts = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                .stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        parts.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            final var hw = admin.listOffsets(latest).all().get();
+            final var lso = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
+            if (parts.stream().allMatch(tp -> lso.get(tp).offset() < hw.get(tp).offset())) {
+                return;
+            }
         }
     }
 

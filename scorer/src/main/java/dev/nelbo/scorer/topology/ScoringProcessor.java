@@ -38,6 +38,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 
 /**
  * Parses, encodes and buffers events, scores them in batches through the engine and forwards score
@@ -63,6 +66,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final ModelManager models;
     private final ScorerMetrics metrics;
     private final Settings settings;
+    private final ExecutorService inference;
 
     private InternalProcessorContext<byte[], byte[]> context;
     private ProcessorNode<?, ?, ?, ?> node;
@@ -70,8 +74,12 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     private LoadedModel model;
     private ScoringEngine engine;
-    private ScoringBatch batch;
-    private ScoringResults results;
+    /** The batch being filled by {@link #process}. */
+    private Slot filling;
+    /** A full batch being scored on the inference executor while the next one fills, or null. */
+    private Slot inFlight;
+    /** The other slot, idle. */
+    private Slot spare;
     private float[] rowX;
     private float[] rowMask;
     private FeatureEncoder encoder;
@@ -81,8 +89,31 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private String[] keyPath;
     private String[] timePath;
 
-    private final List<Pending> pending = new ArrayList<>();
     private long maxEventTime = Long.MIN_VALUE;
+
+    /** One batch with its results and the records it stands for. */
+    private static final class Slot {
+        private final ScoringBatch batch;
+        private final ScoringResults results;
+        private final List<Pending> pending = new ArrayList<>();
+        private Future<?> scoring;
+        private long scoringNanos;
+
+        Slot(final ScoringEngine engine) {
+            this.batch = engine.newBatch();
+            this.results = engine.newResults();
+        }
+
+        boolean isEmpty() {
+            return pending.isEmpty();
+        }
+
+        void clear() {
+            pending.clear();
+            batch.clear();
+            scoring = null;
+        }
+    }
 
     /**
      * What the processor needs to know beyond the model (the batch capacity is the engine's,
@@ -105,6 +136,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.models = models;
         this.metrics = metrics;
         this.settings = settings;
+        this.inference = models.inferenceExecutor();
     }
 
     @Override
@@ -119,7 +151,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.suppression = ctx.getStateStore(ScorerTopology.SUPPRESSION_STORE);
         final PreCommitFlushStore hook = ctx.getStateStore(ScorerTopology.PRE_COMMIT_STORE);
         hook.onPreCommit(this::flushOutsideProcessing);
-        ctx.schedule(FLUSH_INTERVAL, PunctuationType.WALL_CLOCK_TIME, ts -> flush());
+        ctx.schedule(FLUSH_INTERVAL, PunctuationType.WALL_CLOCK_TIME, ts -> flushAll());
         final long purgeEvery = Math.max(1000L, Math.min(settings.suppressionWindowMs(), 60_000L));
         ctx.schedule(Duration.ofMillis(purgeEvery), PunctuationType.WALL_CLOCK_TIME, ts -> purgeSuppression());
     }
@@ -129,7 +161,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         metrics.recordIn();
         final RecordMetadata meta = context.recordMetadata().orElseThrow();
         final SourceRef src = SourceRef.kafka(meta.topic(), meta.partition(), meta.offset());
-        if (pending.isEmpty()) {
+        if (inFlight == null && (filling == null || filling.isEmpty())) {
             followCurrentModel();
         }
         if (model == null) {
@@ -154,43 +186,91 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 : record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         final Long eventTime = orElse(EventEnvelope.timestampMillis(event, timePath), record.timestamp());
         // the event id seeds the record's sampling noise: the same event scores the same on replay
-        batch.add(eventId, rowX, rowMask);
-        pending.add(new Pending(record.key(), record.timestamp(), context.recordContext(), event, eventId, key, eventTime, src));
-        if (batch.size() == batch.capacity()) {
-            flush();
+        filling.batch.add(eventId, rowX, rowMask);
+        filling.pending.add(new Pending(record.key(), record.timestamp(), context.recordContext(), event, eventId, key, eventTime,
+                src));
+        if (filling.batch.size() == filling.batch.capacity()) {
+            rotate();
         }
     }
 
     /** Called from the task's commit, outside record processing: forwarding needs this node and a record context. */
     private void flushOutsideProcessing() {
-        if (pending.isEmpty()) {
+        if (inFlight == null && (filling == null || filling.isEmpty())) {
             return;
         }
         final ProcessorNode<?, ?, ?, ?> previousNode = context.currentNode();
         final ProcessorRecordContext previousContext = context.recordContext();
         context.setCurrentNode(node);
         try {
-            flush();
+            flushAll();
         } finally {
             context.setRecordContext(previousContext);
             context.setCurrentNode(previousNode);
         }
     }
 
-    /** Scores the buffered records and forwards their outputs. */
-    private void flush() {
-        final int n = pending.size();
-        if (n == 0) {
+    /**
+     * A full batch: forward the outputs of the batch in flight (waiting for it if need be), then hand this
+     * one to the inference executor and keep filling the other slot. This overlaps the engine with parsing.
+     */
+    private void rotate() {
+        drainInFlight();
+        final Slot full = filling;
+        full.scoringNanos = 0;
+        full.scoring = inference.submit(() -> {
+            final long start = System.nanoTime();
+            engine.score(full.batch, full.results);
+            full.scoringNanos = System.nanoTime() - start;
+        });
+        inFlight = full;
+        filling = spare;
+        spare = null;
+    }
+
+    /** Forwards the outputs of everything buffered: the batch in flight, then the one being filled. */
+    private void flushAll() {
+        drainInFlight();
+        if (filling != null && !filling.isEmpty()) {
+            final long start = System.nanoTime();
+            engine.score(filling.batch, filling.results);
+            filling.scoringNanos = System.nanoTime() - start;
+            emit(filling);
+        }
+    }
+
+    private void drainInFlight() {
+        if (inFlight == null) {
             return;
         }
-        final long start = System.nanoTime();
-        engine.score(batch, results);
-        metrics.batchScored(n, (System.nanoTime() - start) / 1e9);
+        final Slot done = inFlight;
+        inFlight = null;
+        await(done);
+        emit(done);
+        spare = done;
+    }
+
+    private static void await(final Slot slot) {
+        try {
+            slot.scoring.get();
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while a batch was being scored", e);
+        } catch (final ExecutionException e) {
+            throw new IllegalStateException("scoring a batch failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** Forwards the outputs of a scored batch and empties it. */
+    private void emit(final Slot slot) {
+        final int n = slot.pending.size();
+        metrics.batchScored(n, slot.scoringNanos / 1e9);
+        final ScoringResults results = slot.results;
         final ProcessorRecordContext previousContext = context.recordContext();
         final long now = System.currentTimeMillis();
         try {
             for (int i = 0; i < n; i++) {
-                final Pending p = pending.get(i);
+                final Pending p = slot.pending.get(i);
                 context.setRecordContext(p.recordContext());
                 final ScoreRecord score = mapper.scoreRecord(results, i, p.eventId(), p.key(), p.eventTime(), p.source());
                 metrics.score(score.score());
@@ -199,7 +279,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                             ScorerTopology.SCORES_SINK);
                 }
                 if (score.anomaly()) {
-                    alert(p, i);
+                    alert(results, p, i);
                 }
                 if (p.eventTime() != null) {
                     metrics.endToEndLatency(Math.max(0, now - p.eventTime()) / 1000.0);
@@ -208,12 +288,11 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             }
         } finally {
             context.setRecordContext(previousContext);
-            pending.clear();
-            batch.clear();
+            slot.clear();
         }
     }
 
-    private void alert(final Pending p, final int row) {
+    private void alert(final ScoringResults results, final Pending p, final int row) {
         final String storeKey = p.key() == null ? "" : p.key();
         final long at = p.eventTime() == null ? p.timestamp() : p.eventTime();
         final Suppression state = suppression.get(storeKey);
@@ -255,10 +334,11 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         model = latest;
         engine = next;
-        batch = engine.newBatch();
-        results = engine.newResults();
-        rowX = new float[batch.width()];
-        rowMask = new float[batch.width()];
+        filling = new Slot(engine);
+        spare = new Slot(engine);
+        inFlight = null;
+        rowX = new float[filling.batch.width()];
+        rowMask = new float[filling.batch.width()];
         encoder = latest.encoder();
         final FeatureSpec spec = encoder.spec();
         source = new JsonRecordSource(spec);
@@ -295,7 +375,17 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     public void close() {
         // Buffered records were flushed by the commit that precedes a clean close; after a dirty close they
         // are reprocessed from the last committed offset. The stores belong to Streams and are not closed here.
-        pending.clear();
+        if (inFlight != null) {
+            // the engine goes back to the pool only once no batch is running on it
+            try {
+                inFlight.scoring.get();
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (final ExecutionException e) {
+                LOG.debug("Batch in flight failed during close: {}", e.getCause().getMessage());
+            }
+            inFlight = null;
+        }
         if (model != null) {
             model.giveBack(engine);
             model = null;

@@ -170,8 +170,10 @@ class CrashIntegrationTest {
     }
 
     private Process launch(final String name, final String appId, final Topics topics) throws IOException {
+        // small batches fill up under this load, so both paths are killed mid-way: full batches scored in the
+        // background, and partial batches flushed by the punctuation and before each commit
         final Map<String, String> settings = TestScorers.settings(appId, topics, dir.resolve("model"), Map.of(
-                "nelbo.batch.max.records", "256"));
+                "nelbo.batch.max.records", "8"));
         final Properties props = new Properties();
         props.putAll(settings);
         final Path config = dir.resolve(name + ".properties");

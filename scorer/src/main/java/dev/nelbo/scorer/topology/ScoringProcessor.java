@@ -48,9 +48,11 @@ import java.util.concurrent.Future;
  *
  * <p>Exactly-once with batching: buffered records live only in memory and are flushed (scored and
  * forwarded) when the batch is full, on a short wall-clock punctuation (latency) and, through
- * {@link PreCommitFlushStore}, before the task commits. So the outputs of every record whose offset is
- * committed are in the same transaction; a crash loses the buffer together with the uncommitted offsets
- * and the records are processed again.
+ * {@link PreCommitFlushStore}, before the task commits. Full batches (and large ones at the punctuation)
+ * are scored on the model manager's inference thread while the task parses the next batch; their outputs
+ * are forwarded from the stream thread at the next flush, and always before the commit. So the outputs of
+ * every record whose offset is committed are in the same transaction; a crash loses the buffer together
+ * with the uncommitted offsets and the records are processed again.
  *
  * <p>Model swaps happen only between batches: a batch is encoded and scored by one model.
  */
@@ -151,7 +153,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.suppression = ctx.getStateStore(ScorerTopology.SUPPRESSION_STORE);
         final PreCommitFlushStore hook = ctx.getStateStore(ScorerTopology.PRE_COMMIT_STORE);
         hook.onPreCommit(this::flushOutsideProcessing);
-        ctx.schedule(FLUSH_INTERVAL, PunctuationType.WALL_CLOCK_TIME, ts -> flushAll());
+        ctx.schedule(FLUSH_INTERVAL, PunctuationType.WALL_CLOCK_TIME, ts -> onFlushInterval());
         final long purgeEvery = Math.max(1000L, Math.min(settings.suppressionWindowMs(), 60_000L));
         ctx.schedule(Duration.ofMillis(purgeEvery), PunctuationType.WALL_CLOCK_TIME, ts -> purgeSuppression());
     }
@@ -226,6 +228,20 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         inFlight = full;
         filling = spare;
         spare = null;
+    }
+
+    /**
+     * The flush interval passed. At a low input rate (a small batch) everything is scored and forwarded now,
+     * for latency. Under a backlog (a batch of a quarter of the capacity or more) the batch goes to the
+     * inference thread like a full one and its outputs follow at the next flush, batch or commit: that keeps
+     * the engine off the stream thread when throughput matters.
+     */
+    private void onFlushInterval() {
+        if (filling != null && filling.batch.size() >= Math.max(2, filling.batch.capacity() / 4)) {
+            rotate();
+        } else {
+            flushAll();
+        }
     }
 
     /** Forwards the outputs of everything buffered: the batch in flight, then the one being filled. */

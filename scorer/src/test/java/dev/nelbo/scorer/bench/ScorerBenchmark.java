@@ -304,7 +304,12 @@ public final class ScorerBenchmark {
         }
     }
 
-    /** Same input parse (the event envelope's parser) and a score-record-sized JSON output per event. */
+    private static final byte[] VERSION = "20260101T000000Z-2d0aada8".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    /**
+     * Same input parse (the event envelope's parser) and the same output per event: a score-record
+     * document and the model version header.
+     */
     static Topology passThrough(final Topics topics) {
         final Topology t = new Topology();
         t.addSource("in", new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
@@ -329,7 +334,10 @@ public final class ScorerBenchmark {
                 final ScoreRecord s = new ScoreRecord(e.path("event_id").asText(), e.path("key").asText(), e.path("ts").asLong(),
                         "20260101T000000Z-2d0aada8", a + b, a, b, a + b / 3, 1 / (1 + a), 60.0, false, contributions,
                         SourceRef.kafka(meta.topic(), meta.partition(), meta.offset()));
-                context.forward(r.withValue(ScoreMapper.toJson(s)));
+                final org.apache.kafka.common.header.internals.RecordHeaders headers =
+                        new org.apache.kafka.common.header.internals.RecordHeaders();
+                headers.add(Topics.MODEL_VERSION_HEADER, VERSION);
+                context.forward(r.withValue(ScoreMapper.toJson(s)).withHeaders(headers));
             }
         }, "in");
         t.addSink("out", topics.scores(), new ByteArraySerializer(), new ByteArraySerializer(), "parse");

@@ -1,23 +1,23 @@
-package dev.nelbo.trainer.data;
+package dev.nelbo.schemas.encoding;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Splits one CSV line (RFC 4180 quoting: fields in double quotes may hold commas, a doubled quote is
+ * Splits one CSV line (RFC 4180 quoting: a field in double quotes may hold commas, a doubled quote is
  * a literal quote). Records spanning several lines are not supported: such a line is malformed.
  */
-final class CsvLines {
+public final class CsvLine {
 
-    private CsvLines() {
+    private CsvLine() {
     }
 
     /**
      * @param line one line without its terminator
      * @return the cells
-     * @throws IllegalArgumentException for an unterminated quote
+     * @throws EncodingException {@code malformed} for an unterminated quote
      */
-    static String[] split(final String line) {
+    public static String[] split(final String line) {
         final List<String> cells = new ArrayList<>();
         final StringBuilder cell = new StringBuilder();
         boolean quoted = false;
@@ -44,7 +44,7 @@ final class CsvLines {
             }
         }
         if (quoted) {
-            throw new IllegalArgumentException("unterminated quote");
+            throw new EncodingException(FailureReason.MALFORMED, null, "unterminated quote in CSV line");
         }
         cells.add(cell.toString());
         return cells.toArray(new String[0]);

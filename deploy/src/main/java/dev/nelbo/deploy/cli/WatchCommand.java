@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +37,7 @@ public final class WatchCommand implements Callable<Integer> {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final long DRAIN_NANOS = 1_500_000_000L;
+    private static final long LABEL_WAIT_NANOS = 2_000_000_000L;
 
     @Spec
     private CommandSpec spec;
@@ -75,6 +78,7 @@ public final class WatchCommand implements Callable<Integer> {
         final PrintWriter err = spec.commandLine().getErr();
         final LabelTail labels = new LabelTail(labelsFile);
         final Map<String, Boolean> flagged = new HashMap<>();
+        final Deque<PendingAlert> pending = new ArrayDeque<>();
         long alerts = 0;
         long deadLetters = 0;
         final long start = System.nanoTime();
@@ -108,10 +112,10 @@ public final class WatchCommand implements Callable<Integer> {
                     if (record.topic().equals(scoresTopic)) {
                         flagged.put(eventId, value.path("anomaly").asBoolean());
                     } else if (++alerts <= maxRows) {
-                        out.println(AlertRow.format(value, planted(labels, eventId), width));
-                        out.flush();
+                        pending.add(new PendingAlert(value, eventId, System.nanoTime()));
                     }
                 }
+                printReady(pending, labels, out, false);
                 if (System.nanoTime() - lastProgress > Duration.ofSeconds(10).toNanos()) {
                     lastProgress = System.nanoTime();
                     err.printf("  ... %,d scored%s, %,d alerts, %,d dead letters%n", flagged.size(),
@@ -120,6 +124,8 @@ public final class WatchCommand implements Callable<Integer> {
                 }
             }
         }
+        labels.poll();
+        printReady(pending, labels, out, true);
         if (alerts > maxRows) {
             out.printf("... and %,d more alerts (topic %s)%n", alerts - maxRows, alertsTopic);
         }
@@ -127,6 +133,24 @@ public final class WatchCommand implements Callable<Integer> {
         report(out, Evaluation.of(flagged, labels.all()), flagged.size(), alerts, deadLetters,
                 (System.nanoTime() - start) / 1e9);
         return flagged.isEmpty() ? 1 : 0;
+    }
+
+    /** An alert waiting (briefly) for its label, which the generator flushes a moment after sending. */
+    private record PendingAlert(JsonNode alert, String eventId, long receivedNanos) {
+    }
+
+    /** Prints waiting alerts in arrival order once their label is known, or after a short wait without it. */
+    private void printReady(final Deque<PendingAlert> pending, final LabelTail labels, final PrintWriter out,
+                            final boolean all) {
+        while (!pending.isEmpty()) {
+            final PendingAlert next = pending.peekFirst();
+            if (!all && labels.label(next.eventId()).isEmpty() && System.nanoTime() - next.receivedNanos() < LABEL_WAIT_NANOS) {
+                break;
+            }
+            pending.removeFirst();
+            out.println(AlertRow.format(next.alert(), planted(labels, next.eventId()), width));
+        }
+        out.flush();
     }
 
     private static String planted(final LabelTail labels, final String eventId) {

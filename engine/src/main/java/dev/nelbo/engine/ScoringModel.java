@@ -1,0 +1,126 @@
+package dev.nelbo.engine;
+
+import dev.nelbo.engine.calibration.TailProbability;
+import dev.nelbo.engine.elbo.LogvarRange;
+import dev.nelbo.schemas.bundle.Manifest;
+import dev.nelbo.schemas.bundle.ModelBundle;
+import dev.nelbo.schemas.encoding.ColumnBlock;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything the engine needs to know about a model. {@link #of(ModelBundle)} derives it from a
+ * verified bundle; the trainer builds one directly to score its own freshly
+ * exported graphs before a calibration exists.
+ *
+ * @param version         model version (seeds the sampling noise together with each record id)
+ * @param encoderFile     encoder ONNX file
+ * @param decoderFile     decoder ONNX file
+ * @param names           graph input/output names
+ * @param inputWidth      encoded width D
+ * @param latentWidth     latent width K
+ * @param layout          column blocks, one per feature, tiling {@code [0, D)}
+ * @param encoderLogvar   clamp for the encoder's log-variance
+ * @param decoderLogvar   clamp for the decoder's log-variance
+ * @param threshold       alert threshold on the negative ELBO, or NaN when uncalibrated
+ * @param calibration     tail probability under the calibration, or null when uncalibrated
+ */
+public record ScoringModel(String version, Path encoderFile, Path decoderFile, GraphNames names, int inputWidth,
+                           int latentWidth, List<ColumnBlock> layout, LogvarRange encoderLogvar,
+                           LogvarRange decoderLogvar, double threshold, TailProbability calibration) {
+
+    /**
+     * Graph input and output names.
+     *
+     * @param encoderInput  encoder input ({@code [batch, D]})
+     * @param encoderMu     encoder mean output ({@code [batch, K]})
+     * @param encoderLogvar encoder log-variance output ({@code [batch, K]} or {@code [K]})
+     * @param decoderInput  decoder input ({@code [batch, K]})
+     * @param decoderMean   decoder mean/logit output ({@code [batch, D]})
+     * @param decoderLogvar decoder log-variance output ({@code [batch, D]} or {@code [D]})
+     */
+    public record GraphNames(String encoderInput, String encoderMu, String encoderLogvar, String decoderInput,
+                             String decoderMean, String decoderLogvar) {
+
+        /** The names of the ONNX graph contract: x -> mu, logvar; z -> mean, logvar. */
+        public static final GraphNames DEFAULT = new GraphNames("x", "mu", "logvar", "z", "mean", "logvar");
+
+        /**
+         * @throws NullPointerException for a missing name
+         */
+        public GraphNames {
+            Objects.requireNonNull(encoderInput, "encoderInput");
+            Objects.requireNonNull(encoderMu, "encoderMu");
+            Objects.requireNonNull(encoderLogvar, "encoderLogvar");
+            Objects.requireNonNull(decoderInput, "decoderInput");
+            Objects.requireNonNull(decoderMean, "decoderMean");
+            Objects.requireNonNull(decoderLogvar, "decoderLogvar");
+        }
+    }
+
+    /**
+     * @throws IllegalArgumentException for inconsistent widths or a calibration without threshold
+     */
+    public ScoringModel {
+        Objects.requireNonNull(version, "version");
+        Objects.requireNonNull(encoderFile, "encoderFile");
+        Objects.requireNonNull(decoderFile, "decoderFile");
+        Objects.requireNonNull(names, "names");
+        Objects.requireNonNull(encoderLogvar, "encoderLogvar");
+        Objects.requireNonNull(decoderLogvar, "decoderLogvar");
+        layout = List.copyOf(layout);
+        if (inputWidth < 1 || latentWidth < 1) {
+            throw new IllegalArgumentException("input and latent widths must be positive, got " + inputWidth + ", " + latentWidth);
+        }
+        if ((calibration == null) != Double.isNaN(threshold)) {
+            throw new IllegalArgumentException("a model has both a threshold and a calibration, or neither");
+        }
+    }
+
+    /**
+     * Describes a verified bundle: graph files and names, widths and layout from the architecture,
+     * the manifest's log-variance clamp for both graphs, and threshold and tail probability from the
+     * calibration (uncalibrated when the manifest has none).
+     *
+     * @param bundle a bundle from {@link ModelBundle#load}
+     * @return the model description
+     * @throws IllegalArgumentException when the manifest's graph I/O lists or calibration are unusable
+     */
+    public static ScoringModel of(final ModelBundle bundle) {
+        final Manifest m = bundle.manifest();
+        final Manifest.Architecture a = m.architecture();
+        final Manifest.GraphIo enc = m.graphs().encoder();
+        final Manifest.GraphIo dec = m.graphs().decoder();
+        if (enc.inputs().size() != 1 || enc.outputs().size() != 2 || dec.inputs().size() != 1 || dec.outputs().size() != 2) {
+            throw new IllegalArgumentException("manifest graphs must list one input and two outputs (mean, log-variance) each; got encoder "
+                    + enc.inputs() + " -> " + enc.outputs() + ", decoder " + dec.inputs() + " -> " + dec.outputs());
+        }
+        final GraphNames names = new GraphNames(enc.inputs().get(0), enc.outputs().get(0), enc.outputs().get(1),
+                dec.inputs().get(0), dec.outputs().get(0), dec.outputs().get(1));
+        final LogvarRange range = new LogvarRange(a.logvarMin(), a.logvarMax());
+        final Manifest.Calibration c = m.calibration();
+        return new ScoringModel(m.modelVersion(), bundle.encoderPath(), bundle.decoderPath(), names, a.inputDim(),
+                a.latentDim(), a.layout(), range, range, c == null ? Double.NaN : c.threshold(),
+                c == null ? null : tailProbability(c));
+    }
+
+    /**
+     * @param c a manifest calibration
+     * @return its tail probability (quantiles at levels 0 and 1, the sample extremes, are not used)
+     */
+    static TailProbability tailProbability(final Manifest.Calibration c) {
+        final List<Manifest.Quantile> inner = c.quantiles().stream().filter(q -> q.q() > 0 && q.q() < 1).toList();
+        final double[] levels = inner.stream().mapToDouble(Manifest.Quantile::q).toArray();
+        final double[] values = inner.stream().mapToDouble(Manifest.Quantile::value).toArray();
+        final Manifest.Tail t = c.tail();
+        return t == null ? TailProbability.empirical(levels, values)
+                : new TailProbability(levels, values, t.u(), t.xi(), t.beta(), t.exceedFraction());
+    }
+
+    /** @return whether the model has a threshold and calibration */
+    public boolean calibrated() {
+        return calibration != null;
+    }
+}

@@ -1,0 +1,51 @@
+package dev.nelbo.trainer.pipeline;
+
+import dev.nelbo.engine.EngineOptions;
+import dev.nelbo.engine.ScoringBatch;
+import dev.nelbo.engine.ScoringEngine;
+import dev.nelbo.engine.ScoringModel;
+import dev.nelbo.engine.ScoringResults;
+
+/**
+ * Scores encoded rows with the scoring engine, in the engine's batches. Calibration and evaluation
+ * both go through here, so their numbers are the numbers the scorer produces.
+ *
+ * @param nelbo negative ELBO per row
+ * @param iwNll importance-weighted estimate of -log p(x) per row
+ */
+public record EngineScores(double[] nelbo, double[] iwNll) {
+
+    /**
+     * @param model   the model to score with
+     * @param options engine options (samples, threads)
+     * @param x       encoded rows, row-major
+     * @param mask    observed-mask, row-major
+     * @param rows    number of rows
+     * @return the scores; row {@code i} is scored with record id {@code "row-" + i}
+     */
+    public static EngineScores score(final ScoringModel model, final EngineOptions options, final float[] x,
+                                     final float[] mask, final int rows) {
+        final double[] nelbo = new double[rows];
+        final double[] iw = new double[rows];
+        final int width = model.inputWidth();
+        try (ScoringEngine engine = ScoringEngine.open(model, options)) {
+            final ScoringBatch batch = engine.newBatch();
+            final ScoringResults results = engine.newResults();
+            for (int from = 0; from < rows; from += batch.capacity()) {
+                batch.clear();
+                final int n = Math.min(batch.capacity(), rows - from);
+                for (int r = 0; r < n; r++) {
+                    final int row = batch.addRow("row-" + (from + r));
+                    System.arraycopy(x, (from + r) * width, batch.x(), batch.offset(row), width);
+                    System.arraycopy(mask, (from + r) * width, batch.mask(), batch.offset(row), width);
+                }
+                engine.score(batch, results);
+                for (int r = 0; r < n; r++) {
+                    nelbo[from + r] = results.nelbo(r);
+                    iw[from + r] = results.iwNll(r);
+                }
+            }
+        }
+        return new EngineScores(nelbo, iw);
+    }
+}

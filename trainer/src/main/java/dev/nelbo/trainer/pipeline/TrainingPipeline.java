@@ -1,0 +1,210 @@
+package dev.nelbo.trainer.pipeline;
+
+import ai.djl.engine.Engine;
+import dev.nelbo.schemas.bundle.BundleWriter;
+import dev.nelbo.schemas.bundle.Manifest;
+import dev.nelbo.schemas.bundle.MlpWeights;
+import dev.nelbo.schemas.bundle.OnnxMlpWriter;
+import dev.nelbo.engine.EngineOptions;
+import dev.nelbo.engine.ScoringModel;
+import dev.nelbo.engine.elbo.LogvarRange;
+import dev.nelbo.schemas.json.Json;
+import dev.nelbo.schemas.spec.FeatureSpec;
+import dev.nelbo.trainer.calibration.Calibrator;
+import dev.nelbo.trainer.data.BadLines;
+import dev.nelbo.trainer.data.Dataset;
+import dev.nelbo.trainer.data.DatasetReader;
+import dev.nelbo.trainer.export.OnnxParity;
+import dev.nelbo.trainer.report.FeatureErrors;
+import dev.nelbo.trainer.report.TrainingReport;
+import dev.nelbo.trainer.vae.EpochStats;
+import dev.nelbo.trainer.vae.TrainedVae;
+import dev.nelbo.trainer.vae.TrainingData;
+import dev.nelbo.trainer.vae.VaeConfig;
+import dev.nelbo.trainer.vae.VaeTrainer;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * One {@code train} run: read and encode the data, fit the VAE, export the graphs and check them
+ * against DJL, score the held-back validation rows with the scoring engine to calibrate the
+ * threshold, render the report, and write the bundle.
+ */
+public final class TrainingPipeline {
+
+    /** Validation rows compared in the parity check (plenty to catch an export error). */
+    static final int PARITY_ROWS = 512;
+
+    private TrainingPipeline() {
+    }
+
+    /**
+     * @param settings what to train
+     * @param out      progress and summary output
+     * @return the manifest as written
+     * @throws IllegalArgumentException for bad input (message says what to fix)
+     * @throws IllegalStateException    when the export parity check or a native step fails
+     */
+    public static Manifest run(final TrainSettings settings, final PrintWriter out) {
+        final FeatureSpec spec = settings.specFile() == null ? null : readSpec(settings.specFile());
+        out.println("reading " + settings.data());
+        out.flush();
+        final Dataset data = DatasetReader.readForTraining(new DatasetReader.TrainingRead(settings.data(), spec,
+                settings.labelColumn(), settings.maxRows(), settings.maxBadFraction(), settings.vae().seed(),
+                TrainSettings.MIN_ROWS));
+        data.notes().forEach(n -> out.println("  " + n));
+        reportBadLines(data.bad(), out);
+        out.printf(Locale.ROOT, "training on %d rows: %d features, %d encoded columns%n", data.rows(),
+                data.encoder().layout().size(), data.encoder().width());
+        out.flush();
+        try (TrainedVae vae = VaeTrainer.fit(data.toTrainingData(), settings.vae(), s -> {
+            out.println(s.progressLine());
+            out.flush();
+        })) {
+            final EpochStats best = vae.history().stream().filter(EpochStats::improved)
+                    .reduce((a, b) -> b).orElseThrow();
+            out.printf(Locale.ROOT, "best epoch %d: validation negative ELBO %.4f%n", best.epoch() + 1, best.valNelbo());
+            final MlpWeights encoder = vae.encoderWeights();
+            final MlpWeights decoder = vae.decoderWeights();
+            final TrainingData validation = vae.validation();
+            final int parityRows = Math.min(PARITY_ROWS, validation.rows());
+            final OnnxParity.Difference parity = OnnxParity.check(vae, encoder, decoder,
+                    java.util.Arrays.copyOf(validation.x(), parityRows * validation.width()), parityRows);
+            out.printf(Locale.ROOT, "export parity DJL vs ONNX Runtime: max abs diff %.2e (%s) on %d rows%n",
+                    parity.maxAbs(), parity.name(), parityRows);
+
+            // Fix the version first: the engine seeds its sampling noise with it, so calibration
+            // scores are exactly the scores the scorer will compute with this bundle.
+            final Manifest unversioned = draft(settings, data, vae.config());
+            final String hash = BundleWriter.contentHash(encoder, decoder, unversioned);
+            final Manifest draft = unversioned.withVersion(
+                    BundleWriter.versionId(Instant.parse(unversioned.createdAt()), hash), hash);
+            final double[] scores = scoreWithEngine(draft, encoder, decoder, validation, settings);
+            final Manifest.Calibration calibration = Calibrator.calibrate(scores, settings.targetFpr());
+            final Map<String, String> summary = summary(settings, data, vae, best, parity, calibration);
+            final Map<String, byte[]> report = TrainingReport.render(vae.history(), scores, calibration,
+                    data.encoder().layout(), FeatureErrors.compute(vae, validation), summary);
+            final Manifest written = BundleWriter.write(settings.out(), draft.withCalibration(calibration), encoder,
+                    decoder, report);
+            out.printf(Locale.ROOT, "calibrated on %d held-back rows: threshold %.4f for target fpr %s (%s)%n",
+                    calibration.rows(), calibration.threshold(), calibration.targetFpr(), calibration.method());
+            out.printf(Locale.ROOT, "wrote model %s to %s (report: %s)%n", written.modelVersion(), settings.out(),
+                    settings.out().resolve(TrainingReport.DIR + "report.html"));
+            out.flush();
+            return written;
+        }
+    }
+
+    private static FeatureSpec readSpec(final Path file) {
+        try {
+            return Json.DOCUMENTS.readValue(file.toFile(), FeatureSpec.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read feature spec " + file + ": " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    private static String firstLine(final String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("");
+    }
+
+    private static void reportBadLines(final BadLines bad, final PrintWriter out) {
+        if (bad.total() == 0) {
+            return;
+        }
+        out.println("  skipped " + bad.total() + " unusable lines: " + bad.summary());
+        for (BadLines.Example e : bad.examples()) {
+            out.println("    line " + e.line() + " (" + e.reason().wireName() + "): " + e.message());
+        }
+    }
+
+    private static Manifest draft(final TrainSettings settings, final Dataset data, final VaeConfig config) {
+        final List<Integer> decoderHidden = new ArrayList<>(config.hidden());
+        Collections.reverse(decoderHidden);
+        final Manifest.Architecture architecture = new Manifest.Architecture(data.encoder().width(), config.latent(),
+                config.hidden(), decoderHidden, config.activation(), config.perRowVariance() ? "per_row" : "per_feature", config.logvarMin(),
+                config.logvarMax(), data.encoder().layout());
+        final Manifest.Provenance provenance = new Manifest.Provenance(settings.data().toString(), data.rows(),
+                settings.asProvenance(), config.seed(), libraryVersions());
+        return new Manifest(Manifest.SCHEMA_VERSION, "", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), null,
+                data.encoder().spec(), data.encoder().stats(), architecture,
+                new Manifest.Graphs(BundleWriter.ENCODER_IO, BundleWriter.DECODER_IO), null, null, provenance);
+    }
+
+    private static Map<String, String> libraryVersions() {
+        final Map<String, String> v = new LinkedHashMap<>();
+        v.put("djl", Engine.getDjlVersion());
+        v.put("pytorch", Engine.getEngine("PyTorch").getVersion());
+        v.put("onnxruntime", ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion());
+        v.put("java", System.getProperty("java.version"));
+        final String nelbo = TrainingPipeline.class.getPackage().getImplementationVersion();
+        v.put("nelbo", nelbo == null ? "dev" : nelbo);
+        return v;
+    }
+
+    private static Map<String, String> summary(final TrainSettings settings, final Dataset data, final TrainedVae vae,
+                                               final EpochStats best, final OnnxParity.Difference parity,
+                                               final Manifest.Calibration calibration) {
+        final Map<String, String> s = new LinkedHashMap<>();
+        s.put("data", settings.data().toString());
+        s.put("rows used", data.rows() + " of " + data.usable() + " usable (" + data.bad().total() + " unusable lines)");
+        s.put("features / encoded columns", data.encoder().layout().size() + " / " + data.encoder().width());
+        s.put("settings", settings.asProvenance().toString());
+        s.put("epochs run", vae.history().size() + " (best " + (best.epoch() + 1) + ")");
+        s.put("best validation negative ELBO", String.format(Locale.ROOT, "%.4f", best.valNelbo()));
+        s.put("export parity (max abs diff)", String.format(Locale.ROOT, "%.2e (%s)", parity.maxAbs(), parity.name()));
+        s.put("threshold", String.format(Locale.ROOT, "%.4f (target fpr %s, method %s, %d rows)",
+                calibration.threshold(), calibration.targetFpr(), calibration.method(), calibration.rows()));
+        return s;
+    }
+
+    /** Writes the graphs to a staging folder and scores the validation rows with the engine. */
+    private static double[] scoreWithEngine(final Manifest draft, final MlpWeights encoder, final MlpWeights decoder,
+                                            final TrainingData validation, final TrainSettings settings) {
+        final Path staging;
+        try {
+            final Path parent = settings.out().toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            staging = Files.createTempDirectory(parent, ".nelbo-staging-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a staging directory next to " + settings.out(), e);
+        }
+        try {
+            final Path enc = staging.resolve(BundleWriter.ENCODER_IO.file());
+            final Path dec = staging.resolve(BundleWriter.DECODER_IO.file());
+            OnnxMlpWriter.write(encoder, "nelbo-encoder", Map.of(), enc);
+            OnnxMlpWriter.write(decoder, "nelbo-decoder", Map.of(), dec);
+            final Manifest.Architecture a = draft.architecture();
+            final LogvarRange range = new LogvarRange(a.logvarMin(), a.logvarMax());
+            final ScoringModel model = new ScoringModel(draft.modelVersion(), enc, dec, ScoringModel.GraphNames.DEFAULT,
+                    a.inputDim(), a.latentDim(), a.layout(), range, range, Double.NaN, null);
+            return EngineScores.score(model, EngineOptions.defaults().withSamples(settings.samples()), validation.x(),
+                    validation.mask(), validation.rows()).nelbo();
+        } finally {
+            deleteTree(staging);
+        }
+    }
+
+    private static void deleteTree(final Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove staging directory " + dir, e);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package dev.nelbo.trainer.vae;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import dev.nelbo.schemas.encoding.ColumnBlock;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The per-row terms of the negative ELBO for the training objective: the reconstruction negative
+ * log-likelihood over observed features (Gaussian, Bernoulli with logits, categorical softmax over a
+ * one-hot block) and the closed-form KL of N(mu, diag exp(logvar)) to N(0, I). Scoring is done by
+ * the engine on the exported graphs; this class only drives the optimizer and early stopping.
+ */
+final class NelboLoss {
+
+    private static final float LOG_2PI = (float) Math.log(2 * Math.PI);
+
+    private final float[] gaussianColumns;
+    private final float[] bernoulliColumns;
+    private final boolean allGaussian;
+    private final boolean anyGaussian;
+    private final boolean anyBernoulli;
+    private final List<ColumnBlock> categorical = new ArrayList<>();
+
+    private final boolean allObserved;
+
+    /**
+     * @param width       encoded width D
+     * @param blocks      column layout
+     * @param allObserved whether no value is missing in the data (the mask is then skipped: fewer ops per step)
+     */
+    NelboLoss(final int width, final List<ColumnBlock> blocks, final boolean allObserved) {
+        this.allObserved = allObserved;
+        gaussianColumns = new float[width];
+        bernoulliColumns = new float[width];
+        boolean gaussian = false;
+        boolean bernoulli = false;
+        for (ColumnBlock block : blocks) {
+            switch (block.likelihood()) {
+                case GAUSSIAN -> {
+                    gaussianColumns[block.offset()] = 1f;
+                    gaussian = true;
+                }
+                case BERNOULLI -> {
+                    bernoulliColumns[block.offset()] = 1f;
+                    bernoulli = true;
+                }
+                case CATEGORICAL -> categorical.add(block);
+            }
+        }
+        anyGaussian = gaussian;
+        anyBernoulli = bernoulli;
+        allGaussian = gaussian && !bernoulli && categorical.isEmpty();
+    }
+
+    /**
+     * @param x       targets {@code [batch, D]} (clean, never the corrupted input)
+     * @param mask    observed mask {@code [batch, D]}
+     * @param outputs the block's forward outputs (mu, logvar, mean, decoder logvar)
+     * @return per-row reconstruction NLL {@code [batch]} and per-row KL {@code [batch]}
+     */
+    NDList perRow(final NDArray x, final NDArray mask, final NDList outputs) {
+        final NDArray mu = outputs.get(0);
+        final NDArray logvar = outputs.get(1);
+        final NDArray mean = outputs.get(2);
+        final NDArray decoderLogvar = outputs.get(3);
+        final NDManager manager = x.getManager();
+
+        NDArray columnNll = null;
+        if (anyGaussian) {
+            // 0.5 * (log 2pi + logvar + (x - mean)^2 / exp(logvar)); logvar is per feature [D].
+            final NDArray precision = decoderLogvar.neg().exp();
+            NDArray gaussian = x.sub(mean).square().mul(precision).add(decoderLogvar.add(LOG_2PI)).mul(0.5f);
+            if (!allGaussian) {
+                gaussian = gaussian.mul(manager.create(gaussianColumns));
+            }
+            columnNll = gaussian;
+        }
+        if (anyBernoulli) {
+            // Binary cross-entropy with logits, written stably: softplus(l) - x * l.
+            final NDArray bce = ai.djl.nn.Activation.softPlus(mean).sub(x.mul(mean))
+                    .mul(manager.create(bernoulliColumns));
+            columnNll = columnNll == null ? bce : columnNll.add(bce);
+        }
+        NDArray recon = columnNll == null ? manager.zeros(new ai.djl.ndarray.types.Shape(x.getShape().get(0)))
+                : (allObserved ? columnNll : columnNll.mul(mask)).sum(new int[] {1});
+        for (ColumnBlock block : categorical) {
+            final NDIndex columns = new NDIndex(":, {}:{}", block.offset(), block.end());
+            final NDArray logProb = mean.get(columns).logSoftmax(1);
+            // The mask is constant over a block: its first column says whether the feature was seen.
+            final NDArray observed = mask.get(new NDIndex(":, {}", block.offset()));
+            recon = recon.sub(x.get(columns).mul(logProb).sum(new int[] {1}).mul(observed));
+        }
+        final NDArray kl = mu.square().add(logvar.exp()).sub(logvar).sub(1f).sum(new int[] {1}).mul(0.5f);
+        return new NDList(recon, kl);
+    }
+}

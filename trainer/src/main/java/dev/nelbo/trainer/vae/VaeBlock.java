@@ -1,0 +1,202 @@
+package dev.nelbo.trainer.vae;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.ConstantInitializer;
+import ai.djl.util.PairList;
+import dev.nelbo.schemas.bundle.Activation;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The VAE as a DJL block: an MLP encoder with Gaussian heads {@code mu} and {@code logvar}, the
+ * reparameterised sample {@code z = mu + exp(logvar / 2) * eps}, and an MLP decoder with a
+ * {@code mean} head (means, logits) and either a learned per-feature log-variance that does not
+ * depend on {@code z} or a log-variance head ({@link VaeConfig#perRowVariance()}). The block's structure is exactly what {@link VaeExport} writes as two ONNX graphs.
+ *
+ * <p>Forward inputs: {@code x [batch, D]} and {@code eps [batch, K]}; outputs: {@code mu},
+ * {@code logvar} (clamped), {@code mean [batch, D]}, {@code decoderLogvar [D]} or {@code [batch, D]} (clamped). Taking
+ * {@code eps} as an input keeps the block deterministic and lets the caller own the noise.
+ */
+final class VaeBlock extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+
+    private final int inputWidth;
+    private final int latent;
+    private final Activation activation;
+    private final float logvarMin;
+    private final float logvarMax;
+    private final List<Linear> encoderLayers = new ArrayList<>();
+    private final Linear posteriorHead;
+    private final List<Linear> decoderLayers = new ArrayList<>();
+    private final Linear meanHead;
+    private final Linear decoderLogvarHead;
+    private final Parameter decoderLogvar;
+
+    VaeBlock(final int inputWidth, final VaeConfig config) {
+        super(VERSION);
+        this.inputWidth = inputWidth;
+        this.latent = config.latent();
+        this.activation = config.activation();
+        this.logvarMin = config.logvarMin();
+        this.logvarMax = config.logvarMax();
+        for (int i = 0; i < config.hidden().size(); i++) {
+            encoderLayers.add(addChildBlock("encoder_" + i, linear(config.hidden().get(i))));
+        }
+        // mu and logvar come from one 2K-wide layer: one matmul and one optimizer update fewer per
+        // step; the export splits it back into the two heads of the graph contract.
+        posteriorHead = addChildBlock("posterior", linear(2 * latent));
+        final List<Integer> mirrored = new ArrayList<>(config.hidden());
+        Collections.reverse(mirrored);
+        for (int i = 0; i < mirrored.size(); i++) {
+            decoderLayers.add(addChildBlock("decoder_" + i, linear(mirrored.get(i))));
+        }
+        meanHead = addChildBlock("mean", linear(inputWidth));
+        if (config.perRowVariance()) {
+            decoderLogvarHead = addChildBlock("decoder_logvar", linear(inputWidth));
+            decoderLogvar = null;
+        } else {
+            decoderLogvarHead = null;
+            decoderLogvar = addParameter(Parameter.builder()
+                    .setName("decoder_logvar")
+                    .setType(Parameter.Type.OTHER)
+                    .optShape(new Shape(inputWidth))
+                    .optInitializer(new ConstantInitializer(0f))
+                    .build());
+        }
+    }
+
+    private static Linear linear(final int units) {
+        return Linear.builder().setUnits(units).optBias(true).build();
+    }
+
+    @Override
+    protected NDList forwardInternal(final ParameterStore ps, final NDList inputs, final boolean training,
+                                     final PairList<String, Object> params) {
+        final NDList encoded = encode(ps, inputs.get(0), training);
+        final NDArray mu = encoded.get(0);
+        final NDArray logvar = encoded.get(1);
+        final NDArray z = logvar.mul(0.5f).exp().mul(inputs.get(1)).add(mu);
+        final NDList decoded = decode(ps, z, training);
+        return new NDList(mu, logvar, decoded.get(0), decoded.get(1));
+    }
+
+    /** @return {@code mu} and the clamped {@code logvar} of q(z|x) */
+    NDList encode(final ParameterStore ps, final NDArray x, final boolean training) {
+        final NDArray h = body(ps, encoderLayers, x, training);
+        final NDList halves = apply(ps, posteriorHead, h, training).split(2, 1);
+        return new NDList(halves.get(0), halves.get(1).clip(logvarMin, logvarMax));
+    }
+
+    /** @return the decoder {@code mean} for {@code z} and the clamped per-feature log-variance */
+    NDList decode(final ParameterStore ps, final NDArray z, final boolean training) {
+        final NDArray h = body(ps, decoderLayers, z, training);
+        final NDArray mean = apply(ps, meanHead, h, training);
+        if (decoderLogvarHead != null) {
+            return new NDList(mean, apply(ps, decoderLogvarHead, h, training).clip(logvarMin, logvarMax));
+        }
+        final NDArray logvar = ps.getValue(decoderLogvar, z.getDevice(), training).clip(logvarMin, logvarMax);
+        // An op on a parameter lands in the parameter's (long-lived) manager: move it to the batch's.
+        logvar.attach(z.getManager());
+        return new NDList(mean, logvar);
+    }
+
+    private NDArray body(final ParameterStore ps, final List<Linear> layers, final NDArray input,
+                         final boolean training) {
+        NDArray h = input;
+        for (Linear layer : layers) {
+            h = activate(apply(ps, layer, h, training));
+        }
+        return h;
+    }
+
+    private static NDArray apply(final ParameterStore ps, final Linear layer, final NDArray input,
+                                 final boolean training) {
+        return layer.forward(ps, new NDList(input), training).singletonOrThrow();
+    }
+
+    private NDArray activate(final NDArray a) {
+        return switch (activation) {
+            case TANH -> a.tanh();
+            case RELU -> ai.djl.nn.Activation.relu(a);
+            case ELU -> ai.djl.nn.Activation.elu(a, 1f);
+            case SOFTPLUS -> ai.djl.nn.Activation.softPlus(a);
+        };
+    }
+
+    @Override
+    public Shape[] getOutputShapes(final Shape[] inputShapes) {
+        final long batch = inputShapes[0].get(0);
+        return new Shape[] {new Shape(batch, latent), new Shape(batch, latent), new Shape(batch, inputWidth),
+                decoderLogvarHead != null ? new Shape(batch, inputWidth) : new Shape(inputWidth)};
+    }
+
+    @Override
+    protected void initializeChildBlocks(final NDManager manager, final DataType dataType, final Shape... inputShapes) {
+        final long batch = inputShapes[0].get(0);
+        long width = inputWidth;
+        for (Linear layer : encoderLayers) {
+            layer.initialize(manager, dataType, new Shape(batch, width));
+            width = layer.getOutputShapes(new Shape[] {new Shape(batch, width)})[0].get(1);
+        }
+        posteriorHead.initialize(manager, dataType, new Shape(batch, width));
+        width = latent;
+        for (Linear layer : decoderLayers) {
+            layer.initialize(manager, dataType, new Shape(batch, width));
+            width = layer.getOutputShapes(new Shape[] {new Shape(batch, width)})[0].get(1);
+        }
+        meanHead.initialize(manager, dataType, new Shape(batch, width));
+        if (decoderLogvarHead != null) {
+            decoderLogvarHead.initialize(manager, dataType, new Shape(batch, width));
+        }
+    }
+
+    List<Linear> encoderLayers() {
+        return Collections.unmodifiableList(encoderLayers);
+    }
+
+    List<Linear> decoderLayers() {
+        return Collections.unmodifiableList(decoderLayers);
+    }
+
+    /** @return the layer whose first K outputs are mu and last K outputs are logvar */
+    Linear posteriorHead() {
+        return posteriorHead;
+    }
+
+    Linear meanHead() {
+        return meanHead;
+    }
+
+    /** @return the per-row log-variance head, or null with a per-feature log-variance */
+    Linear decoderLogvarHead() {
+        return decoderLogvarHead;
+    }
+
+    /** @return the per-feature log-variance, or null with a per-row head */
+    Parameter decoderLogvar() {
+        return decoderLogvar;
+    }
+
+    int inputWidth() {
+        return inputWidth;
+    }
+
+    int latent() {
+        return latent;
+    }
+
+    Activation activation() {
+        return activation;
+    }
+}

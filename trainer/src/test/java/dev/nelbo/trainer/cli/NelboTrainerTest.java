@@ -1,0 +1,180 @@
+package dev.nelbo.trainer.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nelbo.schemas.bundle.Manifest;
+import dev.nelbo.schemas.bundle.ModelBundle;
+import dev.nelbo.schemas.json.Json;
+import dev.nelbo.trainer.vae.VaeConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The jar's commands end to end: real DJL training, real ONNX files, scores from the real engine. */
+class NelboTrainerTest {
+
+    /** Small, fast settings; the data are simple enough for them. */
+    private static final String[] FAST = {"--hidden", "16,16", "--latent", "3", "--epochs", "150", "--batch-size", "64",
+            "--learning-rate", "0.003", "--beta-warmup-epochs", "5", "--patience", "150"};
+
+    @TempDir
+    Path dir;
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(final String... args) {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final CommandLine cli = NelboTrainer.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        final int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private static String[] concat(final String[] a, final String... b) {
+        final String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    /**
+     * Normal rows: four continuous columns driven by two factors, a binary column that follows the
+     * sign of the first factor (90%), and a categorical column that follows the second. Anomalies
+     * stay inside every column's range but break the linear dependencies.
+     */
+    private Path data(final String name, final int normals, final int anomalies, final long seed) throws IOException {
+        final Random random = new Random(seed);
+        final List<String> lines = new ArrayList<>();
+        lines.add("f0,f1,f2,f3,flag,colour,label");
+        for (int i = 0; i < normals + anomalies; i++) {
+            final boolean anomaly = i >= normals;
+            final double a = random.nextGaussian();
+            final double b = random.nextGaussian();
+            final double[] f = {a + 0.1 * random.nextGaussian(), b + 0.1 * random.nextGaussian(),
+                    a + b + 0.1 * random.nextGaussian(), a - b + 0.1 * random.nextGaussian()};
+            if (anomaly) {
+                // Off the plane the normal rows live on, yet inside every column's normal range.
+                f[2] += random.nextBoolean() ? 2.0 : -2.0;
+                f[3] += random.nextBoolean() ? 2.0 : -2.0;
+            }
+            final boolean flag = (a > 0) != (random.nextDouble() < 0.1);
+            final String colour = b < -0.5 ? "red" : b < 0.5 ? "green" : "blue";
+            lines.add(String.format(Locale.ROOT, "%.4f,%.4f,%.4f,%.4f,%d,%s,%d", f[0], f[1], f[2], f[3],
+                    flag ? 1 : 0, colour, anomaly ? 1 : 0));
+        }
+        final Path file = dir.resolve(name);
+        Files.write(file, lines);
+        return file;
+    }
+
+    @Test
+    void train_then_evaluate_ranks_planted_anomalies_first() throws IOException {
+        final Path train = data("train.csv", 1000, 0, 1);
+        final Path test = data("test.csv", 500, 50, 2);
+        final Path model = dir.resolve("model");
+        final Run trained = run(concat(new String[] {"train", "--data", train.toString(), "--out", model.toString(),
+                "--label-column", "label"}, FAST));
+        assertEquals(0, trained.exit(), trained.err());
+        assertTrue(trained.out().contains("val nelbo"), trained.out());
+        assertTrue(trained.out().contains("export parity DJL vs ONNX Runtime"), trained.out());
+        assertTrue(trained.out().contains("threshold"), trained.out());
+
+        final ModelBundle bundle = ModelBundle.load(model);
+        final Manifest manifest = bundle.manifest();
+        assertEquals(List.of("f0", "f1", "f2", "f3", "flag", "colour"),
+                manifest.featureSpec().features().stream().map(f -> f.name()).toList());
+        assertTrue(List.of("empirical", "gpd").contains(manifest.calibration().method()));
+        assertEquals(manifest.provenance().rows() / 10, manifest.calibration().rows(), 1);
+        for (String f : List.of("report/loss.png", "report/scores.png", "report/features.png", "report/report.html")) {
+            assertTrue(manifest.files().containsKey(f), f);
+        }
+
+        final Path json = dir.resolve("eval/metrics.json");
+        final Run evaluated = run("evaluate", "--model", model.toString(), "--data", test.toString(),
+                "--label-column", "label", "--json", json.toString());
+        assertEquals(0, evaluated.exit(), evaluated.err());
+        final JsonNode metrics = Json.DOCUMENTS.readTree(json.toFile());
+        assertEquals(550, metrics.get("rows").asInt());
+        assertEquals(50, metrics.get("anomalies").asInt());
+        assertTrue(metrics.get("auroc").asDouble() >= 0.95, "AUROC " + metrics.get("auroc"));
+        assertTrue(metrics.get("average_precision").asDouble() > 0.5, "AP " + metrics.get("average_precision"));
+        assertTrue(evaluated.out().contains("AUROC"), evaluated.out());
+        assertTrue(Files.size(dir.resolve("eval/roc.png")) > 1000);
+        assertTrue(Files.size(dir.resolve("eval/pr.png")) > 1000);
+    }
+
+    @Test
+    void the_same_seed_and_data_give_the_same_model_and_another_seed_does_not() throws IOException {
+        final Path train = data("train.csv", 600, 0, 3);
+        final String[] small = {"--hidden", "8", "--latent", "2", "--epochs", "5", "--label-column", "label"};
+        final List<String> hashes = new ArrayList<>();
+        for (String seed : List.of("7", "7", "8")) {
+            final Path out = dir.resolve("model-" + hashes.size());
+            final Run r = run(concat(concat(new String[] {"train", "--data", train.toString(), "--out", out.toString(),
+                    "--seed", seed}, small)));
+            assertEquals(0, r.exit(), r.err());
+            hashes.add(ModelBundle.load(out).manifest().contentHash());
+        }
+        assertEquals(hashes.get(0), hashes.get(1));
+        assertNotEquals(hashes.get(0), hashes.get(2));
+    }
+
+    @Test
+    void help_lists_the_subcommands_and_every_option_with_its_default() {
+        final Run root = run("--help");
+        assertEquals(0, root.exit());
+        assertTrue(root.out().contains("train") && root.out().contains("evaluate"), root.out());
+        final Run train = run("train", "--help");
+        assertEquals(0, train.exit());
+        for (String option : List.of("--data", "--out", "--spec", "--label-column", "--max-rows", "--max-bad-fraction",
+                "--beta-warmup-epochs", "--denoise", "--target-fpr", "--seed", "--threads")) {
+            assertTrue(train.out().contains(option), option + " in\n" + train.out());
+        }
+        assertTrue(train.out().contains("Default: 0.001"), train.out());
+        assertTrue(run("evaluate", "--help").out().contains("--json"));
+    }
+
+    @Test
+    void the_command_line_defaults_are_the_one_default_configuration() {
+        final TrainCommand command = new TrainCommand();
+        new CommandLine(command).parseArgs("--data", "x.csv", "--out", "m");
+        assertEquals(VaeConfig.defaults(), command.config());
+    }
+
+    @Test
+    void bad_usage_and_bad_input_exit_non_zero_with_one_line() throws IOException {
+        final Run missing = run("train", "--data", "x.csv");
+        assertEquals(2, missing.exit());
+        assertEquals(1, missing.err().strip().lines().count(), missing.err());
+        assertTrue(missing.err().contains("--out"), missing.err());
+
+        final Run badValue = run("train", "--data", "x.csv", "--out", "m", "--latent", "0");
+        assertEquals(2, badValue.exit());
+        assertTrue(badValue.err().contains("latent size must be positive"), badValue.err());
+
+        final Run noFile = run("train", "--data", dir.resolve("absent.csv").toString(), "--out", dir.resolve("m").toString());
+        assertEquals(1, noFile.exit());
+        assertEquals(1, noFile.err().strip().lines().count(), noFile.err());
+        assertTrue(noFile.err().startsWith("error: data file"), noFile.err());
+
+        final Run noModel = run("evaluate", "--model", dir.resolve("nothing").toString(), "--data",
+                data("t.csv", 10, 2, 4).toString());
+        assertEquals(1, noModel.exit());
+        assertTrue(noModel.err().contains("not a directory"), noModel.err());
+    }
+}

@@ -1,0 +1,303 @@
+package dev.nelbo.scorer.config;
+
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The scorer's validated configuration: nelbo's own {@code nelbo.*} settings plus Kafka client and
+ * Streams settings, which pass through under their own names.
+ *
+ * <p>Sources, later ones winning: a properties file, environment variables, then command-line
+ * settings. {@code NELBO_MODEL_DIR} maps to {@code nelbo.model.dir}; {@code NELBO_KAFKA_SASL_JAAS_CONFIG}
+ * maps to the Kafka key {@code sasl.jaas.config}, so secrets can come from the environment. Any key that
+ * is neither a nelbo key nor a Kafka/Streams key, and any value that does not parse, fails at start with
+ * a message naming the key.
+ */
+public final class ScorerConfig {
+
+    /** Environment variable prefix of nelbo keys. */
+    public static final String ENV_PREFIX = "NELBO_";
+    /** Environment variable prefix of Kafka/Streams keys ({@code NELBO_KAFKA_BOOTSTRAP_SERVERS}). */
+    public static final String ENV_KAFKA_PREFIX = "NELBO_KAFKA_";
+
+    private static final Set<String> KAFKA_PREFIXES = Set.of(
+            StreamsConfig.CONSUMER_PREFIX, StreamsConfig.PRODUCER_PREFIX, StreamsConfig.ADMIN_CLIENT_PREFIX,
+            StreamsConfig.MAIN_CONSUMER_PREFIX, StreamsConfig.RESTORE_CONSUMER_PREFIX,
+            StreamsConfig.GLOBAL_CONSUMER_PREFIX, StreamsConfig.TOPIC_PREFIX);
+
+    private static final Set<String> KAFKA_KEYS = kafkaKeys();
+
+    private final Map<String, String> values;
+
+    private ScorerConfig(final Map<String, String> values) {
+        this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+    }
+
+    /**
+     * @return every nelbo key the scorer understands (the deploy manifests are checked against it)
+     */
+    public static Set<String> knownNelboKeys() {
+        final Set<String> keys = new TreeSet<>();
+        for (final ScorerKey key : ScorerKey.values()) {
+            keys.add(key.key());
+        }
+        return Collections.unmodifiableSet(keys);
+    }
+
+    /**
+     * @param key any key
+     * @return whether the key is a Kafka client/Streams key the scorer passes through
+     */
+    public static boolean isKafkaKey(final String key) {
+        if (KAFKA_KEYS.contains(key)) {
+            return true;
+        }
+        for (final String prefix : KAFKA_PREFIXES) {
+            if (key.startsWith(prefix) && key.length() > prefix.length()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Loads the configuration from its three sources.
+     *
+     * @param file      properties file, or null for none
+     * @param env       environment (normally {@link System#getenv()})
+     * @param overrides command-line settings
+     * @return the validated configuration
+     * @throws IllegalArgumentException naming the offending key, file or variable
+     */
+    public static ScorerConfig load(final Path file, final Map<String, String> env, final Map<String, String> overrides) {
+        final Map<String, String> merged = new LinkedHashMap<>();
+        if (file != null) {
+            merged.putAll(readFile(file));
+        }
+        merged.putAll(fromEnvironment(env));
+        merged.putAll(overrides);
+        return of(merged);
+    }
+
+    /**
+     * Validates an explicit set of settings (defaults fill the rest).
+     *
+     * @param settings key/value settings
+     * @return the validated configuration
+     * @throws IllegalArgumentException naming the offending key
+     */
+    public static ScorerConfig of(final Map<String, String> settings) {
+        final Map<String, String> values = new LinkedHashMap<>();
+        for (final ScorerKey key : ScorerKey.values()) {
+            if (key.defaultValue() != null) {
+                values.put(key.key(), key.defaultValue());
+            }
+        }
+        for (final Map.Entry<String, String> e : settings.entrySet()) {
+            final String key = e.getKey().trim();
+            final String value = e.getValue() == null ? "" : e.getValue().trim();
+            if (key.startsWith("nelbo.")) {
+                final ScorerKey known = ScorerKey.byKey(key)
+                        .orElseThrow(() -> new IllegalArgumentException("unknown setting '" + key + "' (known nelbo settings: "
+                                + String.join(", ", knownNelboKeys()) + ")"));
+                known.validate(value);
+            } else if (!isKafkaKey(key)) {
+                throw new IllegalArgumentException("unknown setting '" + key
+                        + "': neither a nelbo.* setting nor a Kafka client/Streams setting");
+            }
+            values.put(key, value);
+        }
+        final ScorerConfig config = new ScorerConfig(values);
+        config.validateKafka();
+        return config;
+    }
+
+    private void validateKafka() {
+        if (get(ScorerKey.BOOTSTRAP_SERVERS).isEmpty()) {
+            throw new IllegalArgumentException("setting 'bootstrap.servers' is required (e.g. bootstrap.servers=localhost:9092)");
+        }
+        try {
+            new StreamsConfig(streamsProperties());
+        } catch (final ConfigException e) {
+            throw new IllegalArgumentException("invalid Kafka setting: " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, String> readFile(final Path file) {
+        final Properties props = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            props.load(reader);
+        } catch (final NoSuchFileException e) {
+            throw new IllegalArgumentException("config file not found: " + file, e);
+        } catch (final IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+        final Map<String, String> out = new LinkedHashMap<>();
+        for (final String name : props.stringPropertyNames()) {
+            out.put(name, props.getProperty(name));
+        }
+        return out;
+    }
+
+    /**
+     * Maps {@code NELBO_*} environment variables to keys; other variables are ignored.
+     *
+     * @param env the environment
+     * @return key/value settings
+     * @throws IllegalArgumentException for a NELBO_ variable that names no known setting
+     */
+    static Map<String, String> fromEnvironment(final Map<String, String> env) {
+        final Map<String, String> out = new LinkedHashMap<>();
+        for (final Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
+            final String name = e.getKey();
+            if (name.startsWith(ENV_KAFKA_PREFIX)) {
+                final String key = name.substring(ENV_KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+                if (!isKafkaKey(key)) {
+                    throw new IllegalArgumentException("environment variable " + name + " maps to '" + key
+                            + "', which is not a Kafka client/Streams setting");
+                }
+                out.put(key, e.getValue());
+            } else if (name.startsWith(ENV_PREFIX)) {
+                final String key = name.toLowerCase(Locale.ROOT).replace('_', '.');
+                if (ScorerKey.byKey(key).isEmpty()) {
+                    throw new IllegalArgumentException("environment variable " + name + " maps to unknown setting '" + key + "'");
+                }
+                out.put(key, e.getValue());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * @param key a nelbo key
+     * @return its value (default applied), or empty when unset and without default
+     */
+    public Optional<String> get(final ScorerKey key) {
+        final String v = values.get(key.key());
+        return v == null || v.isEmpty() ? Optional.empty() : Optional.of(v);
+    }
+
+    /**
+     * @param key a nelbo key
+     * @return its value
+     * @throws IllegalArgumentException when the key is unset
+     */
+    public String require(final ScorerKey key) {
+        return get(key).orElseThrow(() -> new IllegalArgumentException("setting '" + key.key() + "' is required"));
+    }
+
+    /**
+     * @param key an integer-valued key
+     * @return its value
+     */
+    public int intValue(final ScorerKey key) {
+        return Integer.parseInt(require(key));
+    }
+
+    /**
+     * @param key a long-valued key
+     * @return its value
+     */
+    public long longValue(final ScorerKey key) {
+        return Long.parseLong(require(key));
+    }
+
+    /**
+     * @param key a boolean key
+     * @return its value
+     */
+    public boolean booleanValue(final ScorerKey key) {
+        return Boolean.parseBoolean(require(key));
+    }
+
+    /** @return the model directory, if configured */
+    public Optional<Path> modelDir() {
+        return get(ScorerKey.MODEL_DIR).map(Path::of);
+    }
+
+    /** @return the topic names in use */
+    public Topics topics() {
+        return new Topics(require(ScorerKey.TOPIC_EVENTS), require(ScorerKey.TOPIC_SCORES), require(ScorerKey.TOPIC_ALERTS),
+                require(ScorerKey.TOPIC_DLQ), require(ScorerKey.TOPIC_REGISTRY));
+    }
+
+    /**
+     * @return the Kafka Streams properties: every non-nelbo setting plus nelbo's defaults for
+     * {@code application.id} and {@code processing.guarantee}
+     */
+    public Properties streamsProperties() {
+        final Properties props = new Properties();
+        // Kafka Streams lingers 100 ms on the producer by default; with outputs flushed every few ms that
+        // would dominate end-to-end latency, so nelbo defaults to 5 ms (overridable either way)
+        if (!values.containsKey("linger.ms") && !values.containsKey(StreamsConfig.PRODUCER_PREFIX + "linger.ms")) {
+            props.put(StreamsConfig.PRODUCER_PREFIX + "linger.ms", "5");
+        }
+        // the scorer has no global stores; setting this only silences Streams' start-up warning about it
+        props.put("processing.exception.handler.global.enabled", "true");
+        for (final Map.Entry<String, String> e : values.entrySet()) {
+            if (!e.getKey().startsWith("nelbo.")) {
+                props.put(e.getKey(), e.getValue());
+            }
+        }
+        return props;
+    }
+
+    /**
+     * @return client properties (connection and security settings) for the plain producer/consumer the
+     * model registry uses, without Streams-only settings
+     */
+    public Map<String, Object> clientProperties() {
+        final Set<String> clientKeys = new TreeSet<>(ConsumerConfig.configNames());
+        clientKeys.retainAll(ProducerConfig.configNames());
+        final Map<String, Object> out = new TreeMap<>();
+        for (final Map.Entry<String, String> e : values.entrySet()) {
+            if (clientKeys.contains(e.getKey()) && !e.getKey().equals(ProducerConfig.CLIENT_ID_CONFIG)) {
+                out.put(e.getKey(), e.getValue());
+            }
+        }
+        return out;
+    }
+
+    /** @return every setting (defaults applied) */
+    public Map<String, String> asMap() {
+        return values;
+    }
+
+    /**
+     * @param settings settings to apply on top
+     * @return a copy with the settings applied (validated again)
+     */
+    public ScorerConfig with(final Map<String, String> settings) {
+        final Map<String, String> merged = new LinkedHashMap<>(values);
+        merged.putAll(settings);
+        return of(merged);
+    }
+
+    private static Set<String> kafkaKeys() {
+        final Set<String> keys = new TreeSet<>();
+        keys.addAll(StreamsConfig.configDef().names());
+        keys.addAll(ConsumerConfig.configNames());
+        keys.addAll(ProducerConfig.configNames());
+        keys.addAll(AdminClientConfig.configNames());
+        return Collections.unmodifiableSet(keys);
+    }
+}

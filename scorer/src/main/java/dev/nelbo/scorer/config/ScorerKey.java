@@ -1,0 +1,139 @@
+package dev.nelbo.scorer.config;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/** The settings the scorer defines itself (names fixed by the project contract), with defaults and checks. */
+public enum ScorerKey {
+    /** Kafka bootstrap servers (a Kafka key, required). */
+    BOOTSTRAP_SERVERS("bootstrap.servers", null, Type.STRING),
+    /** Kafka Streams application id; instances sharing it share partitions. */
+    APPLICATION_ID("application.id", "nelbo-scorer", Type.STRING),
+    /** Kafka Streams processing guarantee. */
+    PROCESSING_GUARANTEE("processing.guarantee", "exactly_once_v2", Type.STRING),
+    /** Directory of the bundle to start from (optional when the registry topic already has a current model). */
+    MODEL_DIR("nelbo.model.dir", null, Type.STRING),
+    /** Input topic of JSON events. */
+    TOPIC_EVENTS("nelbo.topic.events", "events", Type.TOPIC),
+    /** Output topic of score records. */
+    TOPIC_SCORES("nelbo.topic.scores", "scores", Type.TOPIC),
+    /** Output topic of alerts. */
+    TOPIC_ALERTS("nelbo.topic.alerts", "alerts", Type.TOPIC),
+    /** Dead-letter topic. */
+    TOPIC_DLQ("nelbo.topic.dlq", "events-dlq", Type.TOPIC),
+    /** Compacted model registry topic. */
+    TOPIC_REGISTRY("nelbo.topic.registry", "nelbo-models", Type.TOPIC),
+    /** Whether a score record is written for every scored event. */
+    SCORES_ENABLED("nelbo.scores.enabled", "true", Type.BOOLEAN),
+    /** Port of the /metrics, /healthz and /readyz endpoint (0 = any free port). */
+    METRICS_PORT("nelbo.metrics.port", "9464", Type.PORT),
+    /** Inference device: cpu, cuda or cuda:N. */
+    DEVICE("nelbo.device", "cpu", Type.DEVICE),
+    /** Fail instead of falling back to CPU when the requested device is unavailable. */
+    DEVICE_STRICT("nelbo.device.strict", "false", Type.BOOLEAN),
+    /** Monte Carlo samples per record. */
+    ENGINE_SAMPLES("nelbo.engine.samples", "8", Type.POSITIVE_INT),
+    /** ONNX Runtime intra-op threads per session. */
+    ENGINE_INTRA_OP_THREADS("nelbo.engine.intra.op.threads", "1", Type.POSITIVE_INT),
+    /** Largest number of records scored in one engine call. */
+    BATCH_MAX_RECORDS("nelbo.batch.max.records", "256", Type.POSITIVE_INT),
+    /** Alert suppression window per entity key. */
+    ALERT_SUPPRESSION_WINDOW_MS("nelbo.alert.suppression.window.ms", "60000", Type.NON_NEGATIVE_LONG),
+    /** Number of top contributing features an alert lists. */
+    ALERT_TOP_FEATURES("nelbo.alert.top.features", "3", Type.POSITIVE_INT),
+    /** Shadow output topic for a candidate model (unset = off; reserved, not used by this version). */
+    SHADOW_TOPIC("nelbo.shadow.topic", null, Type.TOPIC);
+
+    private final String key;
+    private final String defaultValue;
+    private final Type type;
+
+    ScorerKey(final String key, final String defaultValue, final Type type) {
+        this.key = key;
+        this.defaultValue = defaultValue;
+        this.type = type;
+    }
+
+    /** @return the setting's name */
+    public String key() {
+        return key;
+    }
+
+    /** @return the default value, or null when there is none */
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    /**
+     * @param key a setting name
+     * @return the matching key
+     */
+    public static Optional<ScorerKey> byKey(final String key) {
+        return Arrays.stream(values()).filter(k -> k.key.equals(key)).findFirst();
+    }
+
+    /**
+     * @param value a value for this key
+     * @throws IllegalArgumentException naming the key when the value does not parse
+     */
+    void validate(final String value) {
+        if (value.isEmpty()) {
+            if (defaultValue != null && type != Type.STRING) {
+                throw invalid(value, "must not be empty");
+            }
+            return;
+        }
+        switch (type) {
+            case BOOLEAN -> {
+                final String v = value.toLowerCase(Locale.ROOT);
+                if (!Set.of("true", "false").contains(v)) {
+                    throw invalid(value, "expected true or false");
+                }
+            }
+            case POSITIVE_INT -> {
+                if (parseLong(value) < 1 || parseLong(value) > Integer.MAX_VALUE) {
+                    throw invalid(value, "expected a positive integer");
+                }
+            }
+            case NON_NEGATIVE_LONG -> {
+                if (parseLong(value) < 0) {
+                    throw invalid(value, "expected a non-negative integer");
+                }
+            }
+            case PORT -> {
+                final long port = parseLong(value);
+                if (port < 0 || port > 65535) {
+                    throw invalid(value, "expected a port 0..65535");
+                }
+            }
+            case DEVICE -> {
+                if (!value.matches("cpu|cuda|cuda:\\d+")) {
+                    throw invalid(value, "expected cpu, cuda or cuda:N");
+                }
+            }
+            case TOPIC -> {
+                if (!value.matches("[a-zA-Z0-9._-]{1,249}")) {
+                    throw invalid(value, "not a valid topic name");
+                }
+            }
+            case STRING -> { }
+            default -> throw new IllegalStateException("unhandled type " + type);
+        }
+    }
+
+    private long parseLong(final String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (final NumberFormatException e) {
+            throw invalid(value, "expected an integer");
+        }
+    }
+
+    private IllegalArgumentException invalid(final String value, final String why) {
+        return new IllegalArgumentException("invalid value '" + value + "' for setting '" + key + "': " + why);
+    }
+
+    private enum Type { STRING, BOOLEAN, POSITIVE_INT, NON_NEGATIVE_LONG, PORT, DEVICE, TOPIC }
+}

@@ -1,0 +1,151 @@
+package dev.nelbo.scorer.metrics;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+
+import java.util.Map;
+
+/**
+ * The scorer's Prometheus metrics (names fixed by the project contract), all in one registry that
+ * the caller owns so tests stay isolated.
+ */
+public final class ScorerMetrics {
+
+    /** Quantiles of the training scores exposed for drift alerts. */
+    public static final String[] TRAINING_QUANTILES = {"0.5", "0.9", "0.99", "0.999"};
+
+    private final PrometheusRegistry registry;
+    private final Counter recordsIn;
+    private final Counter recordsScored;
+    private final Counter deadLettered;
+    private final Counter alerts;
+    private final Counter alertsSuppressed;
+    private final Histogram score;
+    private final Histogram batchSize;
+    private final Histogram inferenceSeconds;
+    private final Histogram endToEndLatency;
+    private final Info modelInfo;
+    private final Gauge modelLoadSeconds;
+    private final Counter modelRejected;
+    private final Gauge modelThreshold;
+    private final Gauge trainingQuantile;
+
+    /**
+     * Registers the metrics.
+     *
+     * @param registry   registry to register with
+     * @param jvmMetrics whether to add the JVM metrics too (once per registry)
+     */
+    public ScorerMetrics(final PrometheusRegistry registry, final boolean jvmMetrics) {
+        this.registry = registry;
+        recordsIn = Counter.builder().name("nelbo_records_in_total").help("Events read from the input topic").register(registry);
+        recordsScored = Counter.builder().name("nelbo_records_scored_total").help("Events scored by the model").register(registry);
+        deadLettered = Counter.builder().name("nelbo_records_dead_lettered_total").help("Events sent to the dead-letter topic")
+                .labelNames("reason").register(registry);
+        alerts = Counter.builder().name("nelbo_alerts_total").help("Alerts written").register(registry);
+        alertsSuppressed = Counter.builder().name("nelbo_alerts_suppressed_total")
+                .help("Alerts held back by per-key suppression").register(registry);
+        score = Histogram.builder().name("nelbo_score").help("Negative ELBO of scored events")
+                .classicUpperBounds(1, 2, 5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000, 2000, 5000, 10000)
+                .register(registry);
+        batchSize = Histogram.builder().name("nelbo_batch_size_records").help("Records per engine call")
+                .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048).register(registry);
+        inferenceSeconds = Histogram.builder().name("nelbo_inference_seconds").unit(Unit.SECONDS)
+                .help("Engine time per batch")
+                .classicUpperBounds(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
+                .register(registry);
+        endToEndLatency = Histogram.builder().name("nelbo_end_to_end_latency_seconds").unit(Unit.SECONDS)
+                .help("Event timestamp to output written")
+                .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60).register(registry);
+        // an Info metric is exposed as the gauge nelbo_model_info{version} 1
+        modelInfo = Info.builder().name("nelbo_model_info").help("The model version in use")
+                .labelNames("version").register(registry);
+        modelLoadSeconds = Gauge.builder().name("nelbo_model_load_seconds").unit(Unit.SECONDS)
+                .help("Time to verify and warm up the model in use").register(registry);
+        modelRejected = Counter.builder().name("nelbo_model_rejected_total").help("Model bundles refused").register(registry);
+        modelThreshold = Gauge.builder().name("nelbo_model_threshold").help("Alert threshold of the model in use")
+                .register(registry);
+        trainingQuantile = Gauge.builder().name("nelbo_model_training_score_quantile")
+                .help("Calibration quantiles of the training scores of the model in use").labelNames("quantile")
+                .register(registry);
+        if (jvmMetrics) {
+            JvmMetrics.builder().register(registry);
+        }
+    }
+
+    /** @return the registry the metrics live in */
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    /** Counts one input record. */
+    public void recordIn() {
+        recordsIn.inc();
+    }
+
+    /**
+     * Counts a scored batch.
+     *
+     * @param records          batch size
+     * @param inferenceSeconds engine time
+     */
+    public void batchScored(final int records, final double inferenceSeconds) {
+        recordsScored.inc(records);
+        batchSize.observe(records);
+        this.inferenceSeconds.observe(inferenceSeconds);
+    }
+
+    /** @param value one record's score */
+    public void score(final double value) {
+        score.observe(value);
+    }
+
+    /** @param reason dead-letter reason code */
+    public void deadLettered(final String reason) {
+        deadLettered.labelValues(reason).inc();
+    }
+
+    /** Counts an alert written. */
+    public void alert() {
+        alerts.inc();
+    }
+
+    /** Counts an alert suppressed. */
+    public void alertSuppressed() {
+        alertsSuppressed.inc();
+    }
+
+    /** @param seconds event timestamp to output written */
+    public void endToEndLatency(final double seconds) {
+        endToEndLatency.observe(seconds);
+    }
+
+    /** Counts a refused bundle. */
+    public void modelRejected() {
+        modelRejected.inc();
+    }
+
+    /**
+     * Publishes the model now in use.
+     *
+     * @param version     model version
+     * @param loadSeconds time to verify and warm it up
+     * @param threshold   its alert threshold
+     * @param quantiles   its training score quantiles keyed by quantile label ("0.99")
+     */
+    public void modelInUse(final String version, final double loadSeconds, final double threshold,
+                           final Map<String, Double> quantiles) {
+        modelInfo.setLabelValues(version);
+        modelLoadSeconds.set(loadSeconds);
+        modelThreshold.set(threshold);
+        trainingQuantile.clear();
+        for (final Map.Entry<String, Double> q : quantiles.entrySet()) {
+            trainingQuantile.labelValues(q.getKey()).set(q.getValue());
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package dev.nelbo.scorer.model;
+
+import dev.nelbo.engine.EngineOptions;
+import dev.nelbo.engine.ScoringEngine;
+import dev.nelbo.schemas.bundle.Manifest;
+import dev.nelbo.schemas.bundle.ModelBundle;
+import dev.nelbo.schemas.encoding.FeatureEncoder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A verified model bundle together with a pool of warm scoring engines for it. Engines are not
+ * thread-safe, so every processor borrows its own and gives it back when it moves to another model;
+ * once the model is retired, idle and returned engines are closed.
+ */
+public final class LoadedModel {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LoadedModel.class);
+
+    private final ModelBundle bundle;
+    private final EngineOptions options;
+    private final double loadSeconds;
+    private final String device;
+    private final Deque<ScoringEngine> idle = new ArrayDeque<>();
+    private int borrowed;
+    private boolean retired;
+
+    private LoadedModel(final ModelBundle bundle, final EngineOptions options, final ScoringEngine warm,
+                        final double loadSeconds) {
+        this.bundle = bundle;
+        this.options = options;
+        this.loadSeconds = loadSeconds;
+        this.device = warm.device().toString();
+        idle.push(warm);
+    }
+
+    /**
+     * Verifies a bundle directory and warms one engine up.
+     *
+     * @param bundle  a bundle verified by {@link ModelBundle#load}
+     * @param options engine options
+     * @return the loaded model
+     * @throws IllegalStateException    when ONNX Runtime cannot open or run the graphs
+     * @throws IllegalArgumentException when the manifest's graph names or calibration are unusable
+     */
+    public static LoadedModel open(final ModelBundle bundle, final EngineOptions options) {
+        final long start = System.nanoTime();
+        final ScoringEngine engine = ScoringEngine.open(bundle, options);
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        LOG.info("Model {} ready on {} ({} features, threshold {}) in {} ms", bundle.version(), engine.device(),
+                engine.layout().featureCount(), threshold(bundle), Math.round(seconds * 1000));
+        return new LoadedModel(bundle, options, engine, seconds);
+    }
+
+    /** @return the model version */
+    public String version() {
+        return bundle.version();
+    }
+
+    /** @return the verified bundle */
+    public ModelBundle bundle() {
+        return bundle;
+    }
+
+    /** @return the feature encoder of this model */
+    public FeatureEncoder encoder() {
+        return bundle.encoder();
+    }
+
+    /** @return the alert threshold, or NaN when the model is uncalibrated */
+    public double threshold() {
+        return threshold(bundle);
+    }
+
+    /** @return the device the engines run on (CPU after a CUDA fallback) */
+    public String device() {
+        return device;
+    }
+
+    /** @return seconds spent verifying and warming up */
+    public double loadSeconds() {
+        return loadSeconds;
+    }
+
+    /** @return calibration quantiles keyed by their label ("0.99"), for the drift metrics */
+    public Map<String, Double> trainingQuantiles() {
+        final Map<String, Double> out = new LinkedHashMap<>();
+        final Manifest.Calibration c = bundle.manifest().calibration();
+        if (c != null) {
+            for (final Manifest.Quantile q : c.quantiles()) {
+                out.put(stripZeros(q.q()), q.value());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * @return a warm engine for this caller's exclusive use; give it back with {@link #giveBack}
+     * @throws IllegalStateException when ONNX Runtime cannot open another engine
+     */
+    public synchronized ScoringEngine borrow() {
+        borrowed++;
+        final ScoringEngine e = idle.poll();
+        return e != null ? e : ScoringEngine.open(bundle, options);
+    }
+
+    /** @param engine an engine borrowed from this model */
+    public synchronized void giveBack(final ScoringEngine engine) {
+        borrowed--;
+        if (retired) {
+            engine.close();
+        } else {
+            idle.push(engine);
+        }
+    }
+
+    /** Stops pooling: closes idle engines now and borrowed ones when they come back. */
+    public synchronized void retire() {
+        retired = true;
+        while (!idle.isEmpty()) {
+            idle.pop().close();
+        }
+        if (borrowed > 0) {
+            LOG.debug("Model {} retired; {} engines still finishing a batch", version(), borrowed);
+        }
+    }
+
+    private static double threshold(final ModelBundle bundle) {
+        final Manifest.Calibration c = bundle.manifest().calibration();
+        return c == null ? Double.NaN : c.threshold();
+    }
+
+    private static String stripZeros(final double q) {
+        return java.math.BigDecimal.valueOf(q).stripTrailingZeros().toPlainString();
+    }
+}

@@ -1,0 +1,148 @@
+package dev.nelbo.scorer.model;
+
+import dev.nelbo.engine.EngineOptions;
+import dev.nelbo.schemas.bundle.ModelBundle;
+import dev.nelbo.schemas.spec.FeatureDef;
+import dev.nelbo.schemas.spec.FeatureSpec;
+import dev.nelbo.scorer.metrics.ScorerMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Owns the model in use. A candidate is verified (checksums and schema version by {@link ModelBundle#load},
+ * feature spec compatible with the input the current model reads), warmed up, and only then published;
+ * processors pick the new model up at their next batch boundary. A refused candidate leaves the current
+ * model serving and is counted in {@code nelbo_model_rejected_total}.
+ */
+public final class ModelManager implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ModelManager.class);
+
+    private final EngineOptions options;
+    private final ScorerMetrics metrics;
+    private volatile LoadedModel current;
+
+    /**
+     * @param options engine options for every model
+     * @param metrics metrics to report to
+     */
+    public ModelManager(final EngineOptions options, final ScorerMetrics metrics) {
+        this.options = Objects.requireNonNull(options, "options");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+    }
+
+    /** @return the model in use, or null before the first one is loaded */
+    public LoadedModel current() {
+        return current;
+    }
+
+    /** @return the version in use, if any */
+    public Optional<String> currentVersion() {
+        final LoadedModel m = current;
+        return m == null ? Optional.empty() : Optional.of(m.version());
+    }
+
+    /**
+     * Verifies, warms up and switches to the bundle in {@code dir}; on any problem keeps the current model.
+     *
+     * @param dir    bundle directory
+     * @param origin where the bundle came from, for the log
+     * @return whether the bundle is now in use
+     */
+    public synchronized boolean offer(final Path dir, final String origin) {
+        final ModelBundle bundle;
+        final LoadedModel loaded;
+        try {
+            bundle = ModelBundle.load(dir);
+            final LoadedModel before = current;
+            if (before != null) {
+                if (before.version().equals(bundle.version())) {
+                    return true;
+                }
+                final List<String> problems = incompatibilities(before.bundle().manifest().featureSpec(),
+                        bundle.manifest().featureSpec());
+                if (!problems.isEmpty()) {
+                    throw new IllegalArgumentException("feature spec incompatible with the input of model "
+                            + before.version() + ": " + String.join("; ", problems));
+                }
+            }
+            if (bundle.manifest().calibration() == null) {
+                throw new IllegalArgumentException("the bundle has no calibration (threshold); calibrate it before serving");
+            }
+            loaded = LoadedModel.open(bundle, options);
+        } catch (final RuntimeException e) {
+            metrics.modelRejected();
+            LOG.warn("Refused model bundle from {} ({}): {}; {}", origin, dir, e.getMessage(),
+                    current == null ? "no model is serving yet" : "model " + current.version() + " keeps serving");
+            return false;
+        }
+        final LoadedModel old = current;
+        current = loaded;
+        metrics.modelInUse(loaded.version(), loaded.loadSeconds(), loaded.threshold(), loaded.trainingQuantiles());
+        LOG.info("Switched to model {} (from {}){}", loaded.version(), origin,
+                old == null ? "" : "; model " + old.version() + " retires after in-flight batches");
+        if (old != null) {
+            old.retire();
+        }
+        return true;
+    }
+
+    /**
+     * Records a candidate refused before it could be loaded (e.g. an archive that does not unpack).
+     *
+     * @param origin  where it came from
+     * @param version its version
+     * @param reason  why it was refused
+     */
+    public void refuse(final String origin, final String version, final String reason) {
+        metrics.modelRejected();
+        LOG.warn("Refused model {} from {}: {}; {}", version, origin, reason,
+                current == null ? "no model is serving yet" : "model " + current.version() + " keeps serving");
+    }
+
+    /**
+     * Lists why {@code candidate} cannot read the events that {@code serving} reads: both must take id,
+     * key and time from the same places, and every candidate feature must read a path the serving model
+     * reads, as the same type.
+     *
+     * @param serving   spec of the model in use
+     * @param candidate spec of the candidate
+     * @return problems, empty when compatible
+     */
+    static List<String> incompatibilities(final FeatureSpec serving, final FeatureSpec candidate) {
+        final List<String> problems = new ArrayList<>();
+        if (!Objects.equals(serving.idPath(), candidate.idPath())) {
+            problems.add("id path " + candidate.idPath() + " != " + serving.idPath());
+        }
+        if (!Objects.equals(serving.keyPath(), candidate.keyPath())) {
+            problems.add("key path " + candidate.keyPath() + " != " + serving.keyPath());
+        }
+        if (!Objects.equals(serving.timestampPath(), candidate.timestampPath())) {
+            problems.add("timestamp path " + candidate.timestampPath() + " != " + serving.timestampPath());
+        }
+        for (final FeatureDef f : candidate.features()) {
+            final Optional<FeatureDef> same = serving.features().stream().filter(s -> s.path().equals(f.path())).findFirst();
+            if (same.isEmpty()) {
+                problems.add("feature '" + f.name() + "' reads " + f.path() + ", which the input is not known to carry");
+            } else if (same.get().type() != f.type()) {
+                problems.add("feature '" + f.name() + "' reads " + f.path() + " as " + f.type().wireName()
+                        + " but the input carries " + same.get().type().wireName());
+            }
+        }
+        return problems;
+    }
+
+    @Override
+    public synchronized void close() {
+        final LoadedModel m = current;
+        if (m != null) {
+            m.retire();
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.nelbo.scorer.topology;
+
+import dev.nelbo.scorer.config.ScorerConfig;
+import dev.nelbo.scorer.config.ScorerKey;
+import dev.nelbo.scorer.config.Topics;
+import dev.nelbo.scorer.metrics.ScorerMetrics;
+import dev.nelbo.scorer.model.ModelManager;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The scorer's topology: events (raw bytes, so deserialization problems are the processor's to
+ * dead-letter) -> {@link ScoringProcessor} -> scores, alerts, dead letters.
+ */
+public final class ScorerTopology {
+
+    /** Source node reading the events topic. */
+    public static final String SOURCE = "events-source";
+    /** The scoring processor node. */
+    public static final String PROCESSOR = "score";
+    /** Sink node writing score records. */
+    public static final String SCORES_SINK = "scores-sink";
+    /** Sink node writing alerts. */
+    public static final String ALERTS_SINK = "alerts-sink";
+    /** Sink node writing dead letters. */
+    public static final String DLQ_SINK = "dlq-sink";
+    /** Changelogged store of per-key alert suppression. */
+    public static final String SUPPRESSION_STORE = "nelbo-alert-suppression";
+    /** Data-less store whose pre-commit flush drains the batch buffer (see {@link PreCommitFlushStore}). */
+    static final String PRE_COMMIT_STORE = "nelbo-pre-commit-flush";
+
+    private ScorerTopology() {
+    }
+
+    /**
+     * @param config  scorer configuration
+     * @param models  the model manager (must hold a model before the topology runs)
+     * @param metrics metrics
+     * @return the topology
+     */
+    public static Topology build(final ScorerConfig config, final ModelManager models, final ScorerMetrics metrics) {
+        final ScoringProcessor.Settings settings = new ScoringProcessor.Settings(config.topics(),
+                config.intValue(ScorerKey.BATCH_MAX_RECORDS), config.booleanValue(ScorerKey.SCORES_ENABLED),
+                config.longValue(ScorerKey.ALERT_SUPPRESSION_WINDOW_MS), config.intValue(ScorerKey.ALERT_TOP_FEATURES));
+        return build(settings, models, metrics);
+    }
+
+    static Topology build(final ScoringProcessor.Settings settings, final ModelManager models, final ScorerMetrics metrics) {
+        final Topics topics = settings.topics();
+        final Topology t = new Topology();
+        t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
+        t.addProcessor(PROCESSOR, () -> new ScoringProcessor(models, metrics, settings), SOURCE);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SUPPRESSION_STORE), Serdes.String(),
+                Suppression.serde()).withCachingDisabled(), PROCESSOR);
+        t.addStateStore(PreCommitFlushStore.builder(PRE_COMMIT_STORE), PROCESSOR);
+        t.addSink(SCORES_SINK, topics.scores(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
+        t.addSink(ALERTS_SINK, topics.alerts(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
+        t.addSink(DLQ_SINK, topics.dlq(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
+        return t;
+    }
+}

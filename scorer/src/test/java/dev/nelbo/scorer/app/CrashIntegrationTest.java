@@ -1,0 +1,173 @@
+package dev.nelbo.scorer.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nelbo.scorer.config.Topics;
+import dev.nelbo.scorer.testkit.KafkaTestClients;
+import dev.nelbo.scorer.testkit.ScorerFixtures;
+import dev.nelbo.scorer.testkit.SharedBroker;
+import dev.nelbo.scorer.testkit.TestScorers;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Exactly-once with batching, proven the honest way: two scorer JVMs share the input, one is killed
+ * (SIGKILL, no shutdown, its open transaction abandoned) mid-stream under load, and a read_committed
+ * consumer must see every input exactly once across scores and dead letters.
+ */
+class CrashIntegrationTest {
+
+    private static final int EVENTS = 40_000;
+    private static final int RATE_PER_SECOND = 5_000;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void should_output_every_input_exactly_once_when_an_instance_is_killed_mid_stream() throws Exception {
+        final Topics topics = TestScorers.freshTopics("crash", 4);
+        ScorerFixtures.writeModel(dir.resolve("model"), 3);
+        final String appId = SharedBroker.uniqueName("crash-app");
+        final Process a = launch("a", appId, topics);
+        final Process b = launch("b", appId, topics);
+        try {
+            awaitLog("a", "REBALANCING -> RUNNING", Duration.ofSeconds(90));
+            awaitLog("b", "REBALANCING -> RUNNING", Duration.ofSeconds(90));
+
+            final Set<String> produced = new HashSet<>();
+            final List<Future<RecordMetadata>> acks = new ArrayList<>();
+            final long start = System.nanoTime();
+            boolean killed = false;
+            try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer()) {
+                for (int i = 0; i < EVENTS; i++) {
+                    final byte[] value = i % 997 == 0 ? ("{broken " + i).getBytes(StandardCharsets.UTF_8) : ScorerFixtures.normal(i);
+                    acks.add(producer.send(new ProducerRecord<>(topics.events(), ("k" + i).getBytes(StandardCharsets.UTF_8), value)));
+                    if (i % 500 == 499) {
+                        final long due = start + (long) ((i + 1) * 1e9 / RATE_PER_SECOND);
+                        final long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            TimeUnit.NANOSECONDS.sleep(wait);
+                        }
+                    }
+                    if (!killed && i == EVENTS * 2 / 5) {
+                        a.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                        killed = true;
+                    }
+                }
+                producer.flush();
+                for (final Future<RecordMetadata> f : acks) {
+                    final RecordMetadata m = f.get();
+                    produced.add(m.partition() + "@" + m.offset());
+                }
+            }
+            assertEquals(EVENTS, produced.size());
+            assertTrue(Files.readString(log("a")).contains("scores with model"), "instance a processed before the kill");
+
+            final List<ConsumerRecord<byte[], byte[]>> out = KafkaTestClients.readCommitted(
+                    List.of(topics.scores(), topics.dlq()), Duration.ofSeconds(120), new SettleAfter(EVENTS, Duration.ofSeconds(3)));
+            final Map<String, Integer> seen = new HashMap<>();
+            for (final ConsumerRecord<byte[], byte[]> r : out) {
+                final JsonNode src = ScorerFixtures.parse(r.value()).get("source");
+                seen.merge(src.get("partition").asInt() + "@" + src.get("offset").asLong(), 1, Integer::sum);
+            }
+            final long duplicates = seen.values().stream().filter(c -> c > 1).count();
+            final Set<String> missing = new HashSet<>(produced);
+            missing.removeAll(seen.keySet());
+            System.out.printf("crash test: produced %d, outputs %d (scores+dead letters), distinct %d, missing %d, duplicated %d%n",
+                    EVENTS, out.size(), seen.size(), missing.size(), duplicates);
+            assertEquals(0, missing.size(), "missing inputs, e.g. " + missing.stream().limit(5).toList());
+            assertEquals(0, duplicates, "inputs output more than once");
+            assertEquals(EVENTS, out.size());
+            assertTrue(Files.readString(log("b")).contains("scores with model"));
+
+            // SIGTERM: the survivor closes cleanly within its bound
+            final long t0 = System.nanoTime();
+            b.destroy();
+            assertTrue(b.waitFor(40, TimeUnit.SECONDS), "SIGTERM must stop the scorer within the shutdown bound");
+            System.out.printf("crash test: survivor stopped %.1f s after SIGTERM%n", (System.nanoTime() - t0) / 1e9);
+            assertTrue(Files.readString(log("b")).contains("Scorer stopped"));
+        } finally {
+            a.destroyForcibly();
+            b.destroyForcibly();
+        }
+    }
+
+    /** Stops reading once {@code expected} records arrived and nothing more came for a while (catches duplicates). */
+    private static final class SettleAfter implements java.util.function.Predicate<List<ConsumerRecord<byte[], byte[]>>> {
+        private final int expected;
+        private final long quietNanos;
+        private int lastSize = -1;
+        private long lastChange;
+
+        SettleAfter(final int expected, final Duration quiet) {
+            this.expected = expected;
+            this.quietNanos = quiet.toNanos();
+        }
+
+        @Override
+        public boolean test(final List<ConsumerRecord<byte[], byte[]>> read) {
+            if (read.size() != lastSize) {
+                lastSize = read.size();
+                lastChange = System.nanoTime();
+                return false;
+            }
+            return read.size() >= expected && System.nanoTime() - lastChange > quietNanos;
+        }
+    }
+
+    private Process launch(final String name, final String appId, final Topics topics) throws IOException {
+        final Map<String, String> settings = TestScorers.settings(appId, topics, dir.resolve("model"), Map.of(
+                "nelbo.batch.max.records", "256"));
+        final Properties props = new Properties();
+        props.putAll(settings);
+        final Path config = dir.resolve(name + ".properties");
+        try (Writer w = Files.newBufferedWriter(config)) {
+            props.store(w, "crash test instance " + name);
+        }
+        final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        final ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+                "-cp", System.getProperty("java.class.path"), "dev.nelbo.scorer.cli.ScorerCli", "run", "--config", config.toString(),
+                "--shutdown-timeout", "PT20S");
+        pb.environment().keySet().removeIf(k -> k.startsWith("NELBO_"));
+        pb.redirectErrorStream(true).redirectOutput(log(name).toFile());
+        return pb.start();
+    }
+
+    private Path log(final String name) {
+        return dir.resolve(name + ".log");
+    }
+
+    private void awaitLog(final String name, final String text, final Duration timeout) throws Exception {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log(name)) && Files.readString(log(name)).contains(text)) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("instance " + name + " did not log '" + text + "' in " + timeout + ":\n"
+                + (Files.exists(log(name)) ? Files.readString(log(name)) : "(no log)"));
+    }
+}

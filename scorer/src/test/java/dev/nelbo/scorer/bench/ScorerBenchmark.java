@@ -1,0 +1,291 @@
+package dev.nelbo.scorer.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nelbo.engine.EngineOptions;
+import dev.nelbo.schemas.event.EventEnvelope;
+import dev.nelbo.schemas.output.ScoreRecord;
+import dev.nelbo.schemas.output.SourceRef;
+import dev.nelbo.schemas.testing.TestData;
+import dev.nelbo.scorer.config.ScorerConfig;
+import dev.nelbo.scorer.config.ScorerKey;
+import dev.nelbo.scorer.config.Topics;
+import dev.nelbo.scorer.metrics.ScorerMetrics;
+import dev.nelbo.scorer.model.ModelManager;
+import dev.nelbo.scorer.output.ScoreMapper;
+import dev.nelbo.scorer.testkit.KafkaTestClients;
+import dev.nelbo.scorer.testkit.ScorerFixtures;
+import dev.nelbo.scorer.testkit.SharedBroker;
+import dev.nelbo.scorer.testkit.TestScorers;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+
+/**
+ * Scorer benchmark on a real (in-process KRaft) broker. Not a test: run it with {@code scorer/bench.sh}.
+ *
+ * <p>Prints, for exactly_once_v2 and at_least_once: throughput of the scorer versus a pass-through Kafka
+ * Streams app that does the same JSON parse and writes a score-record-sized JSON output under the same
+ * guarantee on the same broker; and end-to-end latency (event time stamped at send -> score visible to a
+ * read_committed consumer) at a steady rate.
+ *
+ * <p>Arguments (all optional): events for throughput (300000), latency rate per second (20000), latency
+ * seconds (15), partitions (4).
+ */
+public final class ScorerBenchmark {
+
+    private ScorerBenchmark() {
+    }
+
+    /**
+     * @param args see the class comment
+     * @throws Exception on failure
+     */
+    public static void main(final String[] args) throws Exception {
+        final int events = args.length > 0 ? Integer.parseInt(args[0]) : 300_000;
+        final int rate = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
+        final int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 15;
+        final int partitions = args.length > 3 ? Integer.parseInt(args[3]) : 4;
+        final Path modelDir = Files.createTempDirectory("bench-model");
+        ScorerFixtures.writeModel(modelDir, 1);
+        System.out.printf("nelbo scorer benchmark: %d events, %d partitions, latency at %d/s for %d s, %d cores%n", events,
+                partitions, rate, seconds, Runtime.getRuntime().availableProcessors());
+
+        final Topics input = TestScorers.freshTopics("bench", partitions);
+        fill(input.events(), events);
+        // a freshly started broker is markedly slower: one unmeasured pass first
+        throughput("warm-up", input, partitions, "at_least_once", false, modelDir);
+
+        final List<String> lines = new ArrayList<>();
+        for (final String guarantee : List.of("exactly_once_v2", "at_least_once")) {
+            final double pass = throughput("pass-through", input, partitions, guarantee, false, modelDir);
+            final double scorer = throughput("scorer", input, partitions, guarantee, true, modelDir);
+            lines.add(String.format("throughput %-16s pass-through %,9.0f rec/s   scorer %,9.0f rec/s   ratio %.2f (target >= 0.85)",
+                    guarantee, pass, scorer, scorer / pass));
+        }
+        for (final String guarantee : List.of("exactly_once_v2", "at_least_once")) {
+            lines.add(latency(guarantee, rate, seconds, partitions, modelDir));
+        }
+        System.out.println();
+        lines.forEach(System.out::println);
+        System.exit(0);
+    }
+
+    private static void fill(final String topic, final int n) throws Exception {
+        final long t0 = System.nanoTime();
+        try (KafkaProducer<byte[], byte[]> p = producer()) {
+            final Random rnd = new Random(5);
+            for (int i = 0; i < n; i++) {
+                p.send(new ProducerRecord<>(topic, ("k" + (i % 1000)).getBytes(), ScorerFixtures.bytes(TestData.event(rnd, i))),
+                        (m, e) -> {
+                            if (e != null) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+            }
+            p.flush();
+        }
+        System.out.printf("produced %,d events in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static double throughput(final String label, final Topics input, final int partitions, final String guarantee,
+                                     final boolean scorer, final Path modelDir) throws Exception {
+        final Topics out = TestScorers.freshTopics("bench-out", partitions);
+        final Topics topics = new Topics(input.events(), out.scores(), out.alerts(), out.dlq(), out.registry());
+        final String appId = SharedBroker.uniqueName("bench-" + label);
+        final ScorerConfig config = ScorerConfig.of(TestScorers.settings(appId, topics, modelDir,
+                Map.of("processing.guarantee", guarantee)));
+        final long end = endOffsets(topics.events());
+        try (App app = App.start(config, scorer)) {
+            final long t0 = System.nanoTime();
+            while (committed(appId, topics.events()) < end) {
+                Thread.sleep(20);
+            }
+            final double perSecond = end / ((System.nanoTime() - t0) / 1e9);
+            System.out.printf("%-12s %-16s %,9.0f rec/s%n", label, guarantee, perSecond);
+            return perSecond;
+        }
+    }
+
+    private static String latency(final String guarantee, final int rate, final int seconds, final int partitions,
+                                  final Path modelDir) throws Exception {
+        final Topics topics = TestScorers.freshTopics("bench-lat", partitions);
+        final String appId = SharedBroker.uniqueName("bench-lat");
+        final ScorerConfig config = ScorerConfig.of(TestScorers.settings(appId, topics, modelDir,
+                Map.of("processing.guarantee", guarantee)));
+        final List<Long> latencies = new ArrayList<>();
+        final AtomicBoolean producing = new AtomicBoolean(true);
+        try (App app = App.start(config, true)) {
+            app.awaitRunning();
+            final long warmUpEnd = System.currentTimeMillis() + 2000;
+            final Thread consumer = new Thread(() -> consume(topics.scores(), partitions, producing, warmUpEnd, latencies));
+            consumer.start();
+            try (KafkaProducer<byte[], byte[]> p = producer()) {
+                final Random rnd = new Random(9);
+                final long start = System.nanoTime();
+                final int total = rate * seconds;
+                final int burst = Math.max(1, rate / 200);
+                for (int i = 0; i < total; i++) {
+                    final ObjectNode e = TestData.event(rnd, i);
+                    e.put("ts", System.currentTimeMillis());
+                    p.send(new ProducerRecord<>(topics.events(), ("k" + (i % 1000)).getBytes(), ScorerFixtures.bytes(e)));
+                    if (i % burst == burst - 1) {
+                        final long due = start + (long) ((i + 1) * 1e9 / rate);
+                        final long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                        }
+                    }
+                }
+                p.flush();
+            }
+            Thread.sleep(1500);
+            producing.set(false);
+            consumer.join();
+        }
+        final long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+        final long target = guarantee.startsWith("exactly") ? 250 : 50;
+        return String.format("latency    %-16s at %,d ev/s: p50 %d ms, p99 %d ms, max %d ms over %,d events (target p99 <= %d ms)",
+                guarantee, rate, pct(sorted, 0.5), pct(sorted, 0.99), sorted.length == 0 ? -1 : sorted[sorted.length - 1],
+                sorted.length, target);
+    }
+
+    private static long pct(final long[] sorted, final double q) {
+        return sorted.length == 0 ? -1 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
+    }
+
+    private static void consume(final String topic, final int partitions, final AtomicBoolean producing, final long warmUpEnd,
+                                final List<Long> latencies) {
+        final Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedBroker.get().bootstrapServers());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            final List<TopicPartition> parts = new ArrayList<>();
+            for (int i = 0; i < partitions; i++) {
+                parts.add(new TopicPartition(topic, i));
+            }
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            while (producing.get()) {
+                for (final ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(50))) {
+                    final long now = System.currentTimeMillis();
+                    final long eventTime = ScorerFixtures.parse(r.value()).get("event_time").asLong();
+                    if (eventTime >= warmUpEnd) {
+                        latencies.add(now - eventTime);
+                    }
+                }
+            }
+        }
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer() {
+        final Map<String, Object> p = new HashMap<>();
+        p.put("bootstrap.servers", SharedBroker.get().bootstrapServers());
+        p.put("linger.ms", 5);
+        p.put("batch.size", 256 * 1024);
+        p.put("compression.type", "lz4");
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static long endOffsets(final String topic) throws Exception {
+        final var admin = SharedBroker.get().admin();
+        final var desc = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+        final Map<TopicPartition, OffsetSpec> req = desc.partitions().stream()
+                .collect(Collectors.toMap(pi -> new TopicPartition(topic, pi.partition()), pi -> OffsetSpec.latest()));
+        return admin.listOffsets(req).all().get().values().stream().mapToLong(i -> i.offset()).sum();
+    }
+
+    private static long committed(final String group, final String topic) throws Exception {
+        final Map<TopicPartition, OffsetAndMetadata> offsets = SharedBroker.get().admin().listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata().get();
+        return offsets.entrySet().stream().filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
+                .mapToLong(e -> e.getValue().offset()).sum();
+    }
+
+    /** The scorer topology, or the pass-through baseline, running under one configuration. */
+    private static final class App implements AutoCloseable {
+        private final KafkaStreams streams;
+        private final ModelManager models;
+
+        private App(final KafkaStreams streams, final ModelManager models) {
+            this.streams = streams;
+            this.models = models;
+        }
+
+        static App start(final ScorerConfig config, final boolean scorer) {
+            final ScorerMetrics metrics = new ScorerMetrics(new PrometheusRegistry(), false);
+            final ModelManager models = new ModelManager(EngineOptions.defaults().withMaxBatch(config.intValue(ScorerKey.BATCH_MAX_RECORDS)),
+                    metrics);
+            models.offer(config.modelDir().orElseThrow(), "benchmark");
+            final Topology topology = scorer ? dev.nelbo.scorer.topology.ScorerTopology.build(config, models, metrics)
+                    : passThrough(config.topics());
+            final KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
+            streams.start();
+            return new App(streams, models);
+        }
+
+        void awaitRunning() throws InterruptedException {
+            while (streams.state() != KafkaStreams.State.RUNNING) {
+                Thread.sleep(20);
+            }
+        }
+
+        @Override
+        public void close() {
+            streams.close(Duration.ofSeconds(30));
+            streams.cleanUp();
+            models.close();
+        }
+    }
+
+    /** Same input parse (the event envelope's parser) and a score-record-sized JSON output per event. */
+    static Topology passThrough(final Topics topics) {
+        final Topology t = new Topology();
+        t.addSource("in", new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
+        t.addProcessor("parse", () -> new Processor<byte[], byte[], byte[], byte[]>() {
+            private ProcessorContext<byte[], byte[]> context;
+            private final Map<String, Double> contributions = new java.util.LinkedHashMap<>(Map.of(
+                    "latency_ms", 1.5, "bytes", 2.5, "retried", 0.5, "region", 1.0));
+
+            @Override
+            public void init(final ProcessorContext<byte[], byte[]> ctx) {
+                this.context = ctx;
+            }
+
+            @Override
+            public void process(final Record<byte[], byte[]> r) {
+                final ObjectNode e = EventEnvelope.parse(r.value());
+                final var meta = context.recordMetadata().orElseThrow();
+                final ScoreRecord s = new ScoreRecord(e.path("event_id").asText(), e.path("key").asText(), e.path("ts").asLong(),
+                        "20260101T000000Z-2d0aada8", 12.34567, 10.1234, 2.22, 11.98765, 0.4567, 60.0, false, contributions,
+                        SourceRef.kafka(meta.topic(), meta.partition(), meta.offset()));
+                context.forward(r.withValue(ScoreMapper.toJson(s)));
+            }
+        }, "in");
+        t.addSink("out", topics.scores(), new ByteArraySerializer(), new ByteArraySerializer(), "parse");
+        return t;
+    }
+}

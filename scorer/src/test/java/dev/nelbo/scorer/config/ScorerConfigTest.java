@@ -1,0 +1,103 @@
+package dev.nelbo.scorer.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ScorerConfigTest {
+
+    @Test
+    void should_apply_contract_defaults() {
+        final ScorerConfig c = ScorerConfig.of(Map.of("bootstrap.servers", "b:9092"));
+        assertEquals(Topics.defaults(), c.topics());
+        assertEquals("exactly_once_v2", c.streamsProperties().getProperty("processing.guarantee"));
+        assertEquals("nelbo-scorer", c.streamsProperties().getProperty("application.id"));
+        assertEquals(9464, c.intValue(ScorerKey.METRICS_PORT));
+        assertEquals(256, c.intValue(ScorerKey.BATCH_MAX_RECORDS));
+        assertEquals(60000L, c.longValue(ScorerKey.ALERT_SUPPRESSION_WINDOW_MS));
+        assertEquals("cpu", c.require(ScorerKey.DEVICE));
+        assertTrue(c.booleanValue(ScorerKey.SCORES_ENABLED));
+        assertFalse(c.streamsProperties().containsKey("nelbo.topic.events"));
+    }
+
+    @Test
+    void should_layer_file_then_environment_then_flags(@TempDir final Path dir) throws Exception {
+        final Path file = dir.resolve("scorer.properties");
+        Files.writeString(file, "bootstrap.servers=file:9092\nnelbo.topic.events=from-file\nnelbo.topic.scores=s-file\n"
+                + "nelbo.batch.max.records=64\n");
+        final ScorerConfig c = ScorerConfig.load(file,
+                Map.of("NELBO_TOPIC_SCORES", "s-env", "NELBO_MODEL_DIR", "/models/v1", "PATH", "/bin",
+                        "NELBO_KAFKA_SECURITY_PROTOCOL", "SASL_SSL"),
+                Map.of("nelbo.batch.max.records", "32"));
+        assertEquals("from-file", c.topics().events());
+        assertEquals("s-env", c.topics().scores());
+        assertEquals(Path.of("/models/v1"), c.modelDir().orElseThrow());
+        assertEquals(32, c.intValue(ScorerKey.BATCH_MAX_RECORDS));
+        assertEquals("SASL_SSL", c.streamsProperties().getProperty("security.protocol"));
+        assertEquals("SASL_SSL", c.clientProperties().get("security.protocol"));
+    }
+
+    @Test
+    void should_pass_kafka_and_prefixed_streams_keys_through() {
+        final ScorerConfig c = ScorerConfig.of(Map.of("bootstrap.servers", "b:9092", "num.stream.threads", "2",
+                "producer.linger.ms", "5", "consumer.max.poll.records", "1000", "commit.interval.ms", "50"));
+        assertEquals("2", c.streamsProperties().getProperty("num.stream.threads"));
+        assertEquals("5", c.streamsProperties().getProperty("producer.linger.ms"));
+    }
+
+    @Test
+    void should_fail_naming_an_unknown_key() {
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ScorerConfig.of(Map.of("bootstrap.servers", "b:9092", "nelbo.topic.event", "x")));
+        assertTrue(e.getMessage().contains("'nelbo.topic.event'"), e.getMessage());
+        final IllegalArgumentException k = assertThrows(IllegalArgumentException.class,
+                () -> ScorerConfig.of(Map.of("bootstrap.servers", "b:9092", "bootstrap.server", "x")));
+        assertTrue(k.getMessage().contains("'bootstrap.server'"), k.getMessage());
+        final IllegalArgumentException env = assertThrows(IllegalArgumentException.class,
+                () -> ScorerConfig.load(null, Map.of("NELBO_MODEL_DIRECTORY", "/m"), Map.of("bootstrap.servers", "b:1")));
+        assertTrue(env.getMessage().contains("NELBO_MODEL_DIRECTORY"), env.getMessage());
+    }
+
+    @Test
+    void should_fail_naming_an_invalid_value() {
+        assertMessage("nelbo.batch.max.records", Map.of("nelbo.batch.max.records", "0"));
+        assertMessage("nelbo.metrics.port", Map.of("nelbo.metrics.port", "http"));
+        assertMessage("nelbo.device", Map.of("nelbo.device", "tpu"));
+        assertMessage("nelbo.scores.enabled", Map.of("nelbo.scores.enabled", "yes"));
+        assertMessage("processing.guarantee", Map.of("processing.guarantee", "exactly_twice"));
+        assertMessage("num.stream.threads", Map.of("num.stream.threads", "many"));
+    }
+
+    @Test
+    void should_require_bootstrap_servers_and_an_existing_file(@TempDir final Path dir) {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ScorerConfig.of(Map.of()))
+                .getMessage().contains("bootstrap.servers"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> ScorerConfig.load(dir.resolve("nope.properties"), Map.of(), Map.of()))
+                .getMessage().contains("nope.properties"));
+    }
+
+    @Test
+    void should_expose_every_contract_key() {
+        assertEquals(java.util.Set.of("bootstrap.servers", "application.id", "processing.guarantee", "nelbo.model.dir",
+                "nelbo.topic.events", "nelbo.topic.scores", "nelbo.topic.alerts", "nelbo.topic.dlq", "nelbo.topic.registry",
+                "nelbo.scores.enabled", "nelbo.metrics.port", "nelbo.device", "nelbo.device.strict", "nelbo.engine.samples",
+                "nelbo.engine.intra.op.threads", "nelbo.batch.max.records", "nelbo.alert.suppression.window.ms",
+                "nelbo.alert.top.features", "nelbo.shadow.topic"), ScorerConfig.knownNelboKeys());
+    }
+
+    private static void assertMessage(final String key, final Map<String, String> settings) {
+        final Map<String, String> all = new java.util.HashMap<>(settings);
+        all.put("bootstrap.servers", "b:9092");
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ScorerConfig.of(all));
+        assertTrue(e.getMessage().contains(key), e.getMessage());
+    }
+}

@@ -1,0 +1,156 @@
+package dev.nelbo.scorer.testkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nelbo.schemas.bundle.BundleWriter;
+import dev.nelbo.schemas.bundle.Manifest;
+import dev.nelbo.schemas.bundle.MlpWeights;
+import dev.nelbo.schemas.encoding.FailureReason;
+import dev.nelbo.schemas.encoding.FeatureEncoder;
+import dev.nelbo.schemas.json.Json;
+import dev.nelbo.schemas.testing.TestBundles;
+import dev.nelbo.schemas.testing.TestData;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Models and events for the scorer's tests: real bundles written by the production bundle writer over
+ * the schemas test spec (latency, bytes, retried, region), and every kind of bad record.
+ */
+public final class ScorerFixtures {
+
+    /** Threshold of the fixture models: normal events score far below, planted anomalies far above. */
+    public static final double THRESHOLD = 60.0;
+
+    private static final FeatureEncoder ENCODER = TestData.fittedEncoder(11, 2000);
+
+    private ScorerFixtures() {
+    }
+
+    /**
+     * Writes a random (untrained) bundle; its version is derived from its content, so seeds give versions.
+     *
+     * @param dir  target directory
+     * @param seed weight seed
+     * @return the model version
+     */
+    public static String writeModel(final Path dir, final long seed) {
+        final MlpWeights[] vae = TestBundles.randomVae(seed, ENCODER.width(), 16, 4);
+        final Manifest m = BundleWriter.write(dir, TestBundles.draft(ENCODER, 4, List.of(16), THRESHOLD), vae[0], vae[1],
+                Map.of());
+        return m.modelVersion();
+    }
+
+    /**
+     * @param i event number (id e-i, key svc-(i%5))
+     * @return a normal event as JSON bytes
+     */
+    public static byte[] normal(final int i) {
+        return bytes(TestData.event(new Random(i), i));
+    }
+
+    /**
+     * @param i   event number
+     * @param key entity key
+     * @param ts  event time
+     * @return an anomalous event (latency a million ms, a thousand times the usual bytes)
+     */
+    public static byte[] anomaly(final int i, final String key, final long ts) {
+        final ObjectNode e = TestData.event(new Random(i), i);
+        e.put("key", key);
+        e.put("ts", ts);
+        ((ObjectNode) e.get("http")).put("latency_ms", 1_000_000.0);
+        e.put("bytes", 1_000_000.0);
+        return bytes(e);
+    }
+
+    /**
+     * A record that cannot be scored and the reason it must be dead-lettered with (null: it must be scored).
+     *
+     * @param name     what it is
+     * @param value    record value
+     * @param expected expected dead-letter reason, or null when the record is scoreable
+     */
+    public record BadRecord(String name, byte[] value, FailureReason expected) {
+    }
+
+    /**
+     * @param base first event number to use
+     * @return every kind of bad record the issue lists
+     */
+    public static List<BadRecord> badRecords(final int base) {
+        final List<BadRecord> out = new ArrayList<>();
+        out.add(new BadRecord("malformed JSON", "{\"event_id\": \"x\", \"http\": {".getBytes(StandardCharsets.UTF_8),
+                FailureReason.MALFORMED));
+        out.add(new BadRecord("JSON array", "[1, 2, 3]".getBytes(StandardCharsets.UTF_8), FailureReason.NOT_AN_OBJECT));
+        out.add(new BadRecord("JSON string", "\"hello\"".getBytes(StandardCharsets.UTF_8), FailureReason.NOT_AN_OBJECT));
+        out.add(new BadRecord("missing feature", edit(base, e -> ((ObjectNode) e.get("http")).remove("latency_ms")),
+                FailureReason.MISSING_FIELD));
+        out.add(new BadRecord("wrong type", edit(base + 1, e -> ((ObjectNode) e.get("http")).put("latency_ms", "fast")),
+                FailureReason.WRONG_TYPE));
+        out.add(new BadRecord("NaN token", text(base + 2).replaceFirst("\"bytes\":[-0-9.Ee]+", "\"bytes\":NaN")
+                .getBytes(StandardCharsets.UTF_8), FailureReason.NOT_FINITE));
+        out.add(new BadRecord("\"Infinity\" string", edit(base + 3, e -> e.put("bytes", "Infinity")), FailureReason.NOT_FINITE));
+        out.add(new BadRecord("huge number", edit(base + 4, e -> e.put("bytes", 1e300)), FailureReason.OUT_OF_RANGE));
+        out.add(new BadRecord("number beyond double", text(base + 5).replaceFirst("\"bytes\":[-0-9.Ee]+", "\"bytes\":1e400")
+                .getBytes(StandardCharsets.UTF_8), FailureReason.NOT_FINITE));
+        out.add(new BadRecord("binary 0.5", edit(base + 6, e -> e.put("retried", 0.5)), FailureReason.INVALID_VALUE));
+        out.add(new BadRecord("oversized record", oversized(base + 7), FailureReason.TOO_LARGE));
+        final Random rnd = new Random(base);
+        final byte[] random = new byte[200];
+        rnd.nextBytes(random);
+        random[0] = (byte) 0xff;
+        out.add(new BadRecord("random bytes", random, FailureReason.MALFORMED));
+        out.add(new BadRecord("empty value", new byte[0], FailureReason.MALFORMED));
+        // scoreable oddities: an unseen category takes the out-of-vocabulary slot
+        out.add(new BadRecord("unknown category", edit(base + 8, e -> e.put("region", "mars")), null));
+        return out;
+    }
+
+    private static byte[] oversized(final int i) {
+        final ObjectNode e = TestData.event(new Random(i), i);
+        e.put("padding", "x".repeat(300 * 1024));
+        return bytes(e);
+    }
+
+    private static String text(final int i) {
+        return new String(normal(i), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] edit(final int i, final java.util.function.Consumer<ObjectNode> change) {
+        final ObjectNode e = TestData.event(new Random(i), i);
+        change.accept(e);
+        return bytes(e);
+    }
+
+    /**
+     * @param node a JSON tree
+     * @return its bytes
+     */
+    public static byte[] bytes(final JsonNode node) {
+        try {
+            return Json.EVENTS.writeValueAsBytes(node);
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * @param bytes JSON bytes
+     * @return the tree
+     */
+    public static JsonNode parse(final byte[] bytes) {
+        try {
+            return Json.DOCUMENTS.readTree(bytes);
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,13 +1,13 @@
 package dev.nelbo.scorer.app;
 
 import dev.nelbo.engine.EngineOptions;
+import dev.nelbo.registry.ModelRegistry;
 import dev.nelbo.scorer.config.ScorerConfig;
 import dev.nelbo.scorer.config.ScorerKey;
 import dev.nelbo.scorer.metrics.MetricsServer;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.metrics.StreamsMetricsBridge;
 import dev.nelbo.scorer.model.ModelManager;
-import dev.nelbo.scorer.model.ModelRegistry;
 import dev.nelbo.scorer.model.RegistryFollower;
 import dev.nelbo.scorer.topology.ScorerTopology;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;

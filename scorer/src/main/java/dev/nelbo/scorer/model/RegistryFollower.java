@@ -1,5 +1,7 @@
 package dev.nelbo.scorer.model;
 
+import dev.nelbo.registry.BundleArchive;
+import dev.nelbo.registry.ModelRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

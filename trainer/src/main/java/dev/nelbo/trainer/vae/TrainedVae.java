@@ -209,7 +209,7 @@ public final class TrainedVae implements AutoCloseable {
 
     void restoreBest() {
         if (best == null) {
-            return;
+            throw new IllegalStateException("no epoch produced a finite validation negative ELBO");
         }
         final List<Parameter> parameters = parameters();
         for (int i = 0; i < parameters.size(); i++) {

@@ -141,6 +141,15 @@ public final class VaeTrainer {
                         sumKl / rows, valNelbo, val[0], val[1], seconds, eta, improved);
                 history.add(stats);
                 progress.accept(stats);
+                if (!Double.isFinite(sumLoss) || !Double.isFinite(valNelbo)) {
+                    // Diverged: the weights are no longer usable; fall back to the best epoch, if any.
+                    if (bestEpoch < 0) {
+                        throw new IllegalStateException("training diverged in epoch " + (epoch + 1)
+                                + " (non-finite loss) before any usable epoch: lower --learning-rate or check the data"
+                                + " for extreme values");
+                    }
+                    break;
+                }
                 if (epoch - bestEpoch >= config.patience() && epoch >= config.betaWarmupEpochs()) {
                     break;
                 }

@@ -7,7 +7,8 @@ package dev.nelbo.trainer.retrain;
  *
  * @param maxMeanIncreaseSd   challenger mean score may exceed the champion's by at most this many
  *                            champion standard deviations (a worse fit on recent data fails)
- * @param maxAlertRate        challenger alert rate at its own threshold on the slice, at most
+ * @param maxAlertRate        challenger alert rate at its own threshold on the slice, at most this or
+ *                            the champion's rate on the same slice (whichever is larger)
  * @param maxCalibrationShift challenger's score distribution on the slice may differ from its own
  *                            calibration by at most this Kolmogorov-Smirnov distance
  * @param minHoldoutRows      fewer held-back rows than this and no decision is made

@@ -30,7 +30,7 @@ final class ConfigOptions {
         try {
             return RetrainConfig.load(file, System.getenv(), overrides);
         } catch (final IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e, null, null);
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
     }
 }

@@ -76,4 +76,14 @@ class ChallengerComparisonTest {
         assertTrue(ChallengerComparison.calibrationShift(normal(5, 20000, 0, 1), qs) < 0.02);
         assertEquals(0.5, ChallengerComparison.calibrationShift(new double[] {5, 5, 5}, List.of(new Manifest.Quantile(0.5, 0.0))));
     }
+
+    @Test
+    void a_challenger_that_alerts_less_than_a_drifted_champion_passes_the_alert_gate() {
+        // traffic drifted: the champion alerts on ~5% of recent normal rows, the challenger on ~0.5%
+        final ChallengerComparison c = ChallengerComparison.compare(normal(1, 5000, 1.45, 1), calibratedAt(3.09),
+                normal(2, 5000, 0.5, 1), calibratedAt(3.09), new Gates(0.25, 0.001, 0.5, 200));
+        assertTrue(c.championAlertRate() > 0.04, c.report());
+        assertTrue(c.challengerAlertRate() > 0.001 && c.challengerAlertRate() < c.championAlertRate(), c.report());
+        assertTrue(c.passed(), c.report());
+    }
 }

@@ -200,6 +200,37 @@ class RetrainIntegrationTest {
         }
     }
 
+    @Test
+    void a_shadow_candidate_is_promoted_by_command_and_an_unknown_rollback_is_refused() throws Exception {
+        final Instant end = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        final Env env = env("shadow", 1);
+        produceWindow(env.events(), end, "s-", false);
+        final Run run = cli("retrain", "--config", configFile(env, end, Map.of()).toString(), "--shadow");
+        assertEquals(0, run.exit(), run.out() + run.err());
+        final String candidate;
+        try (ModelRegistry registry = registry(env)) {
+            final ModelRegistry.Snapshot s = registry.read();
+            assertEquals(championManifest.modelVersion(), s.current(), "a shadow does not serve");
+            candidate = s.shadow();
+            assertNotEquals(null, candidate);
+        }
+        final String config = configFile(env, end, Map.of()).toString();
+        final Run models = cli("models", "--config", config);
+        assertTrue(models.out().contains(candidate + "  shadow") && models.out().contains(championManifest.modelVersion() + "  current"),
+                models.out());
+        final Run promote = cli("promote", "--config", config);
+        assertEquals(0, promote.exit(), promote.err());
+        try (ModelRegistry registry = registry(env)) {
+            final ModelRegistry.Snapshot s = registry.read();
+            assertEquals(candidate, s.current());
+            assertEquals(null, s.shadow());
+        }
+        assertEquals(1, cli("promote", "--config", config).exit(), "nothing left to promote");
+        final Run unknown = cli("rollback", "--to", "19700101T000000Z-deadbeef", "--config", config);
+        assertEquals(1, unknown.exit());
+        assertTrue(unknown.err().contains("19700101T000000Z-deadbeef") && unknown.err().contains(candidate), unknown.err());
+    }
+
     // ---- helpers
 
     private static String version(final ScorerService s) {

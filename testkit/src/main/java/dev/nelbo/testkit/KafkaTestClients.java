@@ -74,9 +74,28 @@ public final class KafkaTestClients {
      */
     public static List<ConsumerRecord<byte[], byte[]>> readCommitted(final List<String> topics, final Duration timeout,
                                                                      final Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
+        return read(topics, timeout, done, "read_committed");
+    }
+
+    /**
+     * Like {@link #readCommitted} but also returns records of aborted transactions.
+     *
+     * @param topics  topics to read
+     * @param timeout longest wait
+     * @param done    stop condition over everything read so far
+     * @return every record read
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readUncommitted(final List<String> topics, final Duration timeout,
+                                                                       final Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
+        return read(topics, timeout, done, "read_uncommitted");
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> read(final List<String> topics, final Duration timeout,
+                                                             final Predicate<List<ConsumerRecord<byte[], byte[]>>> done,
+                                                             final String isolation) {
         final Map<String, Object> p = new HashMap<>();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedBroker.get().bootstrapServers());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);
         final List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();

@@ -251,6 +251,11 @@ public final class ScorerConfig {
         if (!values.containsKey("linger.ms") && !values.containsKey(StreamsConfig.PRODUCER_PREFIX + "linger.ms")) {
             props.put(StreamsConfig.PRODUCER_PREFIX + "linger.ms", "5");
         }
+        // a stream thread blocks in poll() for up to poll.ms (Streams default 100 ms) when no input arrives,
+        // and a punctuation cannot flush the batch meanwhile: keep the wait close to the 10 ms flush interval
+        if (!values.containsKey(StreamsConfig.POLL_MS_CONFIG)) {
+            props.put(StreamsConfig.POLL_MS_CONFIG, "10");
+        }
         // the scorer has no global stores; setting this only silences Streams' start-up warning about it
         props.put("processing.exception.handler.global.enabled", "true");
         for (final Map.Entry<String, String> e : values.entrySet()) {

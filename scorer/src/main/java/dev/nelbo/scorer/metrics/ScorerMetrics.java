@@ -42,32 +42,33 @@ public final class ScorerMetrics {
      * @param jvmMetrics whether to add the JVM metrics too (once per registry)
      */
     public ScorerMetrics(final PrometheusRegistry registry, final boolean jvmMetrics) {
+        // exemplars are off: per-record observations would otherwise look up a tracing context every time
         this.registry = registry;
-        recordsIn = Counter.builder().name("nelbo_records_in_total").help("Events read from the input topic").register(registry);
-        recordsScored = Counter.builder().name("nelbo_records_scored_total").help("Events scored by the model").register(registry);
+        recordsIn = Counter.builder().name("nelbo_records_in_total").help("Events read from the input topic").withoutExemplars().register(registry);
+        recordsScored = Counter.builder().name("nelbo_records_scored_total").help("Events scored by the model").withoutExemplars().register(registry);
         deadLettered = Counter.builder().name("nelbo_records_dead_lettered_total").help("Events sent to the dead-letter topic")
-                .labelNames("reason").register(registry);
-        alerts = Counter.builder().name("nelbo_alerts_total").help("Alerts written").register(registry);
+                .labelNames("reason").withoutExemplars().register(registry);
+        alerts = Counter.builder().name("nelbo_alerts_total").help("Alerts written").withoutExemplars().register(registry);
         alertsSuppressed = Counter.builder().name("nelbo_alerts_suppressed_total")
-                .help("Alerts held back by per-key suppression").register(registry);
+                .help("Alerts held back by per-key suppression").withoutExemplars().register(registry);
         score = Histogram.builder().name("nelbo_score").help("Negative ELBO of scored events")
                 .classicUpperBounds(1, 2, 5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000, 2000, 5000, 10000)
-                .register(registry);
+                .withoutExemplars().register(registry);
         batchSize = Histogram.builder().name("nelbo_batch_size_records").help("Records per engine call")
-                .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048).register(registry);
+                .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048).withoutExemplars().register(registry);
         inferenceSeconds = Histogram.builder().name("nelbo_inference_seconds").unit(Unit.SECONDS)
                 .help("Engine time per batch")
                 .classicUpperBounds(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
-                .register(registry);
+                .withoutExemplars().register(registry);
         endToEndLatency = Histogram.builder().name("nelbo_end_to_end_latency_seconds").unit(Unit.SECONDS)
                 .help("Event timestamp to output written")
-                .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60).register(registry);
+                .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60).withoutExemplars().register(registry);
         // an Info metric is exposed as the gauge nelbo_model_info{version} 1
         modelInfo = Info.builder().name("nelbo_model_info").help("The model version in use")
                 .labelNames("version").register(registry);
         modelLoadSeconds = Gauge.builder().name("nelbo_model_load_seconds").unit(Unit.SECONDS)
                 .help("Time to verify and warm up the model in use").register(registry);
-        modelRejected = Counter.builder().name("nelbo_model_rejected_total").help("Model bundles refused").register(registry);
+        modelRejected = Counter.builder().name("nelbo_model_rejected_total").help("Model bundles refused").withoutExemplars().register(registry);
         modelThreshold = Gauge.builder().name("nelbo_model_threshold").help("Alert threshold of the model in use")
                 .register(registry);
         trainingQuantile = Gauge.builder().name("nelbo_model_training_score_quantile")

@@ -75,6 +75,9 @@ public final class OfflineScorer {
     public static Summary score(final Path model, final Path data, final Path out, final Path errors, final int samples,
                                 final int batch, final String device) {
         final ModelBundle bundle = ModelBundle.load(model);
+        if (bundle.manifest().calibration() == null) {
+            throw new IllegalArgumentException("model " + bundle.version() + " has no calibration (threshold); calibrate it first");
+        }
         final boolean csv = data.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv");
         try (ScoringEngine engine = ScoringEngine.open(bundle, EngineOptions.defaults().withSamples(samples)
                 .withDevice(device, false).withMaxBatch(batch));
@@ -126,9 +129,7 @@ public final class OfflineScorer {
             this.engine = engine;
             this.batch = engine.newBatch();
             this.results = engine.newResults();
-            final double threshold = bundle.manifest().calibration() == null ? Double.NaN
-                    : bundle.manifest().calibration().threshold();
-            this.mapper = new ScoreMapper(encoder, bundle.version(), threshold);
+            this.mapper = new ScoreMapper(encoder, bundle.version(), bundle.manifest().calibration().threshold());
             this.version = bundle.version();
             this.file = file;
             this.scores = scores;

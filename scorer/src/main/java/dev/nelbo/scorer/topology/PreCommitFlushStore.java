@@ -51,11 +51,6 @@ final class PreCommitFlushStore implements StateStore, CachedStateStore<Object, 
     }
 
     @Override
-    public void flush() {
-        // nothing stored: the work happens in flushCache(), which runs before offsets are committed
-    }
-
-    @Override
     public void close() {
         open = false;
         onFlush = () -> { };

@@ -43,7 +43,7 @@ public final class ScorerTopology {
      */
     public static Topology build(final ScorerConfig config, final ModelManager models, final ScorerMetrics metrics) {
         final ScoringProcessor.Settings settings = new ScoringProcessor.Settings(config.topics(),
-                config.intValue(ScorerKey.BATCH_MAX_RECORDS), config.booleanValue(ScorerKey.SCORES_ENABLED),
+                config.booleanValue(ScorerKey.SCORES_ENABLED),
                 config.longValue(ScorerKey.ALERT_SUPPRESSION_WINDOW_MS), config.intValue(ScorerKey.ALERT_TOP_FEATURES));
         return build(settings, models, metrics);
     }

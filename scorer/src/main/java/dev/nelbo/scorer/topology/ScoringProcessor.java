@@ -85,15 +85,15 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private long maxEventTime = Long.MIN_VALUE;
 
     /**
-     * What the processor needs to know beyond the model.
+     * What the processor needs to know beyond the model (the batch capacity is the engine's,
+     * {@code nelbo.batch.max.records}).
      *
      * @param topics             topic names (for dead-letter sources)
-     * @param maxBatch           records per engine call
      * @param scoresEnabled      whether to write score records
      * @param suppressionWindowMs per-key alert suppression window
      * @param topFeatures        features listed per alert
      */
-    record Settings(Topics topics, int maxBatch, boolean scoresEnabled, long suppressionWindowMs, int topFeatures) {
+    record Settings(Topics topics, boolean scoresEnabled, long suppressionWindowMs, int topFeatures) {
     }
 
     /** One buffered record: everything needed to write its outputs after scoring. */

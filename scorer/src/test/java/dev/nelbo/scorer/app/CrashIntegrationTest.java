@@ -95,8 +95,13 @@ class CrashIntegrationTest {
             final long duplicates = seen.values().stream().filter(c -> c > 1).count();
             final Set<String> missing = new HashSet<>(produced);
             missing.removeAll(seen.keySet());
-            System.out.printf("crash test: produced %d, outputs %d (scores+dead letters), distinct %d, missing %d, duplicated %d%n",
-                    EVENTS, out.size(), seen.size(), missing.size(), duplicates);
+            // records of the killed instance's abandoned transaction stay in the log, marked aborted: a
+            // read_uncommitted consumer sees them, which shows the kill really hit an open transaction
+            final int uncommitted = KafkaTestClients.readUncommitted(List.of(topics.scores(), topics.dlq()), Duration.ofSeconds(30),
+                    new SettleAfter(EVENTS, Duration.ofSeconds(2))).size();
+            System.out.printf("crash test: produced %d, outputs %d (scores+dead letters), distinct %d, missing %d, duplicated %d;"
+                    + " records of aborted transactions %d%n", EVENTS, out.size(), seen.size(), missing.size(), duplicates,
+                    uncommitted - out.size());
             assertEquals(0, missing.size(), "missing inputs, e.g. " + missing.stream().limit(5).toList());
             assertEquals(0, duplicates, "inputs output more than once");
             assertEquals(EVENTS, out.size());

@@ -114,6 +114,7 @@ class ScorerServiceIntegrationTest {
     }
 
     @Test
+    @SuppressWarnings("try")
     void should_keep_alert_suppression_across_a_restart() throws Exception {
         final Topics topics = TestScorers.freshTopics("suppress", 1);
         ScorerFixtures.writeModel(dir.resolve("model"), 1);

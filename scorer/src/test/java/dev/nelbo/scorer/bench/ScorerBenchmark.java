@@ -12,7 +12,6 @@ import dev.nelbo.scorer.config.Topics;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.ModelManager;
 import dev.nelbo.scorer.output.ScoreMapper;
-import dev.nelbo.testkit.KafkaTestClients;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
 import dev.nelbo.testkit.SharedBroker;
 import dev.nelbo.scorer.testkit.TestScorers;
@@ -52,8 +51,8 @@ import java.util.stream.Collectors;
  * guarantee on the same broker; and end-to-end latency (event time stamped at send -> score visible to a
  * read_committed consumer) at a steady rate.
  *
- * <p>Arguments (all optional): events for throughput (300000), latency rate per second (20000), latency
- * seconds (15), partitions (4).
+ * <p>Arguments (all optional): events for throughput (300000; 0 skips the throughput part), latency rate
+ * per second (20000), latency seconds (15), partitions (4).
  */
 public final class ScorerBenchmark {
 
@@ -76,13 +75,14 @@ public final class ScorerBenchmark {
         System.out.printf("nelbo scorer benchmark: %d events, %d partitions, latency at %d/s for %d s, %d cores%n", events,
                 partitions, rate, seconds, Runtime.getRuntime().availableProcessors());
 
-        final Topics input = TestScorers.freshTopics("bench", partitions);
-        fill(input.events(), events);
-        // a freshly started broker is markedly slower: one unmeasured pass first
-        throughput("warm-up", input, partitions, "at_least_once", false, modelDir);
-
         final List<String> lines = new ArrayList<>();
-        for (final String guarantee : List.of("exactly_once_v2", "at_least_once")) {
+        final Topics input = TestScorers.freshTopics("bench", partitions);
+        if (events > 0) {
+            fill(input.events(), events);
+            // a freshly started broker is markedly slower: one unmeasured pass first
+            throughput("warm-up", input, partitions, "at_least_once", false, modelDir);
+        }
+        for (final String guarantee : events > 0 ? List.of("exactly_once_v2", "at_least_once") : List.<String>of()) {
             final double pass = throughput("pass-through", input, partitions, guarantee, false, modelDir);
             final double scorer = throughput("scorer", input, partitions, guarantee, true, modelDir);
             lines.add(String.format("throughput %-16s pass-through %,9.0f rec/s   scorer %,9.0f rec/s   ratio %.2f (target >= 0.85)",
@@ -117,6 +117,7 @@ public final class ScorerBenchmark {
         System.out.printf("produced %,d events in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
     }
 
+    @SuppressWarnings("try")
     private static double throughput(final String label, final Topics input, final int partitions, final String guarantee,
                                      final boolean scorer, final Path modelDir) throws Exception {
         final Topics out = TestScorers.freshTopics("bench-out", partitions);

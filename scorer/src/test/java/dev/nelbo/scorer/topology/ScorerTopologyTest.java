@@ -56,7 +56,7 @@ class ScorerTopologyTest {
         v1 = ScorerFixtures.writeModel(dir.resolve("v1"), 1);
         assertTrue(models.offer(dir.resolve("v1"), "test"));
         final Topics topics = Topics.defaults();
-        final ScoringProcessor.Settings settings = new ScoringProcessor.Settings(topics, 256, true, WINDOW_MS, 3);
+        final ScoringProcessor.Settings settings = new ScoringProcessor.Settings(topics, true, WINDOW_MS, 3);
         final Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "scorer-ttd");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -161,6 +161,25 @@ class ScorerTopologyTest {
         events.pipeInput(key(7), ScorerFixtures.normal(7), Instant.ofEpochMilli(2));
         final List<JsonNode> out = scores.readValuesToList().stream().map(ScorerFixtures::parse).toList();
         assertEquals(out.get(0).get("score"), out.get(1).get("score"));
+    }
+
+    @Test
+    void should_write_no_score_records_when_switched_off_but_still_alert() {
+        final ScorerMetrics metrics = new ScorerMetrics(new PrometheusRegistry(), false);
+        final Topics topics = Topics.defaults();
+        final Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "scorer-ttd-off");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        try (TopologyTestDriver off = new TopologyTestDriver(ScorerTopology.build(
+                new ScoringProcessor.Settings(topics, false, WINDOW_MS, 3), models, metrics), props)) {
+            final TestInputTopic<byte[], byte[]> in = off.createInputTopic(topics.events(), new ByteArraySerializer(),
+                    new ByteArraySerializer());
+            in.pipeInput(key(1), ScorerFixtures.normal(1));
+            in.pipeInput(key(2), ScorerFixtures.anomaly(2, "db-9", 1_800_000_000_000L));
+            assertTrue(off.createOutputTopic(topics.scores(), new ByteArrayDeserializer(), new ByteArrayDeserializer()).isEmpty());
+            assertEquals(1, off.createOutputTopic(topics.alerts(), new ByteArrayDeserializer(), new ByteArrayDeserializer())
+                    .getQueueSize());
+        }
     }
 
     private static byte[] key(final int i) {

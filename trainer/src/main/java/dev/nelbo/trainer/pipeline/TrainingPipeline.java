@@ -8,6 +8,8 @@ import dev.nelbo.schemas.bundle.OnnxMlpWriter;
 import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.engine.ScoringModel;
 import dev.nelbo.engine.elbo.LogvarRange;
+import dev.nelbo.schemas.SchemaDocument;
+import dev.nelbo.schemas.Schemas;
 import dev.nelbo.schemas.json.Json;
 import dev.nelbo.schemas.spec.FeatureSpec;
 import dev.nelbo.trainer.calibration.Calibrator;
@@ -115,6 +117,13 @@ public final class TrainingPipeline {
                     decoder, report);
             out.printf(Locale.ROOT, "calibrated on %d held-back rows: threshold %.4f for target fpr %s (%s)%n",
                     calibration.rows(), calibration.threshold(), calibration.targetFpr(), calibration.method());
+            if (Calibrator.GPD.equals(calibration.method())) {
+                out.printf(Locale.ROOT, "  note: %d held-back rows cannot show a rate of %s directly; the threshold is"
+                                + " extrapolated from the top scores and the realised rate may differ by several times"
+                                + " (about %d training rows would calibrate it empirically)%n", calibration.rows(),
+                        calibration.targetFpr(), (long) Math.ceil(Calibrator.MIN_EMPIRICAL_EXCEEDANCES
+                                / calibration.targetFpr() / settings.vae().validationFraction()));
+            }
             out.printf(Locale.ROOT, "wrote model %s to %s (report: %s)%n", written.modelVersion(), settings.out(),
                     settings.out().resolve(TrainingReport.DIR + "report.html"));
             out.flush();
@@ -123,10 +132,21 @@ public final class TrainingPipeline {
     }
 
     private static FeatureSpec readSpec(final Path file) {
+        final com.fasterxml.jackson.databind.JsonNode tree;
         try {
-            return Json.DOCUMENTS.readValue(file.toFile(), FeatureSpec.class);
+            tree = Json.DOCUMENTS.readTree(file.toFile());
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read feature spec " + file + ": " + firstLine(e.getMessage()), e);
+        }
+        final List<String> problems = Schemas.validate(SchemaDocument.FEATURE_SPEC, tree);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("feature spec " + file + " does not match feature-spec.schema.json: "
+                    + String.join("; ", problems));
+        }
+        try {
+            return Json.DOCUMENTS.treeToValue(tree, FeatureSpec.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("feature spec " + file + " is inconsistent: " + firstLine(e.getMessage()), e);
         }
     }
 

@@ -135,6 +135,27 @@ class NelboTrainerTest {
     }
 
     @Test
+    void a_spec_file_chooses_the_features_and_a_broken_one_is_refused() throws IOException {
+        final Path train = data("train.csv", 300, 0, 5);
+        final Path spec = dir.resolve("spec.json");
+        Files.writeString(spec, "{\"features\": [{\"name\": \"f0\", \"type\": \"continuous\"},"
+                + " {\"name\": \"size\", \"path\": \"f1\", \"type\": \"continuous\", \"transform\": \"signed_log\"},"
+                + " {\"name\": \"colour\", \"type\": \"categorical\"}]}");
+        final Path out = dir.resolve("model");
+        final Run r = run("train", "--data", train.toString(), "--out", out.toString(), "--spec", spec.toString(),
+                "--epochs", "2", "--hidden", "8", "--latent", "2");
+        assertEquals(0, r.exit(), r.err());
+        final Manifest manifest = ModelBundle.load(out).manifest();
+        assertEquals(List.of("f0", "size", "colour"), manifest.featureSpec().features().stream().map(f -> f.name()).toList());
+        assertEquals(1 + 1 + 4, manifest.architecture().inputDim());
+
+        Files.writeString(spec, "{\"features\": [{\"name\": \"f0\", \"type\": \"numeric\"}]}");
+        final Run broken = run("train", "--data", train.toString(), "--out", out.toString(), "--spec", spec.toString());
+        assertEquals(1, broken.exit());
+        assertTrue(broken.err().contains("does not match feature-spec.schema.json"), broken.err());
+    }
+
+    @Test
     void help_lists_the_subcommands_and_every_option_with_its_default() {
         final Run root = run("--help");
         assertEquals(0, root.exit());

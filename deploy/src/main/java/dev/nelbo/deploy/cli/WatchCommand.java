@@ -1,0 +1,180 @@
+package dev.nelbo.deploy.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nelbo.deploy.watch.AlertRow;
+import dev.nelbo.deploy.watch.Evaluation;
+import dev.nelbo.deploy.watch.LabelTail;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Follows the scorer's output while events stream: alerts as a compact table, then precision and recall
+ * of the scorer's anomaly flags against the generator's planted labels.
+ */
+@Command(name = "watch", mixinStandardHelpOptions = true,
+        description = {"Show alerts as they arrive and finish with precision/recall against planted labels.",
+                "Reads the alerts, scores and dead-letter topics (read_committed) from the beginning; stops once"
+                        + " --expect events are accounted for, after --idle seconds without output, or at --timeout."})
+public final class WatchCommand implements Callable<Integer> {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final long DRAIN_NANOS = 1_500_000_000L;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092", description = "Default: ${DEFAULT-VALUE}")
+    private String bootstrapServers;
+
+    @Option(names = "--alerts", defaultValue = "alerts", description = "Default: ${DEFAULT-VALUE}")
+    private String alertsTopic;
+
+    @Option(names = "--scores", defaultValue = "scores", description = "Default: ${DEFAULT-VALUE}")
+    private String scoresTopic;
+
+    @Option(names = "--dlq", defaultValue = "events-dlq", description = "Default: ${DEFAULT-VALUE}")
+    private String dlqTopic;
+
+    @Option(names = "--labels", required = true, description = "Labels JSONL written by generate --labels (may still be growing).")
+    private Path labelsFile;
+
+    @Option(names = "--expect", defaultValue = "0", description = "Events to wait for (scored or dead-lettered); 0 = until idle.")
+    private long expect;
+
+    @Option(names = "--idle", defaultValue = "20", description = "Stop after this many seconds without new output. Default: ${DEFAULT-VALUE}")
+    private int idleSeconds;
+
+    @Option(names = "--timeout", defaultValue = "600", description = "Stop after this many seconds in any case. Default: ${DEFAULT-VALUE}")
+    private int timeoutSeconds;
+
+    @Option(names = "--max-rows", defaultValue = "40", description = "Alert rows to print; the rest are counted. Default: ${DEFAULT-VALUE}")
+    private int maxRows;
+
+    @Option(names = "--width", defaultValue = "150", description = "Row width. Default: ${DEFAULT-VALUE}")
+    private int width;
+
+    @Override
+    public Integer call() throws IOException {
+        final PrintWriter out = spec.commandLine().getOut();
+        final PrintWriter err = spec.commandLine().getErr();
+        final LabelTail labels = new LabelTail(labelsFile);
+        final Map<String, Boolean> flagged = new HashMap<>();
+        long alerts = 0;
+        long deadLetters = 0;
+        final long start = System.nanoTime();
+        long lastOutput = start;
+        long lastProgress = start;
+        out.println(AlertRow.HEADER);
+        out.flush();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProperties())) {
+            consumer.subscribe(List.of(alertsTopic, scoresTopic, dlqTopic));
+            long completeSince = 0;
+            while (true) {
+                final long now = System.nanoTime();
+                if (completeSince == 0 && expect > 0 && flagged.size() + deadLetters >= expect) {
+                    completeSince = now;
+                }
+                // Alerts may trail the scores they belong to (other partitions): drain a little once complete.
+                final boolean drained = completeSince > 0 && now - completeSince > DRAIN_NANOS && now - lastOutput > DRAIN_NANOS;
+                final boolean idle = (flagged.size() + deadLetters > 0 || expect == 0) && now - lastOutput > Duration.ofSeconds(idleSeconds).toNanos();
+                if (drained || idle || now - start > Duration.ofSeconds(timeoutSeconds).toNanos()) {
+                    break;
+                }
+                labels.poll();
+                for (final ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    lastOutput = System.nanoTime();
+                    if (record.topic().equals(dlqTopic)) {
+                        deadLetters++;
+                        continue;
+                    }
+                    final JsonNode value = MAPPER.readTree(record.value());
+                    final String eventId = value.path("event_id").asText();
+                    if (record.topic().equals(scoresTopic)) {
+                        flagged.put(eventId, value.path("anomaly").asBoolean());
+                    } else if (++alerts <= maxRows) {
+                        out.println(AlertRow.format(value, planted(labels, eventId), width));
+                        out.flush();
+                    }
+                }
+                if (System.nanoTime() - lastProgress > Duration.ofSeconds(10).toNanos()) {
+                    lastProgress = System.nanoTime();
+                    err.printf("  ... %,d scored%s, %,d alerts, %,d dead letters%n", flagged.size(),
+                            expect > 0 ? " of " + String.format("%,d", expect) : "", alerts, deadLetters);
+                    err.flush();
+                }
+            }
+        }
+        if (alerts > maxRows) {
+            out.printf("... and %,d more alerts (topic %s)%n", alerts - maxRows, alertsTopic);
+        }
+        awaitLabels(labels, flagged);
+        report(out, Evaluation.of(flagged, labels.all()), flagged.size(), alerts, deadLetters,
+                (System.nanoTime() - start) / 1e9);
+        return flagged.isEmpty() ? 1 : 0;
+    }
+
+    private static String planted(final LabelTail labels, final String eventId) {
+        return labels.label(eventId).map(kind -> kind.orElse("normal")).orElse("?");
+    }
+
+    /** The generator closes the labels file only after its last send is acknowledged: give it a moment. */
+    private static void awaitLabels(final LabelTail labels, final Map<String, Boolean> flagged) {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        labels.poll();
+        while (flagged.keySet().stream().anyMatch(id -> labels.label(id).isEmpty()) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(200);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            labels.poll();
+        }
+    }
+
+    private static void report(final PrintWriter out, final Evaluation e, final long scored, final long alerts,
+                               final long deadLetters, final double seconds) {
+        out.println();
+        out.printf("scored %,d events, %,d alerts, %,d dead letters in %.0f s%n", scored, alerts, deadLetters, seconds);
+        out.printf("planted anomalies %,d, flagged %,d: true positives %,d, false positives %,d, missed %,d%n",
+                e.truePositives() + e.falseNegatives(), e.truePositives() + e.falsePositives(),
+                e.truePositives(), e.falsePositives(), e.falseNegatives());
+        out.printf("precision %.3f   recall %.3f%n", e.precision(), e.recall());
+        final StringBuilder kinds = new StringBuilder("recall by kind:");
+        e.recallByKind().forEach((kind, counts) -> kinds.append(String.format("  %s %d/%d", kind, counts[0], counts[1])));
+        out.println(kinds);
+        if (e.unlabelled() > 0) {
+            out.printf("(%,d scored events had no label and are not counted)%n", e.unlabelled());
+        }
+        out.flush();
+    }
+
+    private Properties consumerProperties() {
+        final Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "nelbo-watch-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // The scorer writes exactly-once: only committed output counts.
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        return props;
+    }
+}

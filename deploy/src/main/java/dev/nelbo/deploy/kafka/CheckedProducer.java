@@ -1,0 +1,99 @@
+package dev.nelbo.deploy.kafka;
+
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * A string producer that checks every send: the first failed send stops the caller at its next
+ * {@link #send} and {@link #close} fails if anything was not acknowledged. Nothing is lost silently.
+ */
+public final class CheckedProducer implements AutoCloseable {
+
+    private final KafkaProducer<String, String> producer;
+    private final String topic;
+    private final AtomicLong acknowledged = new AtomicLong();
+    private final AtomicReference<Exception> failure = new AtomicReference<>();
+    private long sent;
+
+    /**
+     * @param bootstrapServers broker list
+     * @param topic destination topic
+     */
+    public CheckedProducer(final String bootstrapServers, final String topic) {
+        final Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        this.producer = new KafkaProducer<>(props);
+        this.topic = topic;
+    }
+
+    /**
+     * Sends one record asynchronously.
+     *
+     * @param key record key, may be null
+     * @param value record value
+     * @param timestampMillis record timestamp, or null for the producer's clock
+     * @throws IllegalStateException when an earlier send has failed
+     */
+    public void send(final String key, final String value, final Long timestampMillis) {
+        throwIfFailed();
+        sent++;
+        producer.send(new ProducerRecord<>(topic, null, timestampMillis, key, value), (metadata, exception) -> {
+            if (exception == null) {
+                acknowledged.incrementAndGet();
+            } else {
+                failure.compareAndSet(null, exception);
+            }
+        });
+    }
+
+    /** @return records handed to {@link #send} so far */
+    public long sent() {
+        return sent;
+    }
+
+    /** @return records the broker has acknowledged so far */
+    public long acknowledged() {
+        return acknowledged.get();
+    }
+
+    /**
+     * Flushes, closes and verifies that every sent record was acknowledged.
+     *
+     * @throws IllegalStateException when a send failed or records are unacknowledged
+     */
+    @Override
+    public void close() {
+        try {
+            producer.flush();
+        } finally {
+            producer.close(Duration.ofSeconds(30));
+        }
+        throwIfFailed();
+        if (acknowledged.get() != sent) {
+            throw new IllegalStateException("only " + acknowledged.get() + " of " + sent + " records to " + topic
+                    + " were acknowledged");
+        }
+    }
+
+    private void throwIfFailed() {
+        final Exception e = failure.get();
+        if (e != null) {
+            throw new IllegalStateException("sending to " + topic + " failed after " + acknowledged.get()
+                    + " acknowledged records: " + e.getMessage(), e);
+        }
+    }
+}

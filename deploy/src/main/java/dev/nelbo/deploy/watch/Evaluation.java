@@ -1,0 +1,67 @@
+package dev.nelbo.deploy.watch;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Precision and recall of the scorer's anomaly flags against planted ground truth.
+ *
+ * @param truePositives flagged and planted
+ * @param falsePositives flagged, not planted
+ * @param falseNegatives planted, not flagged
+ * @param trueNegatives neither
+ * @param unlabelled scored events without a label (not counted above)
+ * @param recallByKind planted kind to {found, planted}
+ */
+public record Evaluation(long truePositives, long falsePositives, long falseNegatives, long trueNegatives,
+                         long unlabelled, Map<String, long[]> recallByKind) {
+
+    /**
+     * @param flagged event id to the scorer's anomaly flag
+     * @param labels event id to planted kind (empty for a normal event)
+     * @return the confusion counts
+     */
+    public static Evaluation of(final Map<String, Boolean> flagged, final Map<String, Optional<String>> labels) {
+        long tp = 0;
+        long fp = 0;
+        long fn = 0;
+        long tn = 0;
+        long unlabelled = 0;
+        final Map<String, long[]> byKind = new TreeMap<>();
+        for (final Map.Entry<String, Boolean> e : flagged.entrySet()) {
+            final Optional<String> kind = labels.get(e.getKey());
+            if (kind == null) {
+                unlabelled++;
+                continue;
+            }
+            final boolean planted = kind.isPresent();
+            final boolean alert = e.getValue();
+            if (planted) {
+                final long[] counts = byKind.computeIfAbsent(kind.get(), k -> new long[2]);
+                counts[1]++;
+                if (alert) {
+                    counts[0]++;
+                    tp++;
+                } else {
+                    fn++;
+                }
+            } else if (alert) {
+                fp++;
+            } else {
+                tn++;
+            }
+        }
+        return new Evaluation(tp, fp, fn, tn, unlabelled, byKind);
+    }
+
+    /** @return TP / (TP + FP), NaN without any flag */
+    public double precision() {
+        return truePositives + falsePositives == 0 ? Double.NaN : (double) truePositives / (truePositives + falsePositives);
+    }
+
+    /** @return TP / (TP + FN), NaN without any planted anomaly */
+    public double recall() {
+        return truePositives + falseNegatives == 0 ? Double.NaN : (double) truePositives / (truePositives + falseNegatives);
+    }
+}

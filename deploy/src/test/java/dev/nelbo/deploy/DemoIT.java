@@ -1,0 +1,67 @@
+package dev.nelbo.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The demo end to end, with the live dashboard check: a real broker, the trainer, the scorer fed by the
+ * generator, and a real Prometheus scraping it, asserting that every Grafana panel query returns data.
+ * Runs in the integration-test phase (it needs the packaged jars) and skips with a message when the
+ * trainer or scorer jar, the prometheus binary or curl is missing.
+ */
+class DemoIT {
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Test
+    void demo_scores_live_events_reports_precision_recall_and_every_panel_query_has_data() throws Exception {
+        final Path deploy = DeployFiles.root();
+        final Path repo = deploy.getParent();
+        for (final String jar : List.of("trainer/target/nelbo-trainer.jar", "scorer/target/nelbo-scorer.jar", "deploy/target/nelbo-tools.jar")) {
+            assumeTrue(Files.isRegularFile(repo.resolve(jar)), jar + " not built (run mvn verify/package first): demo and live "
+                    + "dashboard check NOT run");
+        }
+        assumeTrue(ExternalTool.find("prometheus").isPresent(), "prometheus binary not on PATH (Debian package 'prometheus'): "
+                + "demo and live dashboard check NOT run");
+        assumeTrue(ExternalTool.find("curl").isPresent(), "curl not on PATH: demo NOT run");
+
+        final Path log = Files.createTempFile("demo-", ".log");
+        final ProcessBuilder builder = new ProcessBuilder(List.of("bash", deploy.resolve("demo.sh").toString(),
+                "--duration", "30", "--rate", "200", "--train-events", "10000", "--check-dashboard"))
+                .directory(repo.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        final Map<String, String> env = builder.environment();
+        env.put("DEMO_KAFKA_PORT", Integer.toString(freePort()));
+        env.put("DEMO_KAFKA_CONTROLLER_PORT", Integer.toString(freePort()));
+        env.put("DEMO_METRICS_PORT", Integer.toString(freePort()));
+        env.put("DEMO_PROMETHEUS_PORT", Integer.toString(freePort()));
+        final Process demo = builder.start();
+        final boolean finished = demo.waitFor(170, TimeUnit.SECONDS);
+        if (!finished) {
+            // SIGTERM lets the demo's trap stop the broker, scorer and Prometheus.
+            demo.destroy();
+            demo.waitFor(60, TimeUnit.SECONDS);
+        }
+        final String output = Files.readString(log);
+        Files.deleteIfExists(log);
+        assertTrue(finished, "demo did not finish within 170 s:\n" + output);
+        assertEquals(0, demo.exitValue(), output);
+        assertTrue(output.contains("precision "), output);
+        assertTrue(output.matches("(?s).*\\b(\\d+) of \\1 panel queries returned data.*"), output);
+        assertFalse(Files.exists(deploy.resolve(".run/demo")), "demo left its run folder behind");
+    }
+}

@@ -1,0 +1,232 @@
+package dev.nelbo.deploy.manifests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.nelbo.deploy.DeployFiles;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What can be checked of the container and Kubernetes files without Docker or a cluster: every file
+ * parses, references between files resolve, and every setting handed to the scorer is one it accepts.
+ */
+class DeploymentFilesTest {
+
+    private static final YAMLMapper YAML = new YAMLMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static List<Path> files(final String... extensions) throws IOException {
+        final Path root = DeployFiles.root();
+        try (Stream<Path> walk = Files.walk(root)) {
+            return walk.filter(Files::isRegularFile)
+                    .filter(p -> !root.relativize(p).startsWith("target") && !root.relativize(p).startsWith(".run")
+                            && !root.relativize(p).startsWith("src"))
+                    .filter(p -> Stream.of(extensions).anyMatch(e -> p.getFileName().toString().endsWith(e)))
+                    .sorted().toList();
+        }
+    }
+
+    private static List<JsonNode> yamlDocuments(final Path file) throws IOException {
+        try (var parser = YAML.getFactory().createParser(file.toFile())) {
+            final List<JsonNode> docs = new ArrayList<>();
+            YAML.readValues(parser, JsonNode.class).forEachRemaining(docs::add);
+            return docs;
+        }
+    }
+
+    private static JsonNode yaml(final String relative) throws IOException {
+        final List<JsonNode> docs = yamlDocuments(DeployFiles.resolve(relative));
+        assertEquals(1, docs.size(), relative);
+        return docs.get(0);
+    }
+
+    private static Properties properties(final String text) throws IOException {
+        final Properties props = new Properties();
+        props.load(new StringReader(text));
+        return props;
+    }
+
+    private static Map<String, String> env(final JsonNode container) {
+        final Map<String, String> env = new LinkedHashMap<>();
+        final JsonNode list = container.path("env");
+        if (list.isArray()) {
+            list.forEach(e -> env.put(e.path("name").asText(), e.has("value") ? e.path("value").asText() : "<valueFrom>"));
+        } else {
+            list.fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        }
+        return env;
+    }
+
+    @Test
+    void every_yaml_and_json_file_parses() throws IOException {
+        final List<Path> yamlFiles = files(".yaml", ".yml");
+        final List<Path> jsonFiles = files(".json");
+        assertTrue(yamlFiles.size() >= 15, "YAML files found: " + yamlFiles);
+        assertTrue(jsonFiles.size() >= 2, "JSON files found: " + jsonFiles);
+        for (final Path file : yamlFiles) {
+            final List<JsonNode> docs = yamlDocuments(file);
+            assertFalse(docs.isEmpty(), file + " is empty");
+            docs.forEach(d -> assertTrue(d.isObject(), file + " is not a mapping"));
+        }
+        for (final Path file : jsonFiles) {
+            assertTrue(JSON.readTree(file.toFile()).isObject(), file.toString());
+        }
+    }
+
+    @Test
+    void kubernetes_manifests_are_complete_objects_listed_in_the_kustomization() throws IOException {
+        final JsonNode kustomization = yaml("k8s/kustomization.yaml");
+        final List<String> listed = new ArrayList<>();
+        kustomization.path("resources").forEach(r -> listed.add(r.asText()));
+        try (Stream<Path> files = Files.list(DeployFiles.resolve("k8s"))) {
+            final List<String> present = files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".yaml") && !n.equals("kustomization.yaml")).sorted().toList();
+            assertEquals(present, listed.stream().sorted().toList(), "kustomization must list every manifest");
+        }
+        for (final String name : listed) {
+            for (final JsonNode doc : yamlDocuments(DeployFiles.resolve("k8s/" + name))) {
+                assertFalse(doc.path("apiVersion").asText().isEmpty(), name + ": apiVersion");
+                assertFalse(doc.path("kind").asText().isEmpty(), name + ": kind");
+                assertFalse(doc.path("metadata").path("name").asText().isEmpty(), name + ": metadata.name");
+            }
+        }
+    }
+
+    @Test
+    void every_setting_given_to_the_scorer_is_one_it_accepts() throws IOException {
+        final List<String> problems = new ArrayList<>();
+        final JsonNode configMap = yaml("k8s/scorer-configmap.yaml");
+        final Properties k8sProps = properties(configMap.path("data").path("scorer.properties").asText());
+        assertTrue(k8sProps.size() >= 10, "ConfigMap scorer.properties: " + k8sProps);
+        final JsonNode scorer = yaml("k8s/scorer-deployment.yaml").path("spec").path("template").path("spec").path("containers").get(0);
+        problems.addAll(ScorerSettings.problems("k8s scorer ConfigMap + Deployment env", k8sProps, env(scorer)));
+
+        final Properties composeProps = properties(Files.readString(DeployFiles.resolve("compose/scorer.properties"), StandardCharsets.UTF_8));
+        final JsonNode composeScorer = yaml("compose/compose.yaml").path("services").path("scorer");
+        problems.addAll(ScorerSettings.problems("compose scorer.properties + scorer environment", composeProps, env(composeScorer)));
+        assertEquals(List.of(), problems);
+    }
+
+    @Test
+    void the_checker_catches_misspelt_and_foreign_settings() {
+        final Properties props = new Properties();
+        props.setProperty("nelbo.topic.event", "events");
+        props.setProperty("bootstrap.server", "kafka:9092");
+        props.setProperty("consumer.max.poll.records", "500");
+        props.setProperty("num.stream.threads", "2");
+        assertEquals(List.of(
+                "x: 'bootstrap.server' is neither a nelbo setting nor a Kafka client/Streams setting",
+                "x: unknown nelbo setting 'nelbo.topic.event'",
+                "x: environment variable NELBO_KAFKA_PORT maps to 'port' is not a Kafka client/Streams setting",
+                "x: environment variable NELBO_MODEL_DIRECTORY maps to unknown nelbo setting 'nelbo.model.directory'"),
+                ScorerSettings.problems("x", props, Map.of("NELBO_MODEL_DIRECTORY", "/m", "NELBO_KAFKA_PORT", "9092",
+                        "NELBO_KAFKA_SASL_MECHANISM", "PLAIN", "NELBO_DEVICE", "cpu", "JAVA_TOOL_OPTIONS", "-Xmx1g")));
+    }
+
+    @Test
+    void scorer_probes_service_and_service_monitor_agree_on_the_metrics_port() throws IOException {
+        final Properties props = properties(yaml("k8s/scorer-configmap.yaml").path("data").path("scorer.properties").asText());
+        final int metricsPort = Integer.parseInt(props.getProperty("nelbo.metrics.port"));
+        final JsonNode pod = yaml("k8s/scorer-deployment.yaml").path("spec").path("template");
+        final JsonNode container = pod.path("spec").path("containers").get(0);
+        assertEquals(metricsPort, container.path("ports").get(0).path("containerPort").asInt());
+        final String portName = container.path("ports").get(0).path("name").asText();
+        assertEquals("/healthz", container.path("livenessProbe").path("httpGet").path("path").asText());
+        assertEquals("/readyz", container.path("readinessProbe").path("httpGet").path("path").asText());
+        assertEquals(portName, container.path("readinessProbe").path("httpGet").path("port").asText());
+        assertEquals(portName, container.path("livenessProbe").path("httpGet").path("port").asText());
+        assertEquals("/etc/nelbo/scorer.properties", container.path("args").get(2).asText());
+        assertEquals("/etc/nelbo", container.path("volumeMounts").get(0).path("mountPath").asText());
+
+        final JsonNode service = yaml("k8s/scorer-service.yaml");
+        final JsonNode podLabels = pod.path("metadata").path("labels");
+        service.path("spec").path("selector").fields().forEachRemaining(e ->
+                assertEquals(e.getValue().asText(), podLabels.path(e.getKey()).asText(), "Service selects the scorer pods"));
+        assertEquals(portName, service.path("spec").path("ports").get(0).path("targetPort").asText());
+
+        final JsonNode monitor = yaml("k8s/scorer-servicemonitor.yaml");
+        final JsonNode serviceLabels = service.path("metadata").path("labels");
+        monitor.path("spec").path("selector").path("matchLabels").fields().forEachRemaining(e ->
+                assertEquals(e.getValue().asText(), serviceLabels.path(e.getKey()).asText(), "ServiceMonitor selects the Service"));
+        assertEquals(service.path("spec").path("ports").get(0).path("name").asText(),
+                monitor.path("spec").path("endpoints").get(0).path("port").asText());
+        assertEquals("nelbo-scorer", service.path("metadata").path("name").asText(), "the alert rules select job=\"nelbo-scorer\"");
+    }
+
+    @Test
+    void retraining_runs_the_trainer_retrain_command_with_its_mounted_config() throws IOException {
+        final JsonNode cron = yaml("k8s/retrain-cronjob.yaml");
+        assertEquals("CronJob", cron.path("kind").asText());
+        assertEquals("Forbid", cron.path("spec").path("concurrencyPolicy").asText());
+        final JsonNode pod = cron.path("spec").path("jobTemplate").path("spec").path("template").path("spec");
+        final JsonNode container = pod.path("containers").get(0);
+        assertEquals(List.of("retrain", "--config", "/etc/nelbo/retrain.properties"),
+                JSON.convertValue(container.path("args"), List.class));
+        final String configMapName = pod.path("volumes").get(0).path("configMap").path("name").asText();
+        final JsonNode configMap = yaml("k8s/retrain-configmap.yaml");
+        assertEquals(configMapName, configMap.path("metadata").path("name").asText());
+        assertFalse(configMap.path("data").path("retrain.properties").asText().isBlank());
+        assertTrue(Files.readString(DeployFiles.resolve("docker/trainer.Dockerfile"), StandardCharsets.UTF_8)
+                .contains("ENTRYPOINT [\"java\", \"-jar\", \"/opt/nelbo/nelbo-trainer.jar\"]"));
+    }
+
+    @Test
+    void compose_mounts_and_builds_files_that_exist() throws IOException {
+        final Path composeDir = DeployFiles.resolve("compose");
+        final JsonNode services = yaml("compose/compose.yaml").path("services");
+        for (final String needed : List.of("kafka", "scorer", "prometheus", "grafana")) {
+            assertTrue(services.has(needed), "compose service " + needed);
+        }
+        final Path repoRoot = DeployFiles.root().getParent();
+        services.fields().forEachRemaining(service -> {
+            service.getValue().path("volumes").forEach(volume -> {
+                final String source = volume.asText().split(":")[0];
+                if (source.startsWith(".")) {
+                    assertTrue(Files.exists(composeDir.resolve(source).normalize()), service.getKey() + " mounts missing " + source);
+                }
+            });
+            final JsonNode build = service.getValue().path("build");
+            if (!build.isMissingNode()) {
+                final Path context = composeDir.resolve(build.path("context").asText()).normalize();
+                assertEquals(repoRoot, context, "images build from the repository root");
+                assertTrue(Files.exists(context.resolve(build.path("dockerfile").asText())), build.toString());
+            }
+        });
+        final String promConfig = services.path("prometheus").path("command").get(0).asText().replace("--config.file=/etc/prometheus/", "");
+        assertTrue(Files.exists(DeployFiles.resolve("prometheus/" + promConfig)), promConfig);
+        final JsonNode provider = yaml("grafana/provisioning/dashboards/nelbo.yml").path("providers").get(0);
+        final String dashboardsMount = services.path("grafana").path("volumes").get(1).asText().split(":")[1];
+        assertEquals(provider.path("options").path("path").asText(), dashboardsMount, "Grafana reads dashboards where compose mounts them");
+    }
+
+    @Test
+    void dockerfiles_copy_the_contract_jars_and_run_as_non_root() throws IOException {
+        for (final String image : List.of("scorer", "trainer", "tools")) {
+            final List<String> lines = Files.readAllLines(DeployFiles.resolve("docker/" + image + ".Dockerfile"), StandardCharsets.UTF_8)
+                    .stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+            assertTrue(lines.get(0).startsWith("FROM "), image + ": first instruction must be FROM");
+            final String copy = lines.stream().filter(l -> l.startsWith("COPY ")).findFirst().orElseThrow();
+            final String jar = copy.split("\\s+")[1];
+            assertTrue(jar.matches("(scorer|trainer|deploy)/target/nelbo-(scorer|trainer|tools)\\.jar"), copy);
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("USER ") && !l.equals("USER root")), image + " runs as root");
+            final String entrypoint = lines.stream().filter(l -> l.startsWith("ENTRYPOINT ")).findFirst().orElseThrow();
+            assertNotNull(JSON.readTree(entrypoint.substring("ENTRYPOINT ".length())), entrypoint);
+        }
+    }
+}

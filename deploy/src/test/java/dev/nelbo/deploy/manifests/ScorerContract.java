@@ -1,0 +1,52 @@
+package dev.nelbo.deploy.manifests;
+
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What the scorer accepts and exposes, as fixed by the cross-module contract (/work/contract.md):
+ * its configuration keys and its Prometheus metric names.
+ */
+public final class ScorerContract {
+
+    /** Configuration keys of the scorer's properties file (Kafka/Streams keys pass through besides these). */
+    public static final Set<String> CONFIG_KEYS = Set.of(
+            "bootstrap.servers", "application.id", "processing.guarantee",
+            "nelbo.model.dir", "nelbo.topic.events", "nelbo.topic.scores", "nelbo.topic.alerts", "nelbo.topic.dlq",
+            "nelbo.topic.registry", "nelbo.scores.enabled", "nelbo.metrics.port", "nelbo.device", "nelbo.device.strict",
+            "nelbo.engine.samples", "nelbo.engine.intra.op.threads", "nelbo.batch.max.records",
+            "nelbo.alert.suppression.window.ms", "nelbo.alert.top.features", "nelbo.shadow.topic");
+
+    /** Metric names (histograms without their _bucket/_sum/_count suffixes). */
+    public static final Set<String> METRICS = Set.of(
+            "nelbo_records_in_total", "nelbo_records_scored_total", "nelbo_records_dead_lettered_total",
+            "nelbo_alerts_total", "nelbo_alerts_suppressed_total", "nelbo_score", "nelbo_batch_size_records",
+            "nelbo_inference_seconds", "nelbo_end_to_end_latency_seconds", "nelbo_model_info", "nelbo_model_load_seconds",
+            "nelbo_model_rejected_total", "nelbo_model_threshold", "nelbo_model_training_score_quantile",
+            "nelbo_kafka_consumer_lag_records", "nelbo_kafka_process_rate", "nelbo_kafka_commit_latency_seconds");
+
+    private static final Pattern NELBO_METRIC = Pattern.compile("\\bnelbo_[a-z0-9_]+");
+    private static final Pattern HISTOGRAM_SUFFIX = Pattern.compile("_(bucket|sum|count)$");
+
+    private ScorerContract() {
+    }
+
+    /**
+     * @param text PromQL, rule files or dashboards
+     * @return every nelbo_* name in the text that is not a scorer metric (nor a histogram series of one)
+     */
+    public static Set<String> unknownMetrics(final String text) {
+        final Set<String> unknown = new TreeSet<>();
+        final Matcher matcher = NELBO_METRIC.matcher(text);
+        while (matcher.find()) {
+            final String name = matcher.group();
+            final String base = HISTOGRAM_SUFFIX.matcher(name).replaceFirst("");
+            if (!METRICS.contains(name) && !METRICS.contains(base)) {
+                unknown.add(name);
+            }
+        }
+        return unknown;
+    }
+}

@@ -77,4 +77,27 @@ class RetrainConfigTest {
         assertThrows(IllegalArgumentException.class,
                 () -> RetrainConfig.load(null, Map.of("NELBO_KAFKA_NOT_A_KEY", "x"), Map.of("bootstrap.servers", "k")));
     }
+
+    @Test
+    void the_kubernetes_cronjob_config_holds_only_known_valid_keys() throws Exception {
+        final Path configMap = Path.of("..", "deploy", "k8s", "retrain-configmap.yaml");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(configMap), "no deploy/k8s in this checkout");
+        // the properties block of the ConfigMap: the indented lines after "retrain.properties: |"
+        final StringBuilder props = new StringBuilder();
+        boolean inBlock = false;
+        for (final String line : Files.readAllLines(configMap)) {
+            if (line.trim().startsWith("retrain.properties: |")) {
+                inBlock = true;
+            } else if (inBlock && (line.startsWith("    ") || line.isBlank())) {
+                props.append(line.strip()).append('\n');
+            } else if (inBlock) {
+                break;
+            }
+        }
+        final Path file = dir.resolve("cronjob.properties");
+        Files.writeString(file, props);
+        final RetrainConfig c = RetrainConfig.load(file, Map.of(), Map.of());
+        assertEquals(Duration.ofDays(7), c.window());
+        assertTrue(c.workDir().isPresent());
+    }
 }

@@ -65,8 +65,6 @@ public final class ScorerService implements AutoCloseable {
      * @return the running service
      */
     public static ScorerService start(final ScorerConfig config, final PrometheusRegistry registry, final boolean jvmMetrics) {
-        config.get(ScorerKey.SHADOW_TOPIC).ifPresent(t -> LOG.warn(
-                "nelbo.shadow.topic={} is set, but shadow scoring is not available in this version; no shadow output is written", t));
         final ScorerMetrics metrics = new ScorerMetrics(registry, jvmMetrics);
         final EngineOptions options = new EngineOptions(config.intValue(ScorerKey.ENGINE_SAMPLES), config.require(ScorerKey.DEVICE),
                 config.booleanValue(ScorerKey.DEVICE_STRICT), config.intValue(ScorerKey.ENGINE_INTRA_OP_THREADS),
@@ -77,7 +75,8 @@ public final class ScorerService implements AutoCloseable {
         try (Admin admin = Admin.create(client)) {
             ModelRegistry.ensureTopic(admin, registryTopic);
         }
-        final RegistryFollower follower = new RegistryFollower(client, registryTopic, models);
+        final RegistryFollower follower = new RegistryFollower(client, registryTopic, models,
+                config.get(ScorerKey.SHADOW_TOPIC).isPresent());
         try {
             final String fromRegistry = follower.catchUp();
             if (models.current() == null && config.modelDir().isPresent()) {

@@ -201,34 +201,55 @@ class RetrainIntegrationTest {
     }
 
     @Test
-    void a_shadow_candidate_is_promoted_by_command_and_an_unknown_rollback_is_refused() throws Exception {
-        final Instant end = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    void a_shadow_candidate_scores_to_the_shadow_topic_until_promoted_and_an_unknown_rollback_is_refused() throws Exception {
+        final Instant end = Instant.now().minus(Duration.ofMinutes(1)).truncatedTo(ChronoUnit.SECONDS);
         final Env env = env("shadow", 1);
+        final String shadowTopic = SharedBroker.uniqueName("shadow-scores");
+        SharedBroker.get().createTopics(1, shadowTopic);
         produceWindow(env.events(), end, "s-", false);
-        final Run run = cli("retrain", "--config", configFile(env, end, Map.of()).toString(), "--shadow");
-        assertEquals(0, run.exit(), run.out() + run.err());
-        final String candidate;
-        try (ModelRegistry registry = registry(env)) {
-            final ModelRegistry.Snapshot s = registry.read();
-            assertEquals(championManifest.modelVersion(), s.current(), "a shadow does not serve");
-            candidate = s.shadow();
-            assertNotEquals(null, candidate);
+        final String v1 = championManifest.modelVersion();
+        try (ScorerService scorer = scorer(env, SharedBroker.uniqueName("shadow-app"), Map.of("nelbo.shadow.topic", shadowTopic))) {
+            awaitTrue(scorer::isReady, Duration.ofSeconds(60), "scorer running");
+            final Run run = cli("retrain", "--config", configFile(env, end, Map.of()).toString(), "--shadow");
+            assertEquals(0, run.exit(), run.out() + run.err());
+            final String candidate;
+            try (ModelRegistry registry = registry(env)) {
+                final ModelRegistry.Snapshot s = registry.read();
+                assertEquals(v1, s.current(), "a shadow does not serve");
+                candidate = s.shadow();
+                assertNotEquals(null, candidate);
+            }
+            awaitTrue(() -> scorer.models().shadow() != null && candidate.equals(scorer.models().shadow().version()),
+                    Duration.ofSeconds(30), "the scorer loads the shadow");
+            final String config = configFile(env, end, Map.of()).toString();
+            final Run models = cli("models", "--config", config);
+            assertTrue(models.out().contains(candidate + "  shadow") && models.out().contains(v1 + "  current"), models.out());
+
+            // live events are scored by both: the champion to the scores topic, the shadow to the shadow topic
+            final int live = 300;
+            produceLive(env.events(), "sl-", live);
+            final List<ConsumerRecord<byte[], byte[]>> shadowOut = KafkaTestClients.readCommitted(List.of(shadowTopic),
+                    Duration.ofSeconds(60), l -> l.size() >= live);
+            assertEquals(live, shadowOut.size());
+            for (final ConsumerRecord<byte[], byte[]> r : shadowOut) {
+                assertEquals(candidate, new String(r.headers().lastHeader(Topics.MODEL_VERSION_HEADER).value(), StandardCharsets.UTF_8));
+                assertTrue(Json.EVENTS.readTree(r.value()).get("event_id").asText().startsWith("sl-"));
+            }
+
+            final Run promote = cli("promote", "--config", config);
+            assertEquals(0, promote.exit(), promote.err());
+            try (ModelRegistry registry = registry(env)) {
+                final ModelRegistry.Snapshot s = registry.read();
+                assertEquals(candidate, s.current());
+                assertEquals(null, s.shadow());
+            }
+            awaitTrue(() -> candidate.equals(version(scorer)) && scorer.models().shadow() == null, Duration.ofSeconds(30),
+                    "the scorer serves the promoted model and stops shadow scoring");
+            assertEquals(1, cli("promote", "--config", config).exit(), "nothing left to promote");
+            final Run unknown = cli("rollback", "--to", "19700101T000000Z-deadbeef", "--config", config);
+            assertEquals(1, unknown.exit());
+            assertTrue(unknown.err().contains("19700101T000000Z-deadbeef") && unknown.err().contains(candidate), unknown.err());
         }
-        final String config = configFile(env, end, Map.of()).toString();
-        final Run models = cli("models", "--config", config);
-        assertTrue(models.out().contains(candidate + "  shadow") && models.out().contains(championManifest.modelVersion() + "  current"),
-                models.out());
-        final Run promote = cli("promote", "--config", config);
-        assertEquals(0, promote.exit(), promote.err());
-        try (ModelRegistry registry = registry(env)) {
-            final ModelRegistry.Snapshot s = registry.read();
-            assertEquals(candidate, s.current());
-            assertEquals(null, s.shadow());
-        }
-        assertEquals(1, cli("promote", "--config", config).exit(), "nothing left to promote");
-        final Run unknown = cli("rollback", "--to", "19700101T000000Z-deadbeef", "--config", config);
-        assertEquals(1, unknown.exit());
-        assertTrue(unknown.err().contains("19700101T000000Z-deadbeef") && unknown.err().contains(candidate), unknown.err());
     }
 
     // ---- helpers
@@ -282,6 +303,23 @@ class RetrainIntegrationTest {
         }
     }
 
+    private static void produceLive(final String topic, final String idPrefix, final int n) throws Exception {
+        final Random rnd = new Random(idPrefix.hashCode());
+        final List<Future<RecordMetadata>> acks = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> p = KafkaTestClients.producer()) {
+            for (int i = 0; i < n; i++) {
+                final ObjectNode e = TestData.event(rnd, i);
+                e.put("event_id", idPrefix + i);
+                acks.add(p.send(new ProducerRecord<>(topic, e.get("key").asText().getBytes(StandardCharsets.UTF_8),
+                        Json.EVENTS.writeValueAsBytes(e))));
+            }
+            p.flush();
+            for (final Future<RecordMetadata> f : acks) {
+                f.get();
+            }
+        }
+    }
+
     private static Path configFile(final Env e, final Instant end, final Map<String, String> extra) throws IOException {
         final Properties p = new Properties();
         p.setProperty("bootstrap.servers", SharedBroker.get().bootstrapServers());
@@ -323,6 +361,10 @@ class RetrainIntegrationTest {
     }
 
     private static ScorerService scorer(final Env e, final String appId) throws IOException {
+        return scorer(e, appId, Map.of());
+    }
+
+    private static ScorerService scorer(final Env e, final String appId, final Map<String, String> extra) throws IOException {
         final Map<String, String> s = new HashMap<>();
         s.put("bootstrap.servers", SharedBroker.get().bootstrapServers());
         s.put("application.id", appId);
@@ -338,6 +380,7 @@ class RetrainIntegrationTest {
         s.put("consumer.heartbeat.interval.ms", "1000");
         s.put("producer.transaction.timeout.ms", "8000");
         s.put("state.dir", Files.createTempDirectory(dir, "streams-state").toString());
+        s.putAll(extra);
         return ScorerService.start(ScorerConfig.of(s), new PrometheusRegistry(), false);
     }
 

@@ -127,6 +127,9 @@ class RetrainIntegrationTest {
         final Run again = retrain(good, end, Map.of());
         assertEquals(4, again.exit(), again.out() + again.err());
         assertTrue(again.out().contains("identical"), again.out());
+        final Run empty = retrain(good, end.minus(Duration.ofDays(1)), Map.of());
+        assertEquals(4, empty.exit(), empty.out() + empty.err());
+        assertTrue(empty.out().contains("only 0 training records"), empty.out());
         try (ModelRegistry registry = registry(good)) {
             final ModelRegistry.Snapshot s = registry.read();
             assertEquals(v2, s.current());

@@ -74,7 +74,8 @@ final class NelboLoss {
         if (anyGaussian) {
             // 0.5 * (log 2pi + logvar + (x - mean)^2 / exp(logvar)); logvar is per feature [D].
             final NDArray precision = decoderLogvar.neg().exp();
-            NDArray gaussian = x.sub(mean).square().mul(precision).add(decoderLogvar.add(LOG_2PI)).mul(0.5f);
+            NDArray gaussian = x.sub(mean).square().mul(precision).add(decoderLogvar.add(scalar(x, LOG_2PI)))
+                    .mul(scalar(x, 0.5f));
             if (!allGaussian) {
                 gaussian = gaussian.mul(manager.create(gaussianColumns));
             }
@@ -95,7 +96,22 @@ final class NelboLoss {
             final NDArray observed = mask.get(new NDIndex(":, {}", block.offset()));
             recon = recon.sub(x.get(columns).mul(logProb).sum(new int[] {1}).mul(observed));
         }
-        final NDArray kl = mu.square().add(logvar.exp()).sub(logvar).sub(1f).sum(new int[] {1}).mul(0.5f);
+        final NDArray kl = mu.square().add(logvar.exp()).sub(logvar).sub(scalar(x, 1f)).sum(new int[] {1})
+                .mul(scalar(x, 0.5f));
         return new NDList(recon, kl);
+    }
+
+    /**
+     * A constant as a tensor whose memory PyTorch owns. DJL's {@code mul(Number)} wraps the number in a
+     * tensor over a Java buffer and frees it right after the call, but autograd keeps that tensor for the
+     * backward pass of mul and div: after a garbage collection the gradient then reads freed memory
+     * (seen as rare, load-dependent NaN losses and runs that were not reproducible).
+     *
+     * @param like  an array on the step's manager (the constant is closed with it)
+     * @param value the constant
+     * @return a 0-dimensional tensor
+     */
+    static NDArray scalar(final NDArray like, final float value) {
+        return like.getManager().full(new ai.djl.ndarray.types.Shape(), value, like.getDataType());
     }
 }

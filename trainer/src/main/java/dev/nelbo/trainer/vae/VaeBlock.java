@@ -86,7 +86,7 @@ final class VaeBlock extends AbstractBlock {
         final NDList encoded = encode(ps, inputs.get(0), training);
         final NDArray mu = encoded.get(0);
         final NDArray logvar = encoded.get(1);
-        final NDArray z = logvar.mul(0.5f).exp().mul(inputs.get(1)).add(mu);
+        final NDArray z = logvar.mul(NelboLoss.scalar(logvar, 0.5f)).exp().mul(inputs.get(1)).add(mu);
         final NDList decoded = decode(ps, z, training);
         return new NDList(mu, logvar, decoded.get(0), decoded.get(1));
     }

@@ -176,7 +176,7 @@ public final class VaeTrainer {
             final NDList terms = loss.perRow(xb, mb, outputs);
             recon = terms.get(0).sum();
             kl = terms.get(1).sum();
-            collector.backward(recon.add(kl.mul(beta)).div(batch));
+            collector.backward(recon.add(kl.mul(NelboLoss.scalar(kl, beta))).mul(NelboLoss.scalar(kl, 1f / batch)));
         }
         trainer.step();
         return new float[] {recon.getFloat(), kl.getFloat()};

@@ -13,12 +13,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Owns the model in use. A candidate is verified (checksums and schema version by {@link ModelBundle#load},
  * feature spec compatible with the input the current model reads), warmed up, and only then published;
  * processors pick the new model up at their next batch boundary. A refused candidate leaves the current
- * model serving and is counted in {@code nelbo_model_rejected_total}.
+ * model serving and is counted in {@code nelbo_model_rejected_total}. It also owns the inference threads
+ * the processors hand full batches to.
  */
 public final class ModelManager implements AutoCloseable {
 
@@ -26,6 +31,7 @@ public final class ModelManager implements AutoCloseable {
 
     private final EngineOptions options;
     private final ScorerMetrics metrics;
+    private final ExecutorService inference;
     private volatile LoadedModel current;
     private volatile LoadedModel shadow;
 
@@ -36,6 +42,21 @@ public final class ModelManager implements AutoCloseable {
     public ModelManager(final EngineOptions options, final ScorerMetrics metrics) {
         this.options = Objects.requireNonNull(options, "options");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        final int threads = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+        final AtomicInteger seq = new AtomicInteger();
+        this.inference = Executors.newFixedThreadPool(threads, r -> {
+            final Thread t = new Thread(r, "nelbo-inference-" + seq.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * @return the threads full batches are scored on while the stream threads parse the next ones
+     *         (shared by every task; an engine is still used by one thread at a time)
+     */
+    public ExecutorService inferenceExecutor() {
+        return inference;
     }
 
     /** @return the model in use, or null before the first one is loaded */
@@ -196,6 +217,14 @@ public final class ModelManager implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        inference.shutdown();
+        try {
+            if (!inference.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("Inference threads still busy after 5 s; closing models anyway");
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         final LoadedModel m = current;
         if (m != null) {
             m.retire();

@@ -38,6 +38,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 
 /**
  * Parses, encodes and buffers events, scores them in batches through the engine and forwards score
@@ -45,9 +48,11 @@ import java.util.List;
  *
  * <p>Exactly-once with batching: buffered records live only in memory and are flushed (scored and
  * forwarded) when the batch is full, on a short wall-clock punctuation (latency) and, through
- * {@link PreCommitFlushStore}, before the task commits. So the outputs of every record whose offset is
- * committed are in the same transaction; a crash loses the buffer together with the uncommitted offsets
- * and the records are processed again.
+ * {@link PreCommitFlushStore}, before the task commits. Full batches (and large ones at the punctuation)
+ * are scored on the model manager's inference thread while the task parses the next batch; their outputs
+ * are forwarded from the stream thread at the next flush, and always before the commit. So the outputs of
+ * every record whose offset is committed are in the same transaction; a crash loses the buffer together
+ * with the uncommitted offsets and the records are processed again.
  *
  * <p>Model swaps happen only between batches: a batch is encoded and scored by one model.
  */
@@ -63,6 +68,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final ModelManager models;
     private final ScorerMetrics metrics;
     private final Settings settings;
+    private final ExecutorService inference;
 
     private InternalProcessorContext<byte[], byte[]> context;
     private ProcessorNode<?, ?, ?, ?> node;
@@ -70,8 +76,12 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     private LoadedModel model;
     private ScoringEngine engine;
-    private ScoringBatch batch;
-    private ScoringResults results;
+    /** The batch being filled by {@link #process}. */
+    private Slot filling;
+    /** A full batch being scored on the inference executor while the next one fills, or null. */
+    private Slot inFlight;
+    /** The other slot, idle. */
+    private Slot spare;
     private float[] rowX;
     private float[] rowMask;
     private FeatureEncoder encoder;
@@ -83,9 +93,31 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     private final boolean shadowEnabled;
     private ShadowScorer shadow;
-
-    private final List<Pending> pending = new ArrayList<>();
     private long maxEventTime = Long.MIN_VALUE;
+
+    /** One batch with its results and the records it stands for. */
+    private static final class Slot {
+        private final ScoringBatch batch;
+        private final ScoringResults results;
+        private final List<Pending> pending = new ArrayList<>();
+        private Future<?> scoring;
+        private long scoringNanos;
+
+        Slot(final ScoringEngine engine) {
+            this.batch = engine.newBatch();
+            this.results = engine.newResults();
+        }
+
+        boolean isEmpty() {
+            return pending.isEmpty();
+        }
+
+        void clear() {
+            pending.clear();
+            batch.clear();
+            scoring = null;
+        }
+    }
 
     /**
      * What the processor needs to know beyond the model (the batch capacity is the engine's,
@@ -117,6 +149,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.metrics = metrics;
         this.settings = settings;
         this.shadowEnabled = shadowEnabled;
+        this.inference = models.inferenceExecutor();
     }
 
     @Override
@@ -131,7 +164,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.suppression = ctx.getStateStore(ScorerTopology.SUPPRESSION_STORE);
         final PreCommitFlushStore hook = ctx.getStateStore(ScorerTopology.PRE_COMMIT_STORE);
         hook.onPreCommit(this::flushOutsideProcessing);
-        ctx.schedule(FLUSH_INTERVAL, PunctuationType.WALL_CLOCK_TIME, ts -> flush());
+        ctx.schedule(FLUSH_INTERVAL, PunctuationType.WALL_CLOCK_TIME, ts -> onFlushInterval());
         if (shadowEnabled) {
             shadow = new ShadowScorer(models, metrics, context.taskId().toString());
         }
@@ -144,7 +177,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         metrics.recordIn();
         final RecordMetadata meta = context.recordMetadata().orElseThrow();
         final SourceRef src = SourceRef.kafka(meta.topic(), meta.partition(), meta.offset());
-        if (pending.isEmpty()) {
+        if (inFlight == null && (filling == null || filling.isEmpty())) {
             followCurrentModel();
         }
         if (model == null) {
@@ -169,44 +202,106 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 : record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         final Long eventTime = orElse(EventEnvelope.timestampMillis(event, timePath), record.timestamp());
         // the event id seeds the record's sampling noise: the same event scores the same on replay
-        batch.add(eventId, rowX, rowMask);
-        pending.add(new Pending(record.key(), record.timestamp(), context.recordContext(), event, eventId, key, eventTime, src));
-        if (batch.size() == batch.capacity()) {
-            flush();
+        filling.batch.add(eventId, rowX, rowMask);
+        filling.pending.add(new Pending(record.key(), record.timestamp(), context.recordContext(), event, eventId, key, eventTime,
+                src));
+        if (filling.batch.size() == filling.batch.capacity()) {
+            rotate();
         }
     }
 
     /** Called from the task's commit, outside record processing: forwarding needs this node and a record context. */
     private void flushOutsideProcessing() {
-        if (pending.isEmpty()) {
+        if (inFlight == null && (filling == null || filling.isEmpty())) {
             return;
         }
         final ProcessorNode<?, ?, ?, ?> previousNode = context.currentNode();
         final ProcessorRecordContext previousContext = context.recordContext();
         context.setCurrentNode(node);
         try {
-            flush();
+            flushAll();
         } finally {
             context.setRecordContext(previousContext);
             context.setCurrentNode(previousNode);
         }
     }
 
-    /** Scores the buffered records and forwards their outputs. */
-    private void flush() {
-        final int n = pending.size();
-        if (n == 0) {
+    /**
+     * A full batch: forward the outputs of the batch in flight (waiting for it if need be), then hand this
+     * one to the inference executor and keep filling the other slot. This overlaps the engine with parsing.
+     */
+    private void rotate() {
+        drainInFlight();
+        final Slot full = filling;
+        full.scoringNanos = 0;
+        full.scoring = inference.submit(() -> {
+            final long start = System.nanoTime();
+            engine.score(full.batch, full.results);
+            full.scoringNanos = System.nanoTime() - start;
+        });
+        inFlight = full;
+        filling = spare;
+        spare = null;
+    }
+
+    /**
+     * The flush interval passed. At a low input rate (a small batch) everything is scored and forwarded now,
+     * for latency. Under a backlog (a batch of a quarter of the capacity or more) the batch goes to the
+     * inference thread like a full one and its outputs follow at the next flush, batch or commit: that keeps
+     * the engine off the stream thread when throughput matters.
+     */
+    private void onFlushInterval() {
+        if (filling != null && filling.batch.size() >= Math.max(2, filling.batch.capacity() / 4)) {
+            rotate();
+        } else {
+            flushAll();
+        }
+    }
+
+    /** Forwards the outputs of everything buffered: the batch in flight, then the one being filled. */
+    private void flushAll() {
+        drainInFlight();
+        if (filling != null && !filling.isEmpty()) {
+            final long start = System.nanoTime();
+            engine.score(filling.batch, filling.results);
+            filling.scoringNanos = System.nanoTime() - start;
+            emit(filling);
+        }
+    }
+
+    private void drainInFlight() {
+        if (inFlight == null) {
             return;
         }
-        final long start = System.nanoTime();
-        engine.score(batch, results);
-        metrics.batchScored(n, (System.nanoTime() - start) / 1e9);
+        final Slot done = inFlight;
+        inFlight = null;
+        await(done);
+        emit(done);
+        spare = done;
+    }
+
+    private static void await(final Slot slot) {
+        try {
+            slot.scoring.get();
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while a batch was being scored", e);
+        } catch (final ExecutionException e) {
+            throw new IllegalStateException("scoring a batch failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** Forwards the outputs of a scored batch and empties it. */
+    private void emit(final Slot slot) {
+        final int n = slot.pending.size();
+        metrics.batchScored(n, slot.scoringNanos / 1e9);
+        final ScoringResults results = slot.results;
         final ProcessorRecordContext previousContext = context.recordContext();
         final long now = System.currentTimeMillis();
         final boolean[] anomalies = shadow == null ? null : new boolean[n];
         try {
             for (int i = 0; i < n; i++) {
-                final Pending p = pending.get(i);
+                final Pending p = slot.pending.get(i);
                 context.setRecordContext(p.recordContext());
                 final ScoreRecord score = mapper.scoreRecord(results, i, p.eventId(), p.key(), p.eventTime(), p.source());
                 metrics.score(score.score());
@@ -215,7 +310,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                             ScorerTopology.SCORES_SINK);
                 }
                 if (score.anomaly()) {
-                    alert(p, i);
+                    alert(results, p, i);
                 }
                 if (anomalies != null) {
                     anomalies[i] = score.anomaly();
@@ -226,20 +321,19 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 maxEventTime = Math.max(maxEventTime, p.eventTime() == null ? p.timestamp() : p.eventTime());
             }
             if (shadow != null) {
-                shadow.score(pending, anomalies, (row, value, headers) -> {
-                    final Pending p = pending.get(row);
+                shadow.score(slot.pending, anomalies, (row, value, headers) -> {
+                    final Pending p = slot.pending.get(row);
                     context.setRecordContext(p.recordContext());
                     context.forward(new Record<>(p.kafkaKey(), value, p.timestamp(), headers), ScorerTopology.SHADOW_SINK);
                 });
             }
         } finally {
             context.setRecordContext(previousContext);
-            pending.clear();
-            batch.clear();
+            slot.clear();
         }
     }
 
-    private void alert(final Pending p, final int row) {
+    private void alert(final ScoringResults results, final Pending p, final int row) {
         final String storeKey = p.key() == null ? "" : p.key();
         final long at = p.eventTime() == null ? p.timestamp() : p.eventTime();
         final Suppression state = suppression.get(storeKey);
@@ -281,10 +375,11 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         model = latest;
         engine = next;
-        batch = engine.newBatch();
-        results = engine.newResults();
-        rowX = new float[batch.width()];
-        rowMask = new float[batch.width()];
+        filling = new Slot(engine);
+        spare = new Slot(engine);
+        inFlight = null;
+        rowX = new float[filling.batch.width()];
+        rowMask = new float[filling.batch.width()];
         encoder = latest.encoder();
         final FeatureSpec spec = encoder.spec();
         source = new JsonRecordSource(spec);
@@ -321,9 +416,19 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     public void close() {
         // Buffered records were flushed by the commit that precedes a clean close; after a dirty close they
         // are reprocessed from the last committed offset. The stores belong to Streams and are not closed here.
-        pending.clear();
         if (shadow != null) {
             shadow.release();
+        }
+        if (inFlight != null) {
+            // the engine goes back to the pool only once no batch is running on it
+            try {
+                inFlight.scoring.get();
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (final ExecutionException e) {
+                LOG.debug("Batch in flight failed during close: {}", e.getCause().getMessage());
+            }
+            inFlight = null;
         }
         if (model != null) {
             model.giveBack(engine);

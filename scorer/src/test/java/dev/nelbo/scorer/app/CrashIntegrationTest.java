@@ -6,10 +6,15 @@ import dev.nelbo.testkit.KafkaTestClients;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
 import dev.nelbo.testkit.SharedBroker;
 import dev.nelbo.scorer.testkit.TestScorers;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,6 +77,8 @@ class CrashIntegrationTest {
                         }
                     }
                     if (!killed && i == EVENTS * 2 / 5) {
+                        producer.flush();
+                        awaitOpenTransactions(topics.scores());
                         a.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                         killed = true;
                     }
@@ -119,6 +126,26 @@ class CrashIntegrationTest {
         }
     }
 
+    /**
+     * Waits (briefly) until every output partition has an open transaction (last stable offset below
+     * the high watermark), so the kill abandons one of the victim's transactions with data in it.
+     */
+    private static void awaitOpenTransactions(final String topic) throws Exception {
+        final Admin admin = SharedBroker.get().admin();
+        final List<TopicPartition> parts = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                .stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        parts.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            final var hw = admin.listOffsets(latest).all().get();
+            final var lso = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
+            if (parts.stream().allMatch(tp -> lso.get(tp).offset() < hw.get(tp).offset())) {
+                return;
+            }
+        }
+    }
+
     /** Stops reading once {@code expected} records arrived and nothing more came for a while (catches duplicates). */
     private static final class SettleAfter implements java.util.function.Predicate<List<ConsumerRecord<byte[], byte[]>>> {
         private final int expected;
@@ -143,8 +170,10 @@ class CrashIntegrationTest {
     }
 
     private Process launch(final String name, final String appId, final Topics topics) throws IOException {
+        // small batches fill up under this load, so both paths are killed mid-way: full batches scored in the
+        // background, and partial batches flushed by the punctuation and before each commit
         final Map<String, String> settings = TestScorers.settings(appId, topics, dir.resolve("model"), Map.of(
-                "nelbo.batch.max.records", "256"));
+                "nelbo.batch.max.records", "8"));
         final Properties props = new Properties();
         props.putAll(settings);
         final Path config = dir.resolve(name + ".properties");

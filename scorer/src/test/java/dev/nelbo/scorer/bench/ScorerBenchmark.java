@@ -129,13 +129,15 @@ public final class ScorerBenchmark {
         try (App app = App.start(config, scorer)) {
             final long t0 = System.nanoTime();
             final long cpu0 = streamThreadCpuNanos(appId);
+            final long inf0 = threadCpuNanos("nelbo-inference");
             while (committed(appId, topics.events()) < end) {
                 Thread.sleep(20);
             }
             final double perSecond = end / ((System.nanoTime() - t0) / 1e9);
             final double cpuUsPerRecord = (streamThreadCpuNanos(appId) - cpu0) / 1e3 / end;
-            System.out.printf("%-12s %-16s %,9.0f rec/s wall, %.2f us stream-thread CPU per record%n", label, guarantee,
-                    perSecond, cpuUsPerRecord);
+            final double inferenceUsPerRecord = (threadCpuNanos("nelbo-inference") - inf0) / 1e3 / end;
+            System.out.printf("%-12s %-16s %,9.0f rec/s wall, %.2f us stream-thread CPU per record (+ %.2f us on the"
+                    + " inference thread)%n", label, guarantee, perSecond, cpuUsPerRecord, inferenceUsPerRecord);
             CPU_US.put(label + "/" + guarantee, cpuUsPerRecord);
             return perSecond;
         }
@@ -186,10 +188,18 @@ public final class ScorerBenchmark {
 
     /** CPU time of the app's stream threads: robust against neighbours on a shared machine, unlike wall time. */
     private static long streamThreadCpuNanos(final String appId) {
+        return cpuNanos(name -> name.startsWith(appId) && name.contains("StreamThread"));
+    }
+
+    private static long threadCpuNanos(final String prefix) {
+        return cpuNanos(name -> name.startsWith(prefix));
+    }
+
+    private static long cpuNanos(final java.util.function.Predicate<String> threadName) {
         final java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         long total = 0;
         for (final java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
-            if (t != null && t.getThreadName().startsWith(appId) && t.getThreadName().contains("StreamThread")) {
+            if (t != null && threadName.test(t.getThreadName())) {
                 total += Math.max(0, mx.getThreadCpuTime(t.getThreadId()));
             }
         }

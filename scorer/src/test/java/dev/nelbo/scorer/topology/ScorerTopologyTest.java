@@ -182,6 +182,32 @@ class ScorerTopologyTest {
         }
     }
 
+    @Test
+    void should_forward_batches_scored_in_the_background_before_the_commit_in_input_order() {
+        // batches of one: every record fills its batch and is scored on the inference executor while the
+        // task goes on; the commit after each record must still find all of them forwarded
+        final ScorerMetrics metrics = new ScorerMetrics(new PrometheusRegistry(), false);
+        final Topics topics = Topics.defaults();
+        final Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "scorer-ttd-pipelined");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        try (ModelManager single = new ModelManager(EngineOptions.defaults().withMaxBatch(1), metrics)) {
+            assertTrue(single.offer(dir.resolve("v1"), "test"));
+            try (TopologyTestDriver d = new TopologyTestDriver(ScorerTopology.build(
+                    new ScoringProcessor.Settings(topics, true, WINDOW_MS, 3), single, metrics), props)) {
+                final TestInputTopic<byte[], byte[]> in = d.createInputTopic(topics.events(), new ByteArraySerializer(),
+                        new ByteArraySerializer());
+                final TestOutputTopic<byte[], byte[]> out = d.createOutputTopic(topics.scores(), new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer());
+                for (int i = 0; i < 50; i++) {
+                    in.pipeInput(key(i), ScorerFixtures.normal(i));
+                    assertEquals(1, out.getQueueSize(), "record " + i);
+                    assertEquals("e-" + i, ScorerFixtures.parse(out.readValue()).get("event_id").asText());
+                }
+            }
+        }
+    }
+
     private static byte[] key(final int i) {
         return ("k" + i).getBytes(StandardCharsets.UTF_8);
     }

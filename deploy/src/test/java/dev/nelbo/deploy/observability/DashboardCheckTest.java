@@ -42,9 +42,16 @@ class DashboardCheckTest {
                     """), "5s");
             assertEquals(4, queries.queries().size(), "hidden targets are skipped, rows' panels are included");
 
+            final PrometheusClient client = new PrometheusClient(prometheus.url());
+            // Wait (returning early) until the scraped series exist; then one short pass over everything.
+            final DashboardQueries answerable = DashboardQueries.of(new ObjectMapper().readTree("""
+                    {"panels": [{"title": "Scrapes", "targets": [{"refId": "A", "expr": "sum(rate(prometheus_http_requests_total[5s]))"}]}]}
+                    """), "5s");
+            assertTrue(new DashboardCheck(answerable, client).run(Duration.ofSeconds(60), Duration.ofMillis(250), line -> { })
+                    .get(0).result().hasData(), prometheus.log());
             final List<String> progress = new ArrayList<>();
-            final List<DashboardCheck.QueryOutcome> outcomes = new DashboardCheck(queries, new PrometheusClient(prometheus.url()))
-                    .run(Duration.ofSeconds(8), Duration.ofMillis(500), progress::add);
+            final List<DashboardCheck.QueryOutcome> outcomes = new DashboardCheck(queries, client)
+                    .run(Duration.ofSeconds(1), Duration.ofMillis(500), progress::add);
             assertEquals(List.of("Scrapes", "Up", "Missing", "Broken"), outcomes.stream().map(o -> o.query().panel()).toList());
             assertTrue(outcomes.get(0).result().hasData(), outcomes.get(0) + "\n" + prometheus.log());
             assertTrue(outcomes.get(1).result().hasData(), outcomes.get(1).toString());

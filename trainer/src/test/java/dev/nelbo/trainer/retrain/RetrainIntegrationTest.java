@@ -115,8 +115,14 @@ class RetrainIntegrationTest {
 
         final Env good = env("good", 2);
         produceWindow(good.events(), end, "g-", false);
+        // the champion alerted on 50 events of the training part: they are left out of training
+        produceAlerts(good.alerts(), end, "g-", 50);
         final Run published = retrain(good, end, Map.of());
         assertEquals(0, published.exit(), published.out() + published.err());
+        final JsonNode counts = Json.DOCUMENTS.readTree(dir.resolve("report-" + good.events() + ".json").toFile()).get("counts");
+        assertEquals(50, counts.get("left out as alerted").asLong(), counts.toString());
+        assertEquals(WINDOW_EVENTS - 240 - 50, counts.get("training sample").asLong(), counts.toString());
+        assertEquals(240, counts.get("held-back sample").asLong(), counts.toString());
         final String v2;
         try (ModelRegistry registry = registry(good)) {
             v2 = registry.read().current();
@@ -298,6 +304,23 @@ class RetrainIntegrationTest {
                 }
                 acks.add(p.send(new ProducerRecord<>(topic, null, ts, e.get("key").asText().getBytes(StandardCharsets.UTF_8),
                         Json.EVENTS.writeValueAsBytes(e))));
+            }
+            p.flush();
+            for (final Future<RecordMetadata> f : acks) {
+                f.get();
+            }
+        }
+    }
+
+    /** Alerts (as the scorer writes them: the event's record timestamp) on the first {@code n} window events. */
+    private static void produceAlerts(final String topic, final Instant end, final String idPrefix, final int n) throws Exception {
+        final long step = WINDOW.toMillis() / WINDOW_EVENTS;
+        final long start = end.minus(WINDOW).toEpochMilli();
+        final List<Future<RecordMetadata>> acks = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> p = KafkaTestClients.producer()) {
+            for (int i = 0; i < n; i++) {
+                final ObjectNode alert = Json.EVENTS.createObjectNode().put("event_id", idPrefix + i).put("score", 99.0);
+                acks.add(p.send(new ProducerRecord<>(topic, null, start + i * step, null, Json.EVENTS.writeValueAsBytes(alert))));
             }
             p.flush();
             for (final Future<RecordMetadata> f : acks) {

@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 /** The model registry commands: publish, rollback, promote, models. Every scorer instance follows the registry. */
@@ -99,7 +100,7 @@ final class RegistryCommands {
         public Integer call() {
             try (ModelRegistry registry = open(config, spec)) {
                 final ModelRegistry.Snapshot s = registry.read();
-                for (final String v : new java.util.TreeSet<>(s.bundles().keySet())) {
+                for (final String v : new TreeSet<>(s.bundles().keySet())) {
                     spec.commandLine().getOut().println(v + (v.equals(s.current()) ? "  current" : "")
                             + (v.equals(s.shadow()) ? "  shadow" : ""));
                 }

@@ -18,8 +18,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -74,6 +78,10 @@ public final class ScorerService implements AutoCloseable {
         final Map<String, Object> client = config.clientProperties();
         try (Admin admin = Admin.create(client)) {
             ModelRegistry.ensureTopic(admin, registryTopic);
+            config.get(ScorerKey.SHADOW_TOPIC).ifPresent(t -> requireShadowTopic(admin, t));
+        } catch (final RuntimeException e) {
+            models.close();
+            throw e;
         }
         final RegistryFollower follower = new RegistryFollower(client, registryTopic, models,
                 config.get(ScorerKey.SHADOW_TOPIC).isPresent());
@@ -124,6 +132,21 @@ public final class ScorerService implements AutoCloseable {
         LOG.info("Scorer started: application.id={}, model {}, metrics on port {}", config.require(ScorerKey.APPLICATION_ID),
                 models.currentVersion().orElse("?"), server.port());
         return service;
+    }
+
+    /** Shadow outputs need an existing topic: a missing one would stop the stream at the first shadow batch. */
+    private static void requireShadowTopic(final Admin admin, final String topic) {
+        try {
+            admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS);
+        } catch (final ExecutionException e) {
+            throw new IllegalArgumentException("nelbo.shadow.topic '" + topic + "' cannot be used: " + e.getCause().getMessage()
+                    + " (create it like the other output topics)", e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted checking nelbo.shadow.topic " + topic, e);
+        } catch (final TimeoutException e) {
+            throw new IllegalStateException("timed out checking nelbo.shadow.topic " + topic, e);
+        }
     }
 
     /** @return whether Streams is RUNNING with a model loaded */

@@ -2,10 +2,13 @@ package dev.nelbo.scorer.topology;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nelbo.engine.EngineOptions;
+import dev.nelbo.scorer.app.ScorerService;
 import dev.nelbo.scorer.config.Topics;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.ModelManager;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
+import dev.nelbo.scorer.testkit.TestScorers;
+import dev.nelbo.testkit.SharedBroker;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.InfoSnapshot;
@@ -22,13 +25,15 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Shadow scoring without a broker: the shadow model scores the same events to the shadow topic. */
+/** Shadow scoring: the shadow model scores the same events to the shadow topic (test driver), and a missing shadow topic fails the start. */
 class ShadowScoringTest {
 
     private static final String SHADOW_TOPIC = "scores-shadow";
@@ -109,5 +114,17 @@ class ShadowScoringTest {
         return registry.scrape().stream().filter(s -> s.getMetadata().getName().equals("nelbo_shadow_model"))
                 .flatMap(s -> ((InfoSnapshot) s).getDataPoints().stream())
                 .filter(d -> version.equals(d.getLabels().get("version"))).count();
+    }
+
+    @Test
+    void should_refuse_to_start_with_a_shadow_topic_that_does_not_exist() {
+        final Topics topics = TestScorers.freshTopics("shadow-missing", 1);
+        ScorerFixtures.writeModel(dir.resolve("v1"), 1);
+        final String missing = SharedBroker.uniqueName("no-such-shadow");
+        final Map<String, String> settings = TestScorers.settings(SharedBroker.uniqueName("shadow-missing-app"), topics,
+                dir.resolve("v1"), Map.of("nelbo.shadow.topic", missing));
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ScorerService.start(TestScorers.config(settings), new PrometheusRegistry(), false));
+        assertTrue(e.getMessage().contains("nelbo.shadow.topic") && e.getMessage().contains(missing), e.getMessage());
     }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Scorer benchmark on an in-process KRaft broker: throughput vs. a pass-through Streams app and
 # end-to-end latency at a steady rate, for exactly_once_v2 and at_least_once (one run prints both).
-# Usage: scorer/bench.sh [EVENTS=300000] [RATE=20000] [SECONDS=15] [PARTITIONS=4]
+# Usage: scorer/bench.sh [EVENTS=300000 (0: latency only)] [RATE=20000] [SECONDS=15] [PARTITIONS=4] [baseline]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # one reactor build, so schemas/engine come from this checkout, not from ~/.m2

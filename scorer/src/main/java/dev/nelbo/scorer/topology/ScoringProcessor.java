@@ -87,6 +87,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private FeatureEncoder encoder;
     private JsonRecordSource source;
     private ScoreMapper mapper;
+    /** The model version as header bytes (shared by every output: headers are only read downstream). */
+    private byte[] versionHeader;
     private String[] idPath;
     private String[] keyPath;
     private String[] timePath;
@@ -384,6 +386,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         final FeatureSpec spec = encoder.spec();
         source = new JsonRecordSource(spec);
         mapper = new ScoreMapper(encoder, latest.version(), latest.threshold());
+        versionHeader = latest.version().getBytes(StandardCharsets.UTF_8);
         idPath = split(spec.idPath());
         keyPath = split(spec.keyPath());
         timePath = split(spec.timestampPath());
@@ -408,7 +411,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     private Headers headers() {
         final RecordHeaders h = new RecordHeaders();
-        h.add(Topics.MODEL_VERSION_HEADER, model.version().getBytes(StandardCharsets.UTF_8));
+        h.add(Topics.MODEL_VERSION_HEADER, versionHeader);
         return h;
     }
 

@@ -2,6 +2,7 @@ package dev.nelbo.trainer.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.nelbo.schemas.encoding.CsvLine;
 import dev.nelbo.schemas.encoding.CsvRecordSource;
 import dev.nelbo.schemas.encoding.EncodingException;
 import dev.nelbo.schemas.encoding.FailureReason;
@@ -118,7 +119,7 @@ abstract class LineSource {
                     throw new IllegalArgumentException("data file " + file + " has no header line: the first line of a CSV"
                             + " must name the columns");
                 }
-                header = Arrays.stream(CsvLines.split(stripBom(first))).map(String::trim).toList();
+                header = Arrays.stream(CsvLine.split(stripBom(first))).map(String::trim).toList();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + file, e);
             }
@@ -140,11 +141,11 @@ abstract class LineSource {
                         continue;
                     }
                     try {
-                        final String[] cells = CsvLines.split(line);
+                        final String[] cells = CsvLine.split(line);
                         if (cells.length == header.size()) {
                             sample.add(cells);
                         }
-                    } catch (IllegalArgumentException e) {
+                    } catch (EncodingException e) {
                         // malformed lines are reported by the scan, not by inference
                     }
                 }
@@ -170,12 +171,7 @@ abstract class LineSource {
                         continue;
                     }
                     try {
-                        final String[] cells;
-                        try {
-                            cells = CsvLines.split(line);
-                        } catch (IllegalArgumentException e) {
-                            throw DatasetReader.malformed(e.getMessage());
-                        }
+                        final String[] cells = CsvLine.split(line);
                         if (cells.length != header.size()) {
                             throw DatasetReader.malformed(cells.length + " cells but the header has " + header.size());
                         }

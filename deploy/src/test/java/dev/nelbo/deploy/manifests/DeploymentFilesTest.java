@@ -66,7 +66,7 @@ class DeploymentFilesTest {
         final Map<String, String> env = new LinkedHashMap<>();
         final JsonNode list = container.path("env");
         if (list.isArray()) {
-            list.forEach(e -> env.put(e.path("name").asText(), e.has("value") ? e.path("value").asText() : "<valueFrom>"));
+            list.forEach(e -> env.put(e.path("name").asText(), e.has("value") ? e.path("value").asText() : ScorerSettings.FROM_SECRET));
         } else {
             list.fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
         }
@@ -124,8 +124,9 @@ class DeploymentFilesTest {
     }
 
     @Test
-    void the_checker_catches_misspelt_and_foreign_settings() {
+    void the_checker_catches_misspelt_and_foreign_settings_and_bad_values() {
         final Properties props = new Properties();
+        props.setProperty("bootstrap.servers", "kafka:9092");
         props.setProperty("nelbo.topic.event", "events");
         props.setProperty("bootstrap.server", "kafka:9092");
         props.setProperty("consumer.max.poll.records", "500");
@@ -137,6 +138,22 @@ class DeploymentFilesTest {
                 "x: environment variable NELBO_MODEL_DIRECTORY maps to unknown nelbo setting 'nelbo.model.directory'"),
                 ScorerSettings.problems("x", props, Map.of("NELBO_MODEL_DIRECTORY", "/m", "NELBO_KAFKA_PORT", "9092",
                         "NELBO_KAFKA_SASL_MECHANISM", "PLAIN", "NELBO_DEVICE", "cpu", "JAVA_TOOL_OPTIONS", "-Xmx1g")));
+
+        final Properties valid = new Properties();
+        valid.setProperty("bootstrap.servers", "kafka:9092");
+        assertEquals(List.of(), ScorerSettings.problems("x", valid, Map.of("NELBO_DEVICE", "cuda:1",
+                "NELBO_KAFKA_SASL_JAAS_CONFIG", ScorerSettings.FROM_SECRET)));
+        valid.setProperty("nelbo.metrics.port", "70000");
+        assertEquals(List.of("x: invalid value '70000' for setting 'nelbo.metrics.port': expected a port 0..65535"),
+                ScorerSettings.problems("x", valid, Map.of()));
+        assertEquals(List.of("x: invalid value 'gpu' for setting 'nelbo.device': expected cpu, cuda or cuda:N"),
+                ScorerSettings.problems("x", props("bootstrap.servers", "kafka:9092"), Map.of("NELBO_DEVICE", "gpu")));
+    }
+
+    private static Properties props(final String key, final String value) {
+        final Properties props = new Properties();
+        props.setProperty(key, value);
+        return props;
     }
 
     @Test

@@ -6,18 +6,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What the scorer accepts and exposes, as fixed by the cross-module contract (/work/contract.md):
- * its configuration keys and its Prometheus metric names.
+ * The scorer's Prometheus metric names as fixed by the cross-module contract. (Its configuration keys come
+ * from the scorer's own code, see {@link ScorerSettings}; that the names below are what the scorer really
+ * exposes is checked live by DemoIT, where every dashboard query must return data.)
  */
 public final class ScorerContract {
-
-    /** Configuration keys of the scorer's properties file (Kafka/Streams keys pass through besides these). */
-    public static final Set<String> CONFIG_KEYS = Set.of(
-            "bootstrap.servers", "application.id", "processing.guarantee",
-            "nelbo.model.dir", "nelbo.topic.events", "nelbo.topic.scores", "nelbo.topic.alerts", "nelbo.topic.dlq",
-            "nelbo.topic.registry", "nelbo.scores.enabled", "nelbo.metrics.port", "nelbo.device", "nelbo.device.strict",
-            "nelbo.engine.samples", "nelbo.engine.intra.op.threads", "nelbo.batch.max.records",
-            "nelbo.alert.suppression.window.ms", "nelbo.alert.top.features", "nelbo.shadow.topic");
 
     /** Metric names (histograms without their _bucket/_sum/_count suffixes). */
     public static final Set<String> METRICS = Set.of(

@@ -1,59 +1,32 @@
 package dev.nelbo.deploy.manifests;
 
+import dev.nelbo.scorer.config.ScorerConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * Checks settings handed to the scorer (properties files, NELBO_* environment variables) against what the
- * scorer understands: its own nelbo.* keys, plus Kafka client/Streams keys that pass through.
+ * Checks settings handed to the scorer (a properties file plus NELBO_* environment variables) with the
+ * scorer's own configuration code: every key must be one it knows, and the whole set must load the way
+ * {@code nelbo-scorer.jar run} loads it at start.
  */
 final class ScorerSettings {
 
-    /** Environment prefix of nelbo keys: NELBO_MODEL_DIR is nelbo.model.dir. */
-    static final String ENV_PREFIX = "NELBO_";
-    /** Environment prefix of Kafka keys: NELBO_KAFKA_SASL_JAAS_CONFIG is sasl.jaas.config. */
-    static final String ENV_KAFKA_PREFIX = "NELBO_KAFKA_";
-
-    private static final List<String> KAFKA_PREFIXES = List.of(StreamsConfig.CONSUMER_PREFIX, StreamsConfig.PRODUCER_PREFIX,
-            StreamsConfig.ADMIN_CLIENT_PREFIX, StreamsConfig.MAIN_CONSUMER_PREFIX, StreamsConfig.RESTORE_CONSUMER_PREFIX,
-            StreamsConfig.GLOBAL_CONSUMER_PREFIX, StreamsConfig.TOPIC_PREFIX);
-
-    private static final Set<String> KAFKA_KEYS = kafkaKeys();
+    /** Stands in for values Kubernetes injects from a Secret (valueFrom): only their keys are checked. */
+    static final String FROM_SECRET = "<valueFrom>";
 
     private ScorerSettings() {
-    }
-
-    private static Set<String> kafkaKeys() {
-        final Set<String> keys = new TreeSet<>(StreamsConfig.configDef().names());
-        keys.addAll(ConsumerConfig.configNames());
-        keys.addAll(ProducerConfig.configNames());
-        keys.addAll(AdminClientConfig.configNames());
-        return keys;
-    }
-
-    static boolean isKafkaKey(final String key) {
-        return KAFKA_KEYS.contains(key) || KAFKA_PREFIXES.stream().anyMatch(p -> key.startsWith(p) && key.length() > p.length());
-    }
-
-    /**
-     * @param key a setting name
-     * @return why the scorer would refuse it, or null when it accepts it
-     */
-    static String problem(final String key) {
-        if (key.startsWith("nelbo.")) {
-            return ScorerContract.CONFIG_KEYS.contains(key) ? null : "unknown nelbo setting '" + key + "'";
-        }
-        return isKafkaKey(key) || ScorerContract.CONFIG_KEYS.contains(key) ? null
-                : "'" + key + "' is neither a nelbo setting nor a Kafka client/Streams setting";
     }
 
     /**
@@ -61,39 +34,69 @@ final class ScorerSettings {
      * @return the setting it maps to, or null when the scorer ignores it (no NELBO_ prefix)
      */
     static String settingOf(final String name) {
-        if (name.startsWith(ENV_KAFKA_PREFIX)) {
-            return name.substring(ENV_KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+        if (name.startsWith(ScorerConfig.ENV_KAFKA_PREFIX)) {
+            return name.substring(ScorerConfig.ENV_KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
         }
-        if (name.startsWith(ENV_PREFIX)) {
+        if (name.startsWith(ScorerConfig.ENV_PREFIX)) {
             return name.toLowerCase(Locale.ROOT).replace('_', '.');
         }
         return null;
     }
 
+    private static String keyProblem(final String key) {
+        final Set<String> known = ScorerConfig.knownNelboKeys();
+        if (key.startsWith("nelbo.")) {
+            return known.contains(key) ? null : "unknown nelbo setting '" + key + "'";
+        }
+        return known.contains(key) || ScorerConfig.isKafkaKey(key) ? null
+                : "'" + key + "' is neither a nelbo setting nor a Kafka client/Streams setting";
+    }
+
     /**
      * @param where file or manifest, for the messages
      * @param properties settings from a properties file
-     * @param env environment variables of the scorer container
-     * @return one message per setting the scorer would refuse
+     * @param env environment variables of the scorer container ({@link #FROM_SECRET} for injected secrets)
+     * @return one message per setting the scorer would refuse; empty when it would start with them
      */
     static List<String> problems(final String where, final Properties properties, final Map<String, String> env) {
         final List<String> problems = new ArrayList<>();
         for (final String key : new TreeSet<>(properties.stringPropertyNames())) {
-            final String problem = problem(key);
+            final String problem = keyProblem(key);
             if (problem != null) {
                 problems.add(where + ": " + problem);
             }
         }
+        final Map<String, String> checkedEnv = new LinkedHashMap<>();
         for (final String name : new TreeSet<>(env.keySet())) {
             final String key = settingOf(name);
             if (key == null) {
                 continue;
             }
-            final String problem = name.startsWith(ENV_KAFKA_PREFIX)
-                    ? isKafkaKey(key) ? null : "'" + key + "' is not a Kafka client/Streams setting"
-                    : ScorerContract.CONFIG_KEYS.contains(key) ? null : "unknown nelbo setting '" + key + "'";
+            final String problem = name.startsWith(ScorerConfig.ENV_KAFKA_PREFIX)
+                    ? ScorerConfig.isKafkaKey(key) ? null : "'" + key + "' is not a Kafka client/Streams setting"
+                    : keyProblem(key);
             if (problem != null) {
                 problems.add(where + ": environment variable " + name + " maps to " + problem);
+            } else if (!FROM_SECRET.equals(env.get(name))) {
+                checkedEnv.put(name, env.get(name));
+            }
+        }
+        if (problems.isEmpty()) {
+            try {
+                final Path file = Files.createTempFile("scorer-", ".properties");
+                try {
+                    try (Writer writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                        properties.store(writer, where);
+                    }
+                    // Same sources and precedence as `nelbo-scorer.jar run --config FILE` (file < environment).
+                    ScorerConfig.load(file, checkedEnv, Map.of());
+                } finally {
+                    Files.deleteIfExists(file);
+                }
+            } catch (final IllegalArgumentException e) {
+                problems.add(where + ": " + e.getMessage());
+            } catch (final IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
         return problems;

@@ -1,13 +1,13 @@
 package dev.nelbo.scorer.app;
 
 import dev.nelbo.engine.EngineOptions;
+import dev.nelbo.registry.ModelRegistry;
 import dev.nelbo.scorer.config.ScorerConfig;
 import dev.nelbo.scorer.config.ScorerKey;
 import dev.nelbo.scorer.metrics.MetricsServer;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.metrics.StreamsMetricsBridge;
 import dev.nelbo.scorer.model.ModelManager;
-import dev.nelbo.scorer.model.ModelRegistry;
 import dev.nelbo.scorer.model.RegistryFollower;
 import dev.nelbo.scorer.topology.ScorerTopology;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -18,8 +18,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -65,8 +69,6 @@ public final class ScorerService implements AutoCloseable {
      * @return the running service
      */
     public static ScorerService start(final ScorerConfig config, final PrometheusRegistry registry, final boolean jvmMetrics) {
-        config.get(ScorerKey.SHADOW_TOPIC).ifPresent(t -> LOG.warn(
-                "nelbo.shadow.topic={} is set, but shadow scoring is not available in this version; no shadow output is written", t));
         final ScorerMetrics metrics = new ScorerMetrics(registry, jvmMetrics);
         final EngineOptions options = new EngineOptions(config.intValue(ScorerKey.ENGINE_SAMPLES), config.require(ScorerKey.DEVICE),
                 config.booleanValue(ScorerKey.DEVICE_STRICT), config.intValue(ScorerKey.ENGINE_INTRA_OP_THREADS),
@@ -76,8 +78,13 @@ public final class ScorerService implements AutoCloseable {
         final Map<String, Object> client = config.clientProperties();
         try (Admin admin = Admin.create(client)) {
             ModelRegistry.ensureTopic(admin, registryTopic);
+            config.get(ScorerKey.SHADOW_TOPIC).ifPresent(t -> requireShadowTopic(admin, t));
+        } catch (final RuntimeException e) {
+            models.close();
+            throw e;
         }
-        final RegistryFollower follower = new RegistryFollower(client, registryTopic, models);
+        final RegistryFollower follower = new RegistryFollower(client, registryTopic, models,
+                config.get(ScorerKey.SHADOW_TOPIC).isPresent());
         try {
             final String fromRegistry = follower.catchUp();
             if (models.current() == null && config.modelDir().isPresent()) {
@@ -125,6 +132,21 @@ public final class ScorerService implements AutoCloseable {
         LOG.info("Scorer started: application.id={}, model {}, metrics on port {}", config.require(ScorerKey.APPLICATION_ID),
                 models.currentVersion().orElse("?"), server.port());
         return service;
+    }
+
+    /** Shadow outputs need an existing topic: a missing one would stop the stream at the first shadow batch. */
+    private static void requireShadowTopic(final Admin admin, final String topic) {
+        try {
+            admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS);
+        } catch (final ExecutionException e) {
+            throw new IllegalArgumentException("nelbo.shadow.topic '" + topic + "' cannot be used: " + e.getCause().getMessage()
+                    + " (create it like the other output topics)", e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted checking nelbo.shadow.topic " + topic, e);
+        } catch (final TimeoutException e) {
+            throw new IllegalStateException("timed out checking nelbo.shadow.topic " + topic, e);
+        }
     }
 
     /** @return whether Streams is RUNNING with a model loaded */

@@ -34,6 +34,10 @@ public final class ScorerMetrics {
     private final Counter modelRejected;
     private final Gauge modelThreshold;
     private final Gauge trainingQuantile;
+    private final Counter shadowScored;
+    private final Counter shadowAnomalies;
+    private final Info shadowInfo;
+    private String shadowVersion;
 
     /**
      * Registers the metrics.
@@ -74,6 +78,15 @@ public final class ScorerMetrics {
         trainingQuantile = Gauge.builder().name("nelbo_model_training_score_quantile")
                 .help("Calibration quantiles of the training scores of the model in use").labelNames("quantile")
                 .register(registry);
+        shadowScored = Counter.builder().name("nelbo_shadow_records_scored_total")
+                .help("Events scored by the shadow model as well (nelbo.shadow.topic)").withoutExemplars().register(registry);
+        // role="shadow" and role="champion" count anomalies at each model's own threshold over the SAME events,
+        // so their ratio compares the alert rates directly (before per-key suppression)
+        shadowAnomalies = Counter.builder().name("nelbo_shadow_anomalies_total")
+                .help("Anomalies at each model's threshold among the events the shadow model scored").labelNames("role")
+                .withoutExemplars().register(registry);
+        shadowInfo = Info.builder().name("nelbo_shadow_model_info").help("The shadow model version in use")
+                .labelNames("version").register(registry);
         if (jvmMetrics) {
             JvmMetrics.builder().register(registry);
         }
@@ -147,6 +160,30 @@ public final class ScorerMetrics {
         trainingQuantile.clear();
         for (final Map.Entry<String, Double> q : quantiles.entrySet()) {
             trainingQuantile.labelValues(q.getKey()).set(q.getValue());
+        }
+    }
+
+    /**
+     * Counts events scored by the shadow model.
+     *
+     * @param records            events scored by both
+     * @param shadowAnomalies    of those, over the shadow's threshold
+     * @param championAnomalies  of those, over the champion's threshold
+     */
+    public void shadowScored(final int records, final int shadowAnomalies, final int championAnomalies) {
+        shadowScored.inc(records);
+        this.shadowAnomalies.labelValues("shadow").inc(shadowAnomalies);
+        this.shadowAnomalies.labelValues("champion").inc(championAnomalies);
+    }
+
+    /** @param version the shadow model now in use, or null when there is none */
+    public synchronized void shadowInUse(final String version) {
+        if (shadowVersion != null) {
+            shadowInfo.remove(shadowVersion);
+        }
+        shadowVersion = version;
+        if (version != null) {
+            shadowInfo.addLabelValues(version);
         }
     }
 }

@@ -33,6 +33,7 @@ public final class ModelManager implements AutoCloseable {
     private final ScorerMetrics metrics;
     private final ExecutorService inference;
     private volatile LoadedModel current;
+    private volatile LoadedModel shadow;
 
     /**
      * @param options engine options for every model
@@ -77,15 +78,79 @@ public final class ModelManager implements AutoCloseable {
      * @return whether the bundle is now in use
      */
     public synchronized boolean offer(final Path dir, final String origin) {
-        final ModelBundle bundle;
-        final LoadedModel loaded;
+        final LoadedModel loaded = verify(dir, origin, current);
+        if (loaded == null) {
+            return false;
+        }
+        final LoadedModel old = current;
+        if (loaded == old) {
+            return true;
+        }
+        current = loaded;
+        metrics.modelInUse(loaded.version(), loaded.loadSeconds(), loaded.threshold(), loaded.trainingQuantiles());
+        LOG.info("Switched to model {} (from {}){}", loaded.version(), origin,
+                old == null ? "" : "; model " + old.version() + " retires after in-flight batches");
+        if (old != null) {
+            old.retire();
+        }
+        return true;
+    }
+
+    /** @return the shadow model (scored in parallel to the shadow topic), or null */
+    public LoadedModel shadow() {
+        return shadow;
+    }
+
+    /**
+     * Verifies and warms up a shadow candidate (same checks as {@link #offer}); the current model keeps serving.
+     *
+     * @param dir    bundle directory
+     * @param origin where the bundle came from, for the log
+     * @return whether it is now the shadow
+     */
+    public synchronized boolean offerShadow(final Path dir, final String origin) {
+        final LoadedModel loaded = verify(dir, origin, shadow);
+        if (loaded == null) {
+            return false;
+        }
+        final LoadedModel old = shadow;
+        if (loaded != old) {
+            shadow = loaded;
+            metrics.shadowInUse(loaded.version());
+            LOG.info("Shadow model {} (from {}) now scores in parallel with {}", loaded.version(), origin,
+                    currentVersion().orElse("?"));
+            if (old != null) {
+                old.retire();
+            }
+        }
+        return true;
+    }
+
+    /** Stops shadow scoring (the registry names no shadow any more). */
+    public synchronized void clearShadow() {
+        final LoadedModel old = shadow;
+        if (old != null) {
+            shadow = null;
+            metrics.shadowInUse(null);
+            LOG.info("Shadow model {} retired", old.version());
+            old.retire();
+        }
+    }
+
+    /**
+     * Loads a candidate and checks it against the current model's input.
+     *
+     * @param same the model the candidate would replace (returned as is when the versions match)
+     * @return the loaded model, or null when refused (counted and logged)
+     */
+    private LoadedModel verify(final Path dir, final String origin, final LoadedModel same) {
         try {
-            bundle = ModelBundle.load(dir);
+            final ModelBundle bundle = ModelBundle.load(dir);
+            if (same != null && same.version().equals(bundle.version())) {
+                return same;
+            }
             final LoadedModel before = current;
             if (before != null) {
-                if (before.version().equals(bundle.version())) {
-                    return true;
-                }
                 final List<String> problems = incompatibilities(before.bundle().manifest().featureSpec(),
                         bundle.manifest().featureSpec());
                 if (!problems.isEmpty()) {
@@ -96,22 +161,13 @@ public final class ModelManager implements AutoCloseable {
             if (bundle.manifest().calibration() == null) {
                 throw new IllegalArgumentException("the bundle has no calibration (threshold); calibrate it before serving");
             }
-            loaded = LoadedModel.open(bundle, options);
+            return LoadedModel.open(bundle, options);
         } catch (final RuntimeException e) {
             metrics.modelRejected();
             LOG.warn("Refused model bundle from {} ({}): {}; {}", origin, dir, e.getMessage(),
                     current == null ? "no model is serving yet" : "model " + current.version() + " keeps serving");
-            return false;
+            return null;
         }
-        final LoadedModel old = current;
-        current = loaded;
-        metrics.modelInUse(loaded.version(), loaded.loadSeconds(), loaded.threshold(), loaded.trainingQuantiles());
-        LOG.info("Switched to model {} (from {}){}", loaded.version(), origin,
-                old == null ? "" : "; model " + old.version() + " retires after in-flight batches");
-        if (old != null) {
-            old.retire();
-        }
-        return true;
     }
 
     /**
@@ -173,5 +229,6 @@ public final class ModelManager implements AutoCloseable {
         if (m != null) {
             m.retire();
         }
+        clearShadow();
     }
 }

@@ -1,5 +1,7 @@
 package dev.nelbo.scorer.model;
 
+import dev.nelbo.registry.BundleArchive;
+import dev.nelbo.registry.ModelRegistry;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -37,6 +39,7 @@ public final class RegistryFollower implements AutoCloseable {
     private final ModelRegistry.SnapshotBuilder state = new ModelRegistry.SnapshotBuilder();
     private final Set<String> refused = new HashSet<>();
     private final Set<String> missingReported = new HashSet<>();
+    private final boolean followShadow;
     private Thread thread;
     private volatile boolean running;
 
@@ -46,6 +49,18 @@ public final class RegistryFollower implements AutoCloseable {
      * @param models      where verified models go
      */
     public RegistryFollower(final Map<String, Object> clientProps, final String topic, final ModelManager models) {
+        this(clientProps, topic, models, false);
+    }
+
+    /**
+     * @param clientProps  Kafka client settings
+     * @param topic        registry topic
+     * @param models       where verified models go
+     * @param followShadow whether to load the registry's shadow model too (shadow scoring is on)
+     */
+    public RegistryFollower(final Map<String, Object> clientProps, final String topic, final ModelManager models,
+                            final boolean followShadow) {
+        this.followShadow = followShadow;
         final Map<String, Object> p = new HashMap<>(clientProps);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -109,28 +124,57 @@ public final class RegistryFollower implements AutoCloseable {
     }
 
     private void apply() {
+        applyCurrent();
+        if (followShadow) {
+            applyShadow();
+        }
+    }
+
+    private void applyCurrent() {
         final String wanted = state.current();
         if (wanted == null || wanted.equals(models.currentVersion().orElse(null)) || refused.contains(wanted)) {
             return;
         }
+        final Path dir = unpack(wanted);
+        if (dir != null && !models.offer(dir, "registry " + topic)) {
+            refused.add(wanted);
+        }
+    }
+
+    /** A shadow that is gone, or that became current (promoted), stops shadow scoring. */
+    private void applyShadow() {
+        final String wanted = state.shadow();
+        if (wanted == null || wanted.equals(models.currentVersion().orElse(null))) {
+            models.clearShadow();
+            return;
+        }
+        final LoadedModel shadow = models.shadow();
+        if ((shadow != null && wanted.equals(shadow.version())) || refused.contains(wanted)) {
+            return;
+        }
+        final Path dir = unpack(wanted);
+        if (dir != null && !models.offerShadow(dir, "registry " + topic + " (shadow)")) {
+            refused.add(wanted);
+        }
+    }
+
+    /** @return the version's bundle unpacked into a new directory, or null (reported) when unusable */
+    private Path unpack(final String wanted) {
         final byte[] archive = state.bundle(wanted);
         if (archive == null) {
             if (missingReported.add(wanted)) {
                 LOG.warn("Registry {} points at model {} but holds no bundle for it; keeping the current model", topic, wanted);
             }
-            return;
+            return null;
         }
-        final Path dir;
         try {
-            dir = Files.createTempDirectory("nelbo-model-" + wanted.replaceAll("[^A-Za-z0-9._-]", "_") + "-");
+            final Path dir = Files.createTempDirectory("nelbo-model-" + wanted.replaceAll("[^A-Za-z0-9._-]", "_") + "-");
             BundleArchive.unpack(archive, dir);
+            return dir;
         } catch (final IOException | UncheckedIOException | IllegalArgumentException e) {
             refused.add(wanted);
             models.refuse("registry " + topic, wanted, e.getMessage());
-            return;
-        }
-        if (!models.offer(dir, "registry " + topic)) {
-            refused.add(wanted);
+            return null;
         }
     }
 

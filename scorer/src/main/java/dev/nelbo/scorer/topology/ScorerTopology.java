@@ -13,7 +13,8 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The scorer's topology: events (raw bytes, so deserialization problems are the processor's to
- * dead-letter) -> {@link ScoringProcessor} -> scores, alerts, dead letters.
+ * dead-letter) -> {@link ScoringProcessor} -> scores, alerts, dead letters (and, with {@code nelbo.shadow.topic},
+ * the shadow model's scores).
  */
 public final class ScorerTopology {
 
@@ -27,6 +28,8 @@ public final class ScorerTopology {
     public static final String ALERTS_SINK = "alerts-sink";
     /** Sink node writing dead letters. */
     public static final String DLQ_SINK = "dlq-sink";
+    /** Sink node writing the shadow model's score records (only with nelbo.shadow.topic). */
+    public static final String SHADOW_SINK = "shadow-sink";
     /** Changelogged store of per-key alert suppression. */
     public static final String SUPPRESSION_STORE = "nelbo-alert-suppression";
     /** Data-less store whose pre-commit flush drains the batch buffer (see {@link PreCommitFlushStore}). */
@@ -45,20 +48,31 @@ public final class ScorerTopology {
         final ScoringProcessor.Settings settings = new ScoringProcessor.Settings(config.topics(),
                 config.booleanValue(ScorerKey.SCORES_ENABLED),
                 config.longValue(ScorerKey.ALERT_SUPPRESSION_WINDOW_MS), config.intValue(ScorerKey.ALERT_TOP_FEATURES));
-        return build(settings, models, metrics);
+        return build(settings, config.get(ScorerKey.SHADOW_TOPIC).orElse(null), models, metrics);
     }
 
     static Topology build(final ScoringProcessor.Settings settings, final ModelManager models, final ScorerMetrics metrics) {
+        return build(settings, null, models, metrics);
+    }
+
+    /**
+     * @param shadowTopic where the shadow model's score records go, or null for no shadow scoring
+     */
+    static Topology build(final ScoringProcessor.Settings settings, final String shadowTopic, final ModelManager models,
+                          final ScorerMetrics metrics) {
         final Topics topics = settings.topics();
         final Topology t = new Topology();
         t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
-        t.addProcessor(PROCESSOR, () -> new ScoringProcessor(models, metrics, settings), SOURCE);
+        t.addProcessor(PROCESSOR, () -> new ScoringProcessor(models, metrics, settings, shadowTopic != null), SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SUPPRESSION_STORE), Serdes.String(),
                 Suppression.serde()).withCachingDisabled(), PROCESSOR);
         t.addStateStore(PreCommitFlushStore.builder(PRE_COMMIT_STORE), PROCESSOR);
         t.addSink(SCORES_SINK, topics.scores(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
         t.addSink(ALERTS_SINK, topics.alerts(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
         t.addSink(DLQ_SINK, topics.dlq(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
+        if (shadowTopic != null) {
+            t.addSink(SHADOW_SINK, shadowTopic, new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
+        }
         return t;
     }
 }

@@ -93,6 +93,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private String[] keyPath;
     private String[] timePath;
 
+    private final boolean shadowEnabled;
+    private ShadowScorer shadow;
     private long maxEventTime = Long.MIN_VALUE;
 
     /** One batch with its results and the records it stands for. */
@@ -133,13 +135,22 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     /** One buffered record: everything needed to write its outputs after scoring. */
     private record Pending(byte[] kafkaKey, long timestamp, ProcessorRecordContext recordContext, ObjectNode event,
-                           String eventId, String key, Long eventTime, SourceRef source) {
+                           String eventId, String key, Long eventTime, SourceRef source) implements ShadowScorer.Row {
     }
 
     ScoringProcessor(final ModelManager models, final ScorerMetrics metrics, final Settings settings) {
+        this(models, metrics, settings, false);
+    }
+
+    /**
+     * @param shadowEnabled whether to score with the registry's shadow model too, to {@link ScorerTopology#SHADOW_SINK}
+     */
+    ScoringProcessor(final ModelManager models, final ScorerMetrics metrics, final Settings settings,
+                     final boolean shadowEnabled) {
         this.models = models;
         this.metrics = metrics;
         this.settings = settings;
+        this.shadowEnabled = shadowEnabled;
         this.inference = models.inferenceExecutor();
     }
 
@@ -156,6 +167,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         final PreCommitFlushStore hook = ctx.getStateStore(ScorerTopology.PRE_COMMIT_STORE);
         hook.onPreCommit(this::flushOutsideProcessing);
         ctx.schedule(FLUSH_INTERVAL, PunctuationType.WALL_CLOCK_TIME, ts -> onFlushInterval());
+        if (shadowEnabled) {
+            shadow = new ShadowScorer(models, metrics, context.taskId().toString());
+        }
         final long purgeEvery = Math.max(1000L, Math.min(settings.suppressionWindowMs(), 60_000L));
         ctx.schedule(Duration.ofMillis(purgeEvery), PunctuationType.WALL_CLOCK_TIME, ts -> purgeSuppression());
     }
@@ -286,6 +300,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         final ScoringResults results = slot.results;
         final ProcessorRecordContext previousContext = context.recordContext();
         final long now = System.currentTimeMillis();
+        final boolean[] anomalies = shadow == null ? null : new boolean[n];
         try {
             for (int i = 0; i < n; i++) {
                 final Pending p = slot.pending.get(i);
@@ -299,10 +314,20 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 if (score.anomaly()) {
                     alert(results, p, i);
                 }
+                if (anomalies != null) {
+                    anomalies[i] = score.anomaly();
+                }
                 if (p.eventTime() != null) {
                     metrics.endToEndLatency(Math.max(0, now - p.eventTime()) / 1000.0);
                 }
                 maxEventTime = Math.max(maxEventTime, p.eventTime() == null ? p.timestamp() : p.eventTime());
+            }
+            if (shadow != null) {
+                shadow.score(slot.pending, anomalies, (row, value, headers) -> {
+                    final Pending p = slot.pending.get(row);
+                    context.setRecordContext(p.recordContext());
+                    context.forward(new Record<>(p.kafkaKey(), value, p.timestamp(), headers), ScorerTopology.SHADOW_SINK);
+                });
             }
         } finally {
             context.setRecordContext(previousContext);
@@ -394,6 +419,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     public void close() {
         // Buffered records were flushed by the commit that precedes a clean close; after a dirty close they
         // are reprocessed from the last committed offset. The stores belong to Streams and are not closed here.
+        if (shadow != null) {
+            shadow.release();
+        }
         if (inFlight != null) {
             // the engine goes back to the pool only once no batch is running on it
             try {

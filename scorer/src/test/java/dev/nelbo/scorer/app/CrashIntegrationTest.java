@@ -2,9 +2,9 @@ package dev.nelbo.scorer.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nelbo.scorer.config.Topics;
-import dev.nelbo.scorer.testkit.KafkaTestClients;
+import dev.nelbo.testkit.KafkaTestClients;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
-import dev.nelbo.scorer.testkit.SharedBroker;
+import dev.nelbo.testkit.SharedBroker;
 import dev.nelbo.scorer.testkit.TestScorers;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;

@@ -13,7 +13,7 @@ import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.ModelManager;
 import dev.nelbo.scorer.output.ScoreMapper;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
-import dev.nelbo.scorer.testkit.SharedBroker;
+import dev.nelbo.testkit.SharedBroker;
 import dev.nelbo.scorer.testkit.TestScorers;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.apache.kafka.clients.admin.OffsetSpec;

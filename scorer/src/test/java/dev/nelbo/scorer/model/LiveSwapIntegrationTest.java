@@ -1,11 +1,13 @@
 package dev.nelbo.scorer.model;
 
+import dev.nelbo.registry.BundleArchive;
+import dev.nelbo.registry.ModelRegistry;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nelbo.scorer.app.ScorerService;
 import dev.nelbo.scorer.config.Topics;
-import dev.nelbo.scorer.testkit.KafkaTestClients;
+import dev.nelbo.testkit.KafkaTestClients;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
-import dev.nelbo.scorer.testkit.SharedBroker;
+import dev.nelbo.testkit.SharedBroker;
 import dev.nelbo.scorer.testkit.TestScorers;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;

@@ -1,5 +1,6 @@
 package dev.nelbo.scorer.testkit;
 
+import dev.nelbo.testkit.SharedBroker;
 import dev.nelbo.scorer.config.ScorerConfig;
 import dev.nelbo.scorer.config.Topics;
 

@@ -7,13 +7,19 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 /**
- * Entry point of {@code nelbo-trainer.jar}: {@code train} and {@code evaluate}.
+ * Entry point of {@code nelbo-trainer.jar}: {@code train}, {@code evaluate}, {@code retrain} and the
+ * registry commands.
  *
- * <p>Exit codes: 0 success, 1 bad input or a failed run (one-line message on stderr), 2 bad usage.
+ * <p>Exit codes: 0 success, 1 bad input or a failed run (one-line message on stderr), 2 bad usage or
+ * configuration; {@code retrain} adds 3 (gates failed, champion kept) and 4 (nothing new).
  */
 @Command(name = "nelbo-trainer", mixinStandardHelpOptions = true, versionProvider = NelboTrainer.Version.class,
-        description = "Train a nelbo VAE anomaly model from CSV/JSONL and evaluate it.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class})
+        description = "Train a nelbo VAE anomaly model from CSV/JSONL, evaluate it, retrain it on recent traffic and manage the model registry.",
+        subcommands = {TrainCommand.class, EvaluateCommand.class, RetrainCommand.class, RegistryCommands.Publish.class,
+            RegistryCommands.Rollback.class, RegistryCommands.Promote.class, RegistryCommands.Models.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success (retrain: published)", "1:error (one line on stderr)", "2:bad usage or configuration",
+            "3:retrain: the challenger failed a gate, the champion stays", "4:retrain: nothing new to publish"})
 public final class NelboTrainer implements Runnable {
 
     /** Exit code for bad input data or a failed run. */

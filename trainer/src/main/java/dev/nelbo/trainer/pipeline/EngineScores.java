@@ -6,6 +6,8 @@ import dev.nelbo.engine.ScoringEngine;
 import dev.nelbo.engine.ScoringModel;
 import dev.nelbo.engine.ScoringResults;
 
+import java.util.function.IntFunction;
+
 /**
  * Scores encoded rows with the scoring engine, in the engine's batches. Calibration and evaluation
  * both go through here, so their numbers are the numbers the scorer produces.
@@ -25,6 +27,20 @@ public record EngineScores(double[] nelbo, double[] iwNll) {
      */
     public static EngineScores score(final ScoringModel model, final EngineOptions options, final float[] x,
                                      final float[] mask, final int rows) {
+        return score(model, options, x, mask, rows, i -> "row-" + i);
+    }
+
+    /**
+     * @param model   the model to score with
+     * @param options engine options (samples, threads)
+     * @param x       encoded rows, row-major
+     * @param mask    observed-mask, row-major
+     * @param rows    number of rows
+     * @param ids     record id of each row (seeds the engine's sampling, as the scorer does with event ids)
+     * @return the scores
+     */
+    public static EngineScores score(final ScoringModel model, final EngineOptions options, final float[] x,
+                                     final float[] mask, final int rows, final IntFunction<? extends CharSequence> ids) {
         final double[] nelbo = new double[rows];
         final double[] iw = new double[rows];
         final int width = model.inputWidth();
@@ -35,7 +51,7 @@ public record EngineScores(double[] nelbo, double[] iwNll) {
                 batch.clear();
                 final int n = Math.min(batch.capacity(), rows - from);
                 for (int r = 0; r < n; r++) {
-                    final int row = batch.addRow("row-" + (from + r));
+                    final int row = batch.addRow(ids.apply(from + r));
                     System.arraycopy(x, (from + r) * width, batch.x(), batch.offset(row), width);
                     System.arraycopy(mask, (from + r) * width, batch.mask(), batch.offset(row), width);
                 }

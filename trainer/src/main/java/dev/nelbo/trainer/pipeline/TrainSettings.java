@@ -1,9 +1,13 @@
 package dev.nelbo.trainer.pipeline;
 
+import dev.nelbo.schemas.bundle.Activation;
+import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.trainer.vae.VaeConfig;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -52,5 +56,70 @@ public record TrainSettings(Path data, Path out, Path specFile, String labelColu
             m.put("spec_file", specFile.toString());
         }
         return m;
+    }
+
+    /**
+     * The settings a model was trained with, read back from its manifest (the inverse of
+     * {@link #asProvenance()}), pointed at new data: retraining uses the champion's settings, seed and
+     * log-variance clamp, so only the data differs.
+     *
+     * @param champion the model whose settings to reuse
+     * @param data     new training data
+     * @param out      bundle directory to write
+     * @param specFile the champion's feature spec, written to a file
+     * @param maxRows  most rows used
+     * @return the settings
+     * @throws IllegalArgumentException naming the setting when the manifest lacks one or holds a bad value
+     */
+    public static TrainSettings fromProvenance(final Manifest champion, final Path data, final Path out,
+                                               final Path specFile, final long maxRows) {
+        final Manifest.Provenance p = champion.provenance();
+        if (p == null) {
+            throw new IllegalArgumentException("model " + champion.modelVersion() + " records no training settings (provenance)");
+        }
+        final Map<String, Object> m = p.settings();
+        final Manifest.Architecture a = champion.architecture();
+        final VaeConfig vae = new VaeConfig(intList(m, "hidden"), integer(m, "latent"),
+                Activation.valueOf(string(m, "activation").toUpperCase(Locale.ROOT)), Boolean.parseBoolean(string(m, "per_row_variance")),
+                integer(m, "epochs"), integer(m, "batch_size"), (float) number(m, "learning_rate"), (float) number(m, "beta"),
+                integer(m, "beta_warmup_epochs"), (float) number(m, "denoise"), (float) number(m, "validation_fraction"),
+                integer(m, "patience"), (float) number(m, "grad_clip"), (float) a.logvarMin(), (float) a.logvarMax(), p.seed());
+        final Object label = m.get("label_column");
+        return new TrainSettings(data, out, specFile, label == null ? null : label.toString(), maxRows,
+                number(m, "max_bad_fraction"), vae, number(m, "target_fpr"), integer(m, "calibration_samples"));
+    }
+
+    private static Object required(final Map<String, Object> m, final String key) {
+        final Object v = m.get(key);
+        if (v == null) {
+            throw new IllegalArgumentException("the model's provenance lacks training setting '" + key
+                    + "'; retrain it once with the current trainer");
+        }
+        return v;
+    }
+
+    private static String string(final Map<String, Object> m, final String key) {
+        return required(m, key).toString();
+    }
+
+    private static double number(final Map<String, Object> m, final String key) {
+        final Object v = required(m, key);
+        try {
+            return v instanceof Number n ? n.doubleValue() : Double.parseDouble(v.toString());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("training setting '" + key + "' is not a number: " + v, e);
+        }
+    }
+
+    private static int integer(final Map<String, Object> m, final String key) {
+        return (int) Math.round(number(m, key));
+    }
+
+    private static List<Integer> intList(final Map<String, Object> m, final String key) {
+        final Object v = required(m, key);
+        if (!(v instanceof List<?> list)) {
+            throw new IllegalArgumentException("training setting '" + key + "' is not a list: " + v);
+        }
+        return list.stream().map(o -> o instanceof Number n ? n.intValue() : Integer.parseInt(o.toString())).toList();
     }
 }

@@ -62,6 +62,19 @@ public final class TrainingPipeline {
      * @throws IllegalStateException    when the export parity check or a native step fails
      */
     public static Manifest run(final TrainSettings settings, final PrintWriter out) {
+        return run(settings, settings.data().toString(), out);
+    }
+
+    /**
+     * Trains from a file that stands in for another source (retraining writes a topic window to a
+     * temporary file): the manifest's provenance names {@code source}, not the file.
+     *
+     * @param settings what to train
+     * @param source   where the data came from, for the provenance
+     * @param out      progress and summary output
+     * @return the manifest as written
+     */
+    public static Manifest run(final TrainSettings settings, final String source, final PrintWriter out) {
         final FeatureSpec spec = settings.specFile() == null ? null : readSpec(settings.specFile());
         out.println("reading " + settings.data());
         out.flush();
@@ -91,13 +104,13 @@ public final class TrainingPipeline {
 
             // Fix the version first: the engine seeds its sampling noise with it, so calibration
             // scores are exactly the scores the scorer will compute with this bundle.
-            final Manifest unversioned = draft(settings, data, vae.config());
+            final Manifest unversioned = draft(settings, source, data, vae.config());
             final String hash = BundleWriter.contentHash(encoder, decoder, unversioned);
             final Manifest draft = unversioned.withVersion(
                     BundleWriter.versionId(Instant.parse(unversioned.createdAt()), hash), hash);
             final double[] scores = scoreWithEngine(draft, encoder, decoder, validation, settings);
             final Manifest.Calibration calibration = Calibrator.calibrate(scores, settings.targetFpr());
-            final Map<String, String> summary = summary(settings, data, vae, best, parity, calibration);
+            final Map<String, String> summary = summary(settings, source, data, vae, best, parity, calibration);
             final Map<String, byte[]> report = TrainingReport.render(vae.history(), scores, calibration,
                     data.encoder().layout(), FeatureErrors.compute(vae, validation), summary);
             final Manifest written = BundleWriter.write(settings.out(), draft.withCalibration(calibration), encoder,
@@ -151,13 +164,13 @@ public final class TrainingPipeline {
         }
     }
 
-    private static Manifest draft(final TrainSettings settings, final Dataset data, final VaeConfig config) {
+    private static Manifest draft(final TrainSettings settings, final String source, final Dataset data, final VaeConfig config) {
         final List<Integer> decoderHidden = new ArrayList<>(config.hidden());
         Collections.reverse(decoderHidden);
         final Manifest.Architecture architecture = new Manifest.Architecture(data.encoder().width(), config.latent(),
                 config.hidden(), decoderHidden, config.activation(), config.perRowVariance() ? "per_row" : "per_feature", config.logvarMin(),
                 config.logvarMax(), data.encoder().layout());
-        final Manifest.Provenance provenance = new Manifest.Provenance(settings.data().toString(), data.rows(),
+        final Manifest.Provenance provenance = new Manifest.Provenance(source, data.rows(),
                 settings.asProvenance(), config.seed(), libraryVersions());
         return new Manifest(Manifest.SCHEMA_VERSION, "", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), null,
                 data.encoder().spec(), data.encoder().stats(), architecture,
@@ -175,11 +188,11 @@ public final class TrainingPipeline {
         return v;
     }
 
-    private static Map<String, String> summary(final TrainSettings settings, final Dataset data, final TrainedVae vae,
+    private static Map<String, String> summary(final TrainSettings settings, final String source, final Dataset data, final TrainedVae vae,
                                                final EpochStats best, final OnnxParity.Difference parity,
                                                final Manifest.Calibration calibration) {
         final Map<String, String> s = new LinkedHashMap<>();
-        s.put("data", settings.data().toString());
+        s.put("data", source);
         s.put("rows used", data.rows() + " of " + data.usable() + " usable (" + data.bad().total() + " unusable lines)");
         s.put("features / encoded columns", data.encoder().layout().size() + " / " + data.encoder().width());
         s.put("settings", settings.asProvenance().toString());

@@ -198,4 +198,30 @@ class NelboTrainerTest {
         assertEquals(1, noModel.exit());
         assertTrue(noModel.err().contains("not a directory"), noModel.err());
     }
+
+    @Test
+    void retrain_help_lists_the_exit_codes_and_bad_config_exits_2_naming_the_key() throws IOException {
+        final Run help = run("retrain", "--help");
+        assertEquals(0, help.exit());
+        for (final String code : List.of("0", "1", "2", "3", "4")) {
+            assertTrue(help.out().contains("  " + code + "   "), "exit code " + code + " documented:\n" + help.out());
+        }
+        assertTrue(help.out().contains("--window"), help.out());
+
+        final Path config = dir.resolve("retrain.properties");
+        Files.writeString(config, "bootstrap.servers=localhost:1\nnelbo.retrain.windw=7d\n");
+        final Run unknown = run("retrain", "--config", config.toString());
+        assertEquals(2, unknown.exit(), unknown.err());
+        assertTrue(unknown.err().contains("'nelbo.retrain.windw'"), unknown.err());
+        assertEquals(1, unknown.err().strip().lines().count(), "one line, no stack trace: " + unknown.err());
+
+        final Run badFlag = run("retrain", "--set", "bootstrap.servers=localhost:1", "--window", "soon");
+        assertEquals(2, badFlag.exit(), badFlag.err());
+        assertTrue(badFlag.err().contains("nelbo.retrain.window"), badFlag.err());
+
+        final Run noBootstrap = run("rollback", "--to", "v1");
+        assertEquals(2, noBootstrap.exit(), noBootstrap.err());
+        assertTrue(noBootstrap.err().contains("bootstrap.servers"), noBootstrap.err());
+        assertEquals(2, run("rollback", "--set", "bootstrap.servers=localhost:1").exit(), "--to is required");
+    }
 }

@@ -1,4 +1,7 @@
-package dev.nelbo.scorer.model;
+package dev.nelbo.registry;
+
+import dev.nelbo.schemas.bundle.Manifest;
+import dev.nelbo.schemas.json.Json;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -17,10 +20,12 @@ import java.util.zip.ZipOutputStream;
  * A bundle directory packed into one registry record (a zip of its regular files). Packing does not
  * verify; the receiving side verifies the unpacked directory with the bundle loader (checksums).
  */
-final class BundleArchive {
+public final class BundleArchive {
 
     /** Refuse archives that unpack to more than this (a registry record is small). */
-    static final long MAX_UNPACKED_BYTES = 256L * 1024 * 1024;
+    public static final long MAX_UNPACKED_BYTES = 256L * 1024 * 1024;
+
+    private static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
     private BundleArchive() {
     }
@@ -30,7 +35,7 @@ final class BundleArchive {
      * @return zip bytes of every regular file under it (relative paths)
      * @throws UncheckedIOException when a file cannot be read
      */
-    static byte[] pack(final Path dir) {
+    public static byte[] pack(final Path dir) {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes); Stream<Path> walk = Files.walk(dir)) {
             final List<Path> files = walk.filter(Files::isRegularFile).sorted().toList();
@@ -51,7 +56,7 @@ final class BundleArchive {
      * @throws IllegalArgumentException for an entry escaping the target or an oversized archive
      * @throws UncheckedIOException     when writing fails
      */
-    static void unpack(final byte[] archive, final Path target) {
+    public static void unpack(final byte[] archive, final Path target) {
         long total = 0;
         try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(archive))) {
             Files.createDirectories(target);
@@ -70,6 +75,28 @@ final class BundleArchive {
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot unpack bundle into " + target + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Reads the manifest of an archived bundle without unpacking the graphs (not verified: checksums
+     * are checked when the unpacked bundle is loaded).
+     *
+     * @param archive zip bytes from {@link #pack}
+     * @return the manifest
+     * @throws IllegalArgumentException when the archive holds no readable manifest
+     */
+    public static Manifest manifest(final byte[] archive) {
+        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(archive))) {
+            ZipEntry e;
+            while ((e = zip.getNextEntry()) != null) {
+                if (e.getName().equals(Manifest.FILE_NAME)) {
+                    return Json.DOCUMENTS.readValue(zip.readNBytes(MAX_MANIFEST_BYTES), Manifest.class);
+                }
+            }
+        } catch (final IOException e) {
+            throw new IllegalArgumentException("unreadable manifest in bundle archive: " + e.getMessage(), e);
+        }
+        throw new IllegalArgumentException("bundle archive holds no " + Manifest.FILE_NAME);
     }
 
     private static long copyLimited(final InputStream in, final Path out, final long budget) throws IOException {

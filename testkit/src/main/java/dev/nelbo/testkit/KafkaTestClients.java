@@ -1,4 +1,4 @@
-package dev.nelbo.scorer.testkit;
+package dev.nelbo.testkit;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

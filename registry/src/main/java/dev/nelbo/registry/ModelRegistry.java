@@ -1,4 +1,4 @@
-package dev.nelbo.scorer.model;
+package dev.nelbo.registry;
 
 import dev.nelbo.schemas.bundle.ModelBundle;
 import org.apache.kafka.clients.admin.Admin;
@@ -45,6 +45,8 @@ public final class ModelRegistry implements AutoCloseable {
 
     /** Key of the pointer record. */
     public static final String CURRENT_KEY = "current";
+    /** Key of the shadow pointer record (a null value or an empty one means no shadow). */
+    public static final String SHADOW_KEY = "shadow";
     /** Key prefix of bundle records. */
     public static final String BUNDLE_PREFIX = "bundle/";
     /** Largest registry record (a bundle of a few MB fits easily). */
@@ -142,6 +144,37 @@ public final class ModelRegistry implements AutoCloseable {
         LOG.info("Pinned model {} in {}", version, topic);
     }
 
+    /**
+     * Stores a bundle and names it the shadow candidate: scorers score with it in parallel, to the shadow
+     * topic, while the current model keeps serving.
+     *
+     * @param bundleDir bundle directory
+     * @return its version
+     */
+    public String publishShadow(final Path bundleDir) {
+        final String version = store(bundleDir);
+        send(SHADOW_KEY, version.getBytes(StandardCharsets.UTF_8));
+        LOG.info("Published model {} to {} as shadow", version, topic);
+        return version;
+    }
+
+    /**
+     * Makes the shadow candidate current and clears the shadow pointer.
+     *
+     * @return the promoted version
+     * @throws IllegalStateException when the registry names no shadow
+     */
+    public String promoteShadow() {
+        final Snapshot s = read();
+        if (s.shadow() == null) {
+            throw new IllegalStateException("the registry " + topic + " names no shadow model to promote");
+        }
+        pin(s.shadow());
+        send(SHADOW_KEY, new byte[0]);
+        LOG.info("Promoted shadow model {} in {}", s.shadow(), topic);
+        return s.shadow();
+    }
+
     /** @return what the registry holds now (read from the beginning to the end of the topic) */
     public Snapshot read() {
         final Map<String, Object> p = new HashMap<>(clientProps);
@@ -165,7 +198,13 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
-    static List<TopicPartition> partitions(final KafkaConsumer<?, ?> c, final String topic) {
+    /**
+     * @param c     a consumer
+     * @param topic registry topic
+     * @return its partitions
+     * @throws IllegalStateException when the topic does not exist
+     */
+    public static List<TopicPartition> partitions(final KafkaConsumer<?, ?> c, final String topic) {
         final List<PartitionInfo> infos = c.partitionsFor(topic, TIMEOUT);
         if (infos == null || infos.isEmpty()) {
             throw new IllegalStateException("model registry topic " + topic + " does not exist");
@@ -196,22 +235,40 @@ public final class ModelRegistry implements AutoCloseable {
      *
      * @param bundles bundle archives by version
      * @param current the current version, or null
+     * @param shadow  the shadow candidate's version, or null
      */
-    public record Snapshot(Map<String, byte[]> bundles, String current) {
+    public record Snapshot(Map<String, byte[]> bundles, String current, String shadow) {
+
+        /**
+         * Finds a stored version with the given content hash (identical weights, spec and encoder
+         * statistics), so a rerun does not publish the same model twice under a new version id.
+         *
+         * @param contentHash a manifest's content hash
+         * @return the version holding it, if any
+         */
+        public Optional<String> versionWithContentHash(final String contentHash) {
+            return bundles.entrySet().stream()
+                    .filter(e -> contentHash.equals(BundleArchive.manifest(e.getValue()).contentHash()))
+                    .map(Map.Entry::getKey)
+                    .findFirst();
+        }
     }
 
     /** Folds registry records (latest wins, null values delete). */
-    static final class SnapshotBuilder {
+    public static final class SnapshotBuilder {
         private final Map<String, byte[]> bundles = new TreeMap<>();
         private String current;
+        private String shadow;
 
         /** @param r a registry record */
-        void accept(final ConsumerRecord<String, byte[]> r) {
+        public void accept(final ConsumerRecord<String, byte[]> r) {
             if (r.key() == null) {
                 return;
             }
             if (CURRENT_KEY.equals(r.key())) {
-                current = r.value() == null ? null : new String(r.value(), StandardCharsets.UTF_8);
+                current = pointer(r.value());
+            } else if (SHADOW_KEY.equals(r.key())) {
+                shadow = pointer(r.value());
             } else if (r.key().startsWith(BUNDLE_PREFIX)) {
                 final String version = r.key().substring(BUNDLE_PREFIX.length());
                 if (r.value() == null) {
@@ -222,16 +279,31 @@ public final class ModelRegistry implements AutoCloseable {
             }
         }
 
-        String current() {
+        private static String pointer(final byte[] value) {
+            return value == null || value.length == 0 ? null : new String(value, StandardCharsets.UTF_8);
+        }
+
+        /** @return the current version, or null */
+        public String current() {
             return current;
         }
 
-        byte[] bundle(final String version) {
+        /** @return the shadow version, or null */
+        public String shadow() {
+            return shadow;
+        }
+
+        /**
+         * @param version a version
+         * @return its bundle archive, or null
+         */
+        public byte[] bundle(final String version) {
             return bundles.get(version);
         }
 
-        Snapshot build() {
-            return new Snapshot(Map.copyOf(bundles), current);
+        /** @return an immutable snapshot */
+        public Snapshot build() {
+            return new Snapshot(Map.copyOf(bundles), current, shadow);
         }
     }
 }

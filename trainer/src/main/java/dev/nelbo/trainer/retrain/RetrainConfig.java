@@ -1,0 +1,306 @@
+package dev.nelbo.trainer.retrain;
+
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Validated settings of the retraining job and the registry commands: a properties file, then
+ * {@code NELBO_*} environment variables ({@code NELBO_RETRAIN_WINDOW} is {@code nelbo.retrain.window},
+ * {@code NELBO_KAFKA_SASL_JAAS_CONFIG} the Kafka key {@code sasl.jaas.config}), then command-line flags,
+ * later ones winning. Kafka client keys pass through under their own names. An unknown key or a value
+ * that does not parse fails with a message naming the key.
+ */
+public final class RetrainConfig {
+
+    /** Environment variable prefix of nelbo keys. */
+    public static final String ENV_PREFIX = "NELBO_";
+    /** Environment variable prefix of Kafka client keys. */
+    public static final String ENV_KAFKA_PREFIX = "NELBO_KAFKA_";
+
+    private static final Set<String> KAFKA_KEYS = kafkaKeys();
+
+    private final Map<String, String> values;
+
+    private RetrainConfig(final Map<String, String> values) {
+        this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+    }
+
+    /**
+     * @param file      properties file, or null
+     * @param env       environment
+     * @param overrides command-line settings
+     * @return the validated configuration
+     * @throws IllegalArgumentException naming the offending key, file or variable
+     */
+    public static RetrainConfig load(final Path file, final Map<String, String> env, final Map<String, String> overrides) {
+        final Map<String, String> merged = new LinkedHashMap<>();
+        if (file != null) {
+            merged.putAll(readFile(file));
+        }
+        merged.putAll(fromEnvironment(env));
+        merged.putAll(overrides);
+        return of(merged);
+    }
+
+    /**
+     * @param settings explicit settings (defaults fill the rest)
+     * @return the validated configuration
+     * @throws IllegalArgumentException naming the offending key
+     */
+    public static RetrainConfig of(final Map<String, String> settings) {
+        final Map<String, String> values = new LinkedHashMap<>();
+        for (final RetrainKey k : RetrainKey.values()) {
+            if (k.defaultValue() != null) {
+                values.put(k.key(), k.defaultValue());
+            }
+        }
+        for (final Map.Entry<String, String> e : settings.entrySet()) {
+            final String key = e.getKey().trim();
+            final String value = e.getValue() == null ? "" : e.getValue().trim();
+            if (RetrainKey.byKey(key).isEmpty() && (key.startsWith("nelbo.") || !KAFKA_KEYS.contains(key))) {
+                throw new IllegalArgumentException("unknown setting '" + key + "': "
+                        + (key.startsWith("nelbo.") ? "known nelbo settings are " + Arrays.stream(RetrainKey.values())
+                        .map(RetrainKey::key).filter(k -> k.startsWith("nelbo.")).collect(Collectors.joining(", "))
+                        : "neither a nelbo.* setting nor a Kafka client setting"));
+            }
+            values.put(key, value);
+        }
+        final RetrainConfig c = new RetrainConfig(values);
+        c.validate();
+        return c;
+    }
+
+    private void validate() {
+        require(RetrainKey.BOOTSTRAP_SERVERS);
+        window();
+        windowEnd();
+        readTimeout();
+        positiveInt(RetrainKey.MAX_ROWS);
+        positiveInt(RetrainKey.HOLDOUT_MAX_ROWS);
+        final double f = number(RetrainKey.HOLDOUT_FRACTION);
+        if (!(f > 0 && f < 1)) {
+            throw invalid(RetrainKey.HOLDOUT_FRACTION, "must be in (0, 1)");
+        }
+        excludeAlerted();
+        publishAsShadow();
+        longValue(RetrainKey.SAMPLE_SEED);
+        try {
+            gates();
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid gate setting: " + e.getMessage(), e);
+        }
+    }
+
+    /** @return the raw value of a key, if set */
+    Optional<String> get(final RetrainKey key) {
+        final String v = values.get(key.key());
+        return v == null || v.isEmpty() ? Optional.empty() : Optional.of(v);
+    }
+
+    /**
+     * @param key a key
+     * @return its value
+     * @throws IllegalArgumentException when unset
+     */
+    public String require(final RetrainKey key) {
+        return get(key).orElseThrow(() -> new IllegalArgumentException("setting '" + key.key() + "' is required"));
+    }
+
+    /** @return Kafka client settings (every non-nelbo key) */
+    public Map<String, Object> clientProperties() {
+        final Map<String, Object> out = new HashMap<>();
+        values.forEach((k, v) -> {
+            if (!k.startsWith("nelbo.")) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /** @return the window length */
+    public Duration window() {
+        return Durations.parse(require(RetrainKey.WINDOW), RetrainKey.WINDOW.key());
+    }
+
+    /** @return the pinned window end, if any */
+    public Optional<Instant> windowEnd() {
+        return get(RetrainKey.WINDOW_END).map(t -> {
+            try {
+                return Instant.parse(t);
+            } catch (final DateTimeParseException e) {
+                throw invalid(RetrainKey.WINDOW_END, "not an ISO-8601 instant such as 2026-11-21T12:00:00Z");
+            }
+        });
+    }
+
+    /**
+     * @param now the current time
+     * @return the window to read: pinned end or now (whole seconds), minus the window length
+     */
+    public RetrainWindow resolveWindow(final Instant now) {
+        final Instant end = windowEnd().orElse(now.truncatedTo(ChronoUnit.SECONDS));
+        return RetrainWindow.of(end.minus(window()), end, number(RetrainKey.HOLDOUT_FRACTION));
+    }
+
+    /** @return bound on reading one topic window */
+    public Duration readTimeout() {
+        return Durations.parse(require(RetrainKey.READ_TIMEOUT), RetrainKey.READ_TIMEOUT.key());
+    }
+
+    /** @return training sample cap */
+    public int maxRows() {
+        return positiveInt(RetrainKey.MAX_ROWS);
+    }
+
+    /** @return held-back sample cap */
+    public int holdoutMaxRows() {
+        return positiveInt(RetrainKey.HOLDOUT_MAX_ROWS);
+    }
+
+    /** @return whether alerted records are left out of training */
+    public boolean excludeAlerted() {
+        return bool(RetrainKey.EXCLUDE_ALERTED);
+    }
+
+    /** @return whether a passing challenger is published as shadow rather than current */
+    public boolean publishAsShadow() {
+        final String v = require(RetrainKey.PUBLISH_AS).toLowerCase(Locale.ROOT);
+        if (!v.equals("current") && !v.equals("shadow")) {
+            throw invalid(RetrainKey.PUBLISH_AS, "must be current or shadow");
+        }
+        return v.equals("shadow");
+    }
+
+    /** @return sampling seed */
+    public long sampleSeed() {
+        return longValue(RetrainKey.SAMPLE_SEED);
+    }
+
+    /** @return the work directory, if configured */
+    public Optional<Path> workDir() {
+        return get(RetrainKey.WORK_DIR).map(Path::of);
+    }
+
+    /** @return the report file, if configured */
+    public Optional<Path> reportFile() {
+        return get(RetrainKey.REPORT).map(Path::of);
+    }
+
+    /** @return the gates */
+    public Gates gates() {
+        return new Gates(number(RetrainKey.GATE_MAX_MEAN_INCREASE_SD), number(RetrainKey.GATE_MAX_ALERT_RATE),
+                number(RetrainKey.GATE_MAX_CALIBRATION_SHIFT), positiveInt(RetrainKey.GATE_MIN_HOLDOUT_ROWS));
+    }
+
+    private double number(final RetrainKey key) {
+        try {
+            final double d = Double.parseDouble(require(key));
+            if (!Double.isFinite(d)) {
+                throw new NumberFormatException();
+            }
+            return d;
+        } catch (final NumberFormatException e) {
+            throw invalid(key, "not a number");
+        }
+    }
+
+    private int positiveInt(final RetrainKey key) {
+        try {
+            final int v = Integer.parseInt(require(key));
+            if (v < 1) {
+                throw invalid(key, "must be at least 1");
+            }
+            return v;
+        } catch (final NumberFormatException e) {
+            throw invalid(key, "not an integer");
+        }
+    }
+
+    private long longValue(final RetrainKey key) {
+        try {
+            return Long.parseLong(require(key));
+        } catch (final NumberFormatException e) {
+            throw invalid(key, "not an integer");
+        }
+    }
+
+    private boolean bool(final RetrainKey key) {
+        final String v = require(key).toLowerCase(Locale.ROOT);
+        if (!v.equals("true") && !v.equals("false")) {
+            throw invalid(key, "must be true or false");
+        }
+        return Boolean.parseBoolean(v);
+    }
+
+    private IllegalArgumentException invalid(final RetrainKey key, final String why) {
+        return new IllegalArgumentException("invalid value '" + values.get(key.key()) + "' for setting '" + key.key() + "': " + why);
+    }
+
+    private static Map<String, String> readFile(final Path file) {
+        final Properties props = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            props.load(reader);
+        } catch (final NoSuchFileException e) {
+            throw new IllegalArgumentException("config file not found: " + file, e);
+        } catch (final IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+        final Map<String, String> out = new LinkedHashMap<>();
+        props.stringPropertyNames().forEach(n -> out.put(n, props.getProperty(n)));
+        return out;
+    }
+
+    static Map<String, String> fromEnvironment(final Map<String, String> env) {
+        final Map<String, String> out = new LinkedHashMap<>();
+        for (final Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
+            final String name = e.getKey();
+            if (name.startsWith(ENV_KAFKA_PREFIX)) {
+                final String key = name.substring(ENV_KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+                if (!KAFKA_KEYS.contains(key)) {
+                    throw new IllegalArgumentException("environment variable " + name + " maps to '" + key
+                            + "', which is not a Kafka client setting");
+                }
+                out.put(key, e.getValue());
+            } else if (name.startsWith(ENV_PREFIX)) {
+                final String key = name.toLowerCase(Locale.ROOT).replace('_', '.');
+                // the scorer's variables may share the environment: only retrain keys are taken
+                if (RetrainKey.byKey(key).isPresent()) {
+                    out.put(key, e.getValue());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Set<String> kafkaKeys() {
+        final Set<String> keys = new HashSet<>();
+        keys.addAll(ConsumerConfig.configNames());
+        keys.addAll(ProducerConfig.configNames());
+        keys.addAll(AdminClientConfig.configNames());
+        return Collections.unmodifiableSet(keys);
+    }
+}

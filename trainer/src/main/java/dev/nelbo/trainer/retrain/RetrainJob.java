@@ -1,0 +1,215 @@
+package dev.nelbo.trainer.retrain;
+
+import dev.nelbo.engine.EngineOptions;
+import dev.nelbo.registry.BundleArchive;
+import dev.nelbo.registry.ModelRegistry;
+import dev.nelbo.schemas.bundle.Manifest;
+import dev.nelbo.schemas.bundle.ModelBundle;
+import dev.nelbo.schemas.json.Json;
+import dev.nelbo.trainer.pipeline.TrainSettings;
+import dev.nelbo.trainer.pipeline.TrainingPipeline;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * One retraining run: read the window, train a challenger with the champion's spec and settings
+ * through the same pipeline as {@code train}, compare both on the held-back recent slice through the
+ * scoring engine, and publish the challenger only when it passes the gates.
+ */
+public final class RetrainJob {
+
+    /** Name of the JSON report in the work directory (unless configured elsewhere). */
+    public static final String REPORT_FILE = "retrain-report.json";
+
+    private RetrainJob() {
+    }
+
+    /**
+     * @param config validated settings
+     * @param now    the current time (window end unless pinned)
+     * @param out    progress and the decision
+     * @return the decision
+     * @throws IllegalArgumentException for bad data or settings (message says what to fix)
+     * @throws IllegalStateException    when Kafka, training or scoring fails
+     */
+    public static RetrainOutcome run(final RetrainConfig config, final Instant now, final PrintWriter out) {
+        final RetrainWindow window = config.resolveWindow(now);
+        final Path work = workDir(config);
+        final Properties client = new Properties();
+        client.putAll(config.clientProperties());
+        out.println("retrain: window " + window + ", work dir " + work);
+        out.flush();
+        final RetrainOutcome outcome;
+        try (ModelRegistry registry = new ModelRegistry(config.clientProperties(), config.require(RetrainKey.TOPIC_REGISTRY))) {
+            final ModelRegistry.Snapshot snapshot = registry.read();
+            if (snapshot.current() == null) {
+                throw new IllegalStateException("the registry " + config.require(RetrainKey.TOPIC_REGISTRY)
+                        + " names no current model to retrain: publish one first (nelbo-trainer publish --model DIR)");
+            }
+            final ModelBundle champion = unpack(snapshot, snapshot.current(), work.resolve("champion"));
+            out.println("champion: " + champion.version());
+            outcome = decide(config, window, work, client, registry, snapshot, champion, out);
+        }
+        writeReport(config.reportFile().orElse(work.resolve(REPORT_FILE)), outcome);
+        out.print(outcome.text());
+        out.flush();
+        return outcome;
+    }
+
+    private static RetrainOutcome decide(final RetrainConfig config, final RetrainWindow window, final Path work,
+                                         final Properties client, final ModelRegistry registry,
+                                         final ModelRegistry.Snapshot snapshot, final ModelBundle champion,
+                                         final PrintWriter out) {
+        final Set<String> alerted = config.excludeAlerted()
+                ? WindowSample.alertedIds(client, config.require(RetrainKey.TOPIC_ALERTS), window, config.readTimeout(), out)
+                : Set.of();
+        final String eventsTopic = config.require(RetrainKey.TOPIC_EVENTS);
+        final WindowSample sample = WindowSample.read(client, eventsTopic, window, champion.manifest().featureSpec(),
+                alerted, config.maxRows(), config.holdoutMaxRows(), config.sampleSeed(), config.readTimeout(), out);
+        final Map<String, Long> counts = new LinkedHashMap<>();
+        counts.put("records read", sample.read());
+        counts.put("training pool", sample.trainPool());
+        counts.put("left out as alerted", sample.excludedAlerted());
+        counts.put("training sample", (long) sample.train().size());
+        counts.put("held back", sample.holdoutPool());
+        counts.put("held-back sample", (long) sample.holdout().size());
+        final String championVersion = champion.version();
+        if (sample.train().size() < TrainSettings.MIN_ROWS) {
+            return new RetrainOutcome(RetrainOutcome.Decision.NOTHING_NEW, "only " + sample.train().size()
+                    + " training records in the window (need " + TrainSettings.MIN_ROWS + "); the champion stays",
+                    window, championVersion, null, null, counts, null);
+        }
+
+        final Path data = work.resolve("window.jsonl");
+        final Path specFile = work.resolve("spec.json");
+        final Path challengerDir = work.resolve("challenger");
+        final TrainSettings settings = TrainSettings.fromProvenance(champion.manifest(), data, challengerDir, specFile,
+                sample.train().size());
+        final Manifest trained;
+        try {
+            writeLines(data, sample);
+            Json.DOCUMENTS.writeValue(specFile.toFile(), champion.manifest().featureSpec());
+            deleteTree(challengerDir);
+            out.println("training the challenger with the champion's spec and settings");
+            out.flush();
+            trained = TrainingPipeline.run(settings, "kafka:" + eventsTopic + " " + window, out);
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot write the training data to " + work, e);
+        } finally {
+            // raw event payloads do not outlive the run
+            deleteQuietly(data);
+        }
+
+        final Optional<String> same = snapshot.versionWithContentHash(trained.contentHash());
+        if (same.isPresent()) {
+            return new RetrainOutcome(RetrainOutcome.Decision.NOTHING_NEW, "the challenger is identical (content hash "
+                    + trained.contentHash().substring(0, 12) + ") to version " + same.get()
+                    + " already in the registry; nothing published", window, championVersion, trained.modelVersion(), null,
+                    counts, null);
+        }
+
+        final ModelBundle challenger = ModelBundle.load(challengerDir);
+        out.printf("scoring %d held-back records with both models%n", sample.holdout().size());
+        out.flush();
+        final HoldoutScores scores = HoldoutScores.score(sample.holdout(), champion, challenger,
+                EngineOptions.defaults().withSamples(settings.samples()));
+        counts.put("held-back records unusable", (long) scores.unusable());
+        final ChallengerComparison comparison = ChallengerComparison.compare(scores.champion(), champion.manifest(),
+                scores.challenger(), challenger.manifest(), config.gates());
+        if (!comparison.passed()) {
+            return new RetrainOutcome(RetrainOutcome.Decision.GATES_FAILED, "challenger " + challenger.version()
+                    + " failed " + comparison.failures().size() + " gate(s): " + String.join("; ", comparison.failures())
+                    + "; champion " + championVersion + " stays", window, championVersion, challenger.version(), null, counts,
+                    comparison);
+        }
+        final boolean shadow = config.publishAsShadow();
+        if (shadow) {
+            registry.publishShadow(challengerDir);
+        } else {
+            registry.publish(challengerDir);
+        }
+        final String as = shadow ? "shadow" : "current";
+        return new RetrainOutcome(RetrainOutcome.Decision.PUBLISHED, "challenger " + challenger.version()
+                + " passed the gates and was published as " + as + (shadow ? " (champion " + championVersion
+                + " keeps serving until 'promote')" : " (replacing " + championVersion + ")"), window, championVersion,
+                challenger.version(), as, counts, comparison);
+    }
+
+    private static ModelBundle unpack(final ModelRegistry.Snapshot snapshot, final String version, final Path dir) {
+        final byte[] archive = snapshot.bundles().get(version);
+        if (archive == null) {
+            throw new IllegalStateException("the registry names model " + version + " but holds no bundle for it");
+        }
+        deleteTree(dir);
+        BundleArchive.unpack(archive, dir);
+        return ModelBundle.load(dir);
+    }
+
+    /** One event per line: a value spanning lines would be split, so line breaks (JSON whitespace) become spaces. */
+    private static void writeLines(final Path file, final WindowSample sample) throws IOException {
+        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            for (final byte[] v : sample.train()) {
+                w.write(new String(v, StandardCharsets.UTF_8).replace('\n', ' ').replace('\r', ' '));
+                w.newLine();
+            }
+        }
+    }
+
+    private static Path workDir(final RetrainConfig config) {
+        try {
+            final Optional<Path> configured = config.workDir();
+            if (configured.isPresent()) {
+                return Files.createDirectories(configured.get());
+            }
+            return Files.createTempDirectory("nelbo-retrain-");
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot create the work directory", e);
+        }
+    }
+
+    private static void writeReport(final Path file, final RetrainOutcome outcome) {
+        try {
+            if (file.toAbsolutePath().getParent() != null) {
+                Files.createDirectories(file.toAbsolutePath().getParent());
+            }
+            Json.DOCUMENTS.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), outcome.toJson());
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot write the retrain report " + file, e);
+        }
+    }
+
+    private static void deleteTree(final Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (final Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot clear " + dir, e);
+        }
+    }
+
+    private static void deleteQuietly(final Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (final IOException e) {
+            // the work directory is temporary; a leftover file is not worth failing the decision for
+        }
+    }
+}

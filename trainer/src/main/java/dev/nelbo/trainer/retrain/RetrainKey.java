@@ -1,0 +1,82 @@
+package dev.nelbo.trainer.retrain;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/** The nelbo settings of the {@code retrain}, {@code rollback}, {@code promote} and {@code publish} commands. */
+public enum RetrainKey {
+    /** Kafka bootstrap servers (required). */
+    BOOTSTRAP_SERVERS("bootstrap.servers", null, "Kafka bootstrap servers (required)"),
+    /** Events topic the window is read from. */
+    TOPIC_EVENTS("nelbo.topic.events", "events", "events topic the window is read from"),
+    /** Alerts topic, read to leave out what the champion alerted on. */
+    TOPIC_ALERTS("nelbo.topic.alerts", "alerts", "alerts topic (records the champion alerted on are left out of training)"),
+    /** Model registry topic. */
+    TOPIC_REGISTRY("nelbo.topic.registry", "nelbo-models", "model registry topic (compacted)"),
+    /** Length of the window. */
+    WINDOW("nelbo.retrain.window", "7d", "length of the window read from the events topic (90s, 30m, 12h, 7d)"),
+    /** End of the window (exclusive); pin it for reruns. */
+    WINDOW_END("nelbo.retrain.window.end", null, "end of the window, ISO-8601 instant (default: now); pin it to rerun a window"),
+    /** Training sample cap. */
+    MAX_ROWS("nelbo.retrain.max.rows", "200000", "most training rows (uniform sample of the window beyond)"),
+    /** Share of the window, by time, held back for the comparison. */
+    HOLDOUT_FRACTION("nelbo.retrain.holdout.fraction", "0.1", "most recent share of the window (by time) held back to compare the models"),
+    /** Held-back sample cap. */
+    HOLDOUT_MAX_ROWS("nelbo.retrain.holdout.max.rows", "20000", "most held-back rows scored by both models"),
+    /** Whether to leave out records the champion alerted on. */
+    EXCLUDE_ALERTED("nelbo.retrain.exclude.alerted", "true", "leave records the champion alerted on out of training (joined by event id)"),
+    /** Publish a passing challenger as current or as shadow. */
+    PUBLISH_AS("nelbo.retrain.publish.as", "current", "how a passing challenger is published: current | shadow"),
+    /** Sampling seed. */
+    SAMPLE_SEED("nelbo.retrain.sample.seed", "1", "seed of the order-independent window sample"),
+    /** Working directory. */
+    WORK_DIR("nelbo.retrain.work.dir", null, "where the challenger bundle is written (default: a new temp directory)"),
+    /** Report file. */
+    REPORT("nelbo.retrain.report", null, "JSON report of the decision (default: retrain-report.json in the work dir)"),
+    /** Bound on reading a topic window. */
+    READ_TIMEOUT("nelbo.retrain.read.timeout", "10m", "longest time reading one topic window"),
+    /** Mean-score gate. */
+    GATE_MAX_MEAN_INCREASE_SD("nelbo.retrain.gate.max.mean.increase.sd", "0.25",
+            "challenger mean score on the held-back slice may exceed the champion's by at most this many champion sd"),
+    /** Alert-rate gate. */
+    GATE_MAX_ALERT_RATE("nelbo.retrain.gate.max.alert.rate", "0.01",
+            "challenger alert rate on the held-back slice at its own threshold, at most this or the champion's rate"),
+    /** Drift gate. */
+    GATE_MAX_CALIBRATION_SHIFT("nelbo.retrain.gate.max.calibration.shift", "0.15",
+            "KS distance between the challenger's held-back scores and its own calibration, at most"),
+    /** Fewest held-back rows to decide. */
+    GATE_MIN_HOLDOUT_ROWS("nelbo.retrain.gate.min.holdout.rows", "200", "fewest held-back rows to decide on");
+
+    private final String key;
+    private final String defaultValue;
+    private final String description;
+
+    RetrainKey(final String key, final String defaultValue, final String description) {
+        this.key = key;
+        this.defaultValue = defaultValue;
+        this.description = description;
+    }
+
+    /** @return the property name */
+    public String key() {
+        return key;
+    }
+
+    /** @return the default, or null */
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    /** @return what it sets */
+    public String description() {
+        return description;
+    }
+
+    /**
+     * @param key a property name
+     * @return the setting it names, if any
+     */
+    public static Optional<RetrainKey> byKey(final String key) {
+        return Arrays.stream(values()).filter(k -> k.key.equals(key)).findFirst();
+    }
+}

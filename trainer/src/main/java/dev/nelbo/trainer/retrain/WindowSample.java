@@ -1,0 +1,145 @@
+package dev.nelbo.trainer.retrain;
+
+import dev.nelbo.schemas.encoding.EncodingException;
+import dev.nelbo.schemas.encoding.JsonRecordSource;
+import dev.nelbo.schemas.event.EventEnvelope;
+import dev.nelbo.schemas.spec.FeatureSpec;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * What one run reads from Kafka: a uniform, order-independent sample of the training part of the
+ * window (without the records the champion alerted on) and of the held-back recent slice.
+ *
+ * @param train           raw event values to train on, in (partition, offset) order
+ * @param holdout         held-back events, in (partition, offset) order
+ * @param read            records read in the window
+ * @param trainPool       records eligible for training (before the sample cap)
+ * @param excludedAlerted records left out because the champion alerted on them
+ * @param holdoutPool     records in the held-back slice (before the sample cap)
+ */
+public record WindowSample(List<byte[]> train, List<Held> holdout, long read, long trainPool, long excludedAlerted,
+                           long holdoutPool) {
+
+    /** Progress is printed every this many records. */
+    static final long PROGRESS_EVERY = 100_000;
+
+    /**
+     * A held-back event.
+     *
+     * @param id    its event id (as the scorer derives it)
+     * @param value its raw value
+     */
+    public record Held(String id, byte[] value) {
+    }
+
+    /** Copies the lists. */
+    public WindowSample {
+        train = List.copyOf(train);
+        holdout = List.copyOf(holdout);
+    }
+
+    /**
+     * Reads the event ids of the alerts in the window.
+     *
+     * @param client  Kafka client settings
+     * @param topic   alerts topic
+     * @param window  window
+     * @param timeout read bound
+     * @param out     progress
+     * @return alerted event ids
+     */
+    public static Set<String> alertedIds(final Properties client, final String topic, final RetrainWindow window,
+                                         final Duration timeout, final PrintWriter out) {
+        final Set<String> ids = new HashSet<>();
+        final String[] idPath = {"event_id"};
+        final long[] unreadable = {0};
+        // the scorer stamps an alert with its event's record timestamp, so the same window finds them
+        TopicWindowReader.read(client, topic, window.start(), window.end(), timeout, (p, o, t, value) -> {
+            try {
+                final String id = EventEnvelope.text(EventEnvelope.parse(value), idPath);
+                if (id != null) {
+                    ids.add(id);
+                }
+            } catch (final EncodingException e) {
+                unreadable[0]++;
+            }
+        });
+        out.printf(Locale.ROOT, "alerts: %d alerted events in the window%s%n", ids.size(),
+                unreadable[0] > 0 ? " (" + unreadable[0] + " unreadable alert records ignored)" : "");
+        out.flush();
+        return ids;
+    }
+
+    /**
+     * Reads the events topic over the window.
+     *
+     * @param client     Kafka client settings
+     * @param topic      events topic
+     * @param window     window
+     * @param spec       champion's feature spec (where the event id is)
+     * @param alerted    event ids to leave out of training
+     * @param maxTrain   training sample cap
+     * @param maxHoldout held-back sample cap
+     * @param seed       sampling seed
+     * @param timeout    read bound
+     * @param out        progress
+     * @return the sample
+     */
+    public static WindowSample read(final Properties client, final String topic, final RetrainWindow window,
+                                    final FeatureSpec spec, final Set<String> alerted, final int maxTrain,
+                                    final int maxHoldout, final long seed, final Duration timeout, final PrintWriter out) {
+        final String[] idPath = spec.idPath() == null ? null : JsonRecordSource.splitPath(spec.idPath());
+        final BottomKSample<byte[]> train = new BottomKSample<>(maxTrain, seed);
+        final BottomKSample<Held> holdout = new BottomKSample<>(maxHoldout, seed + 1);
+        final long[] excluded = {0};
+        final long[] read = {0};
+        out.printf(Locale.ROOT, "reading %s over %s%n", topic, window);
+        out.flush();
+        TopicWindowReader.read(client, topic, window.start(), window.end(), timeout, (p, o, t, value) -> {
+            if (++read[0] % PROGRESS_EVERY == 0) {
+                out.printf(Locale.ROOT, "  read %d records%n", read[0]);
+                out.flush();
+            }
+            if (value == null) {
+                return;
+            }
+            final boolean recent = window.inHoldout(t);
+            if (!recent && alerted.isEmpty()) {
+                train.offer(p, o, value);
+                return;
+            }
+            final String id = eventId(value, idPath, topic, p, o);
+            if (recent) {
+                holdout.offer(p, o, new Held(id, value));
+            } else if (alerted.contains(id)) {
+                excluded[0]++;
+            } else {
+                train.offer(p, o, value);
+            }
+        });
+        final WindowSample s = new WindowSample(train.result(), holdout.result(), read[0], train.seen(), excluded[0], holdout.seen());
+        out.printf(Locale.ROOT, "read %d records: %d for training (%d left out as alerted), sampled %d; %d held back, sampled %d%n",
+                s.read(), s.trainPool(), s.excludedAlerted(), s.train().size(), s.holdoutPool(), s.holdout().size());
+        out.flush();
+        return s;
+    }
+
+    /** The event id as the scorer derives it: the spec's id path, else the record's coordinates. */
+    private static String eventId(final byte[] value, final String[] idPath, final String topic, final int partition,
+                                  final long offset) {
+        String id = null;
+        try {
+            id = EventEnvelope.text(EventEnvelope.parse(value), idPath);
+        } catch (final EncodingException e) {
+            // unreadable events fail encoding later and are counted there
+        }
+        return id != null ? id : topic + "-" + partition + "@" + offset;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.nelbo.trainer.retrain;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BottomKSampleTest {
+
+    private static List<Long> sample(final List<long[]> records, final int k, final long seed) {
+        final BottomKSample<Long> s = new BottomKSample<>(k, seed);
+        for (long[] r : records) {
+            s.offer(r[0], r[1], r[0] * 1_000_000 + r[1]);
+        }
+        return s.result();
+    }
+
+    @Test
+    void same_records_in_any_arrival_order_give_the_same_sample() {
+        final List<long[]> records = new ArrayList<>();
+        for (int p = 0; p < 4; p++) {
+            for (int o = 0; o < 5000; o++) {
+                records.add(new long[] {p, o});
+            }
+        }
+        final List<Long> first = sample(records, 500, 42);
+        Collections.shuffle(records, new Random(1));
+        assertEquals(first, sample(records, 500, 42));
+        assertEquals(500, first.size());
+        assertNotEquals(first, sample(records, 500, 43));
+    }
+
+    @Test
+    void the_sample_is_uniform_over_partitions_and_offsets() {
+        final List<long[]> records = new ArrayList<>();
+        for (int p = 0; p < 2; p++) {
+            for (int o = 0; o < 20_000; o++) {
+                records.add(new long[] {p, o});
+            }
+        }
+        final List<Long> s = sample(records, 4000, 7);
+        final long partitionOne = s.stream().filter(v -> v >= 1_000_000).count();
+        final long firstHalf = s.stream().filter(v -> v % 1_000_000 < 10_000).count();
+        // binomial(4000, 0.5): sd ~ 32; 5 sd bounds
+        assertTrue(Math.abs(partitionOne - 2000) < 160, "partition 1 share: " + partitionOne);
+        assertTrue(Math.abs(firstHalf - 2000) < 160, "first-half share: " + firstHalf);
+    }
+
+    @Test
+    void fewer_records_than_k_are_all_kept() {
+        final List<long[]> records = List.of(new long[] {0, 1}, new long[] {0, 0}, new long[] {1, 0});
+        assertEquals(List.of(0L, 1L, 1_000_000L), sample(records, 10, 1));
+    }
+}

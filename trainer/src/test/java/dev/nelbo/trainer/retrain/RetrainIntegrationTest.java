@@ -1,0 +1,459 @@
+package dev.nelbo.trainer.retrain;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nelbo.registry.ModelRegistry;
+import dev.nelbo.schemas.bundle.Activation;
+import dev.nelbo.schemas.bundle.Manifest;
+import dev.nelbo.schemas.json.Json;
+import dev.nelbo.schemas.testing.TestData;
+import dev.nelbo.scorer.app.ScorerService;
+import dev.nelbo.scorer.config.ScorerConfig;
+import dev.nelbo.scorer.config.Topics;
+import dev.nelbo.testkit.KafkaTestClients;
+import dev.nelbo.testkit.SharedBroker;
+import dev.nelbo.trainer.cli.NelboTrainer;
+import dev.nelbo.trainer.pipeline.TrainSettings;
+import dev.nelbo.trainer.pipeline.TrainingPipeline;
+import dev.nelbo.trainer.vae.VaeConfig;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The retrain job against a real broker: real DJL training through the train pipeline, real ONNX
+ * bundles through the registry, real scorer instances following it.
+ */
+class RetrainIntegrationTest {
+
+    /** Window of the test traffic; its last 10% is held back. */
+    private static final Duration WINDOW = Duration.ofHours(2);
+    private static final int WINDOW_EVENTS = 2400;
+
+    @TempDir
+    static Path dir;
+
+    private static Path champion;
+    private static Manifest championManifest;
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private record Env(String events, String alerts, String registry, String scores, String dlq) {
+    }
+
+    /** Trains the champion once, with small settings every retrain then inherits. */
+    @BeforeAll
+    static void trainChampion() throws IOException {
+        final Path data = dir.resolve("champion.jsonl");
+        final Random rnd = new Random(3);
+        final StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 2000; i++) {
+            b.append(Json.EVENTS.writeValueAsString(TestData.event(rnd, i))).append('\n');
+        }
+        Files.writeString(data, b);
+        final Path spec = dir.resolve("spec.json");
+        Json.DOCUMENTS.writeValue(spec.toFile(), TestData.spec());
+        champion = dir.resolve("champion");
+        final VaeConfig vae = new VaeConfig(List.of(16), 4, Activation.ELU, false, 12, 64, 3e-3f, 1f, 2, 0.1f, 0.2f, 12, 5f,
+                -12f, 8f, 7L);
+        championManifest = TrainingPipeline.run(new TrainSettings(data, champion, spec, null, 100_000, 0.01, vae, 0.01, 4),
+                new PrintWriter(new StringWriter()));
+    }
+
+    @Test
+    void should_refuse_a_challenger_trained_on_corrupted_data_and_publish_a_good_one_only_once() throws Exception {
+        final Instant end = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        // corrupted: the older 90% of the window (the training part) carries broken latencies and sizes
+        final Env bad = env("corrupt", 1);
+        produceWindow(bad.events(), end, "c-", true);
+        final Run refused = retrain(bad, end, Map.of());
+        assertEquals(3, refused.exit(), refused.out() + refused.err());
+        final JsonNode report = Json.DOCUMENTS.readTree(dir.resolve("report-" + bad.events() + ".json").toFile());
+        assertEquals("gates_failed", report.get("decision").asText());
+        assertTrue(report.get("comparison").get("failures").size() > 0, report.toString());
+        assertTrue(refused.out().contains("gates: FAILED"), refused.out());
+        try (ModelRegistry registry = registry(bad)) {
+            final ModelRegistry.Snapshot s = registry.read();
+            assertEquals(championManifest.modelVersion(), s.current(), "the champion stays");
+            assertEquals(1, s.bundles().size(), "the failed challenger is not stored");
+        }
+
+        final Env good = env("good", 2);
+        produceWindow(good.events(), end, "g-", false);
+        // the champion alerted on 50 events of the training part: they are left out of training
+        produceAlerts(good.alerts(), end, "g-", 50);
+        final Run published = retrain(good, end, Map.of());
+        assertEquals(0, published.exit(), published.out() + published.err());
+        final JsonNode counts = Json.DOCUMENTS.readTree(dir.resolve("report-" + good.events() + ".json").toFile()).get("counts");
+        assertEquals(50, counts.get("left out as alerted").asLong(), counts.toString());
+        assertEquals(WINDOW_EVENTS - 240 - 50, counts.get("training sample").asLong(), counts.toString());
+        assertEquals(240, counts.get("held-back sample").asLong(), counts.toString());
+        final String v2;
+        try (ModelRegistry registry = registry(good)) {
+            v2 = registry.read().current();
+        }
+        assertNotEquals(championManifest.modelVersion(), v2);
+        assertTrue(published.out().contains("published as current"), published.out());
+
+        final Run again = retrain(good, end, Map.of());
+        assertEquals(4, again.exit(), again.out() + again.err());
+        assertTrue(again.out().contains("identical"), again.out());
+        final Run empty = retrain(good, end.minus(Duration.ofDays(1)), Map.of());
+        assertEquals(4, empty.exit(), empty.out() + empty.err());
+        assertTrue(empty.out().contains("only 0 training records"), empty.out());
+        try (ModelRegistry registry = registry(good)) {
+            final ModelRegistry.Snapshot s = registry.read();
+            assertEquals(v2, s.current());
+            assertEquals(2, s.bundles().size(), "a rerun over the same window stores nothing new");
+        }
+    }
+
+    @Test
+    void scorers_switch_to_the_retrained_model_under_load_and_follow_a_rollback() throws Exception {
+        final Instant end = Instant.now().minus(Duration.ofMinutes(1)).truncatedTo(ChronoUnit.SECONDS);
+        final Env env = env("live", 2);
+        produceWindow(env.events(), end, "w-", false);
+        final String appId = SharedBroker.uniqueName("retrain-app");
+        final String v1 = championManifest.modelVersion();
+        try (ScorerService a = scorer(env, appId); ScorerService b = scorer(env, appId)) {
+            awaitTrue(() -> a.isReady() && b.isReady(), Duration.ofSeconds(60), "both scorer instances running");
+            final Load load = new Load(env.events());
+            final Thread loadThread = new Thread(load, "steady-load");
+            loadThread.start();
+            try {
+                awaitTrue(() -> load.sent.get() > 500, Duration.ofSeconds(30), "load flowing");
+                final Run run = retrain(env, end, Map.of());
+                assertEquals(0, run.exit(), run.out() + run.err());
+                final String v2;
+                try (ModelRegistry registry = registry(env)) {
+                    v2 = registry.read().current();
+                }
+                final long switchStart = System.nanoTime();
+                awaitTrue(() -> v2.equals(version(a)) && v2.equals(version(b)), Duration.ofSeconds(30), "both instances on " + v2);
+                System.out.printf("both instances on %s %.1f s after retrain returned (it publishes last)%n", v2, (System.nanoTime() - switchStart) / 1e9);
+                final int atSwitch = load.sent.get();
+                awaitTrue(() -> load.sent.get() > atSwitch + 500, Duration.ofSeconds(30), "load after the switch");
+
+                final Run rollback = cli("rollback", "--to", v1, "--config", configFile(env, end, Map.of()).toString());
+                assertEquals(0, rollback.exit(), rollback.out() + rollback.err());
+                final long rollbackStart = System.nanoTime();
+                awaitTrue(() -> v1.equals(version(a)) && v1.equals(version(b)), Duration.ofSeconds(30), "both instances back on " + v1);
+                System.out.printf("both instances back on %s %.1f s after rollback returned%n", v1, (System.nanoTime() - rollbackStart) / 1e9);
+                final int atRollback = load.sent.get();
+                awaitTrue(() -> load.sent.get() > atRollback + 500, Duration.ofSeconds(30), "load after the rollback");
+            } finally {
+                load.running.set(false);
+                loadThread.join();
+            }
+            final int total = WINDOW_EVENTS + load.sent.get();
+            final List<ConsumerRecord<byte[], byte[]>> scores = KafkaTestClients.readCommitted(List.of(env.scores()),
+                    Duration.ofSeconds(60), l -> l.size() >= total);
+            Thread.sleep(500);
+            final List<ConsumerRecord<byte[], byte[]>> all = KafkaTestClients.readCommitted(List.of(env.scores()),
+                    Duration.ofSeconds(5), l -> false);
+            assertEquals(scores.size(), all.size(), "no outputs beyond one per input");
+            final Set<String> ids = new HashSet<>();
+            final Map<Integer, List<String>> versionRuns = new HashMap<>();
+            for (final ConsumerRecord<byte[], byte[]> r : all) {
+                final JsonNode score = Json.EVENTS.readTree(r.value());
+                assertTrue(ids.add(score.get("event_id").asText()), "scored twice: " + score.get("event_id"));
+                final Header h = r.headers().lastHeader(Topics.MODEL_VERSION_HEADER);
+                final String version = new String(h.value(), StandardCharsets.UTF_8);
+                assertEquals(score.get("model_version").asText(), version, "header names the model that scored");
+                final List<String> runs = versionRuns.computeIfAbsent(r.partition(), p -> new ArrayList<>());
+                if (runs.isEmpty() || !runs.get(runs.size() - 1).equals(version)) {
+                    runs.add(version);
+                }
+            }
+            assertEquals(total, ids.size(), "every input scored exactly once");
+            final String v2 = versionRuns.values().stream().flatMap(List::stream).filter(v -> !v.equals(v1)).findFirst().orElseThrow();
+            for (final List<String> runs : versionRuns.values()) {
+                // per partition the outputs go v1, then v2 after the publish, then v1 after the rollback
+                assertEquals(List.of(v1, v2, v1), runs, "version sequence on a partition: " + runs);
+            }
+        }
+    }
+
+    @Test
+    void a_shadow_candidate_scores_to_the_shadow_topic_until_promoted_and_an_unknown_rollback_is_refused() throws Exception {
+        final Instant end = Instant.now().minus(Duration.ofMinutes(1)).truncatedTo(ChronoUnit.SECONDS);
+        final Env env = env("shadow", 1);
+        final String shadowTopic = SharedBroker.uniqueName("shadow-scores");
+        SharedBroker.get().createTopics(1, shadowTopic);
+        produceWindow(env.events(), end, "s-", false);
+        final String v1 = championManifest.modelVersion();
+        try (ScorerService scorer = scorer(env, SharedBroker.uniqueName("shadow-app"), Map.of("nelbo.shadow.topic", shadowTopic))) {
+            awaitTrue(scorer::isReady, Duration.ofSeconds(60), "scorer running");
+            final Run run = cli("retrain", "--config", configFile(env, end, Map.of()).toString(), "--shadow");
+            assertEquals(0, run.exit(), run.out() + run.err());
+            final String candidate;
+            try (ModelRegistry registry = registry(env)) {
+                final ModelRegistry.Snapshot s = registry.read();
+                assertEquals(v1, s.current(), "a shadow does not serve");
+                candidate = s.shadow();
+                assertNotEquals(null, candidate);
+            }
+            awaitTrue(() -> scorer.models().shadow() != null && candidate.equals(scorer.models().shadow().version()),
+                    Duration.ofSeconds(30), "the scorer loads the shadow");
+            final String config = configFile(env, end, Map.of()).toString();
+            final Run models = cli("models", "--config", config);
+            assertTrue(models.out().contains(candidate + "  shadow") && models.out().contains(v1 + "  current"), models.out());
+
+            // live events are scored by both: the champion to the scores topic, the shadow to the shadow topic
+            final int live = 300;
+            produceLive(env.events(), "sl-", live);
+            final List<ConsumerRecord<byte[], byte[]>> shadowOut = KafkaTestClients.readCommitted(List.of(shadowTopic),
+                    Duration.ofSeconds(60), l -> l.size() >= live);
+            assertEquals(live, shadowOut.size());
+            for (final ConsumerRecord<byte[], byte[]> r : shadowOut) {
+                assertEquals(candidate, new String(r.headers().lastHeader(Topics.MODEL_VERSION_HEADER).value(), StandardCharsets.UTF_8));
+                assertTrue(Json.EVENTS.readTree(r.value()).get("event_id").asText().startsWith("sl-"));
+            }
+
+            final Run promote = cli("promote", "--config", config);
+            assertEquals(0, promote.exit(), promote.err());
+            try (ModelRegistry registry = registry(env)) {
+                final ModelRegistry.Snapshot s = registry.read();
+                assertEquals(candidate, s.current());
+                assertEquals(null, s.shadow());
+            }
+            awaitTrue(() -> candidate.equals(version(scorer)) && scorer.models().shadow() == null, Duration.ofSeconds(30),
+                    "the scorer serves the promoted model and stops shadow scoring");
+            assertEquals(1, cli("promote", "--config", config).exit(), "nothing left to promote");
+            final Run unknown = cli("rollback", "--to", "19700101T000000Z-deadbeef", "--config", config);
+            assertEquals(1, unknown.exit());
+            assertTrue(unknown.err().contains("19700101T000000Z-deadbeef") && unknown.err().contains(candidate), unknown.err());
+        }
+    }
+
+    // ---- helpers
+
+    private static String version(final ScorerService s) {
+        return s.models().currentVersion().orElse(null);
+    }
+
+    private static Env env(final String prefix, final int partitions) {
+        final Env e = new Env(SharedBroker.uniqueName(prefix + "-events"), SharedBroker.uniqueName(prefix + "-alerts"),
+                SharedBroker.uniqueName(prefix + "-models"), SharedBroker.uniqueName(prefix + "-scores"),
+                SharedBroker.uniqueName(prefix + "-dlq"));
+        SharedBroker.get().createTopics(partitions, e.events(), e.scores(), e.dlq());
+        SharedBroker.get().createTopics(1, e.alerts());
+        ModelRegistry.ensureTopic(SharedBroker.get().admin(), e.registry());
+        try (ModelRegistry r = registry(e)) {
+            r.publish(champion);
+        }
+        return e;
+    }
+
+    private static ModelRegistry registry(final Env e) {
+        return new ModelRegistry(Map.of("bootstrap.servers", SharedBroker.get().bootstrapServers()), e.registry());
+    }
+
+    /** Events spread evenly over the window; with {@code corruptTraining} the part before the held-back slice is broken. */
+    private static void produceWindow(final String topic, final Instant end, final String idPrefix, final boolean corruptTraining)
+            throws Exception {
+        final RetrainWindow w = RetrainWindow.of(end.minus(WINDOW), end, 0.1);
+        final Random rnd = new Random(idPrefix.hashCode());
+        final long step = WINDOW.toMillis() / WINDOW_EVENTS;
+        final List<Future<RecordMetadata>> acks = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> p = KafkaTestClients.producer()) {
+            for (int i = 0; i < WINDOW_EVENTS; i++) {
+                final long ts = w.start().toEpochMilli() + i * step;
+                final ObjectNode e = TestData.event(rnd, i);
+                e.put("event_id", idPrefix + i);
+                if (corruptTraining && !w.inHoldout(ts)) {
+                    ((ObjectNode) e.get("http")).put("latency_ms", Math.exp(9 + 2 * rnd.nextGaussian()));
+                    e.put("bytes", 50_000 * rnd.nextDouble());
+                    e.put("region", "eu");
+                    e.put("retried", true);
+                }
+                acks.add(p.send(new ProducerRecord<>(topic, null, ts, e.get("key").asText().getBytes(StandardCharsets.UTF_8),
+                        Json.EVENTS.writeValueAsBytes(e))));
+            }
+            p.flush();
+            for (final Future<RecordMetadata> f : acks) {
+                f.get();
+            }
+        }
+    }
+
+    /** Alerts (as the scorer writes them: the event's record timestamp) on the first {@code n} window events. */
+    private static void produceAlerts(final String topic, final Instant end, final String idPrefix, final int n) throws Exception {
+        final long step = WINDOW.toMillis() / WINDOW_EVENTS;
+        final long start = end.minus(WINDOW).toEpochMilli();
+        final List<Future<RecordMetadata>> acks = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> p = KafkaTestClients.producer()) {
+            for (int i = 0; i < n; i++) {
+                final ObjectNode alert = Json.EVENTS.createObjectNode().put("event_id", idPrefix + i).put("score", 99.0);
+                acks.add(p.send(new ProducerRecord<>(topic, null, start + i * step, null, Json.EVENTS.writeValueAsBytes(alert))));
+            }
+            p.flush();
+            for (final Future<RecordMetadata> f : acks) {
+                f.get();
+            }
+        }
+    }
+
+    private static void produceLive(final String topic, final String idPrefix, final int n) throws Exception {
+        final Random rnd = new Random(idPrefix.hashCode());
+        final List<Future<RecordMetadata>> acks = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> p = KafkaTestClients.producer()) {
+            for (int i = 0; i < n; i++) {
+                final ObjectNode e = TestData.event(rnd, i);
+                e.put("event_id", idPrefix + i);
+                acks.add(p.send(new ProducerRecord<>(topic, e.get("key").asText().getBytes(StandardCharsets.UTF_8),
+                        Json.EVENTS.writeValueAsBytes(e))));
+            }
+            p.flush();
+            for (final Future<RecordMetadata> f : acks) {
+                f.get();
+            }
+        }
+    }
+
+    private static Path configFile(final Env e, final Instant end, final Map<String, String> extra) throws IOException {
+        final Properties p = new Properties();
+        p.setProperty("bootstrap.servers", SharedBroker.get().bootstrapServers());
+        p.setProperty("nelbo.topic.events", e.events());
+        p.setProperty("nelbo.topic.alerts", e.alerts());
+        p.setProperty("nelbo.topic.registry", e.registry());
+        p.setProperty("nelbo.retrain.window", "2h");
+        p.setProperty("nelbo.retrain.window.end", end.toString());
+        p.setProperty("nelbo.retrain.gate.min.holdout.rows", "100");
+        // the test champion is calibrated for a 1% false-positive rate and 240 rows are held back:
+        // 3x the target keeps binomial noise (6 of 240 = 2.5%) from failing a sound challenger
+        p.setProperty("nelbo.retrain.gate.max.alert.rate", "0.03");
+        p.setProperty("nelbo.retrain.report", dir.resolve("report-" + e.events() + ".json").toString());
+        extra.forEach(p::setProperty);
+        final Path file = dir.resolve("retrain-" + e.events() + ".properties");
+        try (var w = Files.newBufferedWriter(file)) {
+            p.store(w, null);
+        }
+        return file;
+    }
+
+    private static Run retrain(final Env e, final Instant end, final Map<String, String> extra) throws IOException {
+        return cli("retrain", "--config", configFile(e, end, extra).toString(), "--work-dir", dir.resolve("work-" + e.events()).toString());
+    }
+
+    private static Run cli(final String... args) {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final CommandLine cli = NelboTrainer.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        final long start = System.nanoTime();
+        final int exit = cli.execute(args);
+        final String text = out.toString();
+        final int decision = text.lastIndexOf("window: [");
+        System.out.printf("%s exited %d after %.1f s%n%s", args[0], exit, (System.nanoTime() - start) / 1e9,
+                decision >= 0 ? text.substring(decision) : text);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private static ScorerService scorer(final Env e, final String appId) throws IOException {
+        return scorer(e, appId, Map.of());
+    }
+
+    private static ScorerService scorer(final Env e, final String appId, final Map<String, String> extra) throws IOException {
+        final Map<String, String> s = new HashMap<>();
+        s.put("bootstrap.servers", SharedBroker.get().bootstrapServers());
+        s.put("application.id", appId);
+        s.put("nelbo.topic.events", e.events());
+        s.put("nelbo.topic.scores", e.scores());
+        s.put("nelbo.topic.alerts", e.alerts());
+        s.put("nelbo.topic.dlq", e.dlq());
+        s.put("nelbo.topic.registry", e.registry());
+        s.put("nelbo.metrics.port", "0");
+        s.put("nelbo.engine.samples", "4");
+        s.put("commit.interval.ms", "100");
+        s.put("consumer.session.timeout.ms", "6000");
+        s.put("consumer.heartbeat.interval.ms", "1000");
+        s.put("producer.transaction.timeout.ms", "8000");
+        s.put("state.dir", Files.createTempDirectory(dir, "streams-state").toString());
+        s.putAll(extra);
+        return ScorerService.start(ScorerConfig.of(s), new PrometheusRegistry(), false);
+    }
+
+    private static void awaitTrue(final Supplier<Boolean> condition, final Duration timeout, final String what)
+            throws InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.get()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for: " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Steady traffic (about 1000 events/s, current timestamps, after the window) until stopped. */
+    private static final class Load implements Runnable {
+        private final String topic;
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final AtomicInteger sent = new AtomicInteger();
+
+        Load(final String topic) {
+            this.topic = topic;
+        }
+
+        @Override
+        public void run() {
+            final Random rnd = new Random(99);
+            final List<Future<RecordMetadata>> acks = new ArrayList<>();
+            try (KafkaProducer<byte[], byte[]> p = KafkaTestClients.producer()) {
+                while (running.get()) {
+                    for (int k = 0; k < 50; k++) {
+                        final int i = sent.get();
+                        final ObjectNode e = TestData.event(rnd, i);
+                        e.put("event_id", "live-" + i);
+                        acks.add(p.send(new ProducerRecord<>(topic, e.get("key").asText().getBytes(StandardCharsets.UTF_8),
+                                Json.EVENTS.writeValueAsBytes(e))));
+                        sent.incrementAndGet();
+                    }
+                    Thread.sleep(50);
+                }
+                p.flush();
+                for (final Future<RecordMetadata> f : acks) {
+                    f.get();
+                }
+            } catch (final Exception e) {
+                throw new IllegalStateException("load producer failed", e);
+            }
+        }
+    }
+}

@@ -1,5 +1,7 @@
 package dev.nelbo.deploy.manifests;
 
+import dev.nelbo.schemas.settings.SettingSources;
+
 import dev.nelbo.scorer.config.ScorerConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -34,13 +35,7 @@ final class ScorerSettings {
      * @return the setting it maps to, or null when the scorer ignores it (no NELBO_ prefix)
      */
     static String settingOf(final String name) {
-        if (name.startsWith(ScorerConfig.ENV_KAFKA_PREFIX)) {
-            return name.substring(ScorerConfig.ENV_KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
-        }
-        if (name.startsWith(ScorerConfig.ENV_PREFIX)) {
-            return name.toLowerCase(Locale.ROOT).replace('_', '.');
-        }
-        return null;
+        return SettingSources.settingOf(name);
     }
 
     private static String keyProblem(final String key) {
@@ -72,7 +67,7 @@ final class ScorerSettings {
             if (key == null) {
                 continue;
             }
-            final String problem = name.startsWith(ScorerConfig.ENV_KAFKA_PREFIX)
+            final String problem = SettingSources.isKafkaVariable(name)
                     ? ScorerConfig.isKafkaKey(key) ? null : "'" + key + "' is not a Kafka client/Streams setting"
                     : keyProblem(key);
             if (problem != null) {

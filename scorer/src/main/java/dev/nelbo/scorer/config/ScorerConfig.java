@@ -1,20 +1,16 @@
 package dev.nelbo.scorer.config;
 
+import dev.nelbo.schemas.settings.SettingSources;
+
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -35,9 +31,9 @@ import java.util.TreeSet;
 public final class ScorerConfig {
 
     /** Environment variable prefix of nelbo keys. */
-    public static final String ENV_PREFIX = "NELBO_";
+    public static final String ENV_PREFIX = SettingSources.ENV_PREFIX;
     /** Environment variable prefix of Kafka/Streams keys ({@code NELBO_KAFKA_BOOTSTRAP_SERVERS}). */
-    public static final String ENV_KAFKA_PREFIX = "NELBO_KAFKA_";
+    public static final String ENV_KAFKA_PREFIX = SettingSources.ENV_KAFKA_PREFIX;
 
     private static final Set<String> KAFKA_PREFIXES = Set.of(
             StreamsConfig.CONSUMER_PREFIX, StreamsConfig.PRODUCER_PREFIX, StreamsConfig.ADMIN_CLIENT_PREFIX,
@@ -89,13 +85,7 @@ public final class ScorerConfig {
      * @throws IllegalArgumentException naming the offending key, file or variable
      */
     public static ScorerConfig load(final Path file, final Map<String, String> env, final Map<String, String> overrides) {
-        final Map<String, String> merged = new LinkedHashMap<>();
-        if (file != null) {
-            merged.putAll(readFile(file));
-        }
-        merged.putAll(fromEnvironment(env));
-        merged.putAll(overrides);
-        return of(merged);
+        return of(SettingSources.layer(file, fromEnvironment(env), overrides));
     }
 
     /**
@@ -142,21 +132,6 @@ public final class ScorerConfig {
         }
     }
 
-    private static Map<String, String> readFile(final Path file) {
-        final Properties props = new Properties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            props.load(reader);
-        } catch (final NoSuchFileException e) {
-            throw new IllegalArgumentException("config file not found: " + file, e);
-        } catch (final IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
-        }
-        final Map<String, String> out = new LinkedHashMap<>();
-        for (final String name : props.stringPropertyNames()) {
-            out.put(name, props.getProperty(name));
-        }
-        return out;
-    }
 
     /**
      * Maps {@code NELBO_*} environment variables to keys; other variables are ignored.
@@ -166,25 +141,7 @@ public final class ScorerConfig {
      * @throws IllegalArgumentException for a NELBO_ variable that names no known setting
      */
     static Map<String, String> fromEnvironment(final Map<String, String> env) {
-        final Map<String, String> out = new LinkedHashMap<>();
-        for (final Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
-            final String name = e.getKey();
-            if (name.startsWith(ENV_KAFKA_PREFIX)) {
-                final String key = name.substring(ENV_KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
-                if (!isKafkaKey(key)) {
-                    throw new IllegalArgumentException("environment variable " + name + " maps to '" + key
-                            + "', which is not a Kafka client/Streams setting");
-                }
-                out.put(key, e.getValue());
-            } else if (name.startsWith(ENV_PREFIX)) {
-                final String key = name.toLowerCase(Locale.ROOT).replace('_', '.');
-                if (ScorerKey.byKey(key).isEmpty()) {
-                    throw new IllegalArgumentException("environment variable " + name + " maps to unknown setting '" + key + "'");
-                }
-                out.put(key, e.getValue());
-            }
-        }
-        return out;
+        return SettingSources.fromEnvironment(env, ScorerConfig::isKafkaKey, k -> ScorerKey.byKey(k).isPresent(), true);
     }
 
     /**

@@ -1,14 +1,11 @@
 package dev.nelbo.trainer.retrain;
 
+import dev.nelbo.schemas.settings.SettingSources;
+
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -37,9 +33,9 @@ import java.util.stream.Collectors;
 public final class RetrainConfig {
 
     /** Environment variable prefix of nelbo keys. */
-    public static final String ENV_PREFIX = "NELBO_";
+    public static final String ENV_PREFIX = SettingSources.ENV_PREFIX;
     /** Environment variable prefix of Kafka client keys. */
-    public static final String ENV_KAFKA_PREFIX = "NELBO_KAFKA_";
+    public static final String ENV_KAFKA_PREFIX = SettingSources.ENV_KAFKA_PREFIX;
 
     private static final Set<String> KAFKA_KEYS = kafkaKeys();
 
@@ -57,13 +53,7 @@ public final class RetrainConfig {
      * @throws IllegalArgumentException naming the offending key, file or variable
      */
     public static RetrainConfig load(final Path file, final Map<String, String> env, final Map<String, String> overrides) {
-        final Map<String, String> merged = new LinkedHashMap<>();
-        if (file != null) {
-            merged.putAll(readFile(file));
-        }
-        merged.putAll(fromEnvironment(env));
-        merged.putAll(overrides);
-        return of(merged);
+        return of(SettingSources.layer(file, fromEnvironment(env), overrides));
     }
 
     /**
@@ -260,40 +250,10 @@ public final class RetrainConfig {
         return new IllegalArgumentException("invalid value '" + values.get(key.key()) + "' for setting '" + key.key() + "': " + why);
     }
 
-    private static Map<String, String> readFile(final Path file) {
-        final Properties props = new Properties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            props.load(reader);
-        } catch (final NoSuchFileException e) {
-            throw new IllegalArgumentException("config file not found: " + file, e);
-        } catch (final IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
-        }
-        final Map<String, String> out = new LinkedHashMap<>();
-        props.stringPropertyNames().forEach(n -> out.put(n, props.getProperty(n)));
-        return out;
-    }
 
     static Map<String, String> fromEnvironment(final Map<String, String> env) {
-        final Map<String, String> out = new LinkedHashMap<>();
-        for (final Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
-            final String name = e.getKey();
-            if (name.startsWith(ENV_KAFKA_PREFIX)) {
-                final String key = name.substring(ENV_KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
-                if (!KAFKA_KEYS.contains(key)) {
-                    throw new IllegalArgumentException("environment variable " + name + " maps to '" + key
-                            + "', which is not a Kafka client setting");
-                }
-                out.put(key, e.getValue());
-            } else if (name.startsWith(ENV_PREFIX)) {
-                final String key = name.toLowerCase(Locale.ROOT).replace('_', '.');
-                // the scorer's variables may share the environment: only retrain keys are taken
-                if (RetrainKey.byKey(key).isPresent()) {
-                    out.put(key, e.getValue());
-                }
-            }
-        }
-        return out;
+        // the scorer's variables may share the environment: only retrain keys are taken
+        return SettingSources.fromEnvironment(env, KAFKA_KEYS::contains, k -> RetrainKey.byKey(k).isPresent(), false);
     }
 
     private static Set<String> kafkaKeys() {

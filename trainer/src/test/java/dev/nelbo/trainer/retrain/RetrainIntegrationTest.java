@@ -10,6 +10,7 @@ import dev.nelbo.schemas.testing.TestData;
 import dev.nelbo.scorer.app.ScorerService;
 import dev.nelbo.scorer.config.ScorerConfig;
 import dev.nelbo.scorer.config.Topics;
+import dev.nelbo.scorer.testkit.TestScorers;
 import dev.nelbo.testkit.KafkaTestClients;
 import dev.nelbo.testkit.SharedBroker;
 import dev.nelbo.trainer.cli.NelboTrainer;
@@ -386,28 +387,15 @@ class RetrainIntegrationTest {
         return new Run(exit, out.toString(), err.toString());
     }
 
-    private static ScorerService scorer(final Env e, final String appId) throws IOException {
+    private static ScorerService scorer(final Env e, final String appId) {
         return scorer(e, appId, Map.of());
     }
 
-    private static ScorerService scorer(final Env e, final String appId, final Map<String, String> extra) throws IOException {
-        final Map<String, String> s = new HashMap<>();
-        s.put("bootstrap.servers", SharedBroker.get().bootstrapServers());
-        s.put("application.id", appId);
-        s.put("nelbo.topic.events", e.events());
-        s.put("nelbo.topic.scores", e.scores());
-        s.put("nelbo.topic.alerts", e.alerts());
-        s.put("nelbo.topic.dlq", e.dlq());
-        s.put("nelbo.topic.registry", e.registry());
-        s.put("nelbo.metrics.port", "0");
-        s.put("nelbo.engine.samples", "4");
-        s.put("commit.interval.ms", "100");
-        s.put("consumer.session.timeout.ms", "6000");
-        s.put("consumer.heartbeat.interval.ms", "1000");
-        s.put("producer.transaction.timeout.ms", "8000");
-        s.put("state.dir", Files.createTempDirectory(dir, "streams-state").toString());
-        s.putAll(extra);
-        return ScorerService.start(ScorerConfig.of(s), new PrometheusRegistry(), false);
+    private static ScorerService scorer(final Env e, final String appId, final Map<String, String> extra) {
+        final Map<String, String> s = new HashMap<>(extra);
+        s.putIfAbsent("nelbo.engine.samples", "4");
+        return ScorerService.start(ScorerConfig.of(TestScorers.settings(appId,
+                new Topics(e.events(), e.scores(), e.alerts(), e.dlq(), e.registry()), null, s)), new PrometheusRegistry(), false);
     }
 
     private static void awaitTrue(final Supplier<Boolean> condition, final Duration timeout, final String what)

@@ -1,5 +1,7 @@
 package dev.nelbo.deploy.cli;
 
+import dev.nelbo.testkit.CliRun;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nelbo.deploy.NelboTools;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +16,6 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class GenerateCommandTest {
 
@@ -25,25 +24,17 @@ class GenerateCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(final String... args) {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final CommandLine cli = NelboTools.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return new Run(cli.execute(args), out.toString(), err.toString());
+    private static CliRun run(final String... args) {
+        return CliRun.execute(NelboTools.commandLine(), args);
     }
 
     @Test
     void writes_clean_events_and_a_separate_label_per_event_over_the_simulated_span() throws Exception {
         final Path events = dir.resolve("data/events.jsonl");
         final Path labels = dir.resolve("data/labels.jsonl");
-        final Run run = run("generate", "--out", events.toString(), "--labels", labels.toString(), "--count", "1000",
+        final CliRun run = run("generate", "--out", events.toString(), "--labels", labels.toString(), "--count", "1000",
                 "--seed", "3", "--anomaly-rate", "0.1", "--span", "P1D");
-        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().startsWith("generated 1,000 events to "), run.out());
 
         final List<String> eventLines = Files.readAllLines(events, StandardCharsets.UTF_8);
@@ -70,7 +61,7 @@ class GenerateCommandTest {
     void inline_labels_add_the_label_fields_to_each_event() throws Exception {
         final Path events = dir.resolve("inline.jsonl");
         assertEquals(0, run("generate", "--out", events.toString(), "--count", "500", "--inline-labels",
-                "--anomaly-rate", "0.2", "--anomaly-kinds", "rare_category").exitCode());
+                "--anomaly-rate", "0.2", "--anomaly-kinds", "rare_category").exit());
         boolean sawAnomaly = false;
         for (final String line : Files.readAllLines(events, StandardCharsets.UTF_8)) {
             final JsonNode event = MAPPER.readTree(line);
@@ -85,8 +76,8 @@ class GenerateCommandTest {
     void same_seed_writes_byte_identical_files() throws Exception {
         final Path a = dir.resolve("a.jsonl");
         final Path b = dir.resolve("b.jsonl");
-        assertEquals(0, run("generate", "--out", a.toString(), "--count", "2000", "--seed", "11").exitCode());
-        assertEquals(0, run("generate", "--out", b.toString(), "--count", "2000", "--seed", "11").exitCode());
+        assertEquals(0, run("generate", "--out", a.toString(), "--count", "2000", "--seed", "11").exit());
+        assertEquals(0, run("generate", "--out", b.toString(), "--count", "2000", "--seed", "11").exit());
         assertEquals(-1L, Files.mismatch(a, b));
     }
 
@@ -99,13 +90,13 @@ class GenerateCommandTest {
                 new String[] {"generate"},
                 new String[] {"replay", "--file", dir.resolve("missing.jsonl").toString(), "--topic", "t"},
                 new String[] {"replay", "--file", dir.toString(), "--topic", "t", "--key-path", "a..b"})) {
-            final Run run = run(args);
-            assertEquals(2, run.exitCode(), String.join(" ", args) + " -> " + run.err());
+            final CliRun run = run(args);
+            assertEquals(2, run.exit(), String.join(" ", args) + " -> " + run.err());
             assertEquals(1, run.err().strip().lines().count(), run.err());
             assertTrue(run.err().startsWith("error: "), run.err());
         }
-        final Run badRate = run("generate", "--out", dir.resolve("y").toString(), "--anomaly-rate", "3");
-        assertEquals(1, badRate.exitCode());
+        final CliRun badRate = run("generate", "--out", dir.resolve("y").toString(), "--anomaly-rate", "3");
+        assertEquals(1, badRate.exit());
         assertEquals("error: anomaly rate must be between 0 and 1, got 3.0", badRate.err().strip());
     }
 }

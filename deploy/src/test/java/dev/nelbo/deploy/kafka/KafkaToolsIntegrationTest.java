@@ -1,5 +1,7 @@
 package dev.nelbo.deploy.kafka;
 
+import dev.nelbo.testkit.CliRun;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nelbo.deploy.NelboTools;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +30,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The tools' Kafka commands against a real in-process broker. */
 class KafkaToolsIntegrationTest {
@@ -51,28 +50,19 @@ class KafkaToolsIntegrationTest {
         kafka.close();
     }
 
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(final String... args) {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final CommandLine cli = NelboTools.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        final int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(final String... args) {
+        return CliRun.execute(NelboTools.commandLine(), args);
     }
 
     @Test
     void topics_creates_nelbo_topics_with_leaders_and_a_compacted_registry_and_is_idempotent() throws Exception {
-        final Run first = run("topics", "--bootstrap-servers", kafka.bootstrapServers(), "--partitions", "4",
+        final CliRun first = run("topics", "--bootstrap-servers", kafka.bootstrapServers(), "--partitions", "4",
                 "--events", "t-events", "--scores", "t-scores", "--alerts", "t-alerts", "--dlq", "t-dlq", "--registry", "t-models");
-        assertEquals(0, first.exitCode(), first.err());
+        assertEquals(0, first.exit(), first.err());
         assertTrue(first.out().contains("created t-events (4 partitions)"), first.out());
-        final Run second = run("topics", "--bootstrap-servers", kafka.bootstrapServers(), "--partitions", "4",
+        final CliRun second = run("topics", "--bootstrap-servers", kafka.bootstrapServers(), "--partitions", "4",
                 "--events", "t-events", "--scores", "t-scores", "--alerts", "t-alerts", "--dlq", "t-dlq", "--registry", "t-models");
-        assertEquals(0, second.exitCode(), second.err());
+        assertEquals(0, second.exit(), second.err());
         assertTrue(second.out().contains("exists  t-events"), second.out());
 
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
@@ -92,8 +82,8 @@ class KafkaToolsIntegrationTest {
 
     @Test
     void topics_reports_an_unreachable_broker_in_one_line() {
-        final Run run = run("topics", "--bootstrap-servers", "127.0.0.1:1", "--timeout", "2");
-        assertEquals(1, run.exitCode());
+        final CliRun run = run("topics", "--bootstrap-servers", "127.0.0.1:1", "--timeout", "2");
+        assertEquals(1, run.exit());
         assertTrue(run.err().startsWith("error: "), run.err());
         assertEquals(1, run.err().strip().lines().count(), run.err());
     }
@@ -101,11 +91,11 @@ class KafkaToolsIntegrationTest {
     @Test
     void generate_sends_every_event_keyed_by_service_with_event_time_and_writes_a_label_for_each() throws Exception {
         assertEquals(0, run("topics", "--bootstrap-servers", kafka.bootstrapServers(), "--events", "g-events",
-                "--scores", "g-scores", "--alerts", "g-alerts", "--dlq", "g-dlq", "--registry", "g-models").exitCode());
+                "--scores", "g-scores", "--alerts", "g-alerts", "--dlq", "g-dlq", "--registry", "g-models").exit());
         final Path labels = dir.resolve("labels.jsonl");
-        final Run run = run("generate", "--topic", "g-events", "--bootstrap-servers", kafka.bootstrapServers(),
+        final CliRun run = run("generate", "--topic", "g-events", "--bootstrap-servers", kafka.bootstrapServers(),
                 "--count", "3000", "--clock", "simulated", "--seed", "5", "--anomaly-rate", "0.05", "--labels", labels.toString());
-        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(0, run.exit(), run.err());
 
         final List<ConsumerRecord<String, String>> records = kafka.consume("g-events", 3000, Duration.ofSeconds(30));
         assertEquals(3000, records.size());
@@ -126,7 +116,7 @@ class KafkaToolsIntegrationTest {
     @Test
     void replay_sends_every_line_verbatim_with_keys_from_the_path_and_bad_lines_without_key() throws Exception {
         assertEquals(0, run("topics", "--bootstrap-servers", kafka.bootstrapServers(), "--events", "r-events",
-                "--scores", "r-scores", "--alerts", "r-alerts", "--dlq", "r-dlq", "--registry", "r-models").exitCode());
+                "--scores", "r-scores", "--alerts", "r-alerts", "--dlq", "r-dlq", "--registry", "r-models").exit());
         final Path file = dir.resolve("backfill.jsonl");
         Files.write(file, List.of(
                 "{\"user\":{\"id\":\"u1\"},\"v\":1}",
@@ -134,9 +124,9 @@ class KafkaToolsIntegrationTest {
                 "{\"user\":{\"id\":\"u2\"},\"v\":2}",
                 "not json at all",
                 "{\"v\":3}"), StandardCharsets.UTF_8);
-        final Run run = run("replay", "--file", file.toString(), "--topic", "r-events",
+        final CliRun run = run("replay", "--file", file.toString(), "--topic", "r-events",
                 "--bootstrap-servers", kafka.bootstrapServers(), "--key-path", "$.user.id", "--rate", "100");
-        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("replayed 4 records"), run.out());
         assertTrue(run.out().contains("1 not JSON, 2 without key"), run.out());
 
@@ -154,7 +144,7 @@ class KafkaToolsIntegrationTest {
     @Test
     void watch_prints_alert_rows_and_precision_recall_against_planted_labels() throws Exception {
         assertEquals(0, run("topics", "--bootstrap-servers", kafka.bootstrapServers(), "--events", "w-events",
-                "--scores", "w-scores", "--alerts", "w-alerts", "--dlq", "w-dlq", "--registry", "w-models").exitCode());
+                "--scores", "w-scores", "--alerts", "w-alerts", "--dlq", "w-dlq", "--registry", "w-models").exit());
         final Path labels = dir.resolve("labels.jsonl");
         // e1, e2 planted; e3, e4 normal. The scorer flagged e1 (right) and e3 (wrong), missed e2.
         Files.write(labels, List.of(
@@ -175,9 +165,9 @@ class KafkaToolsIntegrationTest {
         try (CheckedProducer dlq = new CheckedProducer(kafka.bootstrapServers(), "w-dlq")) {
             dlq.send(null, "{\"reason\":\"malformed\"}", null);
         }
-        final Run run = run("watch", "--bootstrap-servers", kafka.bootstrapServers(), "--alerts", "w-alerts", "--scores", "w-scores",
+        final CliRun run = run("watch", "--bootstrap-servers", kafka.bootstrapServers(), "--alerts", "w-alerts", "--scores", "w-scores",
                 "--dlq", "w-dlq", "--labels", labels.toString(), "--expect", "5", "--timeout", "60");
-        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("00:00:00  e1"), run.out());
         assertTrue(run.out().contains("extreme_value        latency_ms 4051/45.20"), run.out());
         assertTrue(run.out().contains("scored 4 events, 1 alerts, 1 dead letters"), run.out());

@@ -1,5 +1,8 @@
 package dev.nelbo.trainer.cli;
 
+import dev.nelbo.testkit.CliRun;
+import picocli.CommandLine;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.ModelBundle;
@@ -7,11 +10,8 @@ import dev.nelbo.schemas.json.Json;
 import dev.nelbo.trainer.vae.VaeConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,17 +33,8 @@ class NelboTrainerTest {
     @TempDir
     Path dir;
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(final String... args) {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final CommandLine cli = NelboTrainer.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        final int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    private static CliRun run(final String... args) {
+        return CliRun.execute(NelboTrainer.commandLine(), args);
     }
 
     private static String[] concat(final String[] a, final String... b) {
@@ -87,7 +78,7 @@ class NelboTrainerTest {
         final Path train = data("train.csv", 1000, 0, 1);
         final Path test = data("test.csv", 500, 50, 2);
         final Path model = dir.resolve("model");
-        final Run trained = run(concat(new String[] {"train", "--data", train.toString(), "--out", model.toString(),
+        final CliRun trained = run(concat(new String[] {"train", "--data", train.toString(), "--out", model.toString(),
                 "--label-column", "label"}, FAST));
         assertEquals(0, trained.exit(), trained.err());
         assertTrue(trained.out().contains("val nelbo"), trained.out());
@@ -105,7 +96,7 @@ class NelboTrainerTest {
         }
 
         final Path json = dir.resolve("eval/metrics.json");
-        final Run evaluated = run("evaluate", "--model", model.toString(), "--data", test.toString(),
+        final CliRun evaluated = run("evaluate", "--model", model.toString(), "--data", test.toString(),
                 "--label-column", "label", "--json", json.toString());
         assertEquals(0, evaluated.exit(), evaluated.err());
         final JsonNode metrics = Json.DOCUMENTS.readTree(json.toFile());
@@ -125,7 +116,7 @@ class NelboTrainerTest {
         final List<String> hashes = new ArrayList<>();
         for (String seed : List.of("7", "7", "8")) {
             final Path out = dir.resolve("model-" + hashes.size());
-            final Run r = run(concat(concat(new String[] {"train", "--data", train.toString(), "--out", out.toString(),
+            final CliRun r = run(concat(concat(new String[] {"train", "--data", train.toString(), "--out", out.toString(),
                     "--seed", seed}, small)));
             assertEquals(0, r.exit(), r.err());
             hashes.add(ModelBundle.load(out).manifest().contentHash());
@@ -142,7 +133,7 @@ class NelboTrainerTest {
                 + " {\"name\": \"size\", \"path\": \"f1\", \"type\": \"continuous\", \"transform\": \"signed_log\"},"
                 + " {\"name\": \"colour\", \"type\": \"categorical\"}]}");
         final Path out = dir.resolve("model");
-        final Run r = run("train", "--data", train.toString(), "--out", out.toString(), "--spec", spec.toString(),
+        final CliRun r = run("train", "--data", train.toString(), "--out", out.toString(), "--spec", spec.toString(),
                 "--epochs", "2", "--hidden", "8", "--latent", "2");
         assertEquals(0, r.exit(), r.err());
         final Manifest manifest = ModelBundle.load(out).manifest();
@@ -150,17 +141,17 @@ class NelboTrainerTest {
         assertEquals(1 + 1 + 4, manifest.architecture().inputDim());
 
         Files.writeString(spec, "{\"features\": [{\"name\": \"f0\", \"type\": \"numeric\"}]}");
-        final Run broken = run("train", "--data", train.toString(), "--out", out.toString(), "--spec", spec.toString());
+        final CliRun broken = run("train", "--data", train.toString(), "--out", out.toString(), "--spec", spec.toString());
         assertEquals(1, broken.exit());
         assertTrue(broken.err().contains("does not match feature-spec.schema.json"), broken.err());
     }
 
     @Test
     void help_lists_the_subcommands_and_every_option_with_its_default() {
-        final Run root = run("--help");
+        final CliRun root = run("--help");
         assertEquals(0, root.exit());
         assertTrue(root.out().contains("train") && root.out().contains("evaluate"), root.out());
-        final Run train = run("train", "--help");
+        final CliRun train = run("train", "--help");
         assertEquals(0, train.exit());
         for (String option : List.of("--data", "--out", "--spec", "--label-column", "--max-rows", "--max-bad-fraction",
                 "--beta-warmup-epochs", "--denoise", "--target-fpr", "--seed", "--threads")) {
@@ -179,21 +170,21 @@ class NelboTrainerTest {
 
     @Test
     void bad_usage_and_bad_input_exit_non_zero_with_one_line() throws IOException {
-        final Run missing = run("train", "--data", "x.csv");
+        final CliRun missing = run("train", "--data", "x.csv");
         assertEquals(2, missing.exit());
         assertEquals(1, missing.err().strip().lines().count(), missing.err());
         assertTrue(missing.err().contains("--out"), missing.err());
 
-        final Run badValue = run("train", "--data", "x.csv", "--out", "m", "--latent", "0");
+        final CliRun badValue = run("train", "--data", "x.csv", "--out", "m", "--latent", "0");
         assertEquals(2, badValue.exit());
         assertTrue(badValue.err().contains("latent size must be positive"), badValue.err());
 
-        final Run noFile = run("train", "--data", dir.resolve("absent.csv").toString(), "--out", dir.resolve("m").toString());
+        final CliRun noFile = run("train", "--data", dir.resolve("absent.csv").toString(), "--out", dir.resolve("m").toString());
         assertEquals(1, noFile.exit());
         assertEquals(1, noFile.err().strip().lines().count(), noFile.err());
         assertTrue(noFile.err().startsWith("error: data file"), noFile.err());
 
-        final Run noModel = run("evaluate", "--model", dir.resolve("nothing").toString(), "--data",
+        final CliRun noModel = run("evaluate", "--model", dir.resolve("nothing").toString(), "--data",
                 data("t.csv", 10, 2, 4).toString());
         assertEquals(1, noModel.exit());
         assertTrue(noModel.err().contains("not a directory"), noModel.err());
@@ -201,7 +192,7 @@ class NelboTrainerTest {
 
     @Test
     void retrain_help_lists_the_exit_codes_and_bad_config_exits_2_naming_the_key() throws IOException {
-        final Run help = run("retrain", "--help");
+        final CliRun help = run("retrain", "--help");
         assertEquals(0, help.exit());
         for (final String code : List.of("0", "1", "2", "3", "4")) {
             assertTrue(help.out().contains("  " + code + "   "), "exit code " + code + " documented:\n" + help.out());
@@ -210,16 +201,16 @@ class NelboTrainerTest {
 
         final Path config = dir.resolve("retrain.properties");
         Files.writeString(config, "bootstrap.servers=localhost:1\nnelbo.retrain.windw=7d\n");
-        final Run unknown = run("retrain", "--config", config.toString());
+        final CliRun unknown = run("retrain", "--config", config.toString());
         assertEquals(2, unknown.exit(), unknown.err());
         assertTrue(unknown.err().contains("'nelbo.retrain.windw'"), unknown.err());
         assertEquals(1, unknown.err().strip().lines().count(), "one line, no stack trace: " + unknown.err());
 
-        final Run badFlag = run("retrain", "--set", "bootstrap.servers=localhost:1", "--window", "soon");
+        final CliRun badFlag = run("retrain", "--set", "bootstrap.servers=localhost:1", "--window", "soon");
         assertEquals(2, badFlag.exit(), badFlag.err());
         assertTrue(badFlag.err().contains("nelbo.retrain.window"), badFlag.err());
 
-        final Run noBootstrap = run("rollback", "--to", "v1");
+        final CliRun noBootstrap = run("rollback", "--to", "v1");
         assertEquals(2, noBootstrap.exit(), noBootstrap.err());
         assertTrue(noBootstrap.err().contains("bootstrap.servers"), noBootstrap.err());
         assertEquals(2, run("rollback", "--set", "bootstrap.servers=localhost:1").exit(), "--to is required");

@@ -1,5 +1,7 @@
 package dev.nelbo.trainer.retrain;
 
+import dev.nelbo.testkit.CliRun;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nelbo.registry.ModelRegistry;
@@ -26,7 +28,6 @@ import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -49,7 +50,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -70,9 +70,6 @@ class RetrainIntegrationTest {
 
     private static Path champion;
     private static Manifest championManifest;
-
-    private record Run(int exit, String out, String err) {
-    }
 
     private record Env(String events, String alerts, String registry, String scores, String dlq) {
     }
@@ -102,7 +99,7 @@ class RetrainIntegrationTest {
         // corrupted: the older 90% of the window (the training part) carries broken latencies and sizes
         final Env bad = env("corrupt", 1);
         produceWindow(bad.events(), end, "c-", true);
-        final Run refused = retrain(bad, end, Map.of());
+        final CliRun refused = retrain(bad, end, Map.of());
         assertEquals(3, refused.exit(), refused.out() + refused.err());
         final JsonNode report = Json.DOCUMENTS.readTree(dir.resolve("report-" + bad.events() + ".json").toFile());
         assertEquals("gates_failed", report.get("decision").asText());
@@ -118,7 +115,7 @@ class RetrainIntegrationTest {
         produceWindow(good.events(), end, "g-", false);
         // the champion alerted on 50 events of the training part: they are left out of training
         produceAlerts(good.alerts(), end, "g-", 50);
-        final Run published = retrain(good, end, Map.of());
+        final CliRun published = retrain(good, end, Map.of());
         assertEquals(0, published.exit(), published.out() + published.err());
         final JsonNode counts = Json.DOCUMENTS.readTree(dir.resolve("report-" + good.events() + ".json").toFile()).get("counts");
         assertEquals(50, counts.get("left out as alerted").asLong(), counts.toString());
@@ -131,10 +128,10 @@ class RetrainIntegrationTest {
         assertNotEquals(championManifest.modelVersion(), v2);
         assertTrue(published.out().contains("published as current"), published.out());
 
-        final Run again = retrain(good, end, Map.of());
+        final CliRun again = retrain(good, end, Map.of());
         assertEquals(4, again.exit(), again.out() + again.err());
         assertTrue(again.out().contains("identical"), again.out());
-        final Run empty = retrain(good, end.minus(Duration.ofDays(1)), Map.of());
+        final CliRun empty = retrain(good, end.minus(Duration.ofDays(1)), Map.of());
         assertEquals(4, empty.exit(), empty.out() + empty.err());
         assertTrue(empty.out().contains("only 0 training records"), empty.out());
         try (ModelRegistry registry = registry(good)) {
@@ -158,7 +155,7 @@ class RetrainIntegrationTest {
             loadThread.start();
             try {
                 awaitTrue(() -> load.sent.get() > 500, Duration.ofSeconds(30), "load flowing");
-                final Run run = retrain(env, end, Map.of());
+                final CliRun run = retrain(env, end, Map.of());
                 assertEquals(0, run.exit(), run.out() + run.err());
                 final String v2;
                 try (ModelRegistry registry = registry(env)) {
@@ -170,7 +167,7 @@ class RetrainIntegrationTest {
                 final int atSwitch = load.sent.get();
                 awaitTrue(() -> load.sent.get() > atSwitch + 500, Duration.ofSeconds(30), "load after the switch");
 
-                final Run rollback = cli("rollback", "--to", v1, "--config", configFile(env, end, Map.of()).toString());
+                final CliRun rollback = cli("rollback", "--to", v1, "--config", configFile(env, end, Map.of()).toString());
                 assertEquals(0, rollback.exit(), rollback.out() + rollback.err());
                 final long rollbackStart = System.nanoTime();
                 awaitTrue(() -> v1.equals(version(a)) && v1.equals(version(b)), Duration.ofSeconds(30), "both instances back on " + v1);
@@ -220,7 +217,7 @@ class RetrainIntegrationTest {
         final String v1 = championManifest.modelVersion();
         try (ScorerService scorer = scorer(env, SharedBroker.uniqueName("shadow-app"), Map.of("nelbo.shadow.topic", shadowTopic))) {
             awaitTrue(scorer::isReady, Duration.ofSeconds(60), "scorer running");
-            final Run run = cli("retrain", "--config", configFile(env, end, Map.of()).toString(), "--shadow");
+            final CliRun run = cli("retrain", "--config", configFile(env, end, Map.of()).toString(), "--shadow");
             assertEquals(0, run.exit(), run.out() + run.err());
             final String candidate;
             try (ModelRegistry registry = registry(env)) {
@@ -232,7 +229,7 @@ class RetrainIntegrationTest {
             awaitTrue(() -> scorer.models().shadow() != null && candidate.equals(scorer.models().shadow().version()),
                     Duration.ofSeconds(30), "the scorer loads the shadow");
             final String config = configFile(env, end, Map.of()).toString();
-            final Run models = cli("models", "--config", config);
+            final CliRun models = cli("models", "--config", config);
             assertTrue(models.out().contains(candidate + "  shadow") && models.out().contains(v1 + "  current"), models.out());
 
             // live events are scored by both: the champion to the scores topic, the shadow to the shadow topic
@@ -246,7 +243,7 @@ class RetrainIntegrationTest {
                 assertTrue(Json.EVENTS.readTree(r.value()).get("event_id").asText().startsWith("sl-"));
             }
 
-            final Run promote = cli("promote", "--config", config);
+            final CliRun promote = cli("promote", "--config", config);
             assertEquals(0, promote.exit(), promote.err());
             try (ModelRegistry registry = registry(env)) {
                 final ModelRegistry.Snapshot s = registry.read();
@@ -256,7 +253,7 @@ class RetrainIntegrationTest {
             awaitTrue(() -> candidate.equals(version(scorer)) && scorer.models().shadow() == null, Duration.ofSeconds(30),
                     "the scorer serves the promoted model and stops shadow scoring");
             assertEquals(1, cli("promote", "--config", config).exit(), "nothing left to promote");
-            final Run unknown = cli("rollback", "--to", "19700101T000000Z-deadbeef", "--config", config);
+            final CliRun unknown = cli("rollback", "--to", "19700101T000000Z-deadbeef", "--config", config);
             assertEquals(1, unknown.exit());
             assertTrue(unknown.err().contains("19700101T000000Z-deadbeef") && unknown.err().contains(candidate), unknown.err());
         }
@@ -368,23 +365,17 @@ class RetrainIntegrationTest {
         return file;
     }
 
-    private static Run retrain(final Env e, final Instant end, final Map<String, String> extra) throws IOException {
+    private static CliRun retrain(final Env e, final Instant end, final Map<String, String> extra) throws IOException {
         return cli("retrain", "--config", configFile(e, end, extra).toString(), "--work-dir", dir.resolve("work-" + e.events()).toString());
     }
 
-    private static Run cli(final String... args) {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final CommandLine cli = NelboTrainer.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
+    private static CliRun cli(final String... args) {
         final long start = System.nanoTime();
-        final int exit = cli.execute(args);
-        final String text = out.toString();
-        final int decision = text.lastIndexOf("window: [");
-        System.out.printf("%s exited %d after %.1f s%n%s", args[0], exit, (System.nanoTime() - start) / 1e9,
-                decision >= 0 ? text.substring(decision) : text);
-        return new Run(exit, out.toString(), err.toString());
+        final CliRun run = CliRun.execute(NelboTrainer.commandLine(), args);
+        final int decision = run.out().lastIndexOf("window: [");
+        System.out.printf("%s exited %d after %.1f s%n%s", args[0], run.exit(), (System.nanoTime() - start) / 1e9,
+                decision >= 0 ? run.out().substring(decision) : run.out());
+        return run;
     }
 
     private static ScorerService scorer(final Env e, final String appId) {

@@ -57,9 +57,14 @@ final class NelboLoss {
         allGaussian = gaussian && !bernoulli && categorical.isEmpty();
     }
 
+    /** @return whether {@link #perRow} reads the observed mask (false when no value is missing) */
+    boolean usesMask() {
+        return !allObserved;
+    }
+
     /**
      * @param x       targets {@code [batch, D]} (clean, never the corrupted input)
-     * @param mask    observed mask {@code [batch, D]}
+     * @param mask    observed mask {@code [batch, D]}; may be null when {@link #usesMask()} is false
      * @param outputs the block's forward outputs (mu, logvar, mean, decoder logvar)
      * @return per-row reconstruction NLL {@code [batch]} and per-row KL {@code [batch]}
      */
@@ -72,10 +77,11 @@ final class NelboLoss {
 
         NDArray columnNll = null;
         if (anyGaussian) {
-            // 0.5 * (log 2pi + logvar + (x - mean)^2 / exp(logvar)); logvar is per feature [D].
-            final NDArray precision = decoderLogvar.neg().exp();
-            NDArray gaussian = x.sub(mean).square().mul(precision).add(decoderLogvar.add(scalar(x, LOG_2PI)))
-                    .mul(scalar(x, 0.5f));
+            // 0.5 * (log 2pi + logvar + (x - mean)^2 / exp(logvar)). The halves are folded into the
+            // per-feature [D] factors: one [batch, D] operation (and its backward) fewer per step.
+            final NDArray half = scalar(x, 0.5f);
+            final NDArray halfPrecision = decoderLogvar.neg().exp().mul(half);
+            NDArray gaussian = x.sub(mean).square().mul(halfPrecision).add(decoderLogvar.add(scalar(x, LOG_2PI)).mul(half));
             if (!allGaussian) {
                 gaussian = gaussian.mul(manager.create(gaussianColumns));
             }
@@ -92,12 +98,16 @@ final class NelboLoss {
         for (ColumnBlock block : categorical) {
             final NDIndex columns = new NDIndex(":, {}:{}", block.offset(), block.end());
             final NDArray logProb = mean.get(columns).logSoftmax(1);
-            // The mask is constant over a block: its first column says whether the feature was seen.
-            final NDArray observed = mask.get(new NDIndex(":, {}", block.offset()));
-            recon = recon.sub(x.get(columns).mul(logProb).sum(new int[] {1}).mul(observed));
+            NDArray nll = x.get(columns).mul(logProb).sum(new int[] {1});
+            if (!allObserved) {
+                // The mask is constant over a block: its first column says whether the feature was seen.
+                nll = nll.mul(mask.get(new NDIndex(":, {}", block.offset())));
+            }
+            recon = recon.sub(nll);
         }
-        final NDArray kl = mu.square().add(logvar.exp()).sub(logvar).sub(scalar(x, 1f)).sum(new int[] {1})
-                .mul(scalar(x, 0.5f));
+        // 0.5 * sum(mu^2 + exp(logvar) - logvar - 1), with the constant taken out of the [batch, K] part.
+        final NDArray kl = mu.square().add(logvar.exp()).sub(logvar).sum(new int[] {1})
+                .sub(scalar(x, mu.getShape().get(1))).mul(scalar(x, 0.5f));
         return new NDList(recon, kl);
     }
 

@@ -5,10 +5,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.Trainer;
 import dev.nelbo.schemas.bundle.DenseLayer;
 import dev.nelbo.schemas.bundle.MlpHead;
 import dev.nelbo.schemas.bundle.MlpWeights;
@@ -37,19 +35,19 @@ public final class TrainedVae implements AutoCloseable {
     public static final String MEAN = "mean";
 
     private final Model model;
-    private final Trainer trainer;
+    private final FlatParameters parameters;
     private final VaeBlock block;
     private final NelboLoss loss;
     private final TrainingData validation;
     private final VaeConfig config;
     private final float[] validationEps;
-    private List<float[]> best;
+    private float[] best;
     private List<EpochStats> history = List.of();
 
-    TrainedVae(final Model model, final Trainer trainer, final VaeBlock block, final NelboLoss loss,
+    TrainedVae(final Model model, final FlatParameters parameters, final VaeBlock block, final NelboLoss loss,
                final TrainingData validation, final VaeConfig config) {
         this.model = model;
-        this.trainer = trainer;
+        this.parameters = parameters;
         this.block = block;
         this.loss = loss;
         this.validation = validation;
@@ -136,7 +134,7 @@ public final class TrainedVae implements AutoCloseable {
      * @return {@code mu} and {@code logvar} (clamped, as trained), each row-major {@code [rows, K]}
      */
     public float[][] encode(final float[] x, final int rows) {
-        try (NDManager manager = trainer.getManager().newSubManager()) {
+        try (NDManager manager = model.getNDManager().newSubManager()) {
             final NDList out = block.encode(store(manager), manager.create(x, new Shape(rows, block.inputWidth())), false);
             return new float[][] {out.get(0).toFloatArray(), out.get(1).toFloatArray()};
         }
@@ -150,7 +148,7 @@ public final class TrainedVae implements AutoCloseable {
      * @return {@code mean} {@code [rows, D]} row-major and the clamped {@code logvar} ({@code [D]} per feature or {@code [rows, D]} per row)
      */
     public float[][] decode(final float[] z, final int rows) {
-        try (NDManager manager = trainer.getManager().newSubManager()) {
+        try (NDManager manager = model.getNDManager().newSubManager()) {
             final NDList out = block.decode(store(manager), manager.create(z, new Shape(rows, block.latent())), false);
             return new float[][] {out.get(0).toFloatArray(), out.get(1).toFloatArray()};
         }
@@ -186,9 +184,10 @@ public final class TrainedVae implements AutoCloseable {
         final int latent = config.latent();
         for (int from = 0; from < data.rows(); from += VaeTrainer.EVAL_CHUNK) {
             final int n = Math.min(VaeTrainer.EVAL_CHUNK, data.rows() - from);
-            try (NDManager manager = trainer.getManager().newSubManager()) {
+            try (NDManager manager = model.getNDManager().newSubManager()) {
                 final NDArray x = manager.create(FloatBuffer.wrap(data.x(), from * width, n * width), new Shape(n, width));
-                final NDArray mask = manager.create(FloatBuffer.wrap(data.mask(), from * width, n * width), new Shape(n, width));
+                final NDArray mask = loss.usesMask()
+                        ? manager.create(FloatBuffer.wrap(data.mask(), from * width, n * width), new Shape(n, width)) : null;
                 final NDArray noise = manager.create(FloatBuffer.wrap(eps, from * latent, n * latent), new Shape(n, latent));
                 final NDList outputs = block.forward(store(manager), new NDList(x, noise), false);
                 final NDList terms = loss.perRow(x, mask, outputs);
@@ -200,36 +199,22 @@ public final class TrainedVae implements AutoCloseable {
     }
 
     void snapshotBest() {
-        final List<float[]> values = new ArrayList<>();
-        for (Parameter parameter : parameters()) {
-            values.add(parameter.getArray().toFloatArray());
-        }
-        best = values;
+        best = parameters.snapshot();
     }
 
     void restoreBest() {
         if (best == null) {
             throw new IllegalStateException("no epoch produced a finite validation negative ELBO");
         }
-        final List<Parameter> parameters = parameters();
-        for (int i = 0; i < parameters.size(); i++) {
-            parameters.get(i).getArray().set(FloatBuffer.wrap(best.get(i)));
-        }
+        parameters.restore(best);
     }
 
     void finish(final List<EpochStats> epochs) {
         history = List.copyOf(epochs);
     }
 
-    private List<Parameter> parameters() {
-        final List<Parameter> list = new ArrayList<>();
-        block.getParameters().forEach(pair -> list.add(pair.getValue()));
-        return list;
-    }
-
     @Override
     public void close() {
-        trainer.close();
         model.close();
     }
 }

@@ -9,10 +9,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.Trainer;
-import ai.djl.training.loss.Loss;
+import ai.djl.training.ParameterStore;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 
@@ -27,7 +25,9 @@ import java.util.function.Consumer;
  * on the validation negative ELBO (the best epoch's weights are kept).
  *
  * <p>The training rows live on the native side as one tensor; each epoch gathers a shuffled copy
- * once and batches are views of it, so no Java-to-native copy happens per step.
+ * once and batches are views of it, so no Java-to-native copy happens per step. The parameters live in
+ * one flat tensor ({@link FlatParameters}): gradient clipping and the Adam update are one native call
+ * each per step instead of one per parameter.
  */
 public final class VaeTrainer {
 
@@ -63,17 +63,17 @@ public final class VaeTrainer {
         boolean ok = false;
         try {
             model.setBlock(block);
+            block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(config.batchSize(), data.width()),
+                    new Shape(config.batchSize(), config.latent()));
+            final FlatParameters parameters = new FlatParameters(block, model.getNDManager());
+            // No optClipGrad: DJL's native Adam clips from above only (clamp_max); FlatParameters clips both ways.
             final Optimizer adam = Optimizer.adam()
                     .optLearningRateTracker(Tracker.fixed(config.learningRate()))
-                    .optClipGrad(config.gradClip())
                     .build();
-            final Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss())
-                    .optOptimizer(adam)
-                    .optDevices(new Device[] {Device.cpu()}));
-            trainer.initialize(new Shape(config.batchSize(), data.width()), new Shape(config.batchSize(), config.latent()));
             final NelboLoss loss = new NelboLoss(data.width(), data.blocks(), data.allObserved());
-            final TrainedVae result = new TrainedVae(model, trainer, block, loss, validation, config);
-            final List<EpochStats> history = run(trainer, loss, train, result, config, random, progress);
+            final TrainedVae result = new TrainedVae(model, parameters, block, loss, validation, config);
+            final Step step = new Step(block, parameters, adam, loss, config, model.getNDManager());
+            final List<EpochStats> history = run(step, model.getNDManager(), loss, train, result, config, random, progress);
             result.finish(history);
             ok = true;
             return result;
@@ -84,16 +84,16 @@ public final class VaeTrainer {
         }
     }
 
-    private static List<EpochStats> run(final Trainer trainer, final NelboLoss loss,
+    private static List<EpochStats> run(final Step step, final NDManager modelManager, final NelboLoss loss,
                                         final TrainingData train, final TrainedVae result, final VaeConfig config,
                                         final Random random, final Consumer<EpochStats> progress) {
         final List<EpochStats> history = new ArrayList<>();
         final int rows = train.rows();
         final int width = train.width();
         final int steps = (rows + config.batchSize() - 1) / config.batchSize();
-        try (NDManager data = trainer.getManager().newSubManager()) {
+        try (NDManager data = modelManager.newSubManager()) {
             final NDArray x = data.create(train.x(), new Shape(rows, width));
-            final NDArray mask = data.create(train.mask(), new Shape(rows, width));
+            final NDArray mask = loss.usesMask() ? data.create(train.mask(), new Shape(rows, width)) : null;
             double bestNelbo = Double.POSITIVE_INFINITY;
             int bestEpoch = -1;
             double elapsed = 0;
@@ -106,9 +106,11 @@ public final class VaeTrainer {
                 try (NDManager epochManager = data.newSubManager()) {
                     final NDArray perm = epochManager.create(permutationLong(rows, random));
                     final NDArray xs = x.get(perm);
-                    final NDArray ms = mask.get(perm);
                     xs.attach(epochManager);
-                    ms.attach(epochManager);
+                    final NDArray ms = mask == null ? null : mask.get(perm);
+                    if (ms != null) {
+                        ms.attach(epochManager);
+                    }
                     for (int s = 0; s < steps; s++) {
                         beta = config.betaAt(epoch, (double) s / steps);
                         final int from = s * config.batchSize();
@@ -116,10 +118,12 @@ public final class VaeTrainer {
                         try (NDManager stepManager = epochManager.newSubManager()) {
                             final NDIndex slice = new NDIndex("{}:{}", from, to);
                             final NDArray xb = xs.get(slice);
-                            final NDArray mb = ms.get(slice);
                             xb.attach(stepManager);
-                            mb.attach(stepManager);
-                            final float[] figures = step(trainer, loss, xb, mb, beta, config, stepManager);
+                            final NDArray mb = ms == null ? null : ms.get(slice);
+                            if (mb != null) {
+                                mb.attach(stepManager);
+                            }
+                            final float[] figures = step.run(xb, mb, beta, stepManager);
                             sumRecon += figures[0];
                             sumKl += figures[1];
                             sumLoss += figures[0] + beta * figures[1];
@@ -159,27 +163,53 @@ public final class VaeTrainer {
         return history;
     }
 
-    /** One optimizer step; returns the batch's summed reconstruction NLL and KL. */
-    private static float[] step(final Trainer trainer, final NelboLoss loss, final NDArray xb,
-                                final NDArray mb, final float beta, final VaeConfig config, final NDManager manager) {
-        final long batch = xb.getShape().get(0);
-        NDArray input = xb;
-        if (config.denoise() > 0) {
-            final NDArray keep = manager.randomUniform(0f, 1f, xb.getShape()).gte(config.denoise()).toType(DataType.FLOAT32, false);
-            input = xb.mul(keep);
+    /** One optimizer step: forward, negative ELBO, backward, clipped fused Adam update. */
+    private static final class Step {
+
+        /** The one key the optimizer keeps its state (moments, step count) under: all parameters are one tensor. */
+        private static final String PARAMETERS = "vae";
+
+        private final VaeBlock block;
+        private final FlatParameters parameters;
+        private final Optimizer adam;
+        private final NelboLoss loss;
+        private final VaeConfig config;
+        private final ParameterStore store;
+
+        Step(final VaeBlock block, final FlatParameters parameters, final Optimizer adam, final NelboLoss loss,
+             final VaeConfig config, final NDManager modelManager) {
+            this.block = block;
+            this.parameters = parameters;
+            this.adam = adam;
+            this.loss = loss;
+            this.config = config;
+            this.store = new ParameterStore(modelManager, false);
         }
-        final NDArray eps = manager.randomNormal(new Shape(batch, config.latent()));
-        final NDArray recon;
-        final NDArray kl;
-        try (GradientCollector collector = trainer.newGradientCollector()) {
-            final NDList outputs = trainer.forward(new NDList(input, eps));
-            final NDList terms = loss.perRow(xb, mb, outputs);
-            recon = terms.get(0).sum();
-            kl = terms.get(1).sum();
-            collector.backward(recon.add(kl.mul(NelboLoss.scalar(kl, beta))).mul(NelboLoss.scalar(kl, 1f / batch)));
+
+        /** @return the batch's summed reconstruction NLL and KL */
+        float[] run(final NDArray xb, final NDArray mb, final float beta, final NDManager manager) {
+            final long batch = xb.getShape().get(0);
+            NDArray input = xb;
+            if (config.denoise() > 0) {
+                final NDArray keep = manager.randomUniform(0f, 1f, xb.getShape()).gte(config.denoise())
+                        .toType(DataType.FLOAT32, false);
+                input = xb.mul(keep);
+            }
+            final NDArray eps = manager.randomNormal(new Shape(batch, config.latent()));
+            final NDArray recon;
+            final NDArray kl;
+            try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                final NDList outputs = block.forward(store, new NDList(input, eps), true);
+                final NDList terms = loss.perRow(xb, mb, outputs);
+                recon = terms.get(0).sum();
+                kl = terms.get(1).sum();
+                collector.backward(recon.add(kl.mul(NelboLoss.scalar(kl, beta))).mul(NelboLoss.scalar(kl, 1f / batch)));
+            }
+            final NDArray gradient = parameters.gradient(manager, config.gradClip());
+            adam.update(PARAMETERS, parameters.values(), gradient);
+            parameters.zeroGradients();
+            return new float[] {recon.getFloat(), kl.getFloat()};
         }
-        trainer.step();
-        return new float[] {recon.getFloat(), kl.getFloat()};
     }
 
     static int[] permutation(final int n, final Random random) {

@@ -16,7 +16,7 @@ import java.util.Map;
 /**
  * A verified model bundle together with a pool of warm scoring engines for it. Engines are not
  * thread-safe, so every processor borrows its own and gives it back when it moves to another model;
- * once the model is retired, idle and returned engines are closed.
+ * once the model is retired, idle and returned engines are closed and it lends no more.
  */
 public final class LoadedModel {
 
@@ -26,15 +26,17 @@ public final class LoadedModel {
     private final EngineOptions options;
     private final double loadSeconds;
     private final String device;
+    private final boolean ownsDir;
     private final Deque<ScoringEngine> idle = new ArrayDeque<>();
     private int borrowed;
     private boolean retired;
 
     private LoadedModel(final ModelBundle bundle, final EngineOptions options, final ScoringEngine warm,
-                        final double loadSeconds) {
+                        final double loadSeconds, final boolean ownsDir) {
         this.bundle = bundle;
         this.options = options;
         this.loadSeconds = loadSeconds;
+        this.ownsDir = ownsDir;
         this.device = warm.device().toString();
         idle.push(warm);
     }
@@ -44,17 +46,19 @@ public final class LoadedModel {
      *
      * @param bundle  a bundle verified by {@link ModelBundle#load}
      * @param options engine options
+     * @param ownsDir whether the bundle directory is the scorer's own copy, deleted when the model retires
+     *                (false for a directory the user named: that one is never deleted)
      * @return the loaded model
      * @throws IllegalStateException    when ONNX Runtime cannot open or run the graphs
      * @throws IllegalArgumentException when the manifest's graph names or calibration are unusable
      */
-    public static LoadedModel open(final ModelBundle bundle, final EngineOptions options) {
+    public static LoadedModel open(final ModelBundle bundle, final EngineOptions options, final boolean ownsDir) {
         final long start = System.nanoTime();
         final ScoringEngine engine = ScoringEngine.open(bundle, options);
         final double seconds = (System.nanoTime() - start) / 1e9;
         LOG.info("Model {} ready on {} ({} features, threshold {}) in {} ms", bundle.version(), engine.device(),
                 engine.layout().featureCount(), threshold(bundle), Math.round(seconds * 1000));
-        return new LoadedModel(bundle, options, engine, seconds);
+        return new LoadedModel(bundle, options, engine, seconds, ownsDir);
     }
 
     /** @return the model version */
@@ -100,10 +104,14 @@ public final class LoadedModel {
     }
 
     /**
-     * @return a warm engine for this caller's exclusive use; give it back with {@link #giveBack}
+     * @return a warm engine for this caller's exclusive use (give it back with {@link #giveBack}), or null once
+     *         the model is retired: a newer model has replaced it and its files may be gone
      * @throws IllegalStateException when ONNX Runtime cannot open another engine
      */
     public synchronized ScoringEngine borrow() {
+        if (retired) {
+            return null;
+        }
         borrowed++;
         final ScoringEngine e = idle.poll();
         return e != null ? e : ScoringEngine.open(bundle, options);
@@ -119,14 +127,26 @@ public final class LoadedModel {
         }
     }
 
-    /** Stops pooling: closes idle engines now and borrowed ones when they come back. */
+    /**
+     * Stops pooling: closes idle engines now and borrowed ones when they come back, and deletes the bundle
+     * directory when it is the scorer's own copy.
+     */
     public synchronized void retire() {
+        if (retired) {
+            return;
+        }
         retired = true;
         while (!idle.isEmpty()) {
             idle.pop().close();
         }
         if (borrowed > 0) {
             LOG.debug("Model {} retired; {} engines still finishing a batch", version(), borrowed);
+        }
+        // Engines read the graph files only while opening (ONNX Runtime keeps the graph in memory), and a retired
+        // model opens none, so the files can go now, even with engines still finishing a batch. Holding the lock
+        // makes a borrow() that is opening an engine right now finish reading first.
+        if (ownsDir) {
+            BundleDirs.delete(bundle.dir());
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.nelbo.scorer.model;
 
 import dev.nelbo.engine.EngineOptions;
+import dev.nelbo.engine.ScoringEngine;
 import dev.nelbo.schemas.bundle.ModelBundle;
 import dev.nelbo.schemas.spec.FeatureDef;
 import dev.nelbo.schemas.spec.FeatureSpec;
@@ -17,13 +18,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Owns the model in use. A candidate is verified (checksums and schema version by {@link ModelBundle#load},
  * feature spec compatible with the input the current model reads), warmed up, and only then published;
  * processors pick the new model up at their next batch boundary. A refused candidate leaves the current
  * model serving and is counted in {@code nelbo_model_rejected_total}. It also owns the inference threads
- * the processors hand full batches to.
+ * the processors hand full batches to. A bundle directory handed over as the manager's own (a registry
+ * bundle unpacked to disk) is deleted once no model needs it; a directory the user named never is.
  */
 public final class ModelManager implements AutoCloseable {
 
@@ -34,6 +37,8 @@ public final class ModelManager implements AutoCloseable {
     private final ExecutorService inference;
     private volatile LoadedModel current;
     private volatile LoadedModel shadow;
+    /** Guarded by this: a model loaded after close would never be retired. */
+    private boolean closed;
 
     /**
      * @param options engine options for every model
@@ -72,13 +77,28 @@ public final class ModelManager implements AutoCloseable {
 
     /**
      * Verifies, warms up and switches to the bundle in {@code dir}; on any problem keeps the current model.
+     * The directory stays the caller's: it is never deleted.
      *
      * @param dir    bundle directory
      * @param origin where the bundle came from, for the log
      * @return whether the bundle is now in use
      */
-    public synchronized boolean offer(final Path dir, final String origin) {
-        final LoadedModel loaded = verify(dir, origin, current);
+    public boolean offer(final Path dir, final String origin) {
+        return offer(dir, origin, false);
+    }
+
+    /**
+     * Verifies, warms up and switches to the bundle in {@code dir}; on any problem keeps the current model.
+     *
+     * @param dir    bundle directory
+     * @param origin where the bundle came from, for the log
+     * @param owned  whether {@code dir} is handed over to the manager, which deletes it once no model needs
+     *               it: at once when refused or redundant, else when its model retires. Never true for a
+     *               directory the user named.
+     * @return whether the bundle is now in use
+     */
+    public synchronized boolean offer(final Path dir, final String origin, final boolean owned) {
+        final LoadedModel loaded = verify(dir, origin, current, owned);
         if (loaded == null) {
             return false;
         }
@@ -96,6 +116,57 @@ public final class ModelManager implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Borrows an engine of the current model, for a processor moving to it.
+     *
+     * @param held the model the caller scores with now, or null
+     * @return the current model with an engine for the caller's exclusive use, or null when there is nothing
+     *         new to move to (no model, {@code held} is current, or the manager is closed)
+     */
+    public Lease borrowCurrent(final LoadedModel held) {
+        return borrowPublished(() -> current, held);
+    }
+
+    /**
+     * Borrows an engine of the shadow model, for a shadow scorer moving to it.
+     *
+     * @param held the shadow model the caller scores with now, or null
+     * @return the shadow model with an engine for the caller's exclusive use, or null when there is nothing
+     *         new to move to (no shadow, {@code held} is the shadow, or the manager is closed)
+     */
+    public Lease borrowShadow(final LoadedModel held) {
+        return borrowPublished(() -> shadow, held);
+    }
+
+    /**
+     * A model retired between reading it and borrowing from it lends nothing (its files may be deleted), and a
+     * newer one has been published by then, so look again; a model retired while still published means closed.
+     */
+    private static Lease borrowPublished(final Supplier<LoadedModel> published, final LoadedModel held) {
+        LoadedModel model = published.get();
+        while (model != null && model != held) {
+            final ScoringEngine engine = model.borrow();
+            if (engine != null) {
+                return new Lease(model, engine);
+            }
+            final LoadedModel next = published.get();
+            if (next == model) {
+                return null;
+            }
+            model = next;
+        }
+        return null;
+    }
+
+    /**
+     * A model and an engine borrowed from it; give the engine back to that model with {@link LoadedModel#giveBack}.
+     *
+     * @param model  the model
+     * @param engine the engine, for one caller's exclusive use
+     */
+    public record Lease(LoadedModel model, ScoringEngine engine) {
+    }
+
     /** @return the shadow model (scored in parallel to the shadow topic), or null */
     public LoadedModel shadow() {
         return shadow;
@@ -103,13 +174,26 @@ public final class ModelManager implements AutoCloseable {
 
     /**
      * Verifies and warms up a shadow candidate (same checks as {@link #offer}); the current model keeps serving.
+     * The directory stays the caller's: it is never deleted.
      *
      * @param dir    bundle directory
      * @param origin where the bundle came from, for the log
      * @return whether it is now the shadow
      */
-    public synchronized boolean offerShadow(final Path dir, final String origin) {
-        final LoadedModel loaded = verify(dir, origin, shadow);
+    public boolean offerShadow(final Path dir, final String origin) {
+        return offerShadow(dir, origin, false);
+    }
+
+    /**
+     * Verifies and warms up a shadow candidate (same checks as {@link #offer}); the current model keeps serving.
+     *
+     * @param dir    bundle directory
+     * @param origin where the bundle came from, for the log
+     * @param owned  whether {@code dir} is handed over to the manager (see {@link #offer(Path, String, boolean)})
+     * @return whether it is now the shadow
+     */
+    public synchronized boolean offerShadow(final Path dir, final String origin, final boolean owned) {
+        final LoadedModel loaded = verify(dir, origin, shadow, owned);
         if (loaded == null) {
             return false;
         }
@@ -140,10 +224,20 @@ public final class ModelManager implements AutoCloseable {
     /**
      * Loads a candidate and checks it against the current model's input.
      *
-     * @param same the model the candidate would replace (returned as is when the versions match)
-     * @return the loaded model, or null when refused (counted and logged)
+     * @param same  the model the candidate would replace (returned as is when the versions match)
+     * @param owned whether to delete {@code dir} once no model needs it
+     * @return the loaded model, or null when refused (counted and logged) or when the manager is closed
      */
-    private LoadedModel verify(final Path dir, final String origin, final LoadedModel same) {
+    private LoadedModel verify(final Path dir, final String origin, final LoadedModel same, final boolean owned) {
+        final LoadedModel loaded = closed ? null : load(dir, origin, same, owned);
+        // refused, offered after close, or a copy of the version already in place: no model will read it
+        if (owned && (loaded == null || !loaded.bundle().dir().equals(dir))) {
+            BundleDirs.delete(dir);
+        }
+        return loaded;
+    }
+
+    private LoadedModel load(final Path dir, final String origin, final LoadedModel same, final boolean owned) {
         try {
             final ModelBundle bundle = ModelBundle.load(dir);
             if (same != null && same.version().equals(bundle.version())) {
@@ -161,7 +255,9 @@ public final class ModelManager implements AutoCloseable {
             if (bundle.manifest().calibration() == null) {
                 throw new IllegalArgumentException("the bundle has no calibration (threshold); calibrate it before serving");
             }
-            return LoadedModel.open(bundle, options);
+            // Not deleted right after loading: every stream task, and every processor moving to this model, opens
+            // another engine from the graph files (LoadedModel.borrow), so they are needed until the model retires.
+            return LoadedModel.open(bundle, options, owned);
         } catch (final RuntimeException e) {
             metrics.modelRejected();
             LOG.warn("Refused model bundle from {} ({}): {}; {}", origin, dir, e.getMessage(),
@@ -217,6 +313,7 @@ public final class ModelManager implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        closed = true;
         inference.shutdown();
         try {
             if (!inference.awaitTermination(5, TimeUnit.SECONDS)) {

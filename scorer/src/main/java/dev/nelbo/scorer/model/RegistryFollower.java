@@ -22,11 +22,13 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
  * Follows the model registry topic on its own thread (a plain consumer without a group: every instance
- * reads everything) and hands each new "current" version to the {@link ModelManager}.
+ * reads everything) and hands each new "current" version to the {@link ModelManager}. Each bundle is
+ * unpacked into a new directory that is handed over to the manager, which deletes it once no model needs it.
  */
 public final class RegistryFollower implements AutoCloseable {
 
@@ -40,19 +42,13 @@ public final class RegistryFollower implements AutoCloseable {
     private final Set<String> refused = new HashSet<>();
     private final Set<String> missingReported = new HashSet<>();
     private final boolean followShadow;
+    private final Path unpackParent;
     private Thread thread;
     private volatile boolean running;
 
     /**
-     * @param clientProps Kafka client settings
-     * @param topic       registry topic
-     * @param models      where verified models go
-     */
-    public RegistryFollower(final Map<String, Object> clientProps, final String topic, final ModelManager models) {
-        this(clientProps, topic, models, false);
-    }
-
-    /**
+     * Unpacks bundles under {@code java.io.tmpdir}.
+     *
      * @param clientProps  Kafka client settings
      * @param topic        registry topic
      * @param models       where verified models go
@@ -60,7 +56,20 @@ public final class RegistryFollower implements AutoCloseable {
      */
     public RegistryFollower(final Map<String, Object> clientProps, final String topic, final ModelManager models,
                             final boolean followShadow) {
+        this(clientProps, topic, models, followShadow, Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    /**
+     * @param clientProps  Kafka client settings
+     * @param topic        registry topic
+     * @param models       where verified models go
+     * @param followShadow whether to load the registry's shadow model too (shadow scoring is on)
+     * @param unpackParent directory the followed bundles are unpacked under (one new directory per bundle)
+     */
+    public RegistryFollower(final Map<String, Object> clientProps, final String topic, final ModelManager models,
+                            final boolean followShadow, final Path unpackParent) {
         this.followShadow = followShadow;
+        this.unpackParent = Objects.requireNonNull(unpackParent, "unpackParent");
         final Map<String, Object> p = new HashMap<>(clientProps);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -136,7 +145,7 @@ public final class RegistryFollower implements AutoCloseable {
             return;
         }
         final Path dir = unpack(wanted);
-        if (dir != null && !models.offer(dir, "registry " + topic)) {
+        if (dir != null && !models.offer(dir, "registry " + topic, true)) {
             refused.add(wanted);
         }
     }
@@ -153,12 +162,15 @@ public final class RegistryFollower implements AutoCloseable {
             return;
         }
         final Path dir = unpack(wanted);
-        if (dir != null && !models.offerShadow(dir, "registry " + topic + " (shadow)")) {
+        if (dir != null && !models.offerShadow(dir, "registry " + topic + " (shadow)", true)) {
             refused.add(wanted);
         }
     }
 
-    /** @return the version's bundle unpacked into a new directory, or null (reported) when unusable */
+    /**
+     * @return the version's bundle unpacked into a new directory under {@code unpackParent}, handed over to the
+     *         {@link ModelManager} (which deletes it once no model needs it), or null (reported) when unusable
+     */
     private Path unpack(final String wanted) {
         final byte[] archive = state.bundle(wanted);
         if (archive == null) {
@@ -167,11 +179,15 @@ public final class RegistryFollower implements AutoCloseable {
             }
             return null;
         }
+        Path dir = null;
         try {
-            final Path dir = Files.createTempDirectory("nelbo-model-" + wanted.replaceAll("[^A-Za-z0-9._-]", "_") + "-");
+            dir = Files.createTempDirectory(unpackParent, "nelbo-model-" + wanted.replaceAll("[^A-Za-z0-9._-]", "_") + "-");
             BundleArchive.unpack(archive, dir);
             return dir;
         } catch (final IOException | UncheckedIOException | IllegalArgumentException e) {
+            if (dir != null) {
+                BundleDirs.delete(dir);
+            }
             refused.add(wanted);
             models.refuse("registry " + topic, wanted, e.getMessage());
             return null;

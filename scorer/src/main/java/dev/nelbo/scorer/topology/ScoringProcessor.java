@@ -364,11 +364,12 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     /** Between batches only: move to the model the manager publishes, if it changed. */
     private void followCurrentModel() {
-        final LoadedModel latest = models.current();
-        if (latest == null || latest == model) {
+        final ModelManager.Lease lease = models.borrowCurrent(model);
+        if (lease == null) {
             return;
         }
-        final ScoringEngine next = latest.borrow();
+        final LoadedModel latest = lease.model();
+        final ScoringEngine next = lease.engine();
         if (model != null) {
             model.giveBack(engine);
             LOG.info("Task {} now scores with model {} (was {})", context.taskId(), latest.version(), model.version());

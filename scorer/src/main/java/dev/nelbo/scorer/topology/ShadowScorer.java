@@ -137,16 +137,17 @@ final class ShadowScorer {
 
     /** Between batches: move to the manager's shadow model, or drop it. */
     private void follow() {
-        final LoadedModel latest = models.shadow();
-        if (latest == model) {
+        if (models.shadow() == model) {
             return;
         }
         release();
-        if (latest == null) {
+        final ModelManager.Lease lease = models.borrowShadow(null);
+        if (lease == null) {
             return;
         }
+        final LoadedModel latest = lease.model();
         model = latest;
-        engine = latest.borrow();
+        engine = lease.engine();
         batch = engine.newBatch();
         results = engine.newResults();
         encoder = latest.encoder();

@@ -1,14 +1,16 @@
 package dev.nelbo.scorer.model;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.registry.BundleArchive;
 import dev.nelbo.registry.ModelRegistry;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.nelbo.scorer.app.ScorerService;
 import dev.nelbo.scorer.config.Topics;
-import dev.nelbo.testkit.KafkaTestClients;
+import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
-import dev.nelbo.testkit.SharedBroker;
 import dev.nelbo.scorer.testkit.TestScorers;
+import dev.nelbo.testkit.KafkaTestClients;
+import dev.nelbo.testkit.SharedBroker;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -18,6 +20,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,15 +28,23 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -123,6 +134,139 @@ class LiveSwapIntegrationTest {
                 Thread.sleep(50);
             }
         }
+    }
+
+    @Test
+    void should_keep_only_the_unpacked_bundles_of_loaded_models_delete_all_on_close_and_never_touch_the_user_directory()
+            throws Exception {
+        final Topics topics = TestScorers.freshTopics("unpack", 1);
+        final Path user = dir.resolve("user");
+        final String u = ScorerFixtures.writeModel(user, 7);
+        final String v1 = ScorerFixtures.writeModel(dir.resolve("v1"), 1);
+        final String v2 = ScorerFixtures.writeModel(dir.resolve("v2"), 2);
+        final String v3 = ScorerFixtures.writeModel(dir.resolve("v3"), 3);
+        final Path bad = dir.resolve("bad");
+        ScorerFixtures.writeModel(bad, 9);
+        final Path onnx = bad.resolve("decoder.onnx");
+        final byte[] tampered = Files.readAllBytes(onnx);
+        tampered[tampered.length / 2] ^= 0x5a;
+        Files.write(onnx, tampered);
+        final Map<String, String> userFiles = contents(user);
+        final Path unpacked = Files.createDirectory(dir.resolve("unpacked"));
+        final PrometheusRegistry registry = new PrometheusRegistry();
+        final Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.get().bootstrapServers());
+        try (ModelManager models = new ModelManager(EngineOptions.defaults().withMaxBatch(16), new ScorerMetrics(registry, false));
+             RegistryFollower follower = new RegistryFollower(client, topics.registry(), models, true, unpacked);
+             ModelRegistry reg = new ModelRegistry(client, topics.registry())) {
+            assertNull(follower.catchUp(), "the registry is empty");
+            // what the service does when the registry names nothing: start from nelbo.model.dir
+            assertTrue(models.offer(user, "nelbo.model.dir"));
+            assertEquals(u, models.currentVersion().orElseThrow());
+            follower.start();
+
+            reg.publish(dir.resolve("v1"));
+            awaitCurrent(models, v1);
+            assertOnlyLoadedRemain(unpacked, models, 1);
+            assertEquals(userFiles, contents(user), "the user's model directory outlives its model");
+
+            reg.publish(dir.resolve("v2"));
+            awaitCurrent(models, v2);
+            assertOnlyLoadedRemain(unpacked, models, 1);
+
+            // refused after unpacking (checksum mismatch), and refused while unpacking (an entry escaping the bundle)
+            rawPublish(topics.registry(), "tampered", BundleArchive.pack(bad));
+            awaitRejected(registry, 1);
+            rawPublish(topics.registry(), "escaping", escapingArchive());
+            awaitRejected(registry, 2);
+            assertEquals(v2, models.currentVersion().orElseThrow());
+            assertOnlyLoadedRemain(unpacked, models, 1);
+            assertFalse(Files.exists(unpacked.resolve("escape.txt")), "nothing is written outside the bundle");
+
+            reg.publishShadow(dir.resolve("v3"));
+            awaitShadow(models, v3);
+            assertOnlyLoadedRemain(unpacked, models, 2);
+
+            assertEquals(v3, reg.promoteShadow());
+            awaitCurrent(models, v3);
+            awaitShadow(models, null);
+            assertOnlyLoadedRemain(unpacked, models, 1);
+
+            reg.pin(v1);
+            awaitCurrent(models, v1);
+            assertOnlyLoadedRemain(unpacked, models, 1);
+        }
+        try (Stream<Path> left = Files.list(unpacked)) {
+            assertEquals(List.of(), left.toList(), "nothing unpacked outlives the follower and the models");
+        }
+        assertEquals(userFiles, contents(user), "the user's model directory is never deleted");
+    }
+
+    /** Polls until the directories under {@code unpacked} are exactly the bundle directories of the loaded models. */
+    private static void assertOnlyLoadedRemain(final Path unpacked, final ModelManager models, final int expected)
+            throws Exception {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            final Set<Path> loaded = new HashSet<>();
+            for (final LoadedModel m : new LoadedModel[] {models.current(), models.shadow()}) {
+                if (m != null && m.bundle().dir().startsWith(unpacked)) {
+                    loaded.add(m.bundle().dir());
+                }
+            }
+            final Set<Path> present;
+            try (Stream<Path> list = Files.list(unpacked)) {
+                present = list.collect(Collectors.toSet());
+            }
+            if (present.equals(loaded) && present.size() == expected) {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, "unpacked " + present + ", loaded " + loaded + ", expected " + expected);
+            Thread.sleep(50);
+        }
+    }
+
+    private static void awaitCurrent(final ModelManager models, final String version) throws InterruptedException {
+        awaitTrue(() -> version.equals(models.currentVersion().orElse(null)), "current model " + version);
+    }
+
+    private static void awaitShadow(final ModelManager models, final String version) throws InterruptedException {
+        awaitTrue(() -> {
+            final LoadedModel s = models.shadow();
+            return version == null ? s == null : s != null && version.equals(s.version());
+        }, "shadow model " + version);
+    }
+
+    private static void awaitRejected(final PrometheusRegistry registry, final int n) throws InterruptedException {
+        awaitTrue(() -> rejected(registry) >= n, n + " refused bundles");
+    }
+
+    private static void awaitTrue(final BooleanSupplier condition, final String what) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+            Thread.sleep(50);
+        }
+    }
+
+    /** @return every file under {@code bundle} (relative path) with its content as hex */
+    private static Map<String, String> contents(final Path bundle) throws Exception {
+        final Map<String, String> out = new TreeMap<>();
+        try (Stream<Path> walk = Files.walk(bundle)) {
+            for (final Path f : walk.filter(Files::isRegularFile).toList()) {
+                out.put(bundle.relativize(f).toString(), HexFormat.of().formatHex(Files.readAllBytes(f)));
+            }
+        }
+        return out;
+    }
+
+    /** A zip whose only entry points outside the directory it is unpacked into. */
+    private static byte[] escapingArchive() throws Exception {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            zip.putNextEntry(new ZipEntry("../escape.txt"));
+            zip.write("outside".getBytes(StandardCharsets.UTF_8));
+            zip.closeEntry();
+        }
+        return bytes.toByteArray();
     }
 
     private static double rejected(final PrometheusRegistry registry) {

@@ -1,6 +1,7 @@
 package dev.nelbo.scorer.model;
 
 import dev.nelbo.engine.EngineOptions;
+import dev.nelbo.schemas.bundle.ModelBundle;
 import dev.nelbo.schemas.spec.FeatureDef;
 import dev.nelbo.schemas.spec.FeatureSpec;
 import dev.nelbo.schemas.spec.FeatureType;
@@ -18,6 +19,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ModelManagerTest {
@@ -38,6 +40,52 @@ class ModelManagerTest {
             assertEquals(v1, models.currentVersion().orElseThrow());
             assertEquals(2.0, LiveSwapIntegrationTest.counter(registry, "nelbo_model_rejected"));
         }
+    }
+
+    @Test
+    void should_delete_an_owned_directory_once_no_model_needs_it_and_never_a_users_and_lend_nothing_once_retired()
+            throws Exception {
+        final Path user = dir.resolve("user");
+        final String u = ScorerFixtures.writeModel(user, 1);
+        final Path copy = dir.resolve("copy");
+        final String v2 = ScorerFixtures.writeModel(copy, 2);
+        final Path sameAgain = dir.resolve("same-again");
+        ScorerFixtures.writeModel(sameAgain, 2);
+        final Path tampered = dir.resolve("tampered");
+        ScorerFixtures.writeModel(tampered, 3);
+        Files.writeString(tampered.resolve("encoder.onnx"), "not a graph");
+        final Path shadowCopy = dir.resolve("shadow");
+        ScorerFixtures.writeModel(shadowCopy, 4);
+        try (ModelManager models = new ModelManager(EngineOptions.defaults().withMaxBatch(16),
+                new ScorerMetrics(new PrometheusRegistry(), false))) {
+            assertTrue(models.offer(user, "nelbo.model.dir"));
+            final LoadedModel first = models.current();
+            assertEquals(u, first.version());
+
+            assertTrue(models.offer(copy, "registry", true));
+            assertTrue(Files.isRegularFile(user.resolve("encoder.onnx")), "the user's directory outlives its model");
+            assertNull(first.borrow(), "a retired model lends nothing: its files may be gone");
+            final ModelManager.Lease lease = models.borrowCurrent(first);
+            assertEquals(v2, lease.model().version());
+            assertNull(models.borrowCurrent(lease.model()), "nothing newer to move to");
+            lease.model().giveBack(lease.engine());
+
+            assertTrue(models.offer(sameAgain, "registry", true), "the version in place");
+            assertFalse(Files.exists(sameAgain), "a second copy of the version in place is not needed");
+            assertFalse(models.offer(tampered, "registry", true));
+            assertFalse(Files.exists(tampered), "a refused copy is deleted at once");
+            assertTrue(models.offerShadow(shadowCopy, "registry", true));
+            assertTrue(Files.isDirectory(shadowCopy));
+            models.clearShadow();
+            assertFalse(Files.exists(shadowCopy), "a cleared shadow's copy is deleted");
+            assertTrue(Files.isDirectory(copy), "the serving model's copy stays");
+
+            models.close();
+            assertFalse(Files.exists(copy), "closing deletes the serving model's copy");
+            assertNull(models.borrowCurrent(null), "a closed manager lends nothing");
+            assertFalse(models.offer(user, "nelbo.model.dir"), "a closed manager loads nothing");
+        }
+        assertEquals(u, ModelBundle.load(user).version(), "the user's directory is intact");
     }
 
     @Test

@@ -1,0 +1,40 @@
+package dev.nelbo.scorer.model;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/** Removes the bundle directories the scorer made itself (registry bundles unpacked to disk). */
+final class BundleDirs {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BundleDirs.class);
+
+    private BundleDirs() {
+    }
+
+    /**
+     * Deletes {@code dir} and everything under it. A failure is logged, not thrown: a leftover directory
+     * costs disk space, while an exception here would stop a model swap or the shutdown.
+     *
+     * @param dir a directory the scorer created (never one the user named)
+     */
+    static void delete(final Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (final Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (final NoSuchFileException e) {
+            // already gone
+        } catch (final IOException | UncheckedIOException e) {
+            LOG.warn("Could not delete unpacked model bundle {}: {}; remove it by hand to free the disk space", dir,
+                    e.getMessage());
+        }
+    }
+}

@@ -1,15 +1,11 @@
 package dev.nelbo.scorer.model;
 
+import dev.nelbo.schemas.bundle.Directories;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /** Removes the bundle directories the scorer made itself (registry bundles unpacked to disk). */
 final class BundleDirs {
@@ -26,13 +22,9 @@ final class BundleDirs {
      * @param dir a directory the scorer created (never one the user named)
      */
     static void delete(final Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (final Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (final NoSuchFileException e) {
-            // already gone
-        } catch (final IOException | UncheckedIOException e) {
+        try {
+            Directories.deleteTree(dir);
+        } catch (final UncheckedIOException e) {
             LOG.warn("Could not delete unpacked model bundle {}: {}; remove it by hand to free the disk space", dir,
                     e.getMessage());
         }

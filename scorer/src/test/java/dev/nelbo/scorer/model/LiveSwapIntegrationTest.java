@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,12 +79,7 @@ class LiveSwapIntegrationTest {
                 }
                 if (i == total / 3) {
                     // a tampered bundle: the follower refuses it and v1 keeps serving
-                    final Path bad = dir.resolve("bad");
-                    ScorerFixtures.writeModel(bad, 9);
-                    final Path onnx = bad.resolve("decoder.onnx");
-                    final byte[] bytes = Files.readAllBytes(onnx);
-                    bytes[bytes.length / 2] ^= 0x5a;
-                    Files.write(onnx, bytes);
+                    final Path bad = tamperedBundle(dir.resolve("bad"));
                     assertThrows(RuntimeException.class, () -> models.publish(bad), "publish verifies before writing");
                     rawPublish(topics.registry(), "tampered", BundleArchive.pack(bad));
                 }
@@ -145,12 +141,7 @@ class LiveSwapIntegrationTest {
         final String v1 = ScorerFixtures.writeModel(dir.resolve("v1"), 1);
         final String v2 = ScorerFixtures.writeModel(dir.resolve("v2"), 2);
         final String v3 = ScorerFixtures.writeModel(dir.resolve("v3"), 3);
-        final Path bad = dir.resolve("bad");
-        ScorerFixtures.writeModel(bad, 9);
-        final Path onnx = bad.resolve("decoder.onnx");
-        final byte[] tampered = Files.readAllBytes(onnx);
-        tampered[tampered.length / 2] ^= 0x5a;
-        Files.write(onnx, tampered);
+        final Path bad = tamperedBundle(dir.resolve("bad"));
         final Map<String, String> userFiles = contents(user);
         final Path unpacked = Files.createDirectory(dir.resolve("unpacked"));
         final PrometheusRegistry registry = new PrometheusRegistry();
@@ -302,5 +293,15 @@ class LiveSwapIntegrationTest {
             p.send(new ProducerRecord<>(topic, ModelRegistry.CURRENT_KEY.getBytes(StandardCharsets.UTF_8),
                     version.getBytes(StandardCharsets.UTF_8))).get(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** A model bundle whose decoder graph no longer matches its checksum: every loader must refuse it. */
+    private static Path tamperedBundle(final Path bad) throws IOException {
+        ScorerFixtures.writeModel(bad, 9);
+        final Path onnx = bad.resolve("decoder.onnx");
+        final byte[] bytes = Files.readAllBytes(onnx);
+        bytes[bytes.length / 2] ^= 0x5a;
+        Files.write(onnx, bytes);
+        return bad;
     }
 }

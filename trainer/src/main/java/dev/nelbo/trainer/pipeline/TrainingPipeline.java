@@ -1,6 +1,7 @@
 package dev.nelbo.trainer.pipeline;
 
 import ai.djl.engine.Engine;
+import dev.nelbo.schemas.bundle.Directories;
 import dev.nelbo.schemas.bundle.BundleWriter;
 import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.MlpWeights;
@@ -34,12 +35,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * One {@code train} run: read and encode the data, fit the VAE, export the graphs and check them
@@ -227,17 +226,7 @@ public final class TrainingPipeline {
             return EngineScores.score(model, EngineOptions.defaults().withSamples(settings.samples()), validation.x(),
                     validation.mask(), validation.rows()).nelbo();
         } finally {
-            deleteTree(staging);
-        }
-    }
-
-    private static void deleteTree(final Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove staging directory " + dir, e);
+            Directories.deleteTree(staging);
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.nelbo.trainer.retrain;
 import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.registry.BundleArchive;
 import dev.nelbo.registry.ModelRegistry;
+import dev.nelbo.schemas.bundle.Directories;
 import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.ModelBundle;
 import dev.nelbo.schemas.json.Json;
@@ -17,13 +18,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * One retraining run: read the window, train a challenger with the champion's spec and settings
@@ -103,7 +102,7 @@ public final class RetrainJob {
         try {
             writeLines(data, sample);
             Json.DOCUMENTS.writeValue(specFile.toFile(), champion.manifest().featureSpec());
-            deleteTree(challengerDir);
+            Directories.deleteTree(challengerDir);
             out.println("training the challenger with the champion's spec and settings");
             out.flush();
             trained = TrainingPipeline.run(settings, "kafka:" + eventsTopic + " " + window, out);
@@ -154,7 +153,7 @@ public final class RetrainJob {
         if (archive == null) {
             throw new IllegalStateException("the registry names model " + version + " but holds no bundle for it");
         }
-        deleteTree(dir);
+        Directories.deleteTree(dir);
         BundleArchive.unpack(archive, dir);
         return ModelBundle.load(dir);
     }
@@ -189,19 +188,6 @@ public final class RetrainJob {
             Json.DOCUMENTS.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), outcome.toJson());
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot write the retrain report " + file, e);
-        }
-    }
-
-    private static void deleteTree(final Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (final Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (final IOException e) {
-            throw new UncheckedIOException("cannot clear " + dir, e);
         }
     }
 

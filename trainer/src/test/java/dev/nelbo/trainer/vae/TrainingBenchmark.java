@@ -11,9 +11,10 @@ import java.util.Random;
 
 /**
  * Benchmark harness (not a test): seconds per training epoch on a 100,000 x 32 matrix with hidden
- * 64,64, latent 8, batch 256 — the shape of the issue's PyTorch reference (~0.35 s per epoch with
- * one thread). The intra-op thread count is fixed at engine start, so compare thread settings in
- * separate JVMs: {@code scripts/bench-trainer.sh} runs this class with 1 and 2 threads.
+ * 64,64, latent 8, batch 256 — the shape of the issue's plain PyTorch reference loop, which
+ * {@code scripts/pytorch_reference.py} reproduces with the same data recipe. The intra-op thread count is
+ * fixed at engine start, so compare thread settings in separate JVMs: {@code scripts/bench-trainer.sh}
+ * runs this class with 1 and 2 threads and the PyTorch reference in between, and prints the ratio.
  *
  * <p>Arguments: {@code [epochs]} (default 6; the first epoch is reported separately as warm-up).
  */

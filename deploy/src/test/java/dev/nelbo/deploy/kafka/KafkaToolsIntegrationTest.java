@@ -1,6 +1,8 @@
 package dev.nelbo.deploy.kafka;
 
 import dev.nelbo.testkit.CliRun;
+import dev.nelbo.testkit.KafkaTestClients;
+import dev.nelbo.testkit.SharedBroker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -14,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -21,63 +24,82 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.config.ConfigResource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The tools' Kafka commands against a real in-process broker. */
+/** The tools' Kafka commands against the real in-process broker shared by the module's tests. */
 class KafkaToolsIntegrationTest {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static InProcessKafka kafka;
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = new InProcessKafka();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        kafka.close();
+    private static String bootstrap() {
+        return SharedBroker.get().bootstrapServers();
     }
 
     private static CliRun run(final String... args) {
         return CliRun.execute(NelboTools.commandLine(), args);
     }
 
+    /** The five nelbo topics under names no other test on the shared broker uses. */
+    private record NelboTopics(String events, String scores, String alerts, String dlq, String registry) {
+
+        static NelboTopics unique(final String prefix) {
+            return new NelboTopics(SharedBroker.uniqueName(prefix + "-events"), SharedBroker.uniqueName(prefix + "-scores"),
+                    SharedBroker.uniqueName(prefix + "-alerts"), SharedBroker.uniqueName(prefix + "-dlq"),
+                    SharedBroker.uniqueName(prefix + "-models"));
+        }
+
+        /** @return the {@code topics} command creating these topics with its default partition count */
+        CliRun create() {
+            return run("topics", "--bootstrap-servers", bootstrap(), "--events", events, "--scores", scores,
+                    "--alerts", alerts, "--dlq", dlq, "--registry", registry);
+        }
+    }
+
+    /** Committed records of a topic from its start, until {@code expected} arrived or 30 s passed. */
+    private static List<ConsumerRecord<byte[], byte[]>> read(final String topic, final int expected) {
+        return KafkaTestClients.readCommitted(List.of(topic), Duration.ofSeconds(30), got -> got.size() >= expected);
+    }
+
+    private static String text(final byte[] bytes) {
+        return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static byte[][] keyValue(final String key, final String value) {
+        return new byte[][] {key == null ? null : key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)};
+    }
+
     @Test
     void topics_creates_nelbo_topics_with_leaders_and_a_compacted_registry_and_is_idempotent() throws Exception {
-        final CliRun first = run("topics", "--bootstrap-servers", kafka.bootstrapServers(), "--partitions", "4",
-                "--events", "t-events", "--scores", "t-scores", "--alerts", "t-alerts", "--dlq", "t-dlq", "--registry", "t-models");
+        final NelboTopics t = NelboTopics.unique("t");
+        final String[] args = {"topics", "--bootstrap-servers", bootstrap(), "--partitions", "4",
+            "--events", t.events(), "--scores", t.scores(), "--alerts", t.alerts(), "--dlq", t.dlq(), "--registry", t.registry()};
+        final CliRun first = run(args);
         assertEquals(0, first.exit(), first.err());
-        assertTrue(first.out().contains("created t-events (4 partitions)"), first.out());
-        final CliRun second = run("topics", "--bootstrap-servers", kafka.bootstrapServers(), "--partitions", "4",
-                "--events", "t-events", "--scores", "t-scores", "--alerts", "t-alerts", "--dlq", "t-dlq", "--registry", "t-models");
+        assertTrue(first.out().contains("created " + t.events() + " (4 partitions)"), first.out());
+        final CliRun second = run(args);
         assertEquals(0, second.exit(), second.err());
-        assertTrue(second.out().contains("exists  t-events"), second.out());
+        assertTrue(second.out().contains("exists  " + t.events()), second.out());
 
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            final Map<String, TopicDescription> topics = admin.describeTopics(
-                    List.of("t-events", "t-scores", "t-alerts", "t-dlq", "t-models")).allTopicNames().get(10, TimeUnit.SECONDS);
-            assertEquals(4, topics.get("t-events").partitions().size());
-            assertEquals(4, topics.get("t-scores").partitions().size());
-            assertEquals(2, topics.get("t-alerts").partitions().size());
-            assertEquals(1, topics.get("t-models").partitions().size());
-            topics.values().forEach(t -> t.partitions().forEach(p -> assertTrue(p.leader() != null && !p.leader().isEmpty(),
-                    t.name() + "-" + p.partition() + " has no leader")));
-            final ConfigResource registry = new ConfigResource(ConfigResource.Type.TOPIC, "t-models");
-            final Config config = admin.describeConfigs(List.of(registry)).all().get(10, TimeUnit.SECONDS).get(registry);
-            assertEquals("compact", config.get("cleanup.policy").value());
-        }
+        final Admin admin = SharedBroker.get().admin();
+        final Map<String, TopicDescription> topics = admin.describeTopics(
+                List.of(t.events(), t.scores(), t.alerts(), t.dlq(), t.registry())).allTopicNames().get(10, TimeUnit.SECONDS);
+        assertEquals(4, topics.get(t.events()).partitions().size());
+        assertEquals(4, topics.get(t.scores()).partitions().size());
+        assertEquals(2, topics.get(t.alerts()).partitions().size());
+        assertEquals(1, topics.get(t.registry()).partitions().size());
+        topics.values().forEach(d -> d.partitions().forEach(p -> assertTrue(p.leader() != null && !p.leader().isEmpty(),
+                d.name() + "-" + p.partition() + " has no leader")));
+        final ConfigResource registry = new ConfigResource(ConfigResource.Type.TOPIC, t.registry());
+        final Config config = admin.describeConfigs(List.of(registry)).all().get(10, TimeUnit.SECONDS).get(registry);
+        assertEquals("compact", config.get("cleanup.policy").value());
     }
 
     @Test
@@ -90,14 +112,14 @@ class KafkaToolsIntegrationTest {
 
     @Test
     void generate_sends_every_event_keyed_by_service_with_event_time_and_writes_a_label_for_each() throws Exception {
-        assertEquals(0, run("topics", "--bootstrap-servers", kafka.bootstrapServers(), "--events", "g-events",
-                "--scores", "g-scores", "--alerts", "g-alerts", "--dlq", "g-dlq", "--registry", "g-models").exit());
+        final NelboTopics t = NelboTopics.unique("g");
+        assertEquals(0, t.create().exit());
         final Path labels = dir.resolve("labels.jsonl");
-        final CliRun run = run("generate", "--topic", "g-events", "--bootstrap-servers", kafka.bootstrapServers(),
+        final CliRun run = run("generate", "--topic", t.events(), "--bootstrap-servers", bootstrap(),
                 "--count", "3000", "--clock", "simulated", "--seed", "5", "--anomaly-rate", "0.05", "--labels", labels.toString());
         assertEquals(0, run.exit(), run.err());
 
-        final List<ConsumerRecord<String, String>> records = kafka.consume("g-events", 3000, Duration.ofSeconds(30));
+        final List<ConsumerRecord<byte[], byte[]>> records = read(t.events(), 3000);
         assertEquals(3000, records.size());
         final List<String> labelLines = Files.readAllLines(labels, StandardCharsets.UTF_8);
         assertEquals(3000, labelLines.size());
@@ -105,9 +127,9 @@ class KafkaToolsIntegrationTest {
         for (final String line : labelLines) {
             labelled.add(MAPPER.readTree(line).get("event_id").asText());
         }
-        for (final ConsumerRecord<String, String> record : records) {
+        for (final ConsumerRecord<byte[], byte[]> record : records) {
             final JsonNode event = MAPPER.readTree(record.value());
-            assertEquals(event.get("service").asText(), record.key());
+            assertEquals(event.get("service").asText(), text(record.key()));
             assertEquals(Instant.parse(event.get("ts").asText()).toEpochMilli(), record.timestamp());
             assertTrue(labelled.contains(event.get("event_id").asText()));
         }
@@ -115,8 +137,8 @@ class KafkaToolsIntegrationTest {
 
     @Test
     void replay_sends_every_line_verbatim_with_keys_from_the_path_and_bad_lines_without_key() throws Exception {
-        assertEquals(0, run("topics", "--bootstrap-servers", kafka.bootstrapServers(), "--events", "r-events",
-                "--scores", "r-scores", "--alerts", "r-alerts", "--dlq", "r-dlq", "--registry", "r-models").exit());
+        final NelboTopics t = NelboTopics.unique("r");
+        assertEquals(0, t.create().exit());
         final Path file = dir.resolve("backfill.jsonl");
         Files.write(file, List.of(
                 "{\"user\":{\"id\":\"u1\"},\"v\":1}",
@@ -124,16 +146,16 @@ class KafkaToolsIntegrationTest {
                 "{\"user\":{\"id\":\"u2\"},\"v\":2}",
                 "not json at all",
                 "{\"v\":3}"), StandardCharsets.UTF_8);
-        final CliRun run = run("replay", "--file", file.toString(), "--topic", "r-events",
-                "--bootstrap-servers", kafka.bootstrapServers(), "--key-path", "$.user.id", "--rate", "100");
+        final CliRun run = run("replay", "--file", file.toString(), "--topic", t.events(),
+                "--bootstrap-servers", bootstrap(), "--key-path", "$.user.id", "--rate", "100");
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("replayed 4 records"), run.out());
         assertTrue(run.out().contains("1 not JSON, 2 without key"), run.out());
 
-        final List<ConsumerRecord<String, String>> records = kafka.consume("r-events", 4, Duration.ofSeconds(30));
+        final List<ConsumerRecord<byte[], byte[]>> records = read(t.events(), 4);
         assertEquals(4, records.size());
         final Map<String, String> byValue = new HashMap<>();
-        records.forEach(r -> byValue.put(r.value(), r.key()));
+        records.forEach(r -> byValue.put(text(r.value()), text(r.key())));
         assertEquals("u1", byValue.get("{\"user\":{\"id\":\"u1\"},\"v\":1}"));
         assertEquals("u2", byValue.get("{\"user\":{\"id\":\"u2\"},\"v\":2}"));
         assertTrue(byValue.containsKey("not json at all"));
@@ -143,8 +165,8 @@ class KafkaToolsIntegrationTest {
 
     @Test
     void watch_prints_alert_rows_and_precision_recall_against_planted_labels() throws Exception {
-        assertEquals(0, run("topics", "--bootstrap-servers", kafka.bootstrapServers(), "--events", "w-events",
-                "--scores", "w-scores", "--alerts", "w-alerts", "--dlq", "w-dlq", "--registry", "w-models").exit());
+        final NelboTopics t = NelboTopics.unique("w");
+        assertEquals(0, t.create().exit());
         final Path labels = dir.resolve("labels.jsonl");
         // e1, e2 planted; e3, e4 normal. The scorer flagged e1 (right) and e3 (wrong), missed e2.
         Files.write(labels, List.of(
@@ -152,21 +174,18 @@ class KafkaToolsIntegrationTest {
                 "{\"event_id\":\"e2\",\"anomaly\":true,\"kind\":\"contextual\",\"detail\":\"rps\"}",
                 "{\"event_id\":\"e3\",\"anomaly\":false,\"kind\":null,\"detail\":\"\"}",
                 "{\"event_id\":\"e4\",\"anomaly\":false,\"kind\":null,\"detail\":\"\"}"), StandardCharsets.UTF_8);
-        try (CheckedProducer scores = new CheckedProducer(kafka.bootstrapServers(), "w-scores")) {
-            for (final String[] s : new String[][] {{"e1", "true"}, {"e2", "false"}, {"e3", "true"}, {"e4", "false"}}) {
-                scores.send(s[0], "{\"event_id\":\"" + s[0] + "\",\"score\":1.0,\"anomaly\":" + s[1] + "}", null);
-            }
+        final List<byte[][]> scores = new ArrayList<>();
+        for (final String[] s : new String[][] {{"e1", "true"}, {"e2", "false"}, {"e3", "true"}, {"e4", "false"}}) {
+            scores.add(keyValue(s[0], "{\"event_id\":\"" + s[0] + "\",\"score\":1.0,\"anomaly\":" + s[1] + "}"));
         }
-        try (CheckedProducer alerts = new CheckedProducer(kafka.bootstrapServers(), "w-alerts")) {
-            alerts.send("search", "{\"event_id\":\"e1\",\"key\":\"search\",\"event_time\":1767571200000,\"model_version\":\"v1\","
-                    + "\"score\":42.5,\"threshold\":12.0,\"tail_probability\":0.0001,\"top_features\":[{\"feature\":\"latency_ms\","
-                    + "\"contribution\":30.1,\"observed\":4050.5,\"expected\":45.2}],\"suppressed_since_last\":0,\"suppression_window_ms\":0}", null);
-        }
-        try (CheckedProducer dlq = new CheckedProducer(kafka.bootstrapServers(), "w-dlq")) {
-            dlq.send(null, "{\"reason\":\"malformed\"}", null);
-        }
-        final CliRun run = run("watch", "--bootstrap-servers", kafka.bootstrapServers(), "--alerts", "w-alerts", "--scores", "w-scores",
-                "--dlq", "w-dlq", "--labels", labels.toString(), "--expect", "5", "--timeout", "60");
+        KafkaTestClients.produce(t.scores(), scores);
+        final String alert = "{\"event_id\":\"e1\",\"key\":\"search\",\"event_time\":1767571200000,\"model_version\":\"v1\","
+                + "\"score\":42.5,\"threshold\":12.0,\"tail_probability\":0.0001,\"top_features\":[{\"feature\":\"latency_ms\","
+                + "\"contribution\":30.1,\"observed\":4050.5,\"expected\":45.2}],\"suppressed_since_last\":0,\"suppression_window_ms\":0}";
+        KafkaTestClients.produce(t.alerts(), List.<byte[][]>of(keyValue("search", alert)));
+        KafkaTestClients.produce(t.dlq(), List.<byte[][]>of(keyValue(null, "{\"reason\":\"malformed\"}")));
+        final CliRun run = run("watch", "--bootstrap-servers", bootstrap(), "--alerts", t.alerts(), "--scores", t.scores(),
+                "--dlq", t.dlq(), "--labels", labels.toString(), "--expect", "5", "--timeout", "60");
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("00:00:00  e1"), run.out());
         assertTrue(run.out().contains("extreme_value        latency_ms 4051/45.20"), run.out());

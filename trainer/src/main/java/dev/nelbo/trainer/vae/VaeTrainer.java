@@ -104,26 +104,17 @@ public final class VaeTrainer {
                 double sumLoss = 0;
                 float beta = 0;
                 try (NDManager epochManager = data.newSubManager()) {
-                    final NDArray perm = epochManager.create(permutationLong(rows, random));
-                    final NDArray xs = x.get(perm);
-                    xs.attach(epochManager);
-                    final NDArray ms = mask == null ? null : mask.get(perm);
-                    if (ms != null) {
-                        ms.attach(epochManager);
-                    }
+                    final NDIndex order = new NDIndex("{}", epochManager.create(permutationLong(rows, random)));
+                    final NDArray xs = rowsOf(x, order, epochManager);
+                    final NDArray ms = rowsOf(mask, order, epochManager);
                     for (int s = 0; s < steps; s++) {
                         beta = config.betaAt(epoch, (double) s / steps);
                         final int from = s * config.batchSize();
                         final int to = Math.min(rows, from + config.batchSize());
                         try (NDManager stepManager = epochManager.newSubManager()) {
                             final NDIndex slice = new NDIndex("{}:{}", from, to);
-                            final NDArray xb = xs.get(slice);
-                            xb.attach(stepManager);
-                            final NDArray mb = ms == null ? null : ms.get(slice);
-                            if (mb != null) {
-                                mb.attach(stepManager);
-                            }
-                            final float[] figures = step.run(xb, mb, beta, stepManager);
+                            final float[] figures = step.run(rowsOf(xs, slice, stepManager), rowsOf(ms, slice, stepManager),
+                                    beta, stepManager);
                             sumRecon += figures[0];
                             sumKl += figures[1];
                             sumLoss += figures[0] + beta * figures[1];
@@ -161,6 +152,16 @@ public final class VaeTrainer {
         }
         result.restoreBest();
         return history;
+    }
+
+    /** @return the indexed rows of {@code source}, owned by {@code owner}; null for a null source (no mask needed) */
+    private static NDArray rowsOf(final NDArray source, final NDIndex index, final NDManager owner) {
+        if (source == null) {
+            return null;
+        }
+        final NDArray rows = source.get(index);
+        rows.attach(owner);
+        return rows;
     }
 
     /** One optimizer step: forward, negative ELBO, backward, clipped fused Adam update. */

@@ -102,6 +102,28 @@ class VaeTrainerTest {
     }
 
     @Test
+    void a_feature_that_is_never_observed_gets_no_gradient_from_the_reconstruction() {
+        // Column 0 is seen in every row, column 1 in none (encoded as 0 with mask 0). The masked term gives
+        // column 1's decoder log-variance a zero gradient, so Adam leaves it at its initial 0; were the mask
+        // ignored, the decoder would learn to reproduce the constant zeros and drive it to the clamp.
+        final int rows = 600;
+        final Random random = new Random(9);
+        final float[] x = new float[rows * 2];
+        final float[] mask = new float[rows * 2];
+        for (int i = 0; i < rows; i++) {
+            x[2 * i] = (float) (3 + random.nextGaussian());
+            mask[2 * i] = 1f;
+        }
+        final TrainingData data = new TrainingData(x, mask, rows, 2,
+                List.of(new ColumnBlock("seen", Likelihood.GAUSSIAN, 0, 1), new ColumnBlock("never", Likelihood.GAUSSIAN, 1, 1)));
+        try (TrainedVae vae = VaeTrainer.fit(data, small(5, 10, 4L), s -> { })) {
+            final float[] logvar = vae.decoderWeights().heads().get(1).constant();
+            assertEquals(0f, logvar[1], 0f, "never-observed feature");
+            assertNotEquals(0f, logvar[0], "observed feature");
+        }
+    }
+
+    @Test
     void too_few_rows_fail_with_a_message() {
         final TrainingData data = TrainingBenchmark.lowRankData(2, 3, 1, new Random(1));
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

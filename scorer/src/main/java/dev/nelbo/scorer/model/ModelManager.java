@@ -174,18 +174,6 @@ public final class ModelManager implements AutoCloseable {
 
     /**
      * Verifies and warms up a shadow candidate (same checks as {@link #offer}); the current model keeps serving.
-     * The directory stays the caller's: it is never deleted.
-     *
-     * @param dir    bundle directory
-     * @param origin where the bundle came from, for the log
-     * @return whether it is now the shadow
-     */
-    public boolean offerShadow(final Path dir, final String origin) {
-        return offerShadow(dir, origin, false);
-    }
-
-    /**
-     * Verifies and warms up a shadow candidate (same checks as {@link #offer}); the current model keeps serving.
      *
      * @param dir    bundle directory
      * @param origin where the bundle came from, for the log

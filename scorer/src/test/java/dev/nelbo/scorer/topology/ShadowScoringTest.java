@@ -68,7 +68,7 @@ class ShadowScoringTest {
                 assertEquals(1, scores.getQueueSize());
                 assertTrue(shadow.isEmpty(), "no shadow model, no shadow output");
 
-                assertTrue(models.offerShadow(dir.resolve("v2"), "test"));
+                assertTrue(models.offerShadow(dir.resolve("v2"), "test", false));
                 for (int i = 1; i <= 10; i++) {
                     events.pipeInput(key(i), ScorerFixtures.normal(i));
                 }

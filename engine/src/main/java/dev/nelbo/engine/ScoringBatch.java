@@ -9,10 +9,11 @@ import java.util.Arrays;
  * observed-{@code mask} ({@code [capacity, D]}, row {@code r} at {@code r * D}) and, per record, the
  * hash of its id, which seeds the record's sampling noise.
  *
- * <p>Fill it either with {@link #add(CharSequence, float[], float[])} or by reserving a row with
+ * <p>Fill it with {@link #add(CharSequence, float[], float[])}, by reserving a row with
  * {@link #addRow(CharSequence)} and encoding straight into {@link #x()} / {@link #mask()} at
- * {@link #offset(int)}; {@link #clear()} before the next batch. Nothing here allocates. Not
- * thread-safe: one batch per thread.
+ * {@link #offset(int)}, or by encoding into {@link #nextRow()} first and keeping the row with
+ * {@link #commitRow(CharSequence)} once the record proved usable; {@link #clear()} before the next batch.
+ * Nothing here allocates. Not thread-safe: one batch per thread.
  */
 public final class ScoringBatch {
 
@@ -54,6 +55,35 @@ public final class ScoringBatch {
         idHashes[row] = CounterNormals.hash(id);
         Arrays.fill(x, row * width, (row + 1) * width, 0f);
         Arrays.fill(mask, row * width, (row + 1) * width, 0f);
+        return row;
+    }
+
+    /**
+     * The row the next record goes to, for callers that encode straight into {@link #x()} and {@link #mask()}
+     * at {@link #offset(int)} of it (every column of the row must be written), then keep it with
+     * {@link #commitRow(CharSequence)}. A row that is not committed is overwritten by the next record.
+     *
+     * @return the next row index
+     * @throws IllegalStateException when the batch is full
+     */
+    public int nextRow() {
+        if (size == capacity) {
+            throw new IllegalStateException("batch is full (" + capacity + " records); score and clear it first");
+        }
+        return size;
+    }
+
+    /**
+     * Keeps the row returned by {@link #nextRow()}, already written, as the record with this id.
+     *
+     * @param id the record's id (seeds its sampling noise)
+     * @return the row index
+     * @throws IllegalStateException when the batch is full
+     */
+    public int commitRow(final CharSequence id) {
+        final int row = nextRow();
+        idHashes[row] = CounterNormals.hash(id);
+        size++;
         return row;
     }
 

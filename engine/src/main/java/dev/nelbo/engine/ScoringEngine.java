@@ -186,11 +186,13 @@ public final class ScoringEngine implements AutoCloseable {
                 decoderLogvarRows ? decoder.output(names.decoderLogvar()) : null, results.reconNll, results.iwNll,
                 results.contributions, results.expected);
         final double threshold = model.threshold();
+        final boolean calibrated = model.calibrated();
         for (int i = 0; i < n; i++) {
             final double score = results.reconNll[i] + results.kl[i];
             results.nelbo[i] = score;
-            results.tailProbability[i] = model.calibrated() ? model.calibration().of(score) : Double.NaN;
-            results.anomaly[i] = score > threshold;
+            results.tailProbability[i] = calibrated ? model.calibration().of(score) : Double.NaN;
+            // written so that a NaN score (a broken or hostile graph) raises an alert instead of muting it
+            results.anomaly[i] = calibrated && !(score <= threshold);
         }
     }
 

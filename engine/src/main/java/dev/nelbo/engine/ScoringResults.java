@@ -98,7 +98,7 @@ public final class ScoringResults {
 
     /**
      * @param row record row
-     * @return whether the score is above the model's threshold (always false without calibration)
+     * @return whether the score is above the model's threshold, or not a number (always false without calibration)
      */
     public boolean anomaly(final int row) {
         return anomaly[check(row)];

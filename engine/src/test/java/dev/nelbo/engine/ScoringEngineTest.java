@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.nelbo.engine.testing.EngineFixtures;
 import dev.nelbo.schemas.bundle.ModelBundle;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
-import dev.nelbo.schemas.encoding.JsonRecordSource;
 import dev.nelbo.schemas.testing.TestData;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -86,11 +85,10 @@ class ScoringEngineTest {
             final ScoringBatch batch = engine.newBatch();
             final ScoringResults results = engine.newResults();
             final FeatureEncoder encoder = bundle.encoder();
-            final JsonRecordSource source = new JsonRecordSource(encoder.spec());
             final int full = batch.addRow("e-1");
-            encoder.encode(source.reset(events.get(1)), batch.x(), batch.mask(), full);
+            encoder.encode(TestData.fields(bundle.encoder().spec(), events.get(1)), batch.x(), batch.mask(), full);
             final int partial = batch.addRow("e-1");
-            encoder.encode(source.reset(events.get(1)), batch.x(), batch.mask(), partial);
+            encoder.encode(TestData.fields(bundle.encoder().spec(), events.get(1)), batch.x(), batch.mask(), partial);
             final int bytes = 1;
             batch.mask()[batch.offset(partial) + engine.layout().block(bytes).offset()] = 0f;
             engine.score(batch, results);
@@ -106,9 +104,8 @@ class ScoringEngineTest {
         try (ScoringEngine engine = ScoringEngine.open(bundle, EngineOptions.defaults().withMaxBatch(8))) {
             final ScoringBatch batch = engine.newBatch();
             final ScoringResults results = engine.newResults();
-            final JsonRecordSource source = new JsonRecordSource(bundle.encoder().spec());
             for (int i = 0; i < 8; i++) {
-                bundle.encoder().encode(source.reset(events.get(i)), batch.x(), batch.mask(), batch.addRow("t" + i));
+                bundle.encoder().encode(TestData.fields(bundle.encoder().spec(), events.get(i)), batch.x(), batch.mask(), batch.addRow("t" + i));
             }
             engine.score(batch, results);
             final int[] top = new int[3];
@@ -132,9 +129,8 @@ class ScoringEngineTest {
         try (ScoringEngine engine = ScoringEngine.open(bundle, EngineOptions.defaults().withMaxBatch(2))) {
             final ScoringBatch batch = engine.newBatch();
             final ScoringResults results = engine.newResults();
-            final JsonRecordSource source = new JsonRecordSource(bundle.encoder().spec());
             for (String id : new String[] {"a", "b"}) {
-                bundle.encoder().encode(source.reset(events.get(0)), batch.x(), batch.mask(), batch.addRow(id));
+                bundle.encoder().encode(TestData.fields(bundle.encoder().spec(), events.get(0)), batch.x(), batch.mask(), batch.addRow(id));
             }
             engine.score(batch, results);
             assertEquals(results.kl(0), results.kl(1));
@@ -163,7 +159,6 @@ class ScoringEngineTest {
         final ScoringBatch batch = engine.newBatch();
         final ScoringResults results = engine.newResults();
         final FeatureEncoder encoder = bundle.encoder();
-        final JsonRecordSource source = new JsonRecordSource(encoder.spec());
         final double[][] out = new double[RECORDS][];
         int first = 0;
         while (first < RECORDS) {
@@ -172,7 +167,7 @@ class ScoringEngineTest {
             for (int i = 0; i < n; i++) {
                 final JsonNode e = events.get(first + i);
                 final int row = batch.addRow(e.get("event_id").asText());
-                encoder.encode(source.reset(e), batch.x(), batch.mask(), row);
+                encoder.encode(TestData.fields(encoder.spec(), e), batch.x(), batch.mask(), row);
             }
             engine.score(batch, results);
             for (int i = 0; i < n; i++) {

@@ -13,7 +13,9 @@ import dev.nelbo.deploy.generator.TelemetryGenerator;
 import dev.nelbo.schemas.SchemaDocument;
 import dev.nelbo.schemas.Schemas;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
-import dev.nelbo.schemas.encoding.JsonRecordSource;
+import dev.nelbo.schemas.event.DecodeLimits;
+import dev.nelbo.schemas.event.EventFields;
+import dev.nelbo.schemas.event.EventReader;
 import dev.nelbo.schemas.encoding.RecordSource;
 import dev.nelbo.schemas.json.Json;
 import dev.nelbo.schemas.spec.FeatureDef;
@@ -40,10 +42,14 @@ class FeatureSpecTest {
         return events;
     }
 
-    private static List<RecordSource> sources(final FeatureSpec spec, final List<JsonNode> events) {
+    /** The events as the trainer and the scorer read them (one holder per event, since the fitter keeps none). */
+    private static List<RecordSource> sources(final FeatureSpec spec, final List<JsonNode> events) throws Exception {
+        final EventReader reader = EventReader.forSpec(spec, DecodeLimits.defaults());
         final List<RecordSource> sources = new ArrayList<>();
         for (final JsonNode event : events) {
-            sources.add(new JsonRecordSource(spec).reset(event));
+            final EventFields fields = reader.newFields();
+            reader.read(Json.EVENTS.writeValueAsBytes(event), fields);
+            sources.add(fields);
         }
         return sources;
     }

@@ -22,6 +22,18 @@ public final class EncodingException extends RuntimeException {
         this.field = field;
     }
 
+    /**
+     * @param reason  typed reason
+     * @param field   feature or field name, or null
+     * @param message readable message
+     * @param cause   what went wrong underneath (kept for the log of an {@code internal_error})
+     */
+    public EncodingException(final FailureReason reason, final String field, final String message, final Throwable cause) {
+        super(message, cause, false, false);
+        this.reason = reason;
+        this.field = field;
+    }
+
     /** @return the typed reason */
     public FailureReason reason() {
         return reason;

@@ -17,14 +17,25 @@ public enum FailureReason {
     MISSING_FIELD,
     /** A value of the wrong JSON type (a string where a number belongs, an object, ...). */
     WRONG_TYPE,
-    /** NaN or infinity (also a number too large to represent). */
+    /**
+     * NaN: a value with no magnitude to score. (Infinity and numbers beyond what a double holds are extreme
+     * values: they are scored as anomalies, clamped into the model's range.)
+     */
     NOT_FINITE,
-    /** A finite number so far outside the training range that it cannot be encoded safely. */
-    OUT_OF_RANGE,
     /** A value of the right type that the feature does not allow (a binary 0.5, log1p of -3). */
     INVALID_VALUE,
     /** The record is larger than the configured maximum. */
-    TOO_LARGE;
+    TOO_LARGE,
+    /** Objects and arrays nested deeper than the configured maximum. */
+    TOO_DEEP,
+    /** A number literal longer than the configured maximum. */
+    NUMBER_TOO_LONG,
+    /** A string or field name longer than the configured maximum. */
+    STRING_TOO_LONG,
+    /** The record was read, but an output for it would exceed what the producer may send (e.g. a huge Kafka key). */
+    OUTPUT_TOO_LARGE,
+    /** Reading or encoding the record hit an unexpected error (a bug, logged with its cause); the record is kept here. */
+    INTERNAL_ERROR;
 
     /** @return wire name */
     @JsonValue

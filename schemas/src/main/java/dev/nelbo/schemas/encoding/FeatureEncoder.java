@@ -21,6 +21,11 @@ import java.util.Map;
  * standardisation, the training rate for binary, the training frequencies for categorical) and mask 0,
  * so they take no part in the reconstruction term.
  *
+ * <p>Extreme values are anomalies, not errors: a continuous value more than {@link #MAX_ABS_ENCODED}
+ * standard deviations from the training mean (infinity and numbers beyond a double included) is clamped
+ * to that bound for the model and reported to the caller, which flags it in the score and the alert.
+ * Fitting, in contrast, refuses infinite values: they would make the statistics meaningless.
+ *
  * <p>Instances are immutable and thread-safe; {@link #encode} allocates nothing beyond what the
  * caller passes in except a thread-local {@link RawValue}.
  */
@@ -28,8 +33,11 @@ public final class FeatureEncoder {
 
     /** A standard deviation below this counts as a constant column (scale 1 is used instead). */
     public static final double MIN_SCALE = 1e-12;
-    /** Encoded continuous values beyond this magnitude (in standard deviations) are refused. */
-    public static final double MAX_ABS_ENCODED = 1e9;
+    /**
+     * Encoded continuous values are clamped to this magnitude (in standard deviations): far beyond anything
+     * normal, yet small enough that the graphs and the likelihood stay finite in float arithmetic.
+     */
+    public static final double MAX_ABS_ENCODED = 1e6;
 
     private final FeatureSpec spec;
     private final EncoderStats stats;
@@ -178,7 +186,7 @@ public final class FeatureEncoder {
                 }
                 present[i] = true;
                 switch (f.type()) {
-                    case CONTINUOUS -> values[i] = continuousValue(f, raw);
+                    case CONTINUOUS -> values[i] = finiteForFit(f, raw, continuousValue(f, raw));
                     case BINARY -> values[i] = binaryValue(f, raw);
                     case CATEGORICAL -> texts[i] = categoryText(f, raw);
                 }
@@ -296,7 +304,24 @@ public final class FeatureEncoder {
      *                           encoded; the buffers' row is then unspecified
      */
     public void encode(final RecordSource record, final float[] x, final float[] mask, final int row) {
+        encode(record, x, mask, row, null);
+    }
+
+    /**
+     * Encodes one record (see {@link #encode(RecordSource, float[], float[], int)}) and reports the features
+     * whose values were clamped to {@link #MAX_ABS_ENCODED}.
+     *
+     * @param record  record to read
+     * @param x       encoded values
+     * @param mask    observed-mask, same layout as x
+     * @param row     row index in the buffers
+     * @param clamped receives the indices of clamped features (at most one per feature), or null
+     * @return how many features were clamped
+     * @throws EncodingException with a typed reason and the feature name when the record cannot be encoded
+     */
+    public int encode(final RecordSource record, final float[] x, final float[] mask, final int row, final int[] clamped) {
         final RawValue raw = scratch.get();
+        int clamps = 0;
         final int base = row * width;
         for (int i = 0; i < defs.length; i++) {
             record.read(i, raw);
@@ -312,12 +337,16 @@ public final class FeatureEncoder {
             switch (f.type()) {
                 case CONTINUOUS -> {
                     final double z = (continuousValue(f, raw) - centre[i]) * invScale[i];
-                    if (!(Math.abs(z) <= MAX_ABS_ENCODED)) {
-                        throw new EncodingException(FailureReason.OUT_OF_RANGE, f.name(), "feature '" + f.name()
-                                + "': value " + raw.number() + " is " + String.format("%.3g", Math.abs(z))
-                                + " standard deviations from the training mean; cannot encode safely");
+                    if (Math.abs(z) <= MAX_ABS_ENCODED) {
+                        x[at] = (float) z;
+                    } else {
+                        // z is +-infinity or beyond the bound (never NaN: continuousValue refuses NaN)
+                        x[at] = (float) Math.copySign(MAX_ABS_ENCODED, z);
+                        if (clamped != null) {
+                            clamped[clamps] = i;
+                        }
+                        clamps++;
                     }
-                    x[at] = (float) z;
                 }
                 case BINARY -> x[at] = (float) binaryValue(f, raw);
                 case CATEGORICAL -> {
@@ -328,6 +357,7 @@ public final class FeatureEncoder {
             }
             fill(mask, at, block.width(), 1f);
         }
+        return clamps;
     }
 
     /**
@@ -373,21 +403,29 @@ public final class FeatureEncoder {
         final double v;
         if (raw.kind() == RawValue.Kind.NUMBER) {
             v = raw.number();
-        } else if (raw.kind() == RawValue.Kind.TEXT && isNonFiniteWord(raw.text())) {
-            v = Double.NaN;
+        } else if (raw.kind() == RawValue.Kind.TEXT && nonFiniteWord(raw.text()) != null) {
+            v = nonFiniteWord(raw.text());
         } else {
             throw wrongType(f, raw, "a number");
         }
-        if (!Double.isFinite(v)) {
-            throw new EncodingException(FailureReason.NOT_FINITE, f.name(), "feature '" + f.name()
-                    + "' is not a finite number (NaN, infinity, or too large for a double)");
+        if (Double.isNaN(v)) {
+            throw new EncodingException(FailureReason.NOT_FINITE, f.name(), "feature '" + f.name() + "' is NaN");
         }
         final double t = f.transform().apply(v);
-        if (!Double.isFinite(t)) {
+        if (Double.isNaN(t)) {
             throw new EncodingException(FailureReason.INVALID_VALUE, f.name(), "feature '" + f.name() + "': transform "
                     + f.transform().wireName() + " is undefined for " + v);
         }
         return t;
+    }
+
+    /** Training statistics need finite values: infinity (or a number beyond a double) is refused there. */
+    private static double finiteForFit(final FeatureDef f, final RawValue raw, final double transformed) {
+        if (!Double.isFinite(transformed)) {
+            throw new EncodingException(FailureReason.NOT_FINITE, f.name(), "feature '" + f.name()
+                    + "' is infinite or beyond a double: training data needs finite values");
+        }
+        return transformed;
     }
 
     private static double binaryValue(final FeatureDef f, final RawValue raw) {
@@ -400,8 +438,8 @@ public final class FeatureEncoder {
         if (raw.number() == 0.0 || raw.number() == 1.0) {
             return raw.number();
         }
-        if (!Double.isFinite(raw.number())) {
-            throw new EncodingException(FailureReason.NOT_FINITE, f.name(), "binary feature '" + f.name() + "' is not finite");
+        if (Double.isNaN(raw.number())) {
+            throw new EncodingException(FailureReason.NOT_FINITE, f.name(), "binary feature '" + f.name() + "' is NaN");
         }
         throw new EncodingException(FailureReason.INVALID_VALUE, f.name(), "binary feature '" + f.name()
                 + "' must be 0 or 1, got " + raw.number());
@@ -420,8 +458,14 @@ public final class FeatureEncoder {
         throw wrongType(f, raw, "a string");
     }
 
-    private static boolean isNonFiniteWord(final String s) {
-        return "NaN".equals(s) || "Infinity".equals(s) || "-Infinity".equals(s) || "+Infinity".equals(s);
+    /** @return the value of the words JSON writers use for non-finite doubles, or null for any other text */
+    private static Double nonFiniteWord(final String s) {
+        return switch (s) {
+            case "NaN" -> Double.NaN;
+            case "Infinity", "+Infinity" -> Double.POSITIVE_INFINITY;
+            case "-Infinity" -> Double.NEGATIVE_INFINITY;
+            default -> null;
+        };
     }
 
     private static EncodingException wrongType(final FeatureDef f, final RawValue raw, final String expected) {

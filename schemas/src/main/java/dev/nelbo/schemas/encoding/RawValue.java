@@ -60,6 +60,11 @@ public final class RawValue {
         set(Kind.STRUCTURE, Double.NaN, false, null);
     }
 
+    /** @param other the value to copy into this one */
+    public void set(final RawValue other) {
+        set(other.kind, other.number, other.bool, other.text);
+    }
+
     private void set(final Kind k, final double n, final boolean b, final String t) {
         kind = k;
         number = n;

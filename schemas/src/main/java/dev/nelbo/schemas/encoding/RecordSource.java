@@ -2,7 +2,7 @@ package dev.nelbo.schemas.encoding;
 
 /**
  * One record seen through the feature spec: fills feature {@code i}'s raw value. Implementations
- * exist for parsed JSON events ({@link JsonRecordSource}), CSV rows ({@link CsvRecordSource}) and the
+ * exist for JSON events ({@link dev.nelbo.schemas.event.EventFields}), CSV rows ({@link CsvRecordSource}) and the
  * trainer's in-memory table; all of them feed the same {@link FeatureEncoder}.
  */
 @FunctionalInterface

@@ -17,15 +17,17 @@ import java.util.List;
  * @param topFeatures         the features that contributed most, largest first
  * @param suppressedSinceLast alerts for this key suppressed since the previous one was sent
  * @param suppressionWindowMs suppression window
+ * @param clamped             features clamped into the model's range, or null when none was
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Alert(String eventId, String key, Long eventTime, String modelVersion, double score, double threshold,
                     double tailProbability, List<TopFeature> topFeatures, long suppressedSinceLast,
-                    long suppressionWindowMs) {
+                    long suppressionWindowMs, List<Clamped> clamped) {
 
-    /** Copies the list. */
+    /** Copies the lists. */
     public Alert {
         topFeatures = List.copyOf(topFeatures);
+        clamped = clamped == null ? null : List.copyOf(clamped);
     }
 
     /**

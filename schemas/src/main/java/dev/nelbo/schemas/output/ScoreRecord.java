@@ -2,6 +2,7 @@ package dev.nelbo.schemas.output;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,10 +20,11 @@ import java.util.Map;
  * @param threshold       the model's alert threshold
  * @param anomaly         score &gt; threshold
  * @param contributions   per-feature reconstruction NLL, or null when not emitted
+ * @param clamped         features clamped into the model's range, or null when none was
  * @param source          input coordinates, or null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ScoreRecord(String eventId, String key, Long eventTime, String modelVersion, double score, double reconNll,
                           double kl, double iwNll, double tailProbability, double threshold, boolean anomaly,
-                          Map<String, Double> contributions, SourceRef source) {
+                          Map<String, Double> contributions, List<Clamped> clamped, SourceRef source) {
 }

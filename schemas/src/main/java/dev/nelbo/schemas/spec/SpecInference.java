@@ -2,8 +2,8 @@ package dev.nelbo.schemas.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nelbo.schemas.encoding.CsvRecordSource;
-import dev.nelbo.schemas.encoding.JsonRecordSource;
 import dev.nelbo.schemas.encoding.RawValue;
+import dev.nelbo.schemas.event.EventReader;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -109,11 +109,39 @@ public final class SpecInference {
         final RawValue raw = new RawValue();
         for (JsonNode event : sample) {
             for (Column col : columns.values()) {
-                JsonRecordSource.fill(JsonRecordSource.lookup(event, JsonRecordSource.splitPath(col.path)), raw);
+                fill(lookup(event, EventReader.splitPath(col.path)), raw);
                 col.add(raw);
             }
         }
         return decide(columns, sample.size(), options);
+    }
+
+    /** The node at a path, descending only into objects (the reader's semantics), or null when absent. */
+    private static JsonNode lookup(final JsonNode root, final String[] segments) {
+        JsonNode node = root;
+        for (final String s : segments) {
+            if (node == null || !node.isObject()) {
+                return null;
+            }
+            node = node.get(s);
+        }
+        return node;
+    }
+
+    private static void fill(final JsonNode node, final RawValue into) {
+        if (node == null || node.isMissingNode()) {
+            into.setAbsent();
+        } else if (node.isNull()) {
+            into.setNull();
+        } else if (node.isNumber()) {
+            into.setNumber(node.doubleValue(), null);
+        } else if (node.isBoolean()) {
+            into.setBoolean(node.booleanValue());
+        } else if (node.isTextual()) {
+            into.setText(node.textValue());
+        } else {
+            into.setStructure();
+        }
     }
 
     private static void collectPaths(final JsonNode node, final String prefix, final Map<String, Column> columns) {

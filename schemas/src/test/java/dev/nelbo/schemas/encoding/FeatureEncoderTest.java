@@ -1,8 +1,9 @@
 package dev.nelbo.schemas.encoding;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.nelbo.schemas.event.EventEnvelope;
+import dev.nelbo.schemas.event.DecodeLimits;
+import dev.nelbo.schemas.event.EventFields;
+import dev.nelbo.schemas.event.EventReader;
 import dev.nelbo.schemas.json.Json;
 import dev.nelbo.schemas.spec.FeatureDef;
 import dev.nelbo.schemas.spec.FeatureSpec;
@@ -25,13 +26,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FeatureEncoderTest {
 
     private final FeatureEncoder encoder = TestData.fittedEncoder(1, 2000);
-    private final JsonRecordSource source = new JsonRecordSource(encoder.spec());
+    private final EventReader reader = EventReader.forSpec(encoder.spec(), DecodeLimits.defaults());
+    private final EventFields fields = reader.newFields();
+    private final int[] clamped = new int[encoder.layout().size()];
+    private int clamps;
 
     private float[][] encode(final String json) {
         final float[] x = new float[encoder.width()];
         final float[] m = new float[encoder.width()];
-        encoder.encode(source.reset(EventEnvelope.parse(json.getBytes(StandardCharsets.UTF_8))), x, m, 0);
+        reader.read(json.getBytes(StandardCharsets.UTF_8), fields);
+        clamps = encoder.encode(fields, x, m, 0, clamped);
         return new float[][] {x, m};
+    }
+
+    private EventFields read(final JsonNode event) {
+        reader.read(TestData.bytes(event), fields);
+        return fields;
     }
 
     private EncodingException failure(final String json) {
@@ -57,7 +67,7 @@ class FeatureEncoderTest {
         final float[] x = new float[encoder.width() * events.size()];
         final float[] m = new float[x.length];
         for (int i = 0; i < events.size(); i++) {
-            encoder.encode(source.reset(events.get(i)), x, m, i);
+            encoder.encode(read(events.get(i)), x, m, i);
             s += x[i * encoder.width() + 1];
             ss += x[i * encoder.width() + 1] * x[i * encoder.width() + 1];
         }
@@ -68,7 +78,7 @@ class FeatureEncoderTest {
         final float[] x2 = new float[x.length];
         final float[] m2 = new float[x.length];
         for (int i = 0; i < events.size(); i++) {
-            rebuilt.encode(source.reset(events.get(i)), x2, m2, i);
+            rebuilt.encode(read(events.get(i)), x2, m2, i);
         }
         assertArrayEquals(x, x2);
         assertArrayEquals(m, m2);
@@ -103,18 +113,48 @@ class FeatureEncoderTest {
     @Test
     void non_finite_wrong_type_and_invalid_values_have_typed_reasons() {
         assertEquals(FailureReason.NOT_FINITE, failure("{\"http\":{\"latency_ms\":NaN},\"bytes\":1,\"retried\":0,\"region\":\"us\"}").reason());
-        assertEquals(FailureReason.NOT_FINITE, failure("{\"http\":{\"latency_ms\":\"Infinity\"},\"bytes\":1,\"retried\":0,\"region\":\"us\"}").reason());
-        assertEquals(FailureReason.NOT_FINITE, failure("{\"http\":{\"latency_ms\":1e999},\"bytes\":1,\"retried\":0,\"region\":\"us\"}").reason());
+        assertEquals(FailureReason.NOT_FINITE, failure("{\"http\":{\"latency_ms\":\"NaN\"},\"bytes\":1,\"retried\":0,\"region\":\"us\"}").reason());
         final EncodingException wrong = failure("{\"http\":{\"latency_ms\":\"fast\"},\"bytes\":1,\"retried\":0,\"region\":\"us\"}");
         assertEquals(FailureReason.WRONG_TYPE, wrong.reason());
         assertTrue(wrong.getMessage().contains("should be a number but is a string"), wrong.getMessage());
         assertEquals(FailureReason.WRONG_TYPE, failure("{\"http\":{\"latency_ms\":5},\"bytes\":1,\"retried\":0,\"region\":{\"a\":1}}").reason());
         assertEquals(FailureReason.INVALID_VALUE, failure("{\"http\":{\"latency_ms\":5},\"bytes\":1,\"retried\":0.5,\"region\":\"us\"}").reason());
         assertEquals(FailureReason.INVALID_VALUE, failure("{\"http\":{\"latency_ms\":-7},\"bytes\":1,\"retried\":0,\"region\":\"us\"}").reason());
-        assertEquals(FailureReason.OUT_OF_RANGE, failure("{\"http\":{\"latency_ms\":5},\"bytes\":1e300,\"retried\":0,\"region\":\"us\"}").reason());
-        assertEquals(FailureReason.MALFORMED, failure("{\"http\":").reason());
-        assertEquals(FailureReason.NOT_AN_OBJECT, failure("[1,2,3]").reason());
-        assertEquals(FailureReason.MALFORMED, failure("{} trailing").reason());
+        assertEquals(FailureReason.INVALID_VALUE, failure("{\"http\":{\"latency_ms\":-Infinity},\"bytes\":1,\"retried\":0,\"region\":\"us\"}").reason());
+    }
+
+    @Test
+    void extreme_values_are_clamped_into_range_and_reported_not_refused() {
+        for (final String bytes : new String[] {"1e300", "-1e300", "1e400", "Infinity", "\"-Infinity\""}) {
+            final float[][] enc = encode("{\"http\":{\"latency_ms\":50},\"bytes\":" + bytes + ",\"retried\":0,\"region\":\"us\"}");
+            assertEquals(1, clamps, bytes);
+            assertEquals(1, clamped[0], bytes);
+            final float bound = (float) FeatureEncoder.MAX_ABS_ENCODED;
+            assertEquals(bytes.contains("-") ? -bound : bound, enc[0][1], bytes);
+            assertEquals(1f, enc[1][1], bytes);
+        }
+        // log1p(1e400) is infinite, log1p(1e300) = 690 is "only" ~2,300 standard deviations: scored as is
+        encode("{\"http\":{\"latency_ms\":1e400},\"bytes\":1,\"retried\":0,\"region\":\"us\"}");
+        assertEquals(1, clamps);
+        assertEquals(0, clamped[0]);
+        final float[][] far = encode("{\"http\":{\"latency_ms\":1e300},\"bytes\":1,\"retried\":0,\"region\":\"us\"}");
+        assertEquals(0, clamps);
+        assertTrue(far[0][0] > 1000 && far[0][0] < FeatureEncoder.MAX_ABS_ENCODED, "z " + far[0][0]);
+        // both extreme at once: both reported, in feature order
+        encode("{\"http\":{\"latency_ms\":1e400},\"bytes\":-1e308,\"retried\":0,\"region\":\"us\"}");
+        assertEquals(2, clamps);
+        assertEquals(0, clamped[0]);
+        assertEquals(1, clamped[1]);
+    }
+
+    @Test
+    void fitting_refuses_infinite_values_that_scoring_would_clamp() {
+        final FeatureEncoder.Fitter fitter = new FeatureEncoder.Fitter(encoder.spec());
+        reader.read("{\"http\":{\"latency_ms\":50},\"bytes\":1e400,\"retried\":0,\"region\":\"us\"}".getBytes(StandardCharsets.UTF_8),
+                fields);
+        final EncodingException e = assertThrows(EncodingException.class, () -> fitter.accept(fields));
+        assertEquals(FailureReason.NOT_FINITE, e.reason());
+        assertEquals("bytes", e.field());
     }
 
     @Test
@@ -167,16 +207,16 @@ class FeatureEncoderTest {
 
     @Test
     void encoding_a_record_allocates_nothing_in_steady_state() {
-        final ObjectNode e = (ObjectNode) TestData.events(5, 1).get(0);
+        final EventFields e = read(TestData.events(5, 1).get(0));
         final float[] x = new float[encoder.width()];
         final float[] m = new float[encoder.width()];
         final com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         for (int i = 0; i < 20_000; i++) {
-            encoder.encode(source.reset(e), x, m, 0);
+            encoder.encode(e, x, m, 0, clamped);
         }
         final long before = mx.getCurrentThreadAllocatedBytes();
         for (int i = 0; i < 100_000; i++) {
-            encoder.encode(source.reset(e), x, m, 0);
+            encoder.encode(e, x, m, 0, clamped);
         }
         final long perRecord = (mx.getCurrentThreadAllocatedBytes() - before) / 100_000;
         assertTrue(perRecord < 8, "bytes allocated per encoded record: " + perRecord);

@@ -3,7 +3,9 @@ package dev.nelbo.schemas.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
-import dev.nelbo.schemas.encoding.JsonRecordSource;
+import dev.nelbo.schemas.event.DecodeLimits;
+import dev.nelbo.schemas.event.EventFields;
+import dev.nelbo.schemas.event.EventReader;
 import dev.nelbo.schemas.json.Json;
 import dev.nelbo.schemas.spec.FeatureDef;
 import dev.nelbo.schemas.spec.FeatureSpec;
@@ -56,13 +58,40 @@ public final class TestData {
         return out;
     }
 
-    /** @return an encoder fitted on n normal events */
+    /** @return an encoder fitted on n normal events, read as the trainer reads them */
     public static FeatureEncoder fittedEncoder(final long seed, final int n) {
         final FeatureSpec spec = spec();
-        final List<JsonRecordSource> sources = new ArrayList<>();
+        final EventReader reader = EventReader.forSpec(spec, DecodeLimits.defaults());
+        final FeatureEncoder.Fitter fitter = new FeatureEncoder.Fitter(spec);
+        final EventFields fields = reader.newFields();
         for (JsonNode e : events(seed, n)) {
-            sources.add(new JsonRecordSource(spec).reset(e));
+            reader.read(bytes(e), fields);
+            fitter.accept(fields);
         }
-        return FeatureEncoder.fit(spec, sources).encoder();
+        return fitter.finish().encoder();
+    }
+
+    /**
+     * @param spec  a spec
+     * @param event an event
+     * @return the event's fields as the reader finds them
+     */
+    public static EventFields fields(final FeatureSpec spec, final JsonNode event) {
+        final EventReader reader = EventReader.forSpec(spec, DecodeLimits.defaults());
+        final EventFields fields = reader.newFields();
+        reader.read(bytes(event), fields);
+        return fields;
+    }
+
+    /**
+     * @param node a JSON tree
+     * @return its UTF-8 bytes
+     */
+    public static byte[] bytes(final JsonNode node) {
+        try {
+            return Json.EVENTS.writeValueAsBytes(node);
+        } catch (final java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

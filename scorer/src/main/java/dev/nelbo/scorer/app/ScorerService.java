@@ -9,6 +9,7 @@ import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.metrics.StreamsMetricsBridge;
 import dev.nelbo.scorer.model.ModelManager;
 import dev.nelbo.scorer.model.RegistryFollower;
+import dev.nelbo.scorer.topology.OutputExceptionHandler;
 import dev.nelbo.scorer.topology.ScorerTopology;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.apache.kafka.clients.admin.Admin;
@@ -104,7 +105,11 @@ public final class ScorerService implements AutoCloseable {
             models.close();
             throw e;
         }
-        final KafkaStreams streams = new KafkaStreams(ScorerTopology.build(config, models, metrics), config.streamsProperties());
+        final java.util.Properties props = config.streamsProperties();
+        props.put(OutputExceptionHandler.METRICS, metrics);
+        props.put(OutputExceptionHandler.SCORES_TOPIC, config.topics().scores());
+        props.put(OutputExceptionHandler.DLQ_TOPIC, config.topics().dlq());
+        final KafkaStreams streams = new KafkaStreams(ScorerTopology.build(config, models, metrics), props);
         StreamsMetricsBridge.register(registry, streams::metrics);
         final MetricsServer server;
         try {

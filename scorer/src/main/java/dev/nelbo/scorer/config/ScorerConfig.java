@@ -1,6 +1,9 @@
 package dev.nelbo.scorer.config;
 
+import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.settings.SettingSources;
+import dev.nelbo.scorer.pipeline.PipelineSettings;
+import dev.nelbo.scorer.topology.OutputExceptionHandler;
 
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -122,6 +125,11 @@ public final class ScorerConfig {
     }
 
     private void validateKafka() {
+        if (longValue(ScorerKey.ALERT_SUPPRESSION_RETENTION_MS) < longValue(ScorerKey.ALERT_SUPPRESSION_WINDOW_MS)) {
+            throw new IllegalArgumentException("setting 'nelbo.alert.suppression.retention.ms' ("
+                    + require(ScorerKey.ALERT_SUPPRESSION_RETENTION_MS) + ") must be at least 'nelbo.alert.suppression.window.ms' ("
+                    + require(ScorerKey.ALERT_SUPPRESSION_WINDOW_MS) + ")");
+        }
         if (get(ScorerKey.BOOTSTRAP_SERVERS).isEmpty()) {
             throw new IllegalArgumentException("setting 'bootstrap.servers' is required (e.g. bootstrap.servers=localhost:9092)");
         }
@@ -191,6 +199,23 @@ public final class ScorerConfig {
         return get(ScorerKey.MODEL_DIR).map(Path::of);
     }
 
+    /** @return what the scoring pipeline needs from the settings */
+    public PipelineSettings pipelineSettings() {
+        return new PipelineSettings(booleanValue(ScorerKey.SCORES_ENABLED), booleanValue(ScorerKey.SCORES_CONTRIBUTIONS),
+                intValue(ScorerKey.ALERT_TOP_FEATURES), longValue(ScorerKey.ALERT_SUPPRESSION_WINDOW_MS),
+                longValue(ScorerKey.ALERT_SUPPRESSION_RETENTION_MS), intValue(ScorerKey.ALERT_SUPPRESSION_MAX_KEYS),
+                longValue(ScorerKey.EVENT_TIME_MAX_SKEW_MS), new DecodeLimits(intValue(ScorerKey.EVENT_MAX_BYTES),
+                        intValue(ScorerKey.EVENT_MAX_DEPTH), intValue(ScorerKey.EVENT_MAX_NUMBER_LENGTH),
+                        intValue(ScorerKey.EVENT_MAX_STRING_LENGTH)), maxRequestSize());
+    }
+
+    /** The producer's {@code max.request.size} as Streams will configure it (producer prefix first). */
+    private int maxRequestSize() {
+        final String v = values.getOrDefault(StreamsConfig.PRODUCER_PREFIX + ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                values.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
+        return v == null ? PipelineSettings.DEFAULT_MAX_OUTPUT_BYTES : Integer.parseInt(v.trim());
+    }
+
     /** @return the topic names in use */
     public Topics topics() {
         return new Topics(require(ScorerKey.TOPIC_EVENTS), require(ScorerKey.TOPIC_SCORES), require(ScorerKey.TOPIC_ALERTS),
@@ -215,6 +240,10 @@ public final class ScorerConfig {
         }
         // the scorer has no global stores; setting this only silences Streams' start-up warning about it
         props.put("processing.exception.handler.global.enabled", "true");
+        // an output the producer refuses as too large must not fail the stream thread (see the handler)
+        if (!values.containsKey(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG)) {
+            props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OutputExceptionHandler.class.getName());
+        }
         for (final Map.Entry<String, String> e : values.entrySet()) {
             if (!e.getKey().startsWith("nelbo.")) {
                 props.put(e.getKey(), e.getValue());

@@ -1,5 +1,6 @@
 package dev.nelbo.scorer.config;
 
+import dev.nelbo.schemas.event.DecodeLimits;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
@@ -27,6 +28,20 @@ public enum ScorerKey {
     TOPIC_REGISTRY("nelbo.topic.registry", "nelbo-models", Type.TOPIC),
     /** Whether a score record is written for every scored event. */
     SCORES_ENABLED("nelbo.scores.enabled", "true", Type.BOOLEAN),
+    /** Whether score records carry every feature's contribution (alerts always carry their top features). */
+    SCORES_CONTRIBUTIONS("nelbo.scores.contributions", "false", Type.BOOLEAN),
+    /** Largest event value; larger ones are dead-lettered as too_large unread. */
+    EVENT_MAX_BYTES("nelbo.event.max.bytes", Integer.toString(DecodeLimits.DEFAULT_MAX_BYTES), Type.POSITIVE_INT),
+    /** Deepest nesting of objects and arrays in an event (too_deep). */
+    EVENT_MAX_DEPTH("nelbo.event.max.depth", Integer.toString(DecodeLimits.DEFAULT_MAX_DEPTH), Type.POSITIVE_INT),
+    /** Longest number literal in an event (number_too_long). */
+    EVENT_MAX_NUMBER_LENGTH("nelbo.event.max.number.length", Integer.toString(DecodeLimits.DEFAULT_MAX_NUMBER_LENGTH),
+            Type.POSITIVE_INT),
+    /** Longest string or field name in an event (string_too_long). */
+    EVENT_MAX_STRING_LENGTH("nelbo.event.max.string.length", Integer.toString(DecodeLimits.DEFAULT_MAX_STRING_LENGTH),
+            Type.POSITIVE_INT),
+    /** Largest trusted distance between an event's own time and its Kafka record timestamp. */
+    EVENT_TIME_MAX_SKEW_MS("nelbo.event.time.max.skew.ms", "3600000", Type.NON_NEGATIVE_LONG),
     /** Port of the /metrics, /healthz and /readyz endpoint (0 = any free port). */
     METRICS_PORT("nelbo.metrics.port", "9464", Type.PORT),
     /** Inference device: cpu, cuda or cuda:N. */
@@ -41,6 +56,10 @@ public enum ScorerKey {
     BATCH_MAX_RECORDS("nelbo.batch.max.records", "256", Type.POSITIVE_INT),
     /** Alert suppression window per entity key. */
     ALERT_SUPPRESSION_WINDOW_MS("nelbo.alert.suppression.window.ms", "60000", Type.NON_NEGATIVE_LONG),
+    /** How long a key that has suppressed alerts to report is remembered (at least the window). */
+    ALERT_SUPPRESSION_RETENTION_MS("nelbo.alert.suppression.retention.ms", "3600000", Type.NON_NEGATIVE_LONG),
+    /** Most entity keys the suppression state holds per task; alerts of further keys are not suppressed. */
+    ALERT_SUPPRESSION_MAX_KEYS("nelbo.alert.suppression.max.keys", "100000", Type.POSITIVE_INT),
     /** Number of top contributing features an alert lists. */
     ALERT_TOP_FEATURES("nelbo.alert.top.features", "3", Type.POSITIVE_INT),
     /** Shadow output topic for a candidate model (unset = off; reserved, not used by this version). */

@@ -37,6 +37,14 @@ public final class ScorerMetrics {
     private final Counter shadowScored;
     private final Counter shadowAnomalies;
     private final Info shadowInfo;
+    private final Counter clamped;
+    private final Counter eventTimeBounded;
+    private final Gauge suppressionKeys;
+    private final Gauge suppressionBytes;
+    private final Counter suppressionUntracked;
+    private final Counter outputsUnkeyed;
+    private final Counter outputsTooLarge;
+    private final Counter outputsDropped;
     private String shadowVersion;
 
     /**
@@ -87,6 +95,28 @@ public final class ScorerMetrics {
                 .withoutExemplars().register(registry);
         shadowInfo = Info.builder().name("nelbo_shadow_model_info").help("The shadow model version in use")
                 .labelNames("version").register(registry);
+        clamped = Counter.builder().name("nelbo_records_clamped_total")
+                .help("Extreme feature values clamped into the model's range (each such event is an anomaly)")
+                .labelNames("feature").withoutExemplars().register(registry);
+        eventTimeBounded = Counter.builder().name("nelbo_event_time_out_of_bounds_total")
+                .help("Events whose own time was further from the record timestamp than nelbo.event.time.max.skew.ms;"
+                        + " the record timestamp was used").withoutExemplars().register(registry);
+        suppressionKeys = Gauge.builder().name("nelbo_alert_suppression_keys")
+                .help("Entity keys held in the alert-suppression state, per stream task").labelNames("task").register(registry);
+        suppressionBytes = Gauge.builder().name("nelbo_alert_suppression_bytes").unit(Unit.BYTES)
+                .help("Serialized size of the alert-suppression state, per stream task").labelNames("task").register(registry);
+        suppressionUntracked = Counter.builder().name("nelbo_alert_suppression_untracked_total")
+                .help("Alerts sent unsuppressed because the suppression state was full (nelbo.alert.suppression.max.keys)")
+                .withoutExemplars().register(registry);
+        outputsUnkeyed = Counter.builder().name("nelbo_outputs_unkeyed_total")
+                .help("Outputs sent without the input's Kafka key because key and value exceed max.request.size")
+                .labelNames("output").withoutExemplars().register(registry);
+        outputsTooLarge = Counter.builder().name("nelbo_outputs_too_large_total")
+                .help("Outputs larger than max.request.size even without a key (a score becomes an output_too_large dead letter)")
+                .labelNames("output").withoutExemplars().register(registry);
+        outputsDropped = Counter.builder().name("nelbo_outputs_dropped_total")
+                .help("Output records the producer refused and the production exception handler skipped")
+                .labelNames("topic", "error").withoutExemplars().register(registry);
         if (jvmMetrics) {
             JvmMetrics.builder().register(registry);
         }
@@ -174,6 +204,54 @@ public final class ScorerMetrics {
         shadowScored.inc(records);
         this.shadowAnomalies.labelValues("shadow").inc(shadowAnomalies);
         this.shadowAnomalies.labelValues("champion").inc(championAnomalies);
+    }
+
+    /** @param feature a feature whose value was clamped into the model's range */
+    public void clamped(final String feature) {
+        clamped.labelValues(feature).inc();
+    }
+
+    /** Counts an event whose time was replaced by its record timestamp. */
+    public void eventTimeBounded() {
+        eventTimeBounded.inc();
+    }
+
+    /**
+     * @param task  stream task
+     * @param keys  keys held, or -1 when the task is gone
+     * @param bytes bytes held
+     */
+    public void suppressionState(final String task, final long keys, final long bytes) {
+        if (keys < 0) {
+            suppressionKeys.remove(task);
+            suppressionBytes.remove(task);
+            return;
+        }
+        suppressionKeys.labelValues(task).set(keys);
+        suppressionBytes.labelValues(task).set(bytes);
+    }
+
+    /** Counts an alert sent unsuppressed because the suppression state was full. */
+    public void suppressionUntracked() {
+        suppressionUntracked.inc();
+    }
+
+    /** @param output which output was sent without its key */
+    public void outputUnkeyed(final String output) {
+        outputsUnkeyed.labelValues(output).inc();
+    }
+
+    /** @param output which output did not fit */
+    public void outputTooLarge(final String output) {
+        outputsTooLarge.labelValues(output).inc();
+    }
+
+    /**
+     * @param topic the output topic
+     * @param error the producer's error class
+     */
+    public void outputDropped(final String topic, final String error) {
+        outputsDropped.labelValues(topic, error).inc();
     }
 
     /** @param version the shadow model now in use, or null when there is none */

@@ -1,23 +1,19 @@
 package dev.nelbo.scorer.offline;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.engine.ScoringBatch;
 import dev.nelbo.engine.ScoringEngine;
 import dev.nelbo.engine.ScoringResults;
 import dev.nelbo.schemas.bundle.ModelBundle;
 import dev.nelbo.schemas.encoding.CsvLine;
-import dev.nelbo.schemas.encoding.CsvRecordSource;
 import dev.nelbo.schemas.encoding.EncodingException;
-import dev.nelbo.schemas.encoding.FailureReason;
-import dev.nelbo.schemas.encoding.FeatureEncoder;
-import dev.nelbo.schemas.encoding.JsonRecordSource;
-import dev.nelbo.schemas.encoding.RecordSource;
-import dev.nelbo.schemas.event.EventEnvelope;
+import dev.nelbo.schemas.event.CsvEventReader;
+import dev.nelbo.schemas.event.DecodeLimits;
+import dev.nelbo.schemas.event.DecodedEvent;
+import dev.nelbo.schemas.event.EventDecoder;
 import dev.nelbo.schemas.output.DeadLetter;
 import dev.nelbo.schemas.output.SourceRef;
-import dev.nelbo.schemas.spec.FeatureSpec;
-import dev.nelbo.scorer.output.ScoreMapper;
+import dev.nelbo.scorer.output.ScoreWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +25,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -102,47 +96,42 @@ public final class OfflineScorer {
 
     /** The state of one run: the batch being filled and what its rows stand for. */
     private static final class Run {
-        private final FeatureEncoder encoder;
-        private final FeatureSpec spec;
+        private final ModelBundle bundle;
+        private final EventDecoder decoder;
+        private final DecodedEvent decoded;
         private final ScoringEngine engine;
         private final ScoringBatch batch;
         private final ScoringResults results;
-        private final ScoreMapper mapper;
+        private final ScoreWriter writer;
         private final String file;
         private final OutputStream scores;
         private final OutputStream errorOut;
-        private final float[] x;
-        private final float[] mask;
         private final List<Row> rows = new ArrayList<>();
-        private final String version;
+        private CsvEventReader csv;
         private long scored;
         private long errors;
         private long lines;
 
-        private record Row(String id, String key, Long time, long line) {
+        /** A scored row's outputs need its id, key, time, line and, when it has clamped values, its text again. */
+        private record Row(String id, String key, Long time, long line, int clamped, Object original) {
         }
 
         Run(final ModelBundle bundle, final ScoringEngine engine, final String file, final OutputStream scores,
             final OutputStream errors) {
-            this.encoder = bundle.encoder();
-            this.spec = encoder.spec();
+            this.bundle = bundle;
+            this.decoder = new EventDecoder(bundle.encoder(), DecodeLimits.defaults());
+            this.decoded = decoder.newEvent();
             this.engine = engine;
             this.batch = engine.newBatch();
             this.results = engine.newResults();
-            this.mapper = new ScoreMapper(encoder, bundle.version(), bundle.manifest().calibration().threshold());
-            this.version = bundle.version();
+            this.writer = new ScoreWriter(bundle.encoder(), bundle.version(), bundle.manifest().calibration().threshold(),
+                    true, 3);
             this.file = file;
             this.scores = scores;
             this.errorOut = errors;
-            this.x = new float[encoder.width()];
-            this.mask = new float[encoder.width()];
         }
 
         void jsonl(final BufferedReader in) throws IOException {
-            final JsonRecordSource source = new JsonRecordSource(spec);
-            final String[] idPath = split(spec.idPath());
-            final String[] keyPath = split(spec.keyPath());
-            final String[] timePath = split(spec.timestampPath());
             String line;
             long n = 0;
             while ((line = in.readLine()) != null) {
@@ -151,13 +140,7 @@ public final class OfflineScorer {
                     continue;
                 }
                 final byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
-                try {
-                    final ObjectNode event = EventEnvelope.parse(bytes);
-                    add(source.reset(event), EventEnvelope.text(event, idPath), EventEnvelope.text(event, keyPath),
-                            EventEnvelope.timestampMillis(event, timePath), n);
-                } catch (final EncodingException e) {
-                    error(e, bytes, n);
-                }
+                add(decoder.decode(bytes, batch.x(), batch.mask(), batch.nextRow(), decoded), bytes, n, bytes);
             }
         }
 
@@ -167,10 +150,7 @@ public final class OfflineScorer {
                 throw new IllegalArgumentException("CSV file " + file + " is empty: expected a header row");
             }
             final List<String> header = Arrays.stream(CsvLine.split(headerLine)).map(String::trim).toList();
-            final CsvRecordSource source = new CsvRecordSource(spec, header);
-            final int idCol = column(header, spec.idPath());
-            final int keyCol = column(header, spec.keyPath());
-            final int timeCol = column(header, spec.timestampPath());
+            csv = new CsvEventReader(bundle.encoder().spec(), header);
             String line;
             long n = 1;
             while ((line = in.readLine()) != null) {
@@ -178,25 +158,28 @@ public final class OfflineScorer {
                 if (line.isBlank()) {
                     continue;
                 }
+                final byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+                final String[] cells;
                 try {
-                    final String[] cells = CsvLine.split(line);
-                    if (cells.length != header.size()) {
-                        throw new EncodingException(FailureReason.MALFORMED, null,
-                                "CSV line has " + cells.length + " cells but the header has " + header.size());
-                    }
-                    add(source.reset(cells), cell(cells, idCol), cell(cells, keyCol), time(cell(cells, timeCol)), n);
+                    cells = CsvLine.split(line);
                 } catch (final EncodingException e) {
-                    error(e, line.getBytes(StandardCharsets.UTF_8), n);
+                    error(e, bytes, n);
+                    continue;
                 }
+                add(decoder.decode(cells, csv, batch.x(), batch.mask(), batch.nextRow(), decoded), bytes, n, cells);
             }
         }
 
-        private void add(final RecordSource source, final String id, final String key, final Long time, final long line)
+        private void add(final DecodedEvent event, final byte[] bytes, final long line, final Object original)
                 throws IOException {
-            encoder.encode(source, x, mask, 0);
-            final String recordId = id != null ? id : "line-" + line;
-            batch.add(recordId, x, mask);
-            rows.add(new Row(recordId, key, time, line));
+            if (!event.ok()) {
+                error(event.failure(), bytes, line);
+                return;
+            }
+            final String id = event.fields().id() != null ? event.fields().id() : "line-" + line;
+            batch.commitRow(id);
+            rows.add(new Row(id, event.fields().key(), event.fields().timeMillis(), line, event.clampedCount(),
+                    event.clampedCount() > 0 ? original : null));
             if (batch.size() == batch.capacity()) {
                 flush();
             }
@@ -207,10 +190,12 @@ public final class OfflineScorer {
                 return;
             }
             engine.score(batch, results);
+            final float[] x = new float[batch.width()];
+            final float[] mask = new float[batch.width()];
             for (int i = 0; i < rows.size(); i++) {
                 final Row r = rows.get(i);
-                scores.write(ScoreMapper.toJson(mapper.scoreRecord(results, i, r.id(), r.key(), r.time(),
-                        SourceRef.fileLine(file, r.line()))));
+                scores.write(writer.score(results, i, r.id(), r.key(), r.time(), SourceRef.fileLine(file, r.line()),
+                        r.clamped() > 0 ? again(r.original(), x, mask) : null));
                 scores.write('\n');
             }
             scored += rows.size();
@@ -219,9 +204,15 @@ public final class OfflineScorer {
             batch.clear();
         }
 
+        /** The decode result of a line read before, for its clamped values (the same text decodes the same). */
+        private DecodedEvent again(final Object original, final float[] x, final float[] mask) {
+            return original instanceof byte[] json ? decoder.decode(json, x, mask, 0, decoded)
+                    : decoder.decode((String[]) original, csv, x, mask, 0, decoded);
+        }
+
         private void error(final EncodingException e, final byte[] original, final long line) throws IOException {
-            errorOut.write(ScoreMapper.toJson(DeadLetter.of(e.reason(), e.field(), e.getMessage(), SourceRef.fileLine(file, line),
-                    original, version)));
+            errorOut.write(ScoreWriter.deadLetter(DeadLetter.of(e.reason(), e.field(), e.getMessage(),
+                    SourceRef.fileLine(file, line), original, bundle.version())));
             errorOut.write('\n');
             errors++;
             progress(1);
@@ -233,33 +224,6 @@ public final class OfflineScorer {
             if (lines / PROGRESS_EVERY != before / PROGRESS_EVERY) {
                 LOG.info("{} lines done ({} scored, {} errors)", lines, scored, errors);
             }
-        }
-
-        private static int column(final List<String> header, final String path) {
-            return path == null ? -1 : header.indexOf(path);
-        }
-
-        private static String cell(final String[] cells, final int col) {
-            return col < 0 || col >= cells.length || cells[col].isEmpty() ? null : cells[col];
-        }
-
-        private static Long time(final String text) {
-            if (text == null) {
-                return null;
-            }
-            try {
-                return (long) Double.parseDouble(text);
-            } catch (final NumberFormatException e) {
-                try {
-                    return Instant.parse(text).toEpochMilli();
-                } catch (final DateTimeParseException e2) {
-                    return null;
-                }
-            }
-        }
-
-        private static String[] split(final String path) {
-            return path == null ? null : JsonRecordSource.splitPath(path);
         }
     }
 }

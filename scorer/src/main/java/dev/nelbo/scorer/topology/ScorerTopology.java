@@ -5,6 +5,8 @@ import dev.nelbo.scorer.config.ScorerKey;
 import dev.nelbo.scorer.config.Topics;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.ModelManager;
+import dev.nelbo.scorer.pipeline.PipelineSettings;
+import dev.nelbo.scorer.pipeline.Suppression;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -12,7 +14,7 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The scorer's topology: events (raw bytes, so deserialization problems are the processor's to
+ * The scorer's topology: events (raw bytes, so deserialization problems are the pipeline's to
  * dead-letter) -> {@link ScoringProcessor} -> scores, alerts, dead letters (and, with {@code nelbo.shadow.topic},
  * the shadow model's scores).
  */
@@ -32,7 +34,7 @@ public final class ScorerTopology {
     public static final String SHADOW_SINK = "shadow-sink";
     /** Changelogged store of per-key alert suppression. */
     public static final String SUPPRESSION_STORE = "nelbo-alert-suppression";
-    /** Data-less store whose pre-commit flush drains the batch buffer (see {@link PreCommitFlushStore}). */
+    /** Data-less store whose pre-commit flush drains the batch buffer (see {@link StreamsInternals}). */
     static final String PRE_COMMIT_STORE = "nelbo-pre-commit-flush";
 
     private ScorerTopology() {
@@ -45,28 +47,26 @@ public final class ScorerTopology {
      * @return the topology
      */
     public static Topology build(final ScorerConfig config, final ModelManager models, final ScorerMetrics metrics) {
-        final ScoringProcessor.Settings settings = new ScoringProcessor.Settings(config.topics(),
-                config.booleanValue(ScorerKey.SCORES_ENABLED),
-                config.longValue(ScorerKey.ALERT_SUPPRESSION_WINDOW_MS), config.intValue(ScorerKey.ALERT_TOP_FEATURES));
-        return build(settings, config.get(ScorerKey.SHADOW_TOPIC).orElse(null), models, metrics);
-    }
-
-    static Topology build(final ScoringProcessor.Settings settings, final ModelManager models, final ScorerMetrics metrics) {
-        return build(settings, null, models, metrics);
+        return build(config.pipelineSettings(), config.topics(), config.get(ScorerKey.SHADOW_TOPIC).orElse(null), models,
+                metrics);
     }
 
     /**
+     * @param settings    pipeline settings
+     * @param topics      topic names
      * @param shadowTopic where the shadow model's score records go, or null for no shadow scoring
+     * @param models      the model manager
+     * @param metrics     metrics
+     * @return the topology
      */
-    static Topology build(final ScoringProcessor.Settings settings, final String shadowTopic, final ModelManager models,
-                          final ScorerMetrics metrics) {
-        final Topics topics = settings.topics();
+    static Topology build(final PipelineSettings settings, final Topics topics, final String shadowTopic,
+                          final ModelManager models, final ScorerMetrics metrics) {
         final Topology t = new Topology();
         t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
         t.addProcessor(PROCESSOR, () -> new ScoringProcessor(models, metrics, settings, shadowTopic != null), SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SUPPRESSION_STORE), Serdes.String(),
                 Suppression.serde()).withCachingDisabled(), PROCESSOR);
-        t.addStateStore(PreCommitFlushStore.builder(PRE_COMMIT_STORE), PROCESSOR);
+        t.addStateStore(StreamsInternals.preCommitStore(PRE_COMMIT_STORE), PROCESSOR);
         t.addSink(SCORES_SINK, topics.scores(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
         t.addSink(ALERTS_SINK, topics.alerts(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
         t.addSink(DLQ_SINK, topics.dlq(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);

@@ -91,7 +91,10 @@ class ScorerConfigTest {
                 "nelbo.topic.events", "nelbo.topic.scores", "nelbo.topic.alerts", "nelbo.topic.dlq", "nelbo.topic.registry",
                 "nelbo.scores.enabled", "nelbo.metrics.port", "nelbo.device", "nelbo.device.strict", "nelbo.engine.samples",
                 "nelbo.engine.intra.op.threads", "nelbo.batch.max.records", "nelbo.alert.suppression.window.ms",
-                "nelbo.alert.top.features", "nelbo.shadow.topic"), ScorerConfig.knownNelboKeys());
+                "nelbo.alert.top.features", "nelbo.shadow.topic", "nelbo.scores.contributions", "nelbo.event.max.bytes",
+                "nelbo.event.max.depth", "nelbo.event.max.number.length", "nelbo.event.max.string.length",
+                "nelbo.event.time.max.skew.ms", "nelbo.alert.suppression.retention.ms", "nelbo.alert.suppression.max.keys"),
+                ScorerConfig.knownNelboKeys());
     }
 
     private static void assertMessage(final String key, final Map<String, String> settings) {

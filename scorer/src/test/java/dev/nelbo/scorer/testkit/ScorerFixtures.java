@@ -97,10 +97,13 @@ public final class ScorerFixtures {
                 FailureReason.WRONG_TYPE));
         out.add(new BadRecord("NaN token", text(base + 2).replaceFirst("\"bytes\":[-0-9.Ee]+", "\"bytes\":NaN")
                 .getBytes(StandardCharsets.UTF_8), FailureReason.NOT_FINITE));
-        out.add(new BadRecord("\"Infinity\" string", edit(base + 3, e -> e.put("bytes", "Infinity")), FailureReason.NOT_FINITE));
-        out.add(new BadRecord("huge number", edit(base + 4, e -> e.put("bytes", 1e300)), FailureReason.OUT_OF_RANGE));
-        out.add(new BadRecord("number beyond double", text(base + 5).replaceFirst("\"bytes\":[-0-9.Ee]+", "\"bytes\":1e400")
-                .getBytes(StandardCharsets.UTF_8), FailureReason.NOT_FINITE));
+        out.add(new BadRecord("\"NaN\" string", edit(base + 3, e -> e.put("bytes", "NaN")), FailureReason.NOT_FINITE));
+        out.add(new BadRecord("arrays nested 1,001 deep", text(base + 4).replaceFirst("\\{", "{\"nest\":" + "[".repeat(1001)
+                + "]".repeat(1001) + ",").getBytes(StandardCharsets.UTF_8), FailureReason.TOO_DEEP));
+        out.add(new BadRecord("number of 1,001 digits", text(base + 5).replaceFirst("\\{", "{\"n\":" + "7".repeat(1001) + ",")
+                .getBytes(StandardCharsets.UTF_8), FailureReason.NUMBER_TOO_LONG));
+        out.add(new BadRecord("string of 100,000 characters", edit(base + 5, e -> e.put("note", "s".repeat(100_000))),
+                FailureReason.STRING_TOO_LONG));
         out.add(new BadRecord("binary 0.5", edit(base + 6, e -> e.put("retried", 0.5)), FailureReason.INVALID_VALUE));
         out.add(new BadRecord("oversized record", oversized(base + 7), FailureReason.TOO_LARGE));
         final Random rnd = new Random(base);
@@ -112,6 +115,30 @@ public final class ScorerFixtures {
         // scoreable oddities: an unseen category takes the out-of-vocabulary slot
         out.add(new BadRecord("unknown category", edit(base + 8, e -> e.put("region", "mars")), null));
         return out;
+    }
+
+    /**
+     * An event with a value beyond what the model can take: scored as an anomaly, the feature clamped.
+     *
+     * @param name     what it is
+     * @param value    record value
+     * @param feature  the clamped feature
+     * @param observed the raw value the outputs report for it
+     */
+    public record Extreme(String name, byte[] value, String feature, String observed) {
+    }
+
+    /**
+     * @param base first event number to use
+     * @return events with extreme values of the continuous feature {@code bytes}
+     */
+    public static List<Extreme> extremes(final int base) {
+        return List.of(
+                new Extreme("1e300", edit(base, e -> e.put("bytes", 1e300)), "bytes", "1.0E300"),
+                new Extreme("-1e300", edit(base + 1, e -> e.put("bytes", -1e300)), "bytes", "-1.0E300"),
+                new Extreme("1e400 (beyond a double)", text(base + 2).replaceFirst("\"bytes\":[-0-9.Ee]+", "\"bytes\":1e400")
+                        .getBytes(StandardCharsets.UTF_8), "bytes", "Infinity"),
+                new Extreme("\"Infinity\" string", edit(base + 3, e -> e.put("bytes", "Infinity")), "bytes", "Infinity"));
     }
 
     private static byte[] oversized(final int i) {
@@ -137,6 +164,20 @@ public final class ScorerFixtures {
     public static byte[] bytes(final JsonNode node) {
         try {
             return Json.EVENTS.writeValueAsBytes(node);
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * @param bytes JSON bytes of a contract document
+     * @param type  its Java type
+     * @param <T>   the type
+     * @return the document
+     */
+    public static <T> T read(final byte[] bytes, final Class<T> type) {
+        try {
+            return Json.DOCUMENTS.readValue(bytes, type);
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -7,6 +7,8 @@ import dev.nelbo.schemas.Schemas;
 import dev.nelbo.scorer.config.Topics;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.ModelManager;
+import dev.nelbo.scorer.pipeline.PipelineSettings;
+import dev.nelbo.schemas.output.DeadLetter;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.apache.kafka.common.header.Header;
@@ -28,6 +30,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -56,12 +59,12 @@ class ScorerTopologyTest {
         v1 = ScorerFixtures.writeModel(dir.resolve("v1"), 1);
         assertTrue(models.offer(dir.resolve("v1"), "test"));
         final Topics topics = Topics.defaults();
-        final ScoringProcessor.Settings settings = new ScoringProcessor.Settings(topics, true, WINDOW_MS, 3);
         final Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "scorer-ttd");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        driver = new TopologyTestDriver(ScorerTopology.build(settings, models, metrics), props);
+        driver = new TopologyTestDriver(ScorerTopology.build(PipelineSettings.defaults(WINDOW_MS), topics, null, models,
+                metrics), props);
         events = driver.createInputTopic(topics.events(), new ByteArraySerializer(), new ByteArraySerializer());
         scores = driver.createOutputTopic(topics.scores(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         alerts = driver.createOutputTopic(topics.alerts(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -111,7 +114,12 @@ class ScorerTopologyTest {
             assertEquals(b.expected().wireName(), letter.get("reason").asText(), b.name() + ": " + letter.get("message"));
             assertEquals("events", letter.at("/source/topic").asText());
             assertTrue(letter.at("/source/offset").isIntegralNumber());
-            assertEquals(java.util.Base64.getEncoder().encodeToString(b.value()), letter.get("payload_base64").asText(), b.name());
+            final DeadLetter parsed = ScorerFixtures.read(r.value(), DeadLetter.class);
+            assertArrayEquals(java.util.Arrays.copyOf(b.value(), Math.min(b.value().length, DeadLetter.PAYLOAD_PREFIX_BYTES)),
+                    parsed.payload(), b.name());
+            assertEquals(b.value().length, parsed.payloadBytes(), b.name());
+            assertEquals(DeadLetter.sha256(b.value()), parsed.payloadSha256(), b.name());
+            assertTrue(r.value().length < 8 * 1024, b.name() + ": dead letter of " + r.value().length + " bytes");
             assertEquals(v1, header(r, Topics.MODEL_VERSION_HEADER));
         }
         assertTrue(scoreable > 0);
@@ -121,11 +129,11 @@ class ScorerTopologyTest {
     @Test
     void should_alert_once_per_key_and_window_and_report_the_suppressed_count_with_the_next_alert() {
         final long t0 = 1_800_000_000_000L;
-        events.pipeInput(key(1), ScorerFixtures.anomaly(1, "db-1", t0));
-        events.pipeInput(key(2), ScorerFixtures.anomaly(2, "db-1", t0 + 1000));
-        events.pipeInput(key(3), ScorerFixtures.anomaly(3, "db-1", t0 + 2000));
-        events.pipeInput(key(4), ScorerFixtures.anomaly(4, "db-2", t0 + 2000));
-        events.pipeInput(key(5), ScorerFixtures.anomaly(5, "db-1", t0 + WINDOW_MS + 1));
+        events.pipeInput(key(1), ScorerFixtures.anomaly(1, "db-1", t0), Instant.ofEpochMilli(t0));
+        events.pipeInput(key(2), ScorerFixtures.anomaly(2, "db-1", t0 + 1000), Instant.ofEpochMilli(t0 + 1000));
+        events.pipeInput(key(3), ScorerFixtures.anomaly(3, "db-1", t0 + 2000), Instant.ofEpochMilli(t0 + 2000));
+        events.pipeInput(key(4), ScorerFixtures.anomaly(4, "db-2", t0 + 2000), Instant.ofEpochMilli(t0 + 2000));
+        events.pipeInput(key(5), ScorerFixtures.anomaly(5, "db-1", t0 + WINDOW_MS + 1), Instant.ofEpochMilli(t0 + WINDOW_MS + 1));
         final List<JsonNode> sent = alerts.readValuesToList().stream().map(ScorerFixtures::parse).toList();
         assertEquals(3, sent.size(), sent.toString());
         for (final JsonNode a : sent) {
@@ -141,6 +149,73 @@ class ScorerTopologyTest {
         assertEquals(2, sent.get(2).get("suppressed_since_last").asLong());
         final JsonNode latency = sent.get(0).get("top_features").findParent("feature");
         assertTrue(sent.get(0).get("top_features").toString().contains("latency_ms"), latency.toString());
+    }
+
+    @Test
+    void should_score_extreme_values_as_anomalies_naming_the_clamped_feature_and_its_raw_value() {
+        for (final ScorerFixtures.Extreme x : ScorerFixtures.extremes(300)) {
+            events.pipeInput(key(300), x.value());
+            assertTrue(dlq.isEmpty(), x.name() + " dead-lettered: " + (dlq.isEmpty() ? "" : new String(dlq.readValue())));
+            final JsonNode score = ScorerFixtures.parse(scores.readValue());
+            assertEquals(List.of(), Schemas.validate(SchemaDocument.SCORE, score), x.name());
+            assertTrue(score.get("anomaly").asBoolean(), x.name());
+            assertTrue(Double.isFinite(score.get("score").asDouble()) && score.get("score").asDouble() > 1e6, x.name() + " " + score);
+            assertEquals(x.feature(), score.at("/clamped/0/feature").asText(), x.name());
+            assertEquals(x.observed(), score.at("/clamped/0/observed").asText(), x.name());
+            final JsonNode alert = ScorerFixtures.parse(alerts.readValue());
+            assertEquals(List.of(), Schemas.validate(SchemaDocument.ALERT, alert), x.name());
+            assertEquals(x.feature(), alert.at("/clamped/0/feature").asText(), x.name());
+            assertEquals(x.feature(), alert.at("/top_features/0/feature").asText(), x.name());
+            // a fresh key per event, so suppression does not hold the next one back
+            events.pipeInput(key(301), ScorerFixtures.normal(301));
+            scores.readValue();
+        }
+    }
+
+    @Test
+    void should_write_contributions_only_when_asked_for() {
+        events.pipeInput(key(1), ScorerFixtures.normal(1));
+        assertFalse(ScorerFixtures.parse(scores.readValue()).has("contributions"));
+        final ScorerMetrics metrics = new ScorerMetrics(new PrometheusRegistry(), false);
+        final Topics topics = Topics.defaults();
+        final Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "scorer-ttd-contributions");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        try (TopologyTestDriver on = new TopologyTestDriver(ScorerTopology.build(
+                PipelineSettings.defaults(WINDOW_MS).withContributions(true), topics, null, models, metrics), props)) {
+            on.createInputTopic(topics.events(), new ByteArraySerializer(), new ByteArraySerializer())
+                    .pipeInput(key(1), ScorerFixtures.normal(1));
+            final JsonNode score = ScorerFixtures.parse(on.createOutputTopic(topics.scores(), new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer()).readValue());
+            assertEquals(List.of(), Schemas.validate(SchemaDocument.SCORE, score));
+            double sum = 0;
+            for (final JsonNode c : score.get("contributions")) {
+                sum += c.asDouble();
+            }
+            assertEquals(4, score.get("contributions").size());
+            assertEquals(score.get("recon_nll").asDouble(), sum, 1e-9);
+        }
+    }
+
+    @Test
+    void should_not_let_a_forged_event_time_mute_a_key() {
+        final long now = 1_800_000_000_000L;
+        // the event claims 9e18: its record timestamp is now, so suppression uses now
+        events.pipeInput(key(1), ScorerFixtures.anomaly(1, "db-1", 9_000_000_000_000_000_000L), Instant.ofEpochMilli(now));
+        events.pipeInput(key(2), ScorerFixtures.anomaly(2, "db-1", now + WINDOW_MS + 1), Instant.ofEpochMilli(now + WINDOW_MS + 1));
+        assertEquals(2, alerts.readValuesToList().size(), "the second alert, one window later, is sent");
+    }
+
+    @Test
+    void should_never_suppress_events_without_a_key() {
+        final long t0 = 1_800_000_000_000L;
+        for (int i = 0; i < 5; i++) {
+            final com.fasterxml.jackson.databind.node.ObjectNode e = (com.fasterxml.jackson.databind.node.ObjectNode)
+                    ScorerFixtures.parse(ScorerFixtures.anomaly(i, "x", t0 + i));
+            e.remove("key");
+            events.pipeInput(null, ScorerFixtures.bytes(e), Instant.ofEpochMilli(t0 + i));
+        }
+        assertEquals(5, alerts.readValuesToList().size());
     }
 
     @Test
@@ -171,7 +246,7 @@ class ScorerTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "scorer-ttd-off");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         try (TopologyTestDriver off = new TopologyTestDriver(ScorerTopology.build(
-                new ScoringProcessor.Settings(topics, false, WINDOW_MS, 3), models, metrics), props)) {
+                PipelineSettings.defaults(WINDOW_MS).withScores(false), topics, null, models, metrics), props)) {
             final TestInputTopic<byte[], byte[]> in = off.createInputTopic(topics.events(), new ByteArraySerializer(),
                     new ByteArraySerializer());
             in.pipeInput(key(1), ScorerFixtures.normal(1));
@@ -194,7 +269,7 @@ class ScorerTopologyTest {
         try (ModelManager single = new ModelManager(EngineOptions.defaults().withMaxBatch(1), metrics)) {
             assertTrue(single.offer(dir.resolve("v1"), "test"));
             try (TopologyTestDriver d = new TopologyTestDriver(ScorerTopology.build(
-                    new ScoringProcessor.Settings(topics, true, WINDOW_MS, 3), single, metrics), props)) {
+                    PipelineSettings.defaults(WINDOW_MS), topics, null, single, metrics), props)) {
                 final TestInputTopic<byte[], byte[]> in = d.createInputTopic(topics.events(), new ByteArraySerializer(),
                         new ByteArraySerializer());
                 final TestOutputTopic<byte[], byte[]> out = d.createOutputTopic(topics.scores(), new ByteArrayDeserializer(),

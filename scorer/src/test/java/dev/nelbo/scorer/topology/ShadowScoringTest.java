@@ -6,6 +6,7 @@ import dev.nelbo.scorer.app.ScorerService;
 import dev.nelbo.scorer.config.Topics;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.ModelManager;
+import dev.nelbo.scorer.pipeline.PipelineSettings;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
 import dev.nelbo.scorer.testkit.TestScorers;
 import dev.nelbo.testkit.SharedBroker;
@@ -56,7 +57,7 @@ class ShadowScoringTest {
             assertNotEquals(v1, v2);
             assertTrue(models.offer(dir.resolve("v1"), "test"));
             try (TopologyTestDriver driver = new TopologyTestDriver(ScorerTopology.build(
-                    new ScoringProcessor.Settings(topics, true, 60_000, 3), SHADOW_TOPIC, models, metrics), props)) {
+                    PipelineSettings.defaults(60_000), topics, SHADOW_TOPIC, models, metrics), props)) {
                 final TestInputTopic<byte[], byte[]> events = driver.createInputTopic(topics.events(), new ByteArraySerializer(),
                         new ByteArraySerializer());
                 final TestOutputTopic<byte[], byte[]> scores = driver.createOutputTopic(topics.scores(),

@@ -6,7 +6,9 @@ import dev.nelbo.schemas.encoding.CsvLine;
 import dev.nelbo.schemas.encoding.CsvRecordSource;
 import dev.nelbo.schemas.encoding.EncodingException;
 import dev.nelbo.schemas.encoding.FailureReason;
-import dev.nelbo.schemas.encoding.JsonRecordSource;
+import dev.nelbo.schemas.event.DecodeLimits;
+import dev.nelbo.schemas.event.EventFields;
+import dev.nelbo.schemas.event.EventReader;
 import dev.nelbo.schemas.json.Json;
 import dev.nelbo.schemas.spec.FeatureSpec;
 import dev.nelbo.schemas.spec.SpecInference;
@@ -191,13 +193,11 @@ abstract class LineSource {
         }
     }
 
-    /** JSON Lines: one event object per line. */
+    /** JSON Lines: one event object per line, read as the scorer reads Kafka values. */
     private static final class JsonLines extends LineSource {
-        private final String[] labelPath;
 
         JsonLines(final Path file, final String labelColumn) {
             super(file, labelColumn);
-            labelPath = labelColumn == null ? null : JsonRecordSource.splitPath(labelColumn);
         }
 
         @Override
@@ -224,16 +224,29 @@ abstract class LineSource {
             if (sample.isEmpty()) {
                 throw new IllegalArgumentException(file + " has no readable JSON object lines");
             }
-            if (labelColumn != null && sample.stream().noneMatch(n -> JsonRecordSource.lookup(n, labelPath) != null)) {
+            if (labelColumn != null && sample.stream().noneMatch(n -> hasPath(n, labelColumn))) {
                 throw new IllegalArgumentException("label field '" + labelColumn + "' does not occur in the first "
                         + sample.size() + " events of " + file);
             }
             return SpecInference.fromJson(sample, options);
         }
 
+        private static boolean hasPath(final JsonNode event, final String path) {
+            JsonNode node = event;
+            for (final String segment : EventReader.splitPath(path)) {
+                if (node == null || !node.isObject()) {
+                    return false;
+                }
+                node = node.get(segment);
+            }
+            return node != null;
+        }
+
         @Override
         void scan(final FeatureSpec spec, final boolean withLabel, final BadLines bad, final DatasetReader.RowSink sink) {
-            final JsonRecordSource source = new JsonRecordSource(spec);
+            final EventReader events = labelColumn == null ? EventReader.forSpec(spec, DecodeLimits.defaults())
+                    : EventReader.forSpec(spec, DecodeLimits.defaults(), labelColumn);
+            final EventFields fields = events.newFields();
             try (BufferedReader in = reader()) {
                 String line;
                 long number = 0;
@@ -243,17 +256,9 @@ abstract class LineSource {
                         continue;
                     }
                     try {
-                        final JsonNode node;
-                        try {
-                            node = Json.EVENTS.readTree(line);
-                        } catch (JsonProcessingException e) {
-                            throw DatasetReader.malformed("not valid JSON (" + e.getOriginalMessage() + ")");
-                        }
-                        if (node == null || !node.isObject()) {
-                            throw new EncodingException(FailureReason.NOT_AN_OBJECT, null, "not a JSON object");
-                        }
-                        final int label = withLabel ? parseLabel(labelText(node), labelColumn) : -1;
-                        sink.accept(number, source.reset(node), label);
+                        events.read(line.getBytes(StandardCharsets.UTF_8), fields);
+                        final int label = withLabel ? parseLabel(fields.extra(0), labelColumn) : -1;
+                        sink.accept(number, fields, label);
                     } catch (EncodingException e) {
                         bad.add(number, e.reason(), e.field(), e.getMessage());
                     }
@@ -261,11 +266,6 @@ abstract class LineSource {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + file, e);
             }
-        }
-
-        private String labelText(final JsonNode event) {
-            final JsonNode node = JsonRecordSource.lookup(event, labelPath);
-            return node == null || node.isNull() ? null : node.asText();
         }
     }
 }

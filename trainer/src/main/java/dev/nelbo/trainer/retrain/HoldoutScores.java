@@ -1,13 +1,12 @@
 package dev.nelbo.trainer.retrain;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.engine.ScoringModel;
 import dev.nelbo.schemas.bundle.ModelBundle;
-import dev.nelbo.schemas.encoding.EncodingException;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
-import dev.nelbo.schemas.encoding.JsonRecordSource;
-import dev.nelbo.schemas.event.EventEnvelope;
+import dev.nelbo.schemas.event.DecodeLimits;
+import dev.nelbo.schemas.event.DecodedEvent;
+import dev.nelbo.schemas.event.EventDecoder;
 import dev.nelbo.trainer.pipeline.EngineScores;
 
 import java.util.ArrayList;
@@ -38,13 +37,10 @@ public record HoldoutScores(double[] champion, double[] challenger, int unusable
         final List<String> ids = new ArrayList<>(held.size());
         int unusable = 0;
         for (final WindowSample.Held h : held) {
-            try {
-                // a row either model refuses is overwritten by the next event
-                final JsonNode event = EventEnvelope.parse(h.value());
-                a.encode(event, ids.size());
-                b.encode(event, ids.size());
+            // a row either model refuses is overwritten by the next event
+            if (a.decode(h.value(), ids.size()) && b.decode(h.value(), ids.size())) {
                 ids.add(h.id());
-            } catch (final EncodingException e) {
+            } else {
                 unusable++;
             }
         }
@@ -54,22 +50,22 @@ public record HoldoutScores(double[] champion, double[] challenger, int unusable
         return new HoldoutScores(champ, chal, unusable);
     }
 
-    /** Rows encoded with one model's encoder. */
+    /** Rows decoded with one model's decoder, exactly as the scorer decodes them. */
     private static final class Encoded {
-        private final FeatureEncoder encoder;
-        private final JsonRecordSource source;
+        private final EventDecoder decoder;
+        private final DecodedEvent event;
         private final float[] x;
         private final float[] mask;
 
         Encoded(final FeatureEncoder encoder, final int capacity) {
-            this.encoder = encoder;
-            this.source = new JsonRecordSource(encoder.spec());
+            this.decoder = new EventDecoder(encoder, DecodeLimits.defaults());
+            this.event = decoder.newEvent();
             this.x = new float[capacity * encoder.width()];
             this.mask = new float[capacity * encoder.width()];
         }
 
-        void encode(final JsonNode event, final int row) {
-            encoder.encode(source.reset(event), x, mask, row);
+        boolean decode(final byte[] value, final int row) {
+            return decoder.decode(value, x, mask, row, event).ok();
         }
     }
 }

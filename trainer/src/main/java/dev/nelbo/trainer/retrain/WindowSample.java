@@ -1,8 +1,9 @@
 package dev.nelbo.trainer.retrain;
 
 import dev.nelbo.schemas.encoding.EncodingException;
-import dev.nelbo.schemas.encoding.JsonRecordSource;
-import dev.nelbo.schemas.event.EventEnvelope;
+import dev.nelbo.schemas.event.DecodeLimits;
+import dev.nelbo.schemas.event.EventFields;
+import dev.nelbo.schemas.event.EventReader;
 import dev.nelbo.schemas.spec.FeatureSpec;
 
 import java.io.PrintWriter;
@@ -58,14 +59,15 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
     public static Set<String> alertedIds(final Properties client, final String topic, final RetrainWindow window,
                                          final Duration timeout, final PrintWriter out) {
         final Set<String> ids = new HashSet<>();
-        final String[] idPath = {"event_id"};
+        final EventReader alerts = EventReader.forId("event_id", DecodeLimits.defaults());
+        final EventFields alert = alerts.newFields();
         final long[] unreadable = {0};
         // the scorer stamps an alert with its event's record timestamp, so the same window finds them
         TopicWindowReader.read(client, topic, window.start(), window.end(), timeout, (p, o, t, value) -> {
             try {
-                final String id = EventEnvelope.text(EventEnvelope.parse(value), idPath);
-                if (id != null) {
-                    ids.add(id);
+                alerts.read(value, alert);
+                if (alert.id() != null) {
+                    ids.add(alert.id());
                 }
             } catch (final EncodingException e) {
                 unreadable[0]++;
@@ -95,7 +97,8 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
     public static WindowSample read(final Properties client, final String topic, final RetrainWindow window,
                                     final FeatureSpec spec, final Set<String> alerted, final int maxTrain,
                                     final int maxHoldout, final long seed, final Duration timeout, final PrintWriter out) {
-        final String[] idPath = spec.idPath() == null ? null : JsonRecordSource.splitPath(spec.idPath());
+        final EventReader ids = EventReader.forId(spec.idPath(), DecodeLimits.defaults());
+        final EventFields fields = ids.newFields();
         final BottomKSample<byte[]> train = new BottomKSample<>(maxTrain, seed);
         final BottomKSample<Held> holdout = new BottomKSample<>(maxHoldout, seed + 1);
         final long[] excluded = {0};
@@ -115,7 +118,7 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
                 train.offer(p, o, value);
                 return;
             }
-            final String id = eventId(value, idPath, topic, p, o);
+            final String id = eventId(value, ids, fields, topic, p, o);
             if (recent) {
                 holdout.offer(p, o, new Held(id, value));
             } else if (alerted.contains(id)) {
@@ -132,13 +135,14 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
     }
 
     /** The event id as the scorer derives it: the spec's id path, else the record's coordinates. */
-    private static String eventId(final byte[] value, final String[] idPath, final String topic, final int partition,
-                                  final long offset) {
+    private static String eventId(final byte[] value, final EventReader ids, final EventFields fields, final String topic,
+                                  final int partition, final long offset) {
         String id = null;
         try {
-            id = EventEnvelope.text(EventEnvelope.parse(value), idPath);
+            ids.read(value, fields);
+            id = fields.id();
         } catch (final EncodingException e) {
-            // unreadable events fail encoding later and are counted there
+            // unreadable events fail decoding later and are counted there
         }
         return id != null ? id : topic + "-" + partition + "@" + offset;
     }

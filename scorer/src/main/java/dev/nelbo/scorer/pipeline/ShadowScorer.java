@@ -1,33 +1,28 @@
-package dev.nelbo.scorer.topology;
+package dev.nelbo.scorer.pipeline;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nelbo.engine.ScoringBatch;
 import dev.nelbo.engine.ScoringEngine;
 import dev.nelbo.engine.ScoringResults;
-import dev.nelbo.schemas.encoding.EncodingException;
-import dev.nelbo.schemas.encoding.FeatureEncoder;
-import dev.nelbo.schemas.encoding.JsonRecordSource;
-import dev.nelbo.schemas.output.ScoreRecord;
+import dev.nelbo.schemas.event.DecodeLimits;
+import dev.nelbo.schemas.event.DecodedEvent;
+import dev.nelbo.schemas.event.EventDecoder;
 import dev.nelbo.schemas.output.SourceRef;
-import dev.nelbo.scorer.config.Topics;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.LoadedModel;
 import dev.nelbo.scorer.model.ModelManager;
-import dev.nelbo.scorer.output.ScoreMapper;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
+import dev.nelbo.scorer.output.ScoreWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Locale;
 
 /**
  * Scores each batch the champion scored once more with the registry's shadow model (when there is
  * one), for the shadow topic: a candidate shows its alert rate on live traffic before it is promoted.
- * Its outputs go out in the same transaction as the champion's. Events the shadow cannot encode are
- * skipped; the champion's outputs never depend on the shadow.
+ * Each event is decoded again with the shadow model's own decoder (its spec may read fewer fields). Its
+ * outputs go out in the same transaction as the champion's. Events the shadow cannot decode are skipped;
+ * the champion's outputs never depend on the shadow.
  */
 final class ShadowScorer {
 
@@ -36,91 +31,74 @@ final class ShadowScorer {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShadowScorer.class);
 
-    /** One event of the batch the champion scored. */
-    interface Row {
-        /** @return the parsed event */
-        ObjectNode event();
-
-        /** @return its id (seeds the sampling noise) */
-        String eventId();
-
-        /** @return its key, or null */
-        String key();
-
-        /** @return its event time, or null */
-        Long eventTime();
-
-        /** @return where it came from */
-        SourceRef source();
-    }
-
-    /** Writes one shadow score record for row {@code row}. */
-    @FunctionalInterface
-    interface Sink {
-        void forward(int row, byte[] value, Headers headers);
-    }
-
     private final ModelManager models;
     private final ScorerMetrics metrics;
     private final String task;
+    private final DecodeLimits limits;
+    private final boolean contributions;
 
     private LoadedModel model;
     private ScoringEngine engine;
     private ScoringBatch batch;
     private ScoringResults results;
-    private FeatureEncoder encoder;
-    private JsonRecordSource source;
-    private ScoreMapper mapper;
-    private float[] rowX;
-    private float[] rowMask;
+    private EventDecoder decoder;
+    private DecodedEvent decoded;
+    private ScoreWriter writer;
+    private byte[] versionHeader;
     private int[] rows;
+    private int[] clamps;
+    /** Rows decoded a second time only for their clamped values (the results are already computed). */
+    private float[] scratchX;
+    private float[] scratchMask;
     private long scored;
     private long shadowAnomalies;
     private long championAnomalies;
     private long nextLog;
 
-    ShadowScorer(final ModelManager models, final ScorerMetrics metrics, final String task) {
+    ShadowScorer(final ModelManager models, final ScorerMetrics metrics, final String task, final DecodeLimits limits,
+                 final boolean contributions) {
         this.models = models;
         this.metrics = metrics;
         this.task = task;
+        this.limits = limits;
+        this.contributions = contributions;
     }
 
     /**
-     * @param batchRows        the events the champion just scored
-     * @param championAnomaly  per row, whether the champion found it anomalous
-     * @param sink             where shadow score records go
+     * @param champion        the batch the champion just scored
+     * @param championAnomaly per row, whether the champion found it anomalous
+     * @param outputs         where shadow score records go
      */
-    void score(final List<? extends Row> batchRows, final boolean[] championAnomaly, final Sink sink) {
+    void score(final PendingBatch champion, final boolean[] championAnomaly, final Outputs outputs) {
         follow();
         if (model == null) {
             return;
         }
         batch.clear();
-        for (int i = 0; i < batchRows.size() && batch.size() < batch.capacity(); i++) {
-            final Row r = batchRows.get(i);
-            try {
-                encoder.encode(source.reset(r.event()), rowX, rowMask, 0);
-            } catch (final EncodingException e) {
-                continue;
+        for (int i = 0; i < champion.size() && batch.size() < batch.capacity(); i++) {
+            final int row = batch.nextRow();
+            if (decoder.decode(champion.values[i], batch.x(), batch.mask(), row, decoded).ok()) {
+                rows[row] = i;
+                clamps[row] = decoded.clampedCount();
+                batch.commitRow(champion.ids[i]);
             }
-            rows[batch.size()] = i;
-            batch.add(r.eventId(), rowX, rowMask);
         }
         final int n = batch.size();
         if (n == 0) {
             return;
         }
         engine.score(batch, results);
-        final Headers headers = new RecordHeaders();
-        headers.add(Topics.MODEL_VERSION_HEADER, model.version().getBytes(StandardCharsets.UTF_8));
         int shadowHits = 0;
         int championHits = 0;
         for (int j = 0; j < n; j++) {
-            final Row r = batchRows.get(rows[j]);
-            final ScoreRecord score = mapper.scoreRecord(results, j, r.eventId(), r.key(), r.eventTime(), r.source());
-            shadowHits += score.anomaly() ? 1 : 0;
-            championHits += championAnomaly[rows[j]] ? 1 : 0;
-            sink.forward(rows[j], ScoreMapper.toJson(score), headers);
+            final int i = rows[j];
+            final Origin o = champion.origins[i];
+            final DecodedEvent clamped = clamps[j] > 0 ? decoder.decode(champion.values[i], scratchX, scratchMask,
+                    0, decoded) : null;
+            shadowHits += ScoreWriter.anomaly(results, j, clamped) ? 1 : 0;
+            championHits += championAnomaly[i] ? 1 : 0;
+            outputs.emit(Outputs.Kind.SHADOW, o, o.key(), writer.score(results, j, champion.ids[i], champion.keys[i],
+                    champion.eventTimes[i], SourceRef.kafka(o.topic(), o.partition(), o.offset()), clamped), versionHeader);
         }
         metrics.shadowScored(n, shadowHits, championHits);
         scored += n;
@@ -150,19 +128,21 @@ final class ShadowScorer {
         engine = lease.engine();
         batch = engine.newBatch();
         results = engine.newResults();
-        encoder = latest.encoder();
-        source = new JsonRecordSource(encoder.spec());
-        mapper = new ScoreMapper(encoder, latest.version(), latest.threshold());
-        rowX = new float[batch.width()];
-        rowMask = new float[batch.width()];
+        decoder = new EventDecoder(latest.encoder(), limits);
+        decoded = decoder.newEvent();
+        writer = new ScoreWriter(latest.encoder(), latest.version(), latest.threshold(), contributions, 1);
+        versionHeader = latest.version().getBytes(StandardCharsets.UTF_8);
         rows = new int[batch.capacity()];
+        clamps = new int[batch.capacity()];
+        scratchX = new float[batch.width()];
+        scratchMask = new float[batch.width()];
         scored = 0;
         shadowAnomalies = 0;
         championAnomalies = 0;
         nextLog = 0;
     }
 
-    /** Gives the engine back (the processor is closing or the shadow changed). */
+    /** Gives the engine back (the pipeline is closing or the shadow changed). */
     void release() {
         if (model != null) {
             model.giveBack(engine);

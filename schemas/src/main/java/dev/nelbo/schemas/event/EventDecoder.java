@@ -1,0 +1,96 @@
+package dev.nelbo.schemas.event;
+
+import dev.nelbo.schemas.encoding.EncodingException;
+import dev.nelbo.schemas.encoding.FailureReason;
+import dev.nelbo.schemas.encoding.FeatureEncoder;
+
+/**
+ * Bytes to model input, for one model: reads the event with {@link EventReader} and encodes its features
+ * with the model's {@link FeatureEncoder} straight into the caller's buffers (a batch row). The one recipe
+ * the streaming scorer, the shadow scorer, offline scoring and retraining share.
+ *
+ * <p>Total: {@link #decode} never throws, whatever the bytes. A record that cannot be read or encoded
+ * comes back with its typed failure; an unexpected exception (a bug) comes back as
+ * {@code internal_error} with its cause, so one record can never stop the caller. Immutable and
+ * thread-safe; use one {@link DecodedEvent} per thread.
+ */
+public final class EventDecoder {
+
+    private final FeatureEncoder encoder;
+    private final EventReader reader;
+
+    /**
+     * @param encoder the model's encoder (its spec says what to read)
+     * @param limits  what an event may be
+     */
+    public EventDecoder(final FeatureEncoder encoder, final DecodeLimits limits) {
+        this.encoder = encoder;
+        this.reader = EventReader.forSpec(encoder.spec(), limits);
+    }
+
+    /** @return the model's encoder */
+    public FeatureEncoder encoder() {
+        return encoder;
+    }
+
+    /** @return a holder sized for this decoder */
+    public DecodedEvent newEvent() {
+        return new DecodedEvent(reader.newFields(), encoder.layout().size());
+    }
+
+    /**
+     * Decodes one record into row {@code row} of row-major buffers of the encoder's width.
+     *
+     * @param value the record value
+     * @param x     encoded values
+     * @param mask  observed-mask
+     * @param row   row in the buffers (left unspecified when the record fails)
+     * @param into  receives the event's fields, clamped features or failure
+     * @return {@code into}
+     */
+    public DecodedEvent decode(final byte[] value, final float[] x, final float[] mask, final int row,
+                               final DecodedEvent into) {
+        try {
+            reader.read(value, into.fields());
+        } catch (final RuntimeException e) {
+            return failed(e, into);
+        }
+        return encode(into, x, mask, row);
+    }
+
+    /**
+     * Decodes one CSV row (see {@link #decode(byte[], float[], float[], int, DecodedEvent)}).
+     *
+     * @param cells the row
+     * @param csv   the file's reader (its header)
+     * @param x     encoded values
+     * @param mask  observed-mask
+     * @param row   row in the buffers
+     * @param into  receives the row's fields, clamped features or failure (a holder from {@link #newEvent()})
+     * @return {@code into}
+     */
+    public DecodedEvent decode(final String[] cells, final CsvEventReader csv, final float[] x, final float[] mask,
+                               final int row, final DecodedEvent into) {
+        try {
+            csv.read(cells, into.fields());
+        } catch (final RuntimeException e) {
+            return failed(e, into);
+        }
+        return encode(into, x, mask, row);
+    }
+
+    private DecodedEvent encode(final DecodedEvent into, final float[] x, final float[] mask, final int row) {
+        try {
+            into.succeeded(encoder.encode(into.fields(), x, mask, row, into.clampedBuffer()));
+            return into;
+        } catch (final RuntimeException e) {
+            return failed(e, into);
+        }
+    }
+
+    private static DecodedEvent failed(final RuntimeException e, final DecodedEvent into) {
+        into.failed(e instanceof EncodingException typed ? typed : new EncodingException(FailureReason.INTERNAL_ERROR, null,
+                "unexpected " + e.getClass().getSimpleName() + " while decoding: " + e.getMessage(), e));
+        return into;
+    }
+}

@@ -1,0 +1,254 @@
+package dev.nelbo.schemas.event;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nelbo.schemas.encoding.EncodingException;
+import dev.nelbo.schemas.encoding.FailureReason;
+import dev.nelbo.schemas.encoding.RawValue;
+import dev.nelbo.schemas.json.Json;
+import dev.nelbo.schemas.spec.FeatureDef;
+import dev.nelbo.schemas.spec.FeatureSpec;
+import dev.nelbo.schemas.spec.FeatureType;
+import dev.nelbo.schemas.spec.MissingPolicy;
+import dev.nelbo.schemas.spec.Transform;
+import dev.nelbo.schemas.testing.GeneratedInputs;
+import dev.nelbo.schemas.testing.TestData;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The streaming event reader: typed failures for every hostile input class, values identical to a tree
+ * lookup, and no other exception for any bytes (generated inputs).
+ */
+class EventReaderTest {
+
+    /** Paths exercising nesting, prefixes, categorical numbers and the id/key/time slots. */
+    private static final FeatureSpec SPEC = new FeatureSpec("id", "k.name", "ts", 8, List.of(
+            new FeatureDef("a", "a", FeatureType.CONTINUOUS, Transform.NONE, MissingPolicy.IMPUTE),
+            new FeatureDef("b", "n.b", FeatureType.CONTINUOUS, Transform.NONE, MissingPolicy.IMPUTE),
+            new FeatureDef("n", "n", FeatureType.CATEGORICAL, Transform.NONE, MissingPolicy.IMPUTE),
+            new FeatureDef("c", "n.m.c", FeatureType.CATEGORICAL, Transform.NONE, MissingPolicy.IMPUTE),
+            new FeatureDef("flag", "flag", FeatureType.BINARY, Transform.NONE, MissingPolicy.IMPUTE)));
+    private static final String[] PATHS = {"a", "n.b", "n", "n.m.c", "flag", "id", "k.name", "ts"};
+    private static final DecodeLimits LIMITS = new DecodeLimits(64 * 1024, 16, 40, 500);
+
+    private final EventReader reader = EventReader.forSpec(SPEC, LIMITS, "label");
+    private final EventFields fields = reader.newFields();
+
+    private EventFields read(final String json) {
+        reader.read(json.getBytes(StandardCharsets.UTF_8), fields);
+        return fields;
+    }
+
+    private FailureReason reason(final byte[] bytes) {
+        return assertThrows(EncodingException.class, () -> reader.read(bytes, fields)).reason();
+    }
+
+    private FailureReason reason(final String json) {
+        return reason(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void every_hostile_input_class_gets_its_own_reason() {
+        assertEquals(FailureReason.TOO_DEEP, reason("{\"x\":" + "[".repeat(1001) + "]".repeat(1001) + "}"));
+        assertEquals(FailureReason.TOO_DEEP, reason("[".repeat(1001) + "]".repeat(1001)));
+        assertEquals(FailureReason.TOO_DEEP, reason("{\"n\":" + "{\"m\":".repeat(20) + "1" + "}".repeat(21)));
+        assertEquals(FailureReason.NUMBER_TOO_LONG, reason("{\"other\":" + "9".repeat(1001) + "}"));
+        assertEquals(FailureReason.NUMBER_TOO_LONG, reason("{\"a\":1." + "5".repeat(60) + "}"));
+        assertEquals(FailureReason.STRING_TOO_LONG, reason("{\"other\":\"" + "s".repeat(501) + "\"}"));
+        assertEquals(FailureReason.STRING_TOO_LONG, reason("{\"" + "f".repeat(501) + "\":1}"));
+        assertEquals(FailureReason.TOO_LARGE, reason(new byte[64 * 1024 + 1]));
+        assertEquals(FailureReason.MALFORMED, reason(new byte[0]));
+        assertEquals(FailureReason.MALFORMED, reason((byte[]) null));
+        assertEquals(FailureReason.MALFORMED, reason("{\"a\":"));
+        assertEquals(FailureReason.MALFORMED, reason("{} trailing"));
+        assertEquals(FailureReason.MALFORMED, reason("{}{}"));
+        assertEquals(FailureReason.MALFORMED, reason("[1, 2"));
+        assertEquals(FailureReason.MALFORMED, reason(new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xff, (byte) 0xfe, '"', '}'}));
+        assertEquals(FailureReason.MALFORMED, reason("   "));
+        assertEquals(FailureReason.NOT_AN_OBJECT, reason("[1,2,3]"));
+        assertEquals(FailureReason.NOT_AN_OBJECT, reason("\"hello\""));
+        assertEquals(FailureReason.NOT_AN_OBJECT, reason("42"));
+        // the limits hold at their boundary exactly
+        read("{\"x\":" + "[".repeat(15) + "]".repeat(15) + "}");
+        read("{\"other\":" + "9".repeat(40) + ",\"s\":\"" + "s".repeat(500) + "\"}");
+    }
+
+    @Test
+    void messages_have_no_null_location_and_say_what_was_wrong() {
+        final EncodingException deep = assertThrows(EncodingException.class,
+                () -> reader.read(("{\"x\":" + "[".repeat(100) + "]".repeat(100) + "}").getBytes(StandardCharsets.UTF_8), fields));
+        assertTrue(deep.getMessage().contains("16 levels"), deep.getMessage());
+        final EncodingException broken = assertThrows(EncodingException.class,
+                () -> reader.read("{\"a\": tru}".getBytes(StandardCharsets.UTF_8), fields));
+        assertTrue(broken.getMessage().startsWith("not valid JSON"), broken.getMessage());
+        assertTrue(broken.getMessage().contains(" at "), broken.getMessage());
+    }
+
+    @Test
+    void values_land_in_their_slots_with_tree_semantics() {
+        final EventFields f = read("{\"id\":17,\"k\":{\"name\":\"svc\"},\"ts\":\"2023-11-14T22:13:20Z\",\"a\":2.5,"
+                + "\"n\":{\"b\":1e2,\"m\":{\"c\":3}},\"flag\":true,\"label\":1.0,\"skip\":{\"deep\":[1,{\"x\":[]}]}}");
+        assertEquals("17", f.id());
+        assertEquals("svc", f.key());
+        assertEquals(1_700_000_000_000L, f.timeMillis());
+        assertEquals(2.5, f.feature(0).number());
+        assertEquals(100.0, f.feature(1).number());
+        assertEquals(RawValue.Kind.STRUCTURE, f.feature(2).kind());
+        assertEquals("3", f.feature(3).text());
+        assertEquals(RawValue.Kind.BOOLEAN, f.feature(4).kind());
+        assertEquals("1.0", f.extra(0));
+        // a later duplicate wins, and a repeated object replaces everything under it
+        final EventFields dup = read("{\"a\":1,\"a\":2,\"n\":{\"b\":5,\"m\":{\"c\":\"x\"}},\"n\":{\"b\":6}}");
+        assertEquals(2.0, dup.feature(0).number());
+        assertEquals(6.0, dup.feature(1).number());
+        assertEquals(RawValue.Kind.ABSENT, dup.feature(3).kind());
+        // a path segment only descends into objects
+        final EventFields scalar = read("{\"n\":[{\"b\":1}],\"k\":\"flat\",\"ts\":9e18}");
+        assertEquals(RawValue.Kind.ABSENT, scalar.feature(1).kind());
+        assertEquals(RawValue.Kind.STRUCTURE, scalar.feature(2).kind());
+        assertNull(scalar.key());
+        assertEquals(9_000_000_000_000_000_000L, scalar.timeMillis());
+        // nothing leaks from one event into the next
+        final EventFields empty = read("{}");
+        assertNull(empty.id());
+        assertEquals(RawValue.Kind.ABSENT, empty.feature(0).kind());
+        assertNull(empty.timeMillis());
+    }
+
+    /** Arbitrary bytes: the reader either reads them or throws a typed EncodingException, never anything else. */
+    @Test
+    void arbitrary_bytes_give_a_value_or_a_typed_failure() {
+        for (long seed = 0; seed < 5000; seed++) {
+            readOrTypedFailure(GeneratedInputs.arbitraryBytes(new Random(seed), 300), seed);
+        }
+    }
+
+    /** Valid events with random byte edits: the inputs a fuzzer explores first, close to the happy path. */
+    @Test
+    void mutated_events_give_a_value_or_a_typed_failure() {
+        for (long seed = 0; seed < 5000; seed++) {
+            final Random rnd = new Random(seed);
+            readOrTypedFailure(GeneratedInputs.mutate(rnd, TestData.bytes(TestData.event(rnd, rnd.nextInt(1000)))), seed);
+        }
+    }
+
+    /** Generated JSON objects: every path reads exactly what a Jackson tree lookup finds there. */
+    @Test
+    void generated_documents_read_like_a_tree_lookup() throws Exception {
+        for (long seed = 0; seed < 1500; seed++) {
+            readLikeATree(randomObject(new Random(seed), 0));
+        }
+    }
+
+    private void readLikeATree(final JsonNode doc) throws Exception {
+        final byte[] bytes = Json.EVENTS.writeValueAsBytes(doc);
+        reader.read(bytes, fields);
+        for (int f = 0; f < SPEC.features().size(); f++) {
+            final RawValue expected = treeValue(Json.EVENTS.readTree(bytes), PATHS[f], SPEC.features().get(f).type() == FeatureType.CATEGORICAL);
+            final RawValue actual = fields.feature(f);
+            assertEquals(expected.kind(), actual.kind(), PATHS[f] + " in " + doc);
+            assertEquals(expected.text(), actual.text(), PATHS[f] + " in " + doc);
+            if (expected.kind() == RawValue.Kind.NUMBER) {
+                assertEquals(Double.doubleToLongBits(expected.number()), Double.doubleToLongBits(actual.number()), PATHS[f] + " in " + doc);
+            }
+        }
+        final JsonNode tree = Json.EVENTS.readTree(bytes);
+        assertEquals(treeText(tree, "id"), fields.id(), "id in " + doc);
+        assertEquals(treeText(tree, "k.name"), fields.key(), "key in " + doc);
+    }
+
+    private void readOrTypedFailure(final byte[] bytes, final long seed) {
+        try {
+            reader.read(bytes, fields);
+        } catch (final EncodingException e) {
+            assertTrue(e.reason() != null && e.getMessage() != null && !e.getMessage().isEmpty(),
+                    "untyped failure for seed " + seed + ": " + e);
+        } catch (final RuntimeException e) {
+            throw new AssertionError("seed " + seed + ": " + e, e);
+        }
+    }
+
+    private static final String[] LITERALS = {"1e2", "1.50", "-0", "0.10", "2E-3", "-0.0", "12345678901234567890123",
+        "1e400", "-1e400", "NaN", "Infinity", "-Infinity", "3.0e+1"};
+    private static final String[] NAMES = {"a", "n", "b", "m", "c", "flag", "id", "k", "name", "ts", "label", "zz"};
+
+    private static ObjectNode randomObject(final Random rnd, final int depth) {
+        final ObjectNode o = JsonNodeFactory.instance.objectNode();
+        final int fields = rnd.nextInt(depth == 0 ? 9 : 4);
+        for (int i = 0; i < fields; i++) {
+            o.set(NAMES[rnd.nextInt(NAMES.length)], randomValue(rnd, depth + 1));
+        }
+        return o;
+    }
+
+    private static JsonNode randomValue(final Random rnd, final int depth) {
+        final JsonNodeFactory n = JsonNodeFactory.instance;
+        return switch (rnd.nextInt(depth < 4 ? 12 : 10)) {
+            // number literals whose text is not the canonical one ("1e2" reads as the double 100.0)
+            case 9 -> n.rawValueNode(new com.fasterxml.jackson.databind.util.RawValue(
+                    LITERALS[rnd.nextInt(LITERALS.length)]));
+            case 0 -> n.numberNode(rnd.nextInt(2000) - 1000);
+            case 1 -> n.numberNode(rnd.nextGaussian() * Math.pow(10, rnd.nextInt(40) - 20));
+            case 2 -> n.numberNode(rnd.nextLong());
+            case 3 -> n.numberNode(new java.math.BigInteger(90, rnd));
+            case 4 -> n.textNode(Long.toString(rnd.nextInt(100), 36));
+            case 5 -> n.booleanNode(rnd.nextBoolean());
+            case 6 -> n.nullNode();
+            case 7 -> n.numberNode(rnd.nextInt(3) * 0.5);
+            case 8 -> n.textNode("2023-11-14T22:13:2" + rnd.nextInt(10) + "Z");
+            case 10 -> randomObject(rnd, depth);
+            default -> {
+                final ArrayNode a = n.arrayNode();
+                a.add(randomValue(rnd, depth + 1));
+                yield a;
+            }
+        };
+    }
+
+    /** The reference: what a tree lookup of the path gives, as the encoder sees it. */
+    private static RawValue treeValue(final JsonNode root, final String path, final boolean keepNumberText) {
+        final JsonNode node = lookup(root, path);
+        final RawValue v = new RawValue();
+        if (node == null) {
+            v.setAbsent();
+        } else if (node.isNull()) {
+            v.setNull();
+        } else if (node.isNumber()) {
+            v.setNumber(node.doubleValue(), keepNumberText ? node.asText() : null);
+        } else if (node.isBoolean()) {
+            v.setBoolean(node.booleanValue());
+        } else if (node.isTextual()) {
+            v.setText(node.textValue());
+        } else {
+            v.setStructure();
+        }
+        return v;
+    }
+
+    private static String treeText(final JsonNode root, final String path) {
+        final JsonNode node = lookup(root, path);
+        return node == null || node.isNull() || node.isContainerNode() ? null : node.asText();
+    }
+
+    private static JsonNode lookup(final JsonNode root, final String path) {
+        JsonNode node = root;
+        for (final String s : EventReader.splitPath(path)) {
+            if (node == null || !node.isObject()) {
+                return null;
+            }
+            node = node.get(s);
+        }
+        return node;
+    }
+}

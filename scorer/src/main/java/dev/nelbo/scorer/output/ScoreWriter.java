@@ -1,0 +1,241 @@
+package dev.nelbo.scorer.output;
+
+import dev.nelbo.engine.ScoringResults;
+import dev.nelbo.schemas.encoding.ColumnBlock;
+import dev.nelbo.schemas.encoding.FeatureEncoder;
+import dev.nelbo.schemas.encoding.RawValue;
+import dev.nelbo.schemas.event.DecodedEvent;
+import dev.nelbo.schemas.output.DeadLetter;
+import dev.nelbo.schemas.output.SourceRef;
+import dev.nelbo.schemas.spec.FeatureDef;
+
+import java.util.List;
+
+/**
+ * Writes the contract's output documents ({@code score.schema.json}, {@code alert.schema.json},
+ * {@code dead-letter.schema.json}) for one model straight from the engine's results, with a streaming
+ * writer and field names encoded once. The streaming scorer and the offline {@code score} command both use
+ * it, so a record scores to the same bytes either way. Not thread-safe: one writer per processor.
+ */
+public final class ScoreWriter {
+
+    /** Largest integer a double holds exactly: integral observed values up to it are written without a fraction. */
+    private static final double EXACT_LONG = 9_007_199_254_740_992.0;
+
+    private static final byte[] EVENT_ID = JsonBytes.encodeName("event_id");
+    private static final byte[] KEY = JsonBytes.encodeName("key");
+    private static final byte[] EVENT_TIME = JsonBytes.encodeName("event_time");
+    private static final byte[] MODEL_VERSION = JsonBytes.encodeName("model_version");
+    private static final byte[] SCORE = JsonBytes.encodeName("score");
+    private static final byte[] RECON_NLL = JsonBytes.encodeName("recon_nll");
+    private static final byte[] KL = JsonBytes.encodeName("kl");
+    private static final byte[] IW_NLL = JsonBytes.encodeName("iw_nll");
+    private static final byte[] TAIL_PROBABILITY = JsonBytes.encodeName("tail_probability");
+    private static final byte[] THRESHOLD = JsonBytes.encodeName("threshold");
+    private static final byte[] ANOMALY = JsonBytes.encodeName("anomaly");
+    private static final byte[] CONTRIBUTIONS = JsonBytes.encodeName("contributions");
+    private static final byte[] CLAMPED = JsonBytes.encodeName("clamped");
+    private static final byte[] SOURCE = JsonBytes.encodeName("source");
+    private static final byte[] TOPIC = JsonBytes.encodeName("topic");
+    private static final byte[] PARTITION = JsonBytes.encodeName("partition");
+    private static final byte[] OFFSET = JsonBytes.encodeName("offset");
+    private static final byte[] FILE = JsonBytes.encodeName("file");
+    private static final byte[] LINE = JsonBytes.encodeName("line");
+    private static final byte[] FEATURE = JsonBytes.encodeName("feature");
+    private static final byte[] OBSERVED = JsonBytes.encodeName("observed");
+    private static final byte[] EXPECTED = JsonBytes.encodeName("expected");
+    private static final byte[] CONTRIBUTION = JsonBytes.encodeName("contribution");
+    private static final byte[] TOP_FEATURES = JsonBytes.encodeName("top_features");
+    private static final byte[] SUPPRESSED = JsonBytes.encodeName("suppressed_since_last");
+    private static final byte[] WINDOW = JsonBytes.encodeName("suppression_window_ms");
+    private static final byte[] REASON = JsonBytes.encodeName("reason");
+    private static final byte[] FIELD = JsonBytes.encodeName("field");
+    private static final byte[] MESSAGE = JsonBytes.encodeName("message");
+    private static final byte[] PAYLOAD = JsonBytes.encodeName("payload_base64");
+    private static final byte[] PAYLOAD_BYTES = JsonBytes.encodeName("payload_bytes");
+    private static final byte[] PAYLOAD_SHA256 = JsonBytes.encodeName("payload_sha256");
+    private static final byte[] PAYLOAD_TRUNCATED = JsonBytes.encodeName("payload_truncated");
+
+    private final FeatureEncoder encoder;
+    private final String modelVersion;
+    private final double threshold;
+    private final boolean contributions;
+    private final int topFeatures;
+    private final String[] names;
+    private final byte[][] encodedNames;
+    private final int[] top;
+    private final JsonBytes out = new JsonBytes();
+
+    /**
+     * @param encoder       the model's feature encoder
+     * @param modelVersion  the model version
+     * @param threshold     the model's alert threshold
+     * @param contributions whether score records carry per-feature contributions
+     * @param topFeatures   features listed per alert
+     */
+    public ScoreWriter(final FeatureEncoder encoder, final String modelVersion, final double threshold,
+                       final boolean contributions, final int topFeatures) {
+        this.encoder = encoder;
+        this.modelVersion = modelVersion;
+        this.threshold = threshold;
+        this.contributions = contributions;
+        this.topFeatures = topFeatures;
+        final List<FeatureDef> defs = encoder.spec().features();
+        names = defs.stream().map(FeatureDef::name).toArray(String[]::new);
+        encodedNames = defs.stream().map(f -> JsonBytes.encodeName(f.name())).toArray(byte[][]::new);
+        top = new int[Math.min(topFeatures, names.length)];
+    }
+
+    /** @return the model version this writer writes */
+    public String modelVersion() {
+        return modelVersion;
+    }
+
+    /**
+     * @param r         engine results
+     * @param row       row in the results
+     * @param eventId   event id
+     * @param key       entity key, or null
+     * @param eventTime event time, or null
+     * @param source    input coordinates
+     * @param clamped   the record's decode result when it has clamped features, else null
+     * @return the score record's JSON
+     */
+    public byte[] score(final ScoringResults r, final int row, final String eventId, final String key, final Long eventTime,
+                        final SourceRef source, final DecodedEvent clamped) {
+        out.reset().beginObject();
+        out.name(EVENT_ID).value(eventId).name(KEY).value(key).name(EVENT_TIME).value(eventTime)
+                .name(MODEL_VERSION).value(modelVersion)
+                .name(SCORE).value(r.nelbo(row)).name(RECON_NLL).value(r.reconNll(row)).name(KL).value(r.kl(row))
+                .name(IW_NLL).value(r.iwNll(row)).name(TAIL_PROBABILITY).value(r.tailProbability(row))
+                .name(THRESHOLD).value(threshold).name(ANOMALY).value(anomaly(r, row, clamped));
+        if (contributions) {
+            out.name(CONTRIBUTIONS).beginObject();
+            for (int f = 0; f < names.length; f++) {
+                out.name(encodedNames[f]).value(r.contribution(row, f));
+            }
+            out.endObject();
+        }
+        clampedList(clamped);
+        source(source);
+        return out.endObject().toBytes();
+    }
+
+    /**
+     * @param r          engine results
+     * @param row        row in the results
+     * @param event      the record's decode result (observed values and clamped features)
+     * @param eventId    event id
+     * @param key        entity key, or null
+     * @param eventTime  event time, or null
+     * @param suppressed alerts suppressed for this key since the last one sent
+     * @param windowMs   suppression window
+     * @return the alert's JSON
+     */
+    public byte[] alert(final ScoringResults r, final int row, final DecodedEvent event, final String eventId,
+                        final String key, final Long eventTime, final long suppressed, final long windowMs) {
+        out.reset().beginObject();
+        out.name(EVENT_ID).value(eventId).name(KEY).value(key).name(EVENT_TIME).value(eventTime)
+                .name(MODEL_VERSION).value(modelVersion).name(SCORE).value(r.nelbo(row)).name(THRESHOLD).value(threshold)
+                .name(TAIL_PROBABILITY).value(r.tailProbability(row));
+        out.name(TOP_FEATURES).beginArray();
+        final int n = r.topFeatures(row, top);
+        for (int i = 0; i < n; i++) {
+            final int f = top[i];
+            out.beginObject().name(FEATURE).value(names[f]).name(CONTRIBUTION).value(r.contribution(row, f))
+                    .name(OBSERVED).observed(observed(event.fields().feature(f))).name(EXPECTED).observed(expected(r, row, f))
+                    .endObject();
+        }
+        out.endArray();
+        out.name(SUPPRESSED).value(suppressed).name(WINDOW).value(windowMs);
+        clampedList(event.clampedCount() > 0 ? event : null);
+        return out.endObject().toBytes();
+    }
+
+    /**
+     * @param r       engine results
+     * @param row     row in the results
+     * @param clamped the record's decode result when it has clamped features, else null
+     * @return whether the record is an anomaly: over the threshold, or holding a value the model cannot take
+     */
+    public static boolean anomaly(final ScoringResults r, final int row, final DecodedEvent clamped) {
+        return r.anomaly(row) || (clamped != null && clamped.clampedCount() > 0);
+    }
+
+    /**
+     * @param letter a dead letter
+     * @return its JSON
+     */
+    public static byte[] deadLetter(final DeadLetter letter) {
+        final JsonBytes b = new JsonBytes().beginObject();
+        b.name(REASON).value(letter.reason().wireName());
+        if (letter.field() != null) {
+            b.name(FIELD).value(letter.field());
+        }
+        b.name(MESSAGE).value(letter.message());
+        writeSource(b, letter.source());
+        b.name(PAYLOAD).value(letter.payloadBase64()).name(PAYLOAD_BYTES).value(letter.payloadBytes())
+                .name(PAYLOAD_SHA256).value(letter.payloadSha256()).name(PAYLOAD_TRUNCATED).value(letter.payloadTruncated());
+        if (letter.modelVersion() != null) {
+            b.name(MODEL_VERSION).value(letter.modelVersion());
+        }
+        return b.endObject().toBytes();
+    }
+
+    /**
+     * @param v a raw value read from an event
+     * @return it as a JSON value: integral numbers as longs, other numbers as doubles, text, booleans, else null
+     */
+    public static Object observed(final RawValue v) {
+        return switch (v.kind()) {
+            case NUMBER -> {
+                final double d = v.number();
+                yield d == Math.rint(d) && Math.abs(d) <= EXACT_LONG ? (Object) (long) d : (Object) d;
+            }
+            case TEXT -> v.text();
+            case BOOLEAN -> v.bool();
+            default -> null;
+        };
+    }
+
+    private void clampedList(final DecodedEvent clamped) {
+        if (clamped == null || clamped.clampedCount() == 0) {
+            return;
+        }
+        out.name(CLAMPED).beginArray();
+        for (int i = 0; i < clamped.clampedCount(); i++) {
+            final int f = clamped.clamped(i);
+            out.beginObject().name(FEATURE).value(names[f]).name(OBSERVED).observed(observed(clamped.fields().feature(f)))
+                    .endObject();
+        }
+        out.endArray();
+    }
+
+    private void source(final SourceRef source) {
+        writeSource(out, source);
+    }
+
+    private static void writeSource(final JsonBytes b, final SourceRef source) {
+        if (source == null) {
+            return;
+        }
+        b.name(SOURCE).beginObject();
+        if (source.topic() != null) {
+            b.name(TOPIC).value(source.topic()).name(PARTITION).value(source.partition().longValue())
+                    .name(OFFSET).value(source.offset().longValue());
+        } else {
+            b.name(FILE).value(source.file()).name(LINE).value(source.line().longValue());
+        }
+        b.endObject();
+    }
+
+    private Object expected(final ScoringResults r, final int row, final int feature) {
+        final double e = r.expected(row, feature);
+        final ColumnBlock block = encoder.layout().get(feature);
+        return switch (block.likelihood()) {
+            case GAUSSIAN -> encoder.decodeContinuous(feature, e);
+            case BERNOULLI -> e;
+            case CATEGORICAL -> encoder.category(feature, (int) e);
+        };
+    }
+}

@@ -1,0 +1,371 @@
+package dev.nelbo.scorer.pipeline;
+
+import dev.nelbo.engine.ScoringEngine;
+import dev.nelbo.engine.ScoringResults;
+import dev.nelbo.schemas.encoding.EncodingException;
+import dev.nelbo.schemas.encoding.FailureReason;
+import dev.nelbo.schemas.event.DecodedEvent;
+import dev.nelbo.schemas.event.EventDecoder;
+import dev.nelbo.schemas.event.EventFields;
+import dev.nelbo.schemas.output.DeadLetter;
+import dev.nelbo.schemas.output.SourceRef;
+import dev.nelbo.scorer.metrics.ScorerMetrics;
+import dev.nelbo.scorer.model.LoadedModel;
+import dev.nelbo.scorer.model.ModelManager;
+import dev.nelbo.scorer.output.ScoreWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * The scorer's per-record path, without Kafka Streams: decode each record into the batch being filled (or
+ * dead-letter it with its reason), score full batches on the model manager's inference thread while the
+ * next one fills, and write every scored record's outputs (score, alert subject to suppression, shadow
+ * score) to {@link Outputs}. The Kafka Streams processor is a thin adapter over this class; tests drive it
+ * directly.
+ *
+ * <p>Total: whatever a record's bytes, it leaves as exactly one score record (or, with score records off,
+ * nothing but its alert) or one dead letter. Outputs that would exceed what the producer may send are sent
+ * without the Kafka key, and a score that still does not fit becomes an {@code output_too_large} dead letter.
+ *
+ * <p>Batches: a full batch goes to the inference thread and its outputs are written at the next flush;
+ * {@link #onFlushInterval} writes small batches at once (latency) and hands large ones to the inference
+ * thread (throughput); {@link #flush} writes everything, and must run before every commit. Model swaps
+ * happen only between batches: a batch is decoded and scored by one model. Not thread-safe: one pipeline
+ * per stream task.
+ */
+public final class ScoringPipeline implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ScoringPipeline.class);
+    /** Record overhead besides key, value and headers that the producer counts against {@code max.request.size}. */
+    static final int RECORD_OVERHEAD_BYTES = 128;
+
+    private final ModelManager models;
+    private final ScorerMetrics metrics;
+    private final PipelineSettings settings;
+    private final ExecutorService inference;
+    private final AlertSuppressor suppressor;
+    private final Outputs outputs;
+    private final ShadowScorer shadow;
+    private final String task;
+
+    private LoadedModel model;
+    private ScoringEngine engine;
+    private EventDecoder decoder;
+    private DecodedEvent decoded;
+    /** Rows decoded a second time for an alert or a clamped value (the batch rows are already scored). */
+    private float[] scratchX;
+    private float[] scratchMask;
+    private ScoreWriter writer;
+    private byte[] versionHeader;
+    /** The batch being filled by {@link #accept}. */
+    private PendingBatch filling;
+    /** A full batch being scored on the inference executor while the next one fills, or null. */
+    private PendingBatch inFlight;
+    /** The other slot, idle. */
+    private PendingBatch spare;
+
+    /**
+     * @param models     the model manager (its inference executor scores full batches)
+     * @param metrics    metrics
+     * @param settings   settings
+     * @param suppressor per-key alert suppression
+     * @param outputs    where outputs go
+     * @param shadow     whether to score with the registry's shadow model too
+     * @param task       name of the task, for logs
+     */
+    public ScoringPipeline(final ModelManager models, final ScorerMetrics metrics, final PipelineSettings settings,
+                           final AlertSuppressor suppressor, final Outputs outputs, final boolean shadow, final String task) {
+        this.models = models;
+        this.metrics = metrics;
+        this.settings = settings;
+        this.inference = models.inferenceExecutor();
+        this.suppressor = suppressor;
+        this.outputs = outputs;
+        this.task = task;
+        this.shadow = shadow ? new ShadowScorer(models, metrics, task, settings.limits(), settings.contributions()) : null;
+    }
+
+    /**
+     * Takes one record: decodes it into the current batch, or dead-letters it.
+     *
+     * @param value  the record value (any bytes, or null)
+     * @param origin where it came from
+     * @throws IllegalStateException when no model is loaded (the service starts the stream only with one)
+     */
+    public void accept(final byte[] value, final Origin origin) {
+        metrics.recordIn();
+        if (inFlight == null && (filling == null || filling.isEmpty())) {
+            followCurrentModel();
+        }
+        if (model == null) {
+            throw new IllegalStateException("no model loaded; the service must not start processing without one");
+        }
+        final int row = filling.batch.nextRow();
+        final DecodedEvent event = decoder.decode(value, filling.batch.x(), filling.batch.mask(), row, decoded);
+        if (!event.ok()) {
+            deadLetter(value, origin, event.failure());
+            return;
+        }
+        final EventFields fields = event.fields();
+        final String id = fields.id() != null ? fields.id() : origin.topic() + "-" + origin.partition() + "@" + origin.offset();
+        final String key = entityKey(fields, origin);
+        final Long eventTime = fields.timeMillis() != null ? fields.timeMillis() : origin.timestamp();
+        for (int i = 0; i < event.clampedCount(); i++) {
+            metrics.clamped(decoder.encoder().spec().features().get(event.clamped(i)).name());
+        }
+        // the event id seeds the record's sampling noise: the same event scores the same on replay
+        filling.commit(origin, value, id, key, eventTime, event.clampedCount());
+        if (filling.isFull()) {
+            rotate();
+        }
+    }
+
+    /** The entity key: the spec's key path, else the Kafka key as UTF-8 (capped like ids). */
+    private static String entityKey(final EventFields fields, final Origin origin) {
+        if (fields.key() != null) {
+            return fields.key();
+        }
+        return origin.key() == null ? null : EventFields.capped(new String(origin.key(), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The flush interval passed. At a low input rate (a small batch) everything is scored and written now,
+     * for latency. Under a backlog (a batch of a quarter of the capacity or more) the batch goes to the
+     * inference thread like a full one and its outputs follow at the next flush, batch or commit: that keeps
+     * the engine off the stream thread when throughput matters.
+     */
+    public void onFlushInterval() {
+        if (filling != null && filling.size() >= Math.max(2, filling.batch.capacity() / 4)) {
+            rotate();
+        } else {
+            flush();
+        }
+    }
+
+    /** @return whether records are buffered or in flight (a flush would write something) */
+    public boolean hasPending() {
+        return inFlight != null || (filling != null && !filling.isEmpty());
+    }
+
+    /** Writes the outputs of everything buffered: the batch in flight, then the one being filled. */
+    public void flush() {
+        drainInFlight();
+        if (filling != null && !filling.isEmpty()) {
+            final long start = System.nanoTime();
+            engine.score(filling.batch, filling.results);
+            filling.scoringNanos = System.nanoTime() - start;
+            emit(filling);
+        }
+    }
+
+    /**
+     * Forgets expired suppression state.
+     *
+     * @return the state's size afterwards
+     */
+    public AlertSuppressor.Figures purgeSuppression() {
+        final AlertSuppressor.Figures f = suppressor.purge();
+        metrics.suppressionState(task, f.keys(), f.bytes());
+        return f;
+    }
+
+    /**
+     * A full batch: write the outputs of the batch in flight (waiting for it if need be), then hand this one
+     * to the inference executor and keep filling the other slot. This overlaps the engine with decoding.
+     */
+    private void rotate() {
+        drainInFlight();
+        final PendingBatch full = filling;
+        full.scoringNanos = 0;
+        final ScoringEngine e = engine;
+        full.scoring = inference.submit(() -> {
+            final long start = System.nanoTime();
+            e.score(full.batch, full.results);
+            full.scoringNanos = System.nanoTime() - start;
+        });
+        inFlight = full;
+        filling = spare;
+        spare = null;
+    }
+
+    private void drainInFlight() {
+        if (inFlight == null) {
+            return;
+        }
+        final PendingBatch done = inFlight;
+        inFlight = null;
+        await(done);
+        emit(done);
+        spare = done;
+    }
+
+    private static void await(final PendingBatch slot) {
+        try {
+            slot.scoring.get();
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while a batch was being scored", e);
+        } catch (final ExecutionException e) {
+            throw new IllegalStateException("scoring a batch failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** Writes the outputs of a scored batch and empties it. */
+    private void emit(final PendingBatch slot) {
+        final int n = slot.size();
+        metrics.batchScored(n, slot.scoringNanos / 1e9);
+        final ScoringResults results = slot.results;
+        final long now = System.currentTimeMillis();
+        final boolean[] anomalies = shadow == null ? null : new boolean[n];
+        try {
+            for (int i = 0; i < n; i++) {
+                final Origin o = slot.origins[i];
+                final DecodedEvent clamped = slot.clamps[i] > 0 ? redecode(slot.values[i]) : null;
+                final boolean anomaly = ScoreWriter.anomaly(results, i, clamped);
+                metrics.score(results.nelbo(i));
+                if (settings.scoresEnabled()) {
+                    send(Outputs.Kind.SCORE, o, slot.values[i], writer.score(results, i, slot.ids[i], slot.keys[i],
+                            slot.eventTimes[i], SourceRef.kafka(o.topic(), o.partition(), o.offset()), clamped));
+                }
+                final long at = EventTimes.bound(slot.eventTimes[i], o.timestamp(), settings.maxEventTimeSkewMs());
+                if (slot.eventTimes[i] != null && at != slot.eventTimes[i]) {
+                    metrics.eventTimeBounded();
+                }
+                if (anomaly) {
+                    alert(slot, i, at);
+                }
+                if (anomalies != null) {
+                    anomalies[i] = anomaly;
+                }
+                metrics.endToEndLatency(Math.max(0, now - at) / 1000.0);
+            }
+            if (shadow != null) {
+                shadow.score(slot, anomalies, outputs);
+            }
+        } finally {
+            slot.clear();
+        }
+    }
+
+    private void alert(final PendingBatch slot, final int row, final long at) {
+        final long suppressed = suppressor.offer(slot.keys[row], at);
+        if (suppressed == AlertSuppressor.HELD) {
+            metrics.alertSuppressed();
+            return;
+        }
+        final DecodedEvent event = redecode(slot.values[row]);
+        send(Outputs.Kind.ALERT, slot.origins[row], slot.values[row], writer.alert(slot.results, row, event, slot.ids[row],
+                slot.keys[row], slot.eventTimes[row], suppressed, settings.suppressionWindowMs()));
+        metrics.alert();
+    }
+
+    /** The raw values of a record decoded before, for its alert or clamped list (the same bytes decode the same). */
+    private DecodedEvent redecode(final byte[] value) {
+        return decoder.decode(value, scratchX, scratchMask, 0, decoded);
+    }
+
+    private void deadLetter(final byte[] value, final Origin origin, final EncodingException e) {
+        final DeadLetter letter = DeadLetter.of(e.reason(), e.field(), e.getMessage(),
+                SourceRef.kafka(origin.topic(), origin.partition(), origin.offset()), value, model.version());
+        send(Outputs.Kind.DEAD_LETTER, origin, value, ScoreWriter.deadLetter(letter));
+        metrics.deadLettered(e.reason().wireName());
+        if (e.reason() == FailureReason.INTERNAL_ERROR) {
+            LOG.warn("Dead-lettered {}-{}@{} after an unexpected error (a bug: please report it)", origin.topic(),
+                    origin.partition(), origin.offset(), e.getCause());
+        } else {
+            LOG.debug("Dead-lettered {}-{}@{}: {} {}", origin.topic(), origin.partition(), origin.offset(),
+                    e.reason().wireName(), e.getMessage());
+        }
+    }
+
+    /**
+     * Sends an output with the input's key when it fits the producer's limit, else without it (the document
+     * keeps the capped key). A score or dead letter that still does not fit is replaced by a dead letter
+     * saying so, so the input is accounted for; any other output is dropped and counted.
+     */
+    private void send(final Outputs.Kind kind, final Origin origin, final byte[] input, final byte[] value) {
+        final byte[] key = origin.key();
+        if (fits(key, value)) {
+            outputs.emit(kind, origin, key, value, versionHeader);
+            return;
+        }
+        if (key != null && fits(null, value)) {
+            metrics.outputUnkeyed(kind.name().toLowerCase(java.util.Locale.ROOT));
+            outputs.emit(kind, origin, null, value, versionHeader);
+            return;
+        }
+        metrics.outputTooLarge(kind.name().toLowerCase(java.util.Locale.ROOT));
+        if (kind == Outputs.Kind.SCORE || kind == Outputs.Kind.DEAD_LETTER) {
+            final DeadLetter letter = DeadLetter.of(FailureReason.OUTPUT_TOO_LARGE, null, "the " + kind.name().toLowerCase(
+                    java.util.Locale.ROOT) + " record for this event (" + value.length + " bytes) exceeds the producer's"
+                    + " max.request.size of " + settings.maxOutputBytes() + " bytes", SourceRef.kafka(origin.topic(),
+                    origin.partition(), origin.offset()), input, model.version());
+            outputs.emit(Outputs.Kind.DEAD_LETTER, origin, null, ScoreWriter.deadLetter(letter), versionHeader);
+            metrics.deadLettered(FailureReason.OUTPUT_TOO_LARGE.wireName());
+        }
+    }
+
+    private boolean fits(final byte[] key, final byte[] value) {
+        final long size = (long) (key == null ? 0 : key.length) + value.length + versionHeader.length + RECORD_OVERHEAD_BYTES;
+        return size <= settings.maxOutputBytes();
+    }
+
+    /** Between batches only: move to the model the manager publishes, if it changed. */
+    private void followCurrentModel() {
+        final ModelManager.Lease lease = models.borrowCurrent(model);
+        if (lease == null) {
+            return;
+        }
+        final LoadedModel latest = lease.model();
+        if (model != null) {
+            model.giveBack(engine);
+            LOG.info("Task {} now scores with model {} (was {})", task, latest.version(), model.version());
+        } else {
+            LOG.info("Task {} scores with model {}", task, latest.version());
+        }
+        model = latest;
+        engine = lease.engine();
+        filling = new PendingBatch(engine);
+        spare = new PendingBatch(engine);
+        inFlight = null;
+        decoder = new EventDecoder(latest.encoder(), settings.limits());
+        decoded = decoder.newEvent();
+        scratchX = new float[latest.encoder().width()];
+        scratchMask = new float[latest.encoder().width()];
+        writer = new ScoreWriter(latest.encoder(), latest.version(), latest.threshold(), settings.contributions(),
+                settings.topFeatures());
+        versionHeader = latest.version().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Gives the engines back. Buffered records were flushed by the commit that precedes a clean close; after a
+     * dirty close they are processed again from the last committed offset.
+     */
+    @Override
+    public void close() {
+        if (shadow != null) {
+            shadow.release();
+        }
+        if (inFlight != null) {
+            // the engine goes back to the pool only once no batch is running on it
+            try {
+                inFlight.scoring.get();
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (final ExecutionException e) {
+                LOG.debug("Batch in flight failed during close: {}", e.getCause().getMessage());
+            }
+            inFlight = null;
+        }
+        if (model != null) {
+            model.giveBack(engine);
+            model = null;
+            engine = null;
+        }
+        metrics.suppressionState(task, -1, -1);
+    }
+}

@@ -1,0 +1,190 @@
+package dev.nelbo.scorer.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nelbo.engine.EngineOptions;
+import dev.nelbo.schemas.SchemaDocument;
+import dev.nelbo.schemas.Schemas;
+import dev.nelbo.schemas.encoding.FailureReason;
+import dev.nelbo.schemas.testing.GeneratedInputs;
+import dev.nelbo.schemas.testing.TestData;
+import dev.nelbo.scorer.metrics.ScorerMetrics;
+import dev.nelbo.scorer.model.ModelManager;
+import dev.nelbo.scorer.testkit.ScorerFixtures;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.BiConsumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The per-record path without Kafka: whatever the bytes, exactly one score or one dead letter per input. */
+class ScoringPipelineTest {
+
+    @TempDir
+    Path dir;
+
+    private ModelManager models;
+    private ScorerMetrics metrics;
+    private final List<Output> out = new ArrayList<>();
+
+    /** One emitted output. */
+    record Output(Outputs.Kind kind, long offset, byte[] key, byte[] value) {
+    }
+
+    @BeforeEach
+    void setUp() {
+        metrics = new ScorerMetrics(new PrometheusRegistry(), false);
+        models = new ModelManager(EngineOptions.defaults().withMaxBatch(32), metrics);
+        ScorerFixtures.writeModel(dir.resolve("v1"), 1);
+        assertTrue(models.offer(dir.resolve("v1"), "test"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        models.close();
+    }
+
+    private ScoringPipeline pipeline(final PipelineSettings settings) {
+        final AlertSuppressor suppressor = new AlertSuppressor(new MapStore(), settings.suppressionWindowMs(),
+                settings.suppressionRetentionMs(), settings.suppressionMaxKeys(), metrics::suppressionUntracked);
+        return new ScoringPipeline(models, metrics, settings, suppressor,
+                (kind, origin, key, value, version) -> out.add(new Output(kind, origin.offset(), key, value)), false, "0_0");
+    }
+
+    private static Origin origin(final long offset, final byte[] key) {
+        return new Origin("events", 0, offset, 1_700_000_000_000L + offset, key, null);
+    }
+
+    @Test
+    void generated_hostile_inputs_give_exactly_one_score_or_dead_letter_each_and_good_events_still_score() {
+        final List<byte[]> inputs = new ArrayList<>();
+        final List<Boolean> good = new ArrayList<>();
+        final Random rnd = new Random(42);
+        for (int i = 0; i < 3000; i++) {
+            final byte[] value = switch (i % 6) {
+                case 0 -> ScorerFixtures.normal(i);
+                case 1 -> GeneratedInputs.arbitraryBytes(rnd, 400);
+                case 2, 3 -> GeneratedInputs.mutate(rnd, ScorerFixtures.normal(i));
+                case 4 -> ScorerFixtures.badRecords(i).get(rnd.nextInt(ScorerFixtures.badRecords(i).size())).value();
+                default -> rnd.nextInt(10) == 0 ? null : ScorerFixtures.extremes(i).get(rnd.nextInt(4)).value();
+            };
+            inputs.add(value);
+            good.add(i % 6 == 0);
+        }
+        try (ScoringPipeline p = pipeline(PipelineSettings.defaults(0))) {
+            for (int i = 0; i < inputs.size(); i++) {
+                p.accept(inputs.get(i), origin(i, rnd.nextBoolean() ? null : GeneratedInputs.arbitraryBytes(rnd, 40)));
+                if (i % 97 == 0) {
+                    p.onFlushInterval();
+                }
+            }
+            p.flush();
+        }
+        final Map<Long, List<Output>> byInput = new HashMap<>();
+        for (final Output o : out) {
+            byInput.computeIfAbsent(o.offset(), k -> new ArrayList<>()).add(o);
+        }
+        for (int i = 0; i < inputs.size(); i++) {
+            final List<Output> mine = byInput.getOrDefault((long) i, List.of());
+            final long primary = mine.stream().filter(o -> o.kind() == Outputs.Kind.SCORE || o.kind() == Outputs.Kind.DEAD_LETTER)
+                    .count();
+            assertEquals(1, primary, "input " + i + " gave " + mine.stream().map(Output::kind).toList());
+            if (good.get(i)) {
+                assertEquals(Outputs.Kind.SCORE, mine.get(0).kind(), "good input " + i);
+            }
+            for (final Output o : mine) {
+                final JsonNode doc = ScorerFixtures.parse(o.value());
+                final SchemaDocument schema = switch (o.kind()) {
+                    case SCORE, SHADOW -> SchemaDocument.SCORE;
+                    case ALERT -> SchemaDocument.ALERT;
+                    case DEAD_LETTER -> SchemaDocument.DEAD_LETTER;
+                };
+                assertEquals(List.of(), Schemas.validate(schema, doc), "input " + i + " " + o.kind() + ": " + doc);
+            }
+        }
+    }
+
+    @Test
+    void an_output_that_does_not_fit_loses_its_key_and_a_score_that_still_does_not_fit_becomes_a_dead_letter() {
+        final byte[] hugeKey = new byte[5000];
+        final PipelineSettings defaults = PipelineSettings.defaults(0);
+        final PipelineSettings limited = new PipelineSettings(true, false, 3, 0, 0, 10, 3_600_000L, defaults.limits(), 2000);
+        try (ScoringPipeline p = pipeline(limited)) {
+            p.accept(ScorerFixtures.normal(1), origin(1, hugeKey));
+            p.accept(ScorerFixtures.normal(2), origin(2, "k".getBytes(StandardCharsets.UTF_8)));
+            p.flush();
+        }
+        assertEquals(2, out.size());
+        assertNull(out.get(0).key(), "sent without the key that did not fit");
+        assertEquals("k", new String(out.get(1).key(), StandardCharsets.UTF_8));
+        out.clear();
+        final PipelineSettings tiny = new PipelineSettings(true, true, 3, 0, 0, 10, 3_600_000L, defaults.limits(), 420);
+        try (ScoringPipeline p = pipeline(tiny)) {
+            p.accept(ScorerFixtures.normal(3), origin(3, null));
+            p.flush();
+        }
+        assertEquals(1, out.size());
+        assertEquals(Outputs.Kind.DEAD_LETTER, out.get(0).kind());
+        final JsonNode letter = ScorerFixtures.parse(out.get(0).value());
+        assertEquals(FailureReason.OUTPUT_TOO_LARGE.wireName(), letter.get("reason").asText());
+        assertEquals(List.of(), Schemas.validate(SchemaDocument.DEAD_LETTER, letter));
+    }
+
+    @Test
+    void ids_and_keys_of_any_length_are_capped_in_the_outputs() {
+        final com.fasterxml.jackson.databind.node.ObjectNode e = TestData.event(new Random(1), 1);
+        e.put("event_id", "i".repeat(50_000));
+        e.put("key", "k".repeat(50_000));
+        try (ScoringPipeline p = pipeline(PipelineSettings.defaults(0))) {
+            p.accept(ScorerFixtures.bytes(e), origin(1, null));
+            p.flush();
+        }
+        final JsonNode score = ScorerFixtures.parse(out.get(0).value());
+        assertEquals(256, score.get("event_id").asText().length());
+        assertEquals(256, score.get("key").asText().length());
+        assertFalse(score.get("event_id").asText().equals(score.get("key").asText()));
+    }
+
+    /** The suppression state in a map. */
+    static final class MapStore implements SuppressionStore {
+        final Map<String, Suppression> map = new HashMap<>();
+
+        @Override
+        public Suppression get(final String key) {
+            return map.get(key);
+        }
+
+        @Override
+        public void put(final String key, final Suppression value) {
+            map.put(key, value);
+        }
+
+        @Override
+        public void delete(final String key) {
+            map.remove(key);
+        }
+
+        @Override
+        public long size() {
+            return map.size();
+        }
+
+        @Override
+        public void forEach(final BiConsumer<String, Suppression> visitor) {
+            map.forEach(visitor);
+        }
+    }
+}

@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
-# Scorer benchmark on an in-process KRaft broker: throughput vs. a pass-through Streams app and
-# end-to-end latency at a steady rate, for exactly_once_v2 and at_least_once (one run prints both).
-# Usage: scorer/bench.sh [EVENTS=300000 (0: latency only)] [RATE=20000] [SECONDS=15] [PARTITIONS=4] [baseline]
+# Scorer throughput against a plain Kafka Streams JSON app (Jackson streaming parse into a double[20], small
+# JSON result) on a standalone broker started here with deploy/kafka.sh; one run prints both, per processing
+# guarantee and stream-thread count, with rec/s, CPU us per record and the ratio.
+#
+# Usage: scorer/bench.sh [--events N] [--partitions P] [--rounds R] [--threads 1,2] [--latency-rate N] [--latency-seconds S]
+# Env:   BENCH_KAFKA_PORT [29092], BENCH_KAFKA_CONTROLLER_PORT [29093] (a broker of its own, data in scorer/target/bench-kafka)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # one reactor build, so schemas/engine come from this checkout, not from ~/.m2
 mvn -B -q -o -pl scorer -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/bench.classpath
+export LOCAL_KAFKA_PORT=${BENCH_KAFKA_PORT:-29092}
+export LOCAL_KAFKA_CONTROLLER_PORT=${BENCH_KAFKA_CONTROLLER_PORT:-29093}
+export LOCAL_KAFKA_DATA_DIR="$PWD/scorer/target/bench-kafka"
+export LOCAL_KAFKA_HEAP=${LOCAL_KAFKA_HEAP:-1g}
+rm -rf "$LOCAL_KAFKA_DATA_DIR"
+deploy/kafka.sh start --no-topics
+trap 'deploy/kafka.sh stop' EXIT
 tmp=scorer/target/tmp/bench; mkdir -p "$tmp"
-exec java -Xmx2g -Djava.io.tmpdir="$tmp" \
+java -Xmx2g ${BENCH_JAVA_OPTS:-} -Djava.io.tmpdir="$tmp" \
   -cp "scorer/target/test-classes:scorer/target/classes:$(cat scorer/target/bench.classpath)" \
-  dev.nelbo.scorer.bench.ScorerBenchmark "$@"
+  dev.nelbo.scorer.bench.ScorerBenchmark --bootstrap "127.0.0.1:$LOCAL_KAFKA_PORT" \
+  --broker-pid "$(cat "$LOCAL_KAFKA_DATA_DIR/broker.pid")" "$@"

@@ -4,27 +4,16 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.nelbo.schemas.json.WireEnum;
 
-/** Hidden-layer non-linearity of an exported MLP; each maps to one ONNX operator. */
+/** Hidden-layer non-linearity of an exported MLP (how each is written as ONNX: {@link OnnxMlpWriter}). */
 public enum Activation {
     /** {@code tanh(x)}. */
-    TANH("Tanh"),
+    TANH,
     /** {@code max(0, x)}. */
-    RELU("Relu"),
+    RELU,
     /** {@code x} for x &gt; 0, {@code exp(x) - 1} otherwise. */
-    ELU("Elu"),
+    ELU,
     /** {@code log(1 + exp(x))}. */
-    SOFTPLUS("Softplus");
-
-    private final String onnxOp;
-
-    Activation(final String onnxOp) {
-        this.onnxOp = onnxOp;
-    }
-
-    /** @return the ONNX operator type that implements this activation */
-    public String onnxOp() {
-        return onnxOp;
-    }
+    SOFTPLUS;
 
     /** @return wire name */
     @JsonValue

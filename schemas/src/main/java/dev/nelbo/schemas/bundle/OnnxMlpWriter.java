@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * Writes an {@link MlpWeights} as an ONNX graph: {@code Gemm(transB=1)} plus activation per hidden
- * layer, one {@code Gemm} per dense head and an {@code Identity} of an initializer per constant head.
+ * layer (ELU as its formula, see {@link #addElu}), one {@code Gemm} per dense head and an {@code Identity}
+ * of an initializer per constant head.
  * The batch dimension is symbolic ({@code batch}), so one graph serves every batch size.
  *
  * <p>This is the only place nelbo builds ONNX graphs: the trainer exports through it and tests build
@@ -26,6 +27,8 @@ public final class OnnxMlpWriter {
     public static final long OPSET = 17L;
     /** Symbolic name of the dynamic batch dimension. */
     public static final String BATCH_DIM = "batch";
+    private static final String ELU_ZERO = "elu_zero";
+    private static final String ELU_ONE = "elu_one";
 
     private OnnxMlpWriter() {
     }
@@ -46,8 +49,12 @@ public final class OnnxMlpWriter {
             final String pre = "hidden" + i + "_linear";
             final String post = "hidden" + i;
             addGemm(graph, "hidden" + i, current, mlp.hidden().get(i), pre);
-            graph.addNode(OnnxMl.NodeProto.newBuilder().setOpType(mlp.activation().onnxOp())
-                    .setName(post + "_act").addInput(pre).addOutput(post));
+            switch (mlp.activation()) {
+                case TANH -> node(graph, "Tanh", post, pre);
+                case RELU -> node(graph, "Relu", post, pre);
+                case SOFTPLUS -> node(graph, "Softplus", post, pre);
+                case ELU -> addElu(graph, pre, post, i == 0);
+            }
             current = post;
         }
         for (MlpHead head : mlp.heads()) {
@@ -87,6 +94,31 @@ public final class OnnxMlpWriter {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write ONNX graph " + file, e);
         }
+    }
+
+    /**
+     * ELU as {@code max(x, exp(min(x, 0)) - 1)} (equal to it for every x: {@code exp(x) - 1 >= x}). ONNX Runtime's
+     * CPU {@code Elu} kernel is not vectorised: with two hidden layers of 64 it took half of the scoring engine's
+     * time, and these four vectorised operators do the same in about a quarter of that.
+     */
+    private static void addElu(final OnnxMl.GraphProto.Builder graph, final String in, final String out, final boolean first) {
+        if (first) {
+            graph.addInitializer(tensor(ELU_ZERO, new float[] {0f}));
+            graph.addInitializer(tensor(ELU_ONE, new float[] {1f}));
+        }
+        node(graph, "Min", out + "_neg", in, ELU_ZERO);
+        node(graph, "Exp", out + "_exp", out + "_neg");
+        node(graph, "Sub", out + "_expm1", out + "_exp", ELU_ONE);
+        node(graph, "Max", out, in, out + "_expm1");
+    }
+
+    private static void node(final OnnxMl.GraphProto.Builder graph, final String op, final String out, final String... in) {
+        final OnnxMl.NodeProto.Builder n = OnnxMl.NodeProto.newBuilder().setOpType(op).setName(out + "_" + op.toLowerCase(
+                java.util.Locale.ROOT));
+        for (final String i : in) {
+            n.addInput(i);
+        }
+        graph.addNode(n.addOutput(out));
     }
 
     private static void addGemm(final OnnxMl.GraphProto.Builder graph, final String prefix, final String input,

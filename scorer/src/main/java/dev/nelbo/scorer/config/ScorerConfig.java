@@ -233,6 +233,11 @@ public final class ScorerConfig {
         if (!values.containsKey("linger.ms") && !values.containsKey(StreamsConfig.PRODUCER_PREFIX + "linger.ms")) {
             props.put(StreamsConfig.PRODUCER_PREFIX + "linger.ms", "5");
         }
+        // a score record is ~350 bytes: Kafka's default batch.size of 16 KiB would cap a batch at ~45 of them and
+        // multiply the producer's and the broker's per-request work; 128 KiB lets the 5 ms linger fill a batch
+        if (!values.containsKey("batch.size") && !values.containsKey(StreamsConfig.PRODUCER_PREFIX + "batch.size")) {
+            props.put(StreamsConfig.PRODUCER_PREFIX + "batch.size", "131072");
+        }
         // a stream thread blocks in poll() for up to poll.ms (Streams default 100 ms) when no input arrives,
         // and a punctuation cannot flush the batch meanwhile: keep the wait close to the 10 ms flush interval
         if (!values.containsKey(StreamsConfig.POLL_MS_CONFIG)) {

@@ -54,7 +54,9 @@ public final class ScorerMetrics {
      * @param jvmMetrics whether to add the JVM metrics too (once per registry)
      */
     public ScorerMetrics(final PrometheusRegistry registry, final boolean jvmMetrics) {
-        // exemplars are off: per-record observations would otherwise look up a tracing context every time
+        // exemplars are off: per-record observations would otherwise look up a tracing context every time; histograms
+        // are classic only: the dashboards and alert rules read classic buckets, and native buckets cost a
+        // logarithm per observation on the record path
         this.registry = registry;
         recordsIn = Counter.builder().name("nelbo_records_in_total").help("Events read from the input topic").withoutExemplars().register(registry);
         recordsScored = Counter.builder().name("nelbo_records_scored_total").help("Events scored by the model").withoutExemplars().register(registry);
@@ -65,16 +67,18 @@ public final class ScorerMetrics {
                 .help("Alerts held back by per-key suppression").withoutExemplars().register(registry);
         score = Histogram.builder().name("nelbo_score").help("Negative ELBO of scored events")
                 .classicUpperBounds(1, 2, 5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000, 2000, 5000, 10000)
-                .withoutExemplars().register(registry);
+                .classicOnly().withoutExemplars().register(registry);
         batchSize = Histogram.builder().name("nelbo_batch_size_records").help("Records per engine call")
-                .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048).withoutExemplars().register(registry);
+                .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048).classicOnly().withoutExemplars()
+                .register(registry);
         inferenceSeconds = Histogram.builder().name("nelbo_inference_seconds").unit(Unit.SECONDS)
                 .help("Engine time per batch")
                 .classicUpperBounds(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
-                .withoutExemplars().register(registry);
+                .classicOnly().withoutExemplars().register(registry);
         endToEndLatency = Histogram.builder().name("nelbo_end_to_end_latency_seconds").unit(Unit.SECONDS)
                 .help("Event timestamp to output written")
-                .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60).withoutExemplars().register(registry);
+                .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60).classicOnly()
+                .withoutExemplars().register(registry);
         // an Info metric is exposed as the gauge nelbo_model_info{version} 1
         modelInfo = Info.builder().name("nelbo_model_info").help("The model version in use")
                 .labelNames("version").register(registry);

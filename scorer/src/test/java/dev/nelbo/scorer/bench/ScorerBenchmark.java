@@ -1,21 +1,28 @@
 package dev.nelbo.scorer.bench;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.nelbo.engine.EngineOptions;
-import dev.nelbo.schemas.event.EventEnvelope;
-import dev.nelbo.schemas.output.ScoreRecord;
-import dev.nelbo.schemas.output.SourceRef;
-import dev.nelbo.schemas.testing.TestData;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.nelbo.schemas.bundle.Activation;
+import dev.nelbo.schemas.bundle.BundleWriter;
+import dev.nelbo.schemas.bundle.MlpHead;
+import dev.nelbo.schemas.bundle.MlpWeights;
+import dev.nelbo.schemas.encoding.FeatureEncoder;
+import dev.nelbo.schemas.event.DecodeLimits;
+import dev.nelbo.schemas.event.EventFields;
+import dev.nelbo.schemas.event.EventReader;
+import dev.nelbo.schemas.spec.FeatureDef;
+import dev.nelbo.schemas.spec.FeatureSpec;
+import dev.nelbo.schemas.spec.FeatureType;
+import dev.nelbo.schemas.spec.MissingPolicy;
+import dev.nelbo.schemas.spec.Transform;
+import dev.nelbo.schemas.testing.TestBundles;
+import dev.nelbo.scorer.app.ScorerService;
 import dev.nelbo.scorer.config.ScorerConfig;
-import dev.nelbo.scorer.config.ScorerKey;
-import dev.nelbo.scorer.config.Topics;
-import dev.nelbo.scorer.metrics.ScorerMetrics;
-import dev.nelbo.scorer.model.ModelManager;
-import dev.nelbo.scorer.output.ScoreMapper;
-import dev.nelbo.scorer.testkit.ScorerFixtures;
-import dev.nelbo.testkit.SharedBroker;
-import dev.nelbo.scorer.testkit.TestScorers;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -27,39 +34,66 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Random;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 /**
- * Scorer benchmark on a real (in-process KRaft) broker. Not a test: run it with {@code scorer/bench.sh}.
+ * Scorer throughput against what a user would write without nelbo, on a standalone broker process. Not a
+ * test: {@code scorer/bench.sh} starts a broker with {@code deploy/kafka.sh} and runs this class.
  *
- * <p>Prints, for exactly_once_v2 and at_least_once: throughput of the scorer versus a pass-through Kafka
- * Streams app that does the same JSON parse and writes a score-record-sized JSON output under the same
- * guarantee on the same broker; and end-to-end latency (event time stamped at send -> score visible to a
- * read_committed consumer) at a steady rate.
+ * <p>The baseline is a plain Kafka Streams app that parses the same JSON events (20 numeric fields) with
+ * Jackson's streaming parser into a {@code double[20]} and writes a small JSON result per event with Jackson's
+ * generator, under the same processing guarantee and commit interval. The scorer is the real service
+ * ({@link ScorerService}, default settings) with a model of the trainer's default shape (hidden 64, 64,
+ * latent 8) over those 20 features. Throughput is input records over the time from the app's first committed
+ * offset to its last; CPU is this JVM's process CPU over the same interval (the broker is another process),
+ * per record. Rounds alternate baseline and scorer so the two see the same machine.
  *
- * <p>Arguments (all optional): events for throughput (300000; 0 skips the throughput part), latency rate
- * per second (20000), latency seconds (15), partitions (4), and {@code baseline} to measure the
- * pass-through's latency too.
+ * <p>Arguments: {@code --bootstrap HOST:PORT} (required), {@code --events N} (300000), {@code --partitions P}
+ * (4), {@code --rounds R} (2), {@code --threads 1,2} (stream thread counts), {@code --latency-rate N} (0: no
+ * latency part), {@code --latency-seconds S} (10), {@code --profile scorer|baseline} (that app alone, for a
+ * profiler), {@code --scorer-set k=v,k=v} (extra scorer settings) and {@code --broker-pid PID} (to report the
+ * broker's CPU per record too).
  */
 public final class ScorerBenchmark {
 
-    private static final Map<String, Double> CPU_US = new HashMap<>();
+    private static final int FEATURES = 20;
 
-    private ScorerBenchmark() {
+    private final String bootstrap;
+    private final Admin admin;
+    private final Path work;
+    /** The broker's /proc/PID/stat, to report its CPU per record too (null when not given). */
+    private Path brokerStat;
+    /** Extra settings for the scorer, from {@code --scorer-set k=v,k=v}. */
+    private final Map<String, String> scorerExtra = new LinkedHashMap<>();
+
+    private ScorerBenchmark(final String bootstrap) throws IOException {
+        this.bootstrap = bootstrap;
+        this.admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
+        this.work = Files.createTempDirectory("nelbo-bench");
     }
 
     /**
@@ -67,117 +101,239 @@ public final class ScorerBenchmark {
      * @throws Exception on failure
      */
     public static void main(final String[] args) throws Exception {
-        final int events = args.length > 0 ? Integer.parseInt(args[0]) : 300_000;
-        final int rate = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
-        final int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 15;
-        final int partitions = args.length > 3 ? Integer.parseInt(args[3]) : 4;
-        final boolean baselineLatency = args.length > 4 && args[4].equals("baseline");
-        final Path modelDir = Files.createTempDirectory("bench-model");
-        ScorerFixtures.writeModel(modelDir, 1);
-        System.out.printf("nelbo scorer benchmark: %d events, %d partitions, latency at %d/s for %d s, %d cores%n", events,
-                partitions, rate, seconds, Runtime.getRuntime().availableProcessors());
-
-        final List<String> lines = new ArrayList<>();
-        final Topics input = TestScorers.freshTopics("bench", partitions);
-        if (events > 0) {
-            fill(input.events(), events);
-            // a freshly started broker is markedly slower: one unmeasured pass first
-            throughput("warm-up", input, partitions, "at_least_once", false, modelDir);
+        final Map<String, String> a = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
-        for (final String guarantee : events > 0 ? List.of("exactly_once_v2", "at_least_once") : List.<String>of()) {
-            final double pass = throughput("pass-through", input, partitions, guarantee, false, modelDir);
-            final double scorer = throughput("scorer", input, partitions, guarantee, true, modelDir);
-            lines.add(String.format("throughput %-16s pass-through %,9.0f rec/s   scorer %,9.0f rec/s   ratio %.2f (target >= 0.85)",
-                    guarantee, pass, scorer, scorer / pass));
-            final double passCpu = CPU_US.get("pass-through/" + guarantee);
-            final double scorerCpu = CPU_US.get("scorer/" + guarantee);
-            lines.add(String.format("cpu        %-16s pass-through %.2f us/rec   scorer %.2f us/rec   ratio %.2f (stream-thread CPU)",
-                    guarantee, passCpu, scorerCpu, passCpu / scorerCpu));
+        final String bootstrap = a.get("bootstrap");
+        if (bootstrap == null) {
+            throw new IllegalArgumentException("--bootstrap HOST:PORT is required (scorer/bench.sh starts a broker)");
         }
-        if (events == 0) {
-            // the first transactional app on a fresh broker sees seconds of extra latency (coordinator
-            // start-up): warm the broker with an unreported exactly-once run first
-            System.out.println("warm-up: " + latency("exactly_once_v2", rate, 3, partitions, modelDir, false));
+        final int events = Integer.parseInt(a.getOrDefault("events", "300000"));
+        final int partitions = Integer.parseInt(a.getOrDefault("partitions", "4"));
+        final int rounds = Integer.parseInt(a.getOrDefault("rounds", "2"));
+        final List<Integer> threads = new ArrayList<>(List.of(a.getOrDefault("threads", "1").split(",")).stream()
+                .map(Integer::parseInt).toList());
+        final int latencyRate = Integer.parseInt(a.getOrDefault("latency-rate", "0"));
+        final int latencySeconds = Integer.parseInt(a.getOrDefault("latency-seconds", "10"));
+        final String profile = a.get("profile");
+        final ScorerBenchmark b = new ScorerBenchmark(bootstrap);
+        if (a.containsKey("broker-pid")) {
+            b.brokerStat = Path.of("/proc", a.get("broker-pid"), "stat");
         }
-        for (final String guarantee : List.of("exactly_once_v2", "at_least_once")) {
-            if (baselineLatency) {
-                lines.add(latency(guarantee, rate, seconds, partitions, modelDir, false));
+        for (final String kv : a.getOrDefault("scorer-set", "").split(",")) {
+            if (kv.contains("=")) {
+                b.scorerExtra.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
             }
-            lines.add(latency(guarantee, rate, seconds, partitions, modelDir, true));
+        }
+        System.out.printf(Locale.ROOT, "nelbo scorer benchmark: %,d events of %d numeric fields, %d partitions, %d cores, broker %s%n",
+                events, FEATURES, partitions, Runtime.getRuntime().availableProcessors(), bootstrap);
+        final Path model = b.writeModel();
+        final String input = b.topic("bench-events", partitions);
+        b.fill(input, events);
+        // a fresh broker is markedly slower for its first run, and the first transactional app pays for the
+        // transaction coordinator's start-up: one unreported run of each first
+        b.throughput("warm-up", input, partitions, StreamsConfig.EXACTLY_ONCE_V2, 1, false, model);
+        b.throughput("warm-up", input, partitions, StreamsConfig.EXACTLY_ONCE_V2, 1, true, model);
+        final List<String> summary = new ArrayList<>();
+        if (profile != null) {
+            // for a profiler attached to this JVM: one app alone, at_least_once, once per round
+            for (int r = 0; r < rounds; r++) {
+                b.throughput("profile", input, partitions, StreamsConfig.AT_LEAST_ONCE, threads.get(0), profile.equals("scorer"),
+                        model);
+            }
+            threads.clear();
+        }
+        for (final int t : threads) {
+            for (final String guarantee : List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE)) {
+                final List<Double> ratios = new ArrayList<>();
+                for (int r = 0; r < rounds; r++) {
+                    final Run base = b.throughput("baseline", input, partitions, guarantee, t, false, model);
+                    final Run scorer = b.throughput("scorer", input, partitions, guarantee, t, true, model);
+                    ratios.add(scorer.perSecond() / base.perSecond());
+                    summary.add(String.format(Locale.ROOT, "%-16s threads=%d round %d: baseline %,8.0f rec/s %6.1f us CPU/rec"
+                                    + " | scorer %,8.0f rec/s %6.1f us CPU/rec | ratio %.2f (target >= 0.85)", guarantee, t, r + 1,
+                            base.perSecond(), base.cpuMicros(), scorer.perSecond(), scorer.cpuMicros(),
+                            scorer.perSecond() / base.perSecond()));
+                }
+                ratios.sort(null);
+                final int n = ratios.size();
+                final double median = n % 2 == 1 ? ratios.get(n / 2) : (ratios.get(n / 2 - 1) + ratios.get(n / 2)) / 2;
+                summary.add(String.format(Locale.ROOT, "%-16s threads=%d median ratio %.2f over %d rounds (min %.2f, max %.2f)",
+                        guarantee, t, median, n, ratios.get(0), ratios.get(n - 1)));
+            }
+        }
+        if (latencyRate > 0) {
+            for (final String guarantee : List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE)) {
+                summary.add(b.latency(guarantee, latencyRate, latencySeconds, partitions, model));
+            }
         }
         System.out.println();
-        lines.forEach(System.out::println);
+        summary.forEach(System.out::println);
+        b.admin.close();
         System.exit(0);
     }
 
-    private static void fill(final String topic, final int n) throws Exception {
-        final long t0 = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> p = producer()) {
-            final Random rnd = new Random(5);
-            for (int i = 0; i < n; i++) {
-                p.send(new ProducerRecord<>(topic, ("k" + (i % 1000)).getBytes(), ScorerFixtures.bytes(TestData.event(rnd, i))),
-                        (m, e) -> {
-                            if (e != null) {
-                                throw new IllegalStateException(e);
-                            }
-                        });
-            }
-            p.flush();
-        }
-        System.out.printf("produced %,d events in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
+    /** One measured run. */
+    private record Run(double perSecond, double cpuMicros) {
     }
 
-    @SuppressWarnings("try")
-    private static double throughput(final String label, final Topics input, final int partitions, final String guarantee,
-                                     final boolean scorer, final Path modelDir) throws Exception {
-        final Topics out = TestScorers.freshTopics("bench-out", partitions);
-        final Topics topics = new Topics(input.events(), out.scores(), out.alerts(), out.dlq(), out.registry());
-        final String appId = SharedBroker.uniqueName("bench-" + label);
-        final ScorerConfig config = ScorerConfig.of(TestScorers.settings(appId, topics, modelDir,
-                Map.of("processing.guarantee", guarantee)));
-        final long end = endOffsets(topics.events());
-        try (App app = App.start(config, scorer)) {
-            final long t0 = System.nanoTime();
-            final long cpu0 = streamThreadCpuNanos(appId);
-            final long inf0 = threadCpuNanos("nelbo-inference");
-            while (committed(appId, topics.events()) < end) {
+    private Run throughput(final String label, final String input, final int partitions, final String guarantee,
+                           final int threads, final boolean scorer, final Path model) throws Exception {
+        final String out = topic("bench-out", partitions);
+        final String appId = "bench-" + label + "-" + UUID.randomUUID().toString().substring(0, 8);
+        final long end = endOffsets(input);
+        final long cpuStart;
+        final long wallStart;
+        final long committedStart;
+        try (AutoCloseable app = scorer ? startScorer(appId, input, out, partitions, guarantee, threads, model)
+                : startBaseline(appId, input, out, guarantee, threads)) {
+            long c;
+            while ((c = committed(appId, input)) == 0) {
+                Thread.sleep(5);
+            }
+            cpuStart = processCpuNanos();
+            final long brokerStart = brokerCpuNanos();
+            final Map<String, Long> threadsStart = threadCpuNanos();
+            wallStart = System.nanoTime();
+            committedStart = c;
+            while (committed(appId, input) < end) {
                 Thread.sleep(20);
             }
-            final double perSecond = end / ((System.nanoTime() - t0) / 1e9);
-            final double cpuUsPerRecord = (streamThreadCpuNanos(appId) - cpu0) / 1e3 / end;
-            final double inferenceUsPerRecord = (threadCpuNanos("nelbo-inference") - inf0) / 1e3 / end;
-            System.out.printf("%-12s %-16s %,9.0f rec/s wall, %.2f us stream-thread CPU per record (+ %.2f us on the"
-                    + " inference thread)%n", label, guarantee, perSecond, cpuUsPerRecord, inferenceUsPerRecord);
-            CPU_US.put(label + "/" + guarantee, cpuUsPerRecord);
-            return perSecond;
+            final double seconds = (System.nanoTime() - wallStart) / 1e9;
+            final long records = end - committedStart;
+            final long cpu = processCpuNanos() - cpuStart;
+            final Run run = new Run(records / seconds, cpu / 1e3 / records);
+            final long broker = brokerCpuNanos() - brokerStart;
+            System.out.printf(Locale.ROOT, "%-8s %-8s %-16s threads=%d %,9.0f rec/s, %6.1f us CPU per record (%s)%s%n", label,
+                    scorer ? "scorer" : "baseline", guarantee, threads, run.perSecond(), run.cpuMicros(),
+                    breakdown(threadsStart, threadCpuNanos(), cpu, records),
+                    brokerStat == null ? "" : String.format(Locale.ROOT, "; broker %.1f us", broker / 1e3 / records));
+            return run;
         }
     }
 
-    private static String latency(final String guarantee, final int rate, final int seconds, final int partitions,
-                                  final Path modelDir, final boolean scorer) throws Exception {
-        final Topics topics = TestScorers.freshTopics("bench-lat", partitions);
-        final String appId = SharedBroker.uniqueName("bench-lat");
-        final ScorerConfig config = ScorerConfig.of(TestScorers.settings(appId, topics, modelDir,
-                Map.of("processing.guarantee", guarantee)));
+    private AutoCloseable startScorer(final String appId, final String input, final String out, final int partitions,
+                                      final String guarantee, final int threads, final Path model) throws IOException {
+        final Map<String, String> s = new LinkedHashMap<>();
+        s.put("bootstrap.servers", bootstrap);
+        s.put("application.id", appId);
+        s.put("processing.guarantee", guarantee);
+        s.put("commit.interval.ms", "100");
+        s.put("num.stream.threads", Integer.toString(threads));
+        s.put("state.dir", Files.createTempDirectory(work, "state").toString());
+        s.put("nelbo.model.dir", model.toString());
+        s.put("nelbo.metrics.port", "0");
+        s.put("nelbo.topic.events", input);
+        s.put("nelbo.topic.scores", out);
+        s.put("nelbo.topic.alerts", topic("bench-alerts", partitions));
+        s.put("nelbo.topic.dlq", topic("bench-dlq", partitions));
+        s.put("nelbo.topic.registry", "bench-models-" + appId);
+        s.putAll(scorerExtra);
+        final ScorerService service = ScorerService.start(ScorerConfig.of(s), new PrometheusRegistry(), false);
+        return service::close;
+    }
+
+    private AutoCloseable startBaseline(final String appId, final String input, final String out, final String guarantee,
+                                        final int threads) throws IOException {
+        final Properties p = new Properties();
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory(work, "state").toString());
+        final KafkaStreams streams = new KafkaStreams(baseline(input, out), p);
+        streams.start();
+        return () -> streams.close(Duration.ofSeconds(30));
+    }
+
+    /**
+     * What a user would write without nelbo: parse the event with Jackson's streaming parser into a double array
+     * (field name to index), and write a small JSON result with Jackson's generator.
+     */
+    static Topology baseline(final String input, final String output) {
+        final Topology t = new Topology();
+        t.addSource("in", new ByteArrayDeserializer(), new ByteArrayDeserializer(), input);
+        t.addProcessor("parse", () -> new Processor<byte[], byte[], byte[], byte[]>() {
+            private final JsonFactory json = new JsonFactory();
+            private final Map<String, Integer> index = new HashMap<>();
+            private final double[] x = new double[FEATURES];
+            private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(256);
+            private ProcessorContext<byte[], byte[]> context;
+
+            @Override
+            public void init(final ProcessorContext<byte[], byte[]> ctx) {
+                context = ctx;
+                for (int f = 0; f < FEATURES; f++) {
+                    index.put("f" + f, f);
+                }
+            }
+
+            @Override
+            public void process(final Record<byte[], byte[]> r) {
+                try {
+                    String id = null;
+                    try (JsonParser p = json.createParser(r.value())) {
+                        if (p.nextToken() != JsonToken.START_OBJECT) {
+                            return;
+                        }
+                        while (p.nextToken() == JsonToken.FIELD_NAME) {
+                            final String name = p.currentName();
+                            final JsonToken v = p.nextToken();
+                            final Integer f = index.get(name);
+                            if (f != null && v.isNumeric()) {
+                                x[f] = p.getDoubleValue();
+                            } else if ("event_id".equals(name)) {
+                                id = p.getText();
+                            } else {
+                                p.skipChildren();
+                            }
+                        }
+                    }
+                    double sum = 0;
+                    for (final double v : x) {
+                        sum += v * v;
+                    }
+                    buffer.reset();
+                    try (JsonGenerator g = json.createGenerator(buffer)) {
+                        g.writeStartObject();
+                        g.writeStringField("event_id", id);
+                        g.writeNumberField("score", sum);
+                        g.writeBooleanField("anomaly", sum > 60);
+                        g.writeEndObject();
+                    }
+                    context.forward(r.withValue(buffer.toByteArray()));
+                } catch (final IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }, "in");
+        t.addSink("out", output, new ByteArraySerializer(), new ByteArraySerializer(), "parse");
+        return t;
+    }
+
+    private String latency(final String guarantee, final int rate, final int seconds, final int partitions, final Path model)
+            throws Exception {
+        final String input = topic("bench-lat-events", partitions);
+        final String out = topic("bench-lat-scores", partitions);
+        final String appId = "bench-lat-" + UUID.randomUUID().toString().substring(0, 8);
         final List<Long> latencies = new ArrayList<>();
         final AtomicBoolean producing = new AtomicBoolean(true);
-        try (App app = App.start(config, scorer)) {
-            app.awaitRunning();
+        try (AutoCloseable app = startScorer(appId, input, out, partitions, guarantee, 1, model)) {
+            Thread.sleep(3000);
             final long warmUpEnd = System.currentTimeMillis() + 2000;
-            final Thread consumer = new Thread(() -> consume(topics.scores(), partitions, producing, warmUpEnd, latencies));
+            final Thread consumer = new Thread(() -> consume(out, producing, warmUpEnd, latencies));
             consumer.start();
             try (KafkaProducer<byte[], byte[]> p = producer()) {
                 final Random rnd = new Random(9);
                 final long start = System.nanoTime();
-                final int total = rate * seconds;
                 final int burst = Math.max(1, rate / 200);
-                for (int i = 0; i < total; i++) {
-                    final ObjectNode e = TestData.event(rnd, i);
-                    e.put("ts", System.currentTimeMillis());
-                    p.send(new ProducerRecord<>(topics.events(), ("k" + (i % 1000)).getBytes(), ScorerFixtures.bytes(e)));
+                for (int i = 0; i < rate * seconds; i++) {
+                    p.send(new ProducerRecord<>(input, ("k" + (i % 1000)).getBytes(StandardCharsets.UTF_8),
+                            event(rnd, i, System.currentTimeMillis())));
                     if (i % burst == burst - 1) {
-                        final long due = start + (long) ((i + 1) * 1e9 / rate);
-                        final long wait = due - System.nanoTime();
+                        final long wait = start + (long) ((i + 1) * 1e9 / rate) - System.nanoTime();
                         if (wait > 0) {
                             Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                         }
@@ -190,157 +346,187 @@ public final class ScorerBenchmark {
             consumer.join();
         }
         final long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-        final long target = guarantee.startsWith("exactly") ? 250 : 50;
-        return String.format("latency    %-16s %-12s at %,d ev/s: p50 %d ms, p99 %d ms, max %d ms over %,d events"
-                + " (target p99 <= %d ms)", guarantee, scorer ? "scorer" : "pass-through", rate, pct(sorted, 0.5), pct(sorted, 0.99), sorted.length == 0 ? -1 : sorted[sorted.length - 1],
-                sorted.length, target);
+        return String.format(Locale.ROOT, "latency %-16s scorer at %,d ev/s: p50 %d ms, p99 %d ms, max %d ms over %,d events",
+                guarantee, rate, pct(sorted, 0.5), pct(sorted, 0.99), sorted.length == 0 ? -1 : sorted[sorted.length - 1],
+                sorted.length);
     }
 
-    /** CPU time of the app's stream threads: robust against neighbours on a shared machine, unlike wall time. */
-    private static long streamThreadCpuNanos(final String appId) {
-        return cpuNanos(name -> name.startsWith(appId) && name.contains("StreamThread"));
-    }
-
-    private static long threadCpuNanos(final String prefix) {
-        return cpuNanos(name -> name.startsWith(prefix));
-    }
-
-    private static long cpuNanos(final java.util.function.Predicate<String> threadName) {
-        final java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        long total = 0;
-        for (final java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
-            if (t != null && threadName.test(t.getThreadName())) {
-                total += Math.max(0, mx.getThreadCpuTime(t.getThreadId()));
-            }
-        }
-        return total;
-    }
-
-    private static long pct(final long[] sorted, final double q) {
-        return sorted.length == 0 ? -1 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
-    }
-
-    private static void consume(final String topic, final int partitions, final AtomicBoolean producing, final long warmUpEnd,
-                                final List<Long> latencies) {
+    private void consume(final String topic, final AtomicBoolean producing, final long warmUpEnd, final List<Long> latencies) {
         final Map<String, Object> p = new HashMap<>();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedBroker.get().bootstrapServers());
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-latency-" + UUID.randomUUID());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        final EventReader reader = EventReader.forSpec(new FeatureSpec("event_id", null, "event_time", null,
+                List.of(new FeatureDef("score", "score", FeatureType.CONTINUOUS, Transform.NONE, MissingPolicy.IMPUTE))),
+                DecodeLimits.defaults());
+        final EventFields fields = reader.newFields();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            final List<TopicPartition> parts = new ArrayList<>();
-            for (int i = 0; i < partitions; i++) {
-                parts.add(new TopicPartition(topic, i));
-            }
-            c.assign(parts);
-            c.seekToBeginning(parts);
+            c.subscribe(List.of(topic));
             while (producing.get()) {
                 for (final ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(50))) {
                     final long now = System.currentTimeMillis();
-                    final long eventTime = ScorerFixtures.parse(r.value()).get("event_time").asLong();
-                    if (eventTime >= warmUpEnd) {
-                        latencies.add(now - eventTime);
+                    reader.read(r.value(), fields);
+                    final Long sent = fields.timeMillis();
+                    if (sent != null && sent >= warmUpEnd) {
+                        latencies.add(now - sent);
                     }
                 }
             }
         }
     }
 
-    private static KafkaProducer<byte[], byte[]> producer() {
+    /** A model of the trainer's default shape (hidden 64, 64, latent 8) over the 20 features, random weights. */
+    private Path writeModel() {
+        final List<FeatureDef> defs = new ArrayList<>();
+        for (int f = 0; f < FEATURES; f++) {
+            defs.add(new FeatureDef("f" + f, "f" + f, FeatureType.CONTINUOUS, Transform.NONE, MissingPolicy.REJECT));
+        }
+        final FeatureSpec spec = new FeatureSpec("event_id", "key", "ts", null, defs);
+        final EventReader reader = EventReader.forSpec(spec, DecodeLimits.defaults());
+        final FeatureEncoder.Fitter fitter = new FeatureEncoder.Fitter(spec);
+        final Random rnd = new Random(1);
+        for (int i = 0; i < 2000; i++) {
+            final EventFields fields = reader.newFields();
+            reader.read(event(rnd, i, 0), fields);
+            fitter.accept(fields);
+        }
+        final FeatureEncoder encoder = fitter.finish().encoder();
+        final int d = encoder.width();
+        final int h = 64;
+        final int k = 8;
+        final Random w = new Random(7);
+        final MlpWeights enc = new MlpWeights("x", d, List.of(TestBundles.randomLayer(w, d, h, 1 / Math.sqrt(d)),
+                TestBundles.randomLayer(w, h, h, 1 / Math.sqrt(h))), Activation.ELU,
+                List.of(MlpHead.dense("mu", TestBundles.randomLayer(w, h, k, 1 / Math.sqrt(h))),
+                        MlpHead.dense("logvar", TestBundles.randomLayer(w, h, k, 0.3 / Math.sqrt(h)))));
+        final MlpWeights dec = new MlpWeights("z", k, List.of(TestBundles.randomLayer(w, k, h, 1 / Math.sqrt(k)),
+                TestBundles.randomLayer(w, h, h, 1 / Math.sqrt(h))), Activation.ELU,
+                List.of(MlpHead.dense("mean", TestBundles.randomLayer(w, h, d, 1 / Math.sqrt(h))),
+                        MlpHead.constant("logvar", new float[d])));
+        final Path dir = work.resolve("model");
+        BundleWriter.write(dir, TestBundles.draft(encoder, k, List.of(h, h), 1e6), enc, dec, Map.of());
+        return dir;
+    }
+
+    /** One event: id, key, time and 20 correlated numeric fields (about 450 bytes of JSON). */
+    private static byte[] event(final Random rnd, final int i, final long ts) {
+        final StringBuilder sb = new StringBuilder(512);
+        sb.append("{\"event_id\":\"e-").append(i).append("\",\"key\":\"k-").append(i % 1000).append("\",\"ts\":").append(ts);
+        final double base = rnd.nextGaussian();
+        for (int f = 0; f < FEATURES; f++) {
+            sb.append(",\"f").append(f).append("\":").append(100 + 10 * (base + 0.5 * rnd.nextGaussian()) * (1 + f % 3));
+        }
+        return sb.append('}').toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private void fill(final String topic, final int n) {
+        final long t0 = System.nanoTime();
+        try (KafkaProducer<byte[], byte[]> p = producer()) {
+            final Random rnd = new Random(5);
+            for (int i = 0; i < n; i++) {
+                p.send(new ProducerRecord<>(topic, ("k-" + (i % 1000)).getBytes(StandardCharsets.UTF_8),
+                        event(rnd, i, System.currentTimeMillis())), (m, e) -> {
+                            if (e != null) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+            }
+            p.flush();
+        }
+        System.out.printf(Locale.ROOT, "produced %,d events in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private String topic(final String prefix, final int partitions) {
+        final String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+        try {
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+            // producing before every partition has a leader can lose the first batch (KAFKA-15591); right after
+            // the create, describing the topic may still fail with "unknown topic"
+            while (!hasLeaders(name)) {
+                Thread.sleep(20);
+            }
+            return name;
+        } catch (final Exception e) {
+            throw new IllegalStateException("cannot create topic " + name, e);
+        }
+    }
+
+    private boolean hasLeaders(final String topic) throws InterruptedException {
+        try {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
+                    .allMatch(pi -> pi.leader() != null);
+        } catch (final java.util.concurrent.ExecutionException e) {
+            return false;
+        }
+    }
+
+    private KafkaProducer<byte[], byte[]> producer() {
         final Map<String, Object> p = new HashMap<>();
-        p.put("bootstrap.servers", SharedBroker.get().bootstrapServers());
-        p.put("linger.ms", 5);
+        p.put("bootstrap.servers", bootstrap);
+        p.put("linger.ms", 20);
         p.put("batch.size", 256 * 1024);
         p.put("compression.type", "lz4");
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    private static long endOffsets(final String topic) throws Exception {
-        final var admin = SharedBroker.get().admin();
+    private long endOffsets(final String topic) throws Exception {
         final var desc = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
         final Map<TopicPartition, OffsetSpec> req = desc.partitions().stream()
                 .collect(Collectors.toMap(pi -> new TopicPartition(topic, pi.partition()), pi -> OffsetSpec.latest()));
         return admin.listOffsets(req).all().get().values().stream().mapToLong(i -> i.offset()).sum();
     }
 
-    private static long committed(final String group, final String topic) throws Exception {
-        final Map<TopicPartition, OffsetAndMetadata> offsets = SharedBroker.get().admin().listConsumerGroupOffsets(group)
+    private long committed(final String group, final String topic) throws Exception {
+        final Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
                 .partitionsToOffsetAndMetadata().get();
         return offsets.entrySet().stream().filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
                 .mapToLong(e -> e.getValue().offset()).sum();
     }
 
-    /** The scorer topology, or the pass-through baseline, running under one configuration. */
-    private static final class App implements AutoCloseable {
-        private final KafkaStreams streams;
-        private final ModelManager models;
-
-        private App(final KafkaStreams streams, final ModelManager models) {
-            this.streams = streams;
-            this.models = models;
+    /** CPU per record by thread kind: stream threads, inference, producer I/O, the rest of Java, JVM (GC, JIT). */
+    private static String breakdown(final Map<String, Long> before, final Map<String, Long> after, final long process,
+                                    final long records) {
+        final Map<String, Long> kinds = new LinkedHashMap<>();
+        long java = 0;
+        for (final Map.Entry<String, Long> e : after.entrySet()) {
+            final long d = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            java += d;
+            final String n = e.getKey();
+            final String kind = n.startsWith("kafka-producer-network-thread") ? "producer-io" : n.contains("StreamThread")
+                    ? "stream" : n.startsWith("nelbo-inference") ? "inference" : "other";
+            kinds.merge(kind, d, Long::sum);
         }
-
-        static App start(final ScorerConfig config, final boolean scorer) {
-            final ScorerMetrics metrics = new ScorerMetrics(new PrometheusRegistry(), false);
-            final ModelManager models = new ModelManager(EngineOptions.defaults().withMaxBatch(config.intValue(ScorerKey.BATCH_MAX_RECORDS)),
-                    metrics);
-            models.offer(config.modelDir().orElseThrow(), "benchmark");
-            final Topology topology = scorer ? dev.nelbo.scorer.topology.ScorerTopology.build(config, models, metrics)
-                    : passThrough(config.topics());
-            final KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
-            streams.start();
-            return new App(streams, models);
-        }
-
-        void awaitRunning() throws InterruptedException {
-            while (streams.state() != KafkaStreams.State.RUNNING) {
-                Thread.sleep(20);
-            }
-        }
-
-        @Override
-        public void close() {
-            streams.close(Duration.ofSeconds(30));
-            streams.cleanUp();
-            models.close();
-        }
+        kinds.put("jvm", process - java);
+        return kinds.entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue() / 1e3 / records))
+                .collect(Collectors.joining(", "));
     }
 
-    private static final byte[] VERSION = "20260101T000000Z-2d0aada8".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-
-    /**
-     * Same input parse (the event envelope's parser) and the same output per event: a score-record
-     * document and the model version header.
-     */
-    static Topology passThrough(final Topics topics) {
-        final Topology t = new Topology();
-        t.addSource("in", new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
-        t.addProcessor("parse", () -> new Processor<byte[], byte[], byte[], byte[]>() {
-            private ProcessorContext<byte[], byte[]> context;
-            private final Map<String, Double> contributions = new java.util.LinkedHashMap<>(Map.of(
-                    "latency_ms", 1.5, "bytes", 2.5, "retried", 0.5, "region", 1.0));
-
-            @Override
-            public void init(final ProcessorContext<byte[], byte[]> ctx) {
-                this.context = ctx;
+    private static Map<String, Long> threadCpuNanos() {
+        final java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        final Map<String, Long> out = new HashMap<>();
+        for (final java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (t != null) {
+                out.put(t.getThreadName() + "#" + t.getThreadId(), Math.max(0, mx.getThreadCpuTime(t.getThreadId())));
             }
+        }
+        return out;
+    }
 
-            @Override
-            public void process(final Record<byte[], byte[]> r) {
-                final ObjectNode e = EventEnvelope.parse(r.value());
-                final var meta = context.recordMetadata().orElseThrow();
-                // full-precision numbers derived from the event, like real scores (short constants format faster)
-                final double a = Math.log1p(e.path("http").path("latency_ms").asDouble());
-                final double b = Math.log1p(e.path("bytes").asDouble());
-                contributions.replaceAll((k, v) -> a * b / (k.length() + 1.0));
-                final ScoreRecord s = new ScoreRecord(e.path("event_id").asText(), e.path("key").asText(), e.path("ts").asLong(),
-                        "20260101T000000Z-2d0aada8", a + b, a, b, a + b / 3, 1 / (1 + a), 60.0, false, contributions,
-                        SourceRef.kafka(meta.topic(), meta.partition(), meta.offset()));
-                final org.apache.kafka.common.header.internals.RecordHeaders headers =
-                        new org.apache.kafka.common.header.internals.RecordHeaders();
-                headers.add(Topics.MODEL_VERSION_HEADER, VERSION);
-                context.forward(r.withValue(ScoreMapper.toJson(s)).withHeaders(headers));
-            }
-        }, "in");
-        t.addSink("out", topics.scores(), new ByteArraySerializer(), new ByteArraySerializer(), "parse");
-        return t;
+    private long brokerCpuNanos() throws IOException {
+        if (brokerStat == null) {
+            return 0;
+        }
+        // fields 14 and 15 of /proc/PID/stat: user and system time in clock ticks (100 per second on Linux)
+        final String[] f = Files.readString(brokerStat).replaceFirst("^.*\\) ", "").split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static long pct(final long[] sorted, final double q) {
+        return sorted.length == 0 ? -1 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
     }
 }

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -51,6 +52,32 @@ class ScorerConfigTest {
                 "producer.linger.ms", "5", "consumer.max.poll.records", "1000", "commit.interval.ms", "50"));
         assertEquals("2", c.streamsProperties().getProperty("num.stream.threads"));
         assertEquals("5", c.streamsProperties().getProperty("producer.linger.ms"));
+    }
+
+    @Test
+    void should_default_the_producer_to_small_latency_and_large_batches_and_keep_what_the_user_set() {
+        final Properties defaults = ScorerConfig.of(Map.of("bootstrap.servers", "b:9092")).streamsProperties();
+        assertEquals("5", defaults.getProperty("producer.linger.ms"));
+        assertEquals("131072", defaults.getProperty("producer.batch.size"));
+        assertEquals("dev.nelbo.scorer.topology.OutputExceptionHandler", defaults.getProperty("production.exception.handler"));
+        final Properties mine = ScorerConfig.of(Map.of("bootstrap.servers", "b:9092", "batch.size", "16384",
+                "production.exception.handler", "org.apache.kafka.streams.errors.DefaultProductionExceptionHandler"))
+                .streamsProperties();
+        assertEquals("16384", mine.getProperty("batch.size"));
+        assertEquals(null, mine.getProperty("producer.batch.size"));
+        assertEquals("org.apache.kafka.streams.errors.DefaultProductionExceptionHandler",
+                mine.getProperty("production.exception.handler"));
+    }
+
+    @Test
+    void should_build_the_pipeline_settings_and_refuse_a_retention_shorter_than_the_window() {
+        final ScorerConfig c = ScorerConfig.of(Map.of("bootstrap.servers", "b:9092", "nelbo.event.max.depth", "8",
+                "nelbo.scores.contributions", "true", "producer.max.request.size", "2097152"));
+        assertEquals(8, c.pipelineSettings().limits().maxDepth());
+        assertTrue(c.pipelineSettings().contributions());
+        assertEquals(2_097_152, c.pipelineSettings().maxOutputBytes());
+        assertMessage("nelbo.alert.suppression.retention.ms", Map.of("nelbo.alert.suppression.window.ms", "60000",
+                "nelbo.alert.suppression.retention.ms", "1000"));
     }
 
     @Test

@@ -37,6 +37,11 @@ class DashboardTest {
         final Set<Integer> ids = new HashSet<>();
         for (final JsonNode panel : dashboard().path("panels")) {
             assertTrue(ids.add(panel.path("id").asInt()), "duplicate panel id " + panel.path("id"));
+            for (final String pos : List.of("x", "y", "w", "h")) {
+                // a gridPos that is not four integers is a broken layout (a fieldConfig once ended up in gridPos.w)
+                assertTrue(panel.path("gridPos").path(pos).isInt(), "gridPos." + pos + " of '" + panel.path("title") + "' is "
+                        + panel.path("gridPos").path(pos));
+            }
             if (!"row".equals(panel.path("type").asText())) {
                 assertFalse(panel.path("targets").isEmpty(), "panel without query: " + panel.path("title"));
             }

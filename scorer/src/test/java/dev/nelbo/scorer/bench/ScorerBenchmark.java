@@ -325,7 +325,7 @@ public final class ScorerBenchmark {
             final long warmUpEnd = System.currentTimeMillis() + 2000;
             final Thread consumer = new Thread(() -> consume(out, producing, warmUpEnd, latencies));
             consumer.start();
-            try (KafkaProducer<byte[], byte[]> p = producer()) {
+            try (KafkaProducer<byte[], byte[]> p = producer(5)) {
                 final Random rnd = new Random(9);
                 final long start = System.nanoTime();
                 final int burst = Math.max(1, rate / 200);
@@ -422,7 +422,7 @@ public final class ScorerBenchmark {
 
     private void fill(final String topic, final int n) {
         final long t0 = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> p = producer()) {
+        try (KafkaProducer<byte[], byte[]> p = producer(20)) {
             final Random rnd = new Random(5);
             for (int i = 0; i < n; i++) {
                 p.send(new ProducerRecord<>(topic, ("k-" + (i % 1000)).getBytes(StandardCharsets.UTF_8),
@@ -461,10 +461,11 @@ public final class ScorerBenchmark {
         }
     }
 
-    private KafkaProducer<byte[], byte[]> producer() {
+    /** @param lingerMs 20 to fill the input fast; 5 when each event's time is stamped at send (latency) */
+    private KafkaProducer<byte[], byte[]> producer(final int lingerMs) {
         final Map<String, Object> p = new HashMap<>();
         p.put("bootstrap.servers", bootstrap);
-        p.put("linger.ms", 20);
+        p.put("linger.ms", lingerMs);
         p.put("batch.size", 256 * 1024);
         p.put("compression.type", "lz4");
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());

@@ -106,6 +106,40 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
                 c == null ? null : tailProbability(c));
     }
 
+    /** How far the threshold's tail probability may be from the target false-positive rate, as a factor. */
+    static final double THRESHOLD_TOLERANCE = 3;
+
+    /**
+     * Why a bundle must not serve alerts, checked before a scorer loads it: it has no calibration, its threshold
+     * is not finite, or its threshold is not where its own calibration puts the target false-positive rate (a
+     * threshold of 1e308 that never alerts, or of 0 that always does, is refused; signing is what keeps the
+     * calibration itself honest).
+     *
+     * @param manifest a bundle's manifest
+     * @return problems, empty when the bundle can serve
+     */
+    public static List<String> servingProblems(final Manifest manifest) {
+        final Manifest.Calibration c = manifest.calibration();
+        if (c == null) {
+            return List.of("the bundle has no calibration (threshold); calibrate it before serving");
+        }
+        if (!Double.isFinite(c.threshold())) {
+            return List.of("the threshold " + c.threshold() + " is not a finite number");
+        }
+        final double p;
+        try {
+            p = tailProbability(c).of(c.threshold());
+        } catch (final IllegalArgumentException e) {
+            return List.of("the calibration is inconsistent: " + e.getMessage());
+        }
+        final double target = c.targetFpr();
+        if (!(p >= target / THRESHOLD_TOLERANCE && p <= target * THRESHOLD_TOLERANCE)) {
+            return List.of(String.format(java.util.Locale.ROOT, "the threshold %.6g has a tail probability of %.3g under"
+                    + " the bundle's own calibration, not near its target false-positive rate %s", c.threshold(), p, target));
+        }
+        return List.of();
+    }
+
     /**
      * @param c a manifest calibration
      * @return its tail probability (quantiles at levels 0 and 1, the sample extremes, are not used)

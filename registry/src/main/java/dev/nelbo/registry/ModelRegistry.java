@@ -2,17 +2,16 @@ package dev.nelbo.registry;
 
 import dev.nelbo.schemas.bundle.ModelBundle;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -23,21 +22,27 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The model registry: a compacted Kafka topic every scorer instance follows, so all instances of an
  * application converge on the same model across machines. It holds one record per bundle version
  * (key {@code bundle/<version>}, value the bundle's files as a zip) and one pointer record (key
  * {@code current}, value the version to serve). Publishing a new model and rolling back are both a
- * pointer write; the bundle records stay for later rollbacks.
+ * pointer write; the bundle records stay for later rollbacks, the last {@value #DEFAULT_KEEP_BUNDLES}
+ * published (and any a pointer names) at least: older ones are deleted (tombstoned) as new ones arrive.
+ *
+ * <p>Writes cannot be raced. Every write is compare-and-set against the current version the caller last saw,
+ * inside a transaction of a producer with one fixed transactional id per registry topic: starting it fences
+ * any other writer (its open transaction is aborted, its next commit fails), then the registry is read to its
+ * end and the expectation checked before anything is written. A write that finds the registry moved throws
+ * {@link RegistryConflictException} and writes nothing.
  *
  * <p>The trainer's publish/rollback commands use this class too.
  */
@@ -51,27 +56,64 @@ public final class ModelRegistry implements AutoCloseable {
     public static final String BUNDLE_PREFIX = "bundle/";
     /** Largest registry record (a bundle of a few MB fits easily). */
     public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
+    /** Bundles kept besides those a pointer names. */
+    public static final int DEFAULT_KEEP_BUNDLES = 5;
+    /** Attempts of a write whose writer is fenced by another one before it gives up with a conflict. */
+    static final int WRITE_ATTEMPTS = 5;
+    /** Prefix of the one transactional id all writers of a registry topic share (so they fence each other). */
+    public static final String TRANSACTIONAL_ID_PREFIX = "nelbo-registry-writer.";
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private final Map<String, Object> clientProps;
     private final String topic;
-    private final KafkaProducer<String, byte[]> producer;
+    private final int keepBundles;
+    private KafkaProducer<String, byte[]> producer;
 
     /**
      * @param clientProps Kafka client settings (bootstrap servers, security)
      * @param topic       registry topic
      */
     public ModelRegistry(final Map<String, Object> clientProps, final String topic) {
+        this(clientProps, topic, DEFAULT_KEEP_BUNDLES);
+    }
+
+    /**
+     * @param clientProps Kafka client settings (bootstrap servers, security)
+     * @param topic       registry topic
+     * @param keepBundles bundles kept besides those a pointer names (at least 1)
+     */
+    public ModelRegistry(final Map<String, Object> clientProps, final String topic, final int keepBundles) {
+        if (keepBundles < 1) {
+            throw new IllegalArgumentException("the registry must keep at least 1 bundle, got " + keepBundles);
+        }
         this.clientProps = Map.copyOf(clientProps);
         this.topic = topic;
-        final Map<String, Object> p = new HashMap<>(clientProps);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_RECORD_BYTES);
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "gzip");
-        this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+        this.keepBundles = keepBundles;
+    }
+
+    /** The writer, created on the first write: its initTransactions fences any other writer of this topic. */
+    private KafkaProducer<String, byte[]> producer() {
+        if (producer == null) {
+            final Map<String, Object> p = new HashMap<>(clientProps);
+            p.put(ProducerConfig.ACKS_CONFIG, "all");
+            p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_RECORD_BYTES);
+            p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "gzip");
+            p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, TRANSACTIONAL_ID_PREFIX + topic);
+            final KafkaProducer<String, byte[]> created = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+            try {
+                created.initTransactions();
+            } catch (final RuntimeException e) {
+                created.close(Duration.ZERO);
+                throw new IllegalStateException("cannot start writing to the model registry " + topic + ": " + e.getMessage()
+                        + " (the writer needs WRITE on the topic and on transactional id " + TRANSACTIONAL_ID_PREFIX + topic
+                        + ")", e);
+            }
+            producer = created;
+        }
+        return producer;
     }
 
     /**
@@ -82,97 +124,221 @@ public final class ModelRegistry implements AutoCloseable {
      * @throws IllegalStateException when the topic cannot be created
      */
     public static void ensureTopic(final Admin admin, final String topic) {
-        try {
-            admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty()).configs(Map.of(
-                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_RECORD_BYTES))))).all()
-                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            LOG.info("Created model registry topic {}", topic);
-        } catch (final ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create model registry topic " + topic + ": " + e.getCause().getMessage(), e);
-            }
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted creating " + topic, e);
-        } catch (final TimeoutException e) {
-            throw new IllegalStateException("timed out creating model registry topic " + topic, e);
-        }
+        Topics.ensureCompacted(admin, topic, MAX_RECORD_BYTES);
     }
 
     /**
      * Verifies a bundle directory, stores it in the registry and makes it the current model.
      *
-     * @param bundleDir bundle directory
+     * @param bundleDir       bundle directory
+     * @param expectedCurrent the current version the caller last saw (null: none)
      * @return the published version
      * @throws dev.nelbo.schemas.bundle.BundleException when the bundle does not verify
+     * @throws RegistryConflictException                when the current version is not the expected one
      * @throws IllegalStateException                    when Kafka does not acknowledge the writes
      */
-    public String publish(final Path bundleDir) {
+    public String publish(final Path bundleDir, final String expectedCurrent) {
         final String version = ModelBundle.load(bundleDir).version();
-        send(BUNDLE_PREFIX + version, BundleArchive.pack(bundleDir));
-        send(CURRENT_KEY, version.getBytes(StandardCharsets.UTF_8));
+        final byte[] archive = BundleArchive.pack(bundleDir);
+        write(expectedCurrent, s -> List.of(record(BUNDLE_PREFIX + version, archive), pointer(CURRENT_KEY, version)));
         LOG.info("Published model {} to {}", version, topic);
         return version;
     }
 
     /**
-     * Stores a bundle without making it current (stage it for a later {@link #pin}).
+     * Stores a bundle without pointing at it (stage it for a later {@link #pin}); no pointer changes, so it
+     * expects nothing of the current version.
      *
      * @param bundleDir bundle directory
      * @return its version
      */
     public String store(final Path bundleDir) {
         final String version = ModelBundle.load(bundleDir).version();
-        send(BUNDLE_PREFIX + version, BundleArchive.pack(bundleDir));
-        return version;
-    }
-
-    /**
-     * Makes a stored version current (rollback or roll forward).
-     *
-     * @param version a version stored in the registry
-     * @throws IllegalArgumentException when the registry does not hold that version
-     */
-    public void pin(final String version) {
-        final Snapshot s = read();
-        if (!s.bundles().containsKey(version)) {
-            throw new IllegalArgumentException("the registry " + topic + " holds no bundle for version '" + version
-                    + "' (it holds: " + String.join(", ", s.bundles().keySet()) + ")");
+        final byte[] archive = BundleArchive.pack(bundleDir);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                write(read().current(), s -> List.of(record(BUNDLE_PREFIX + version, archive)));
+                return version;
+            } catch (final RegistryConflictException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
         }
-        send(CURRENT_KEY, version.getBytes(StandardCharsets.UTF_8));
-        LOG.info("Pinned model {} in {}", version, topic);
     }
 
     /**
      * Stores a bundle and names it the shadow candidate: scorers score with it in parallel, to the shadow
      * topic, while the current model keeps serving.
      *
-     * @param bundleDir bundle directory
+     * @param bundleDir       bundle directory
+     * @param expectedCurrent the current version the caller last saw (null: none)
      * @return its version
+     * @throws RegistryConflictException when the current version is not the expected one
      */
-    public String publishShadow(final Path bundleDir) {
-        final String version = store(bundleDir);
-        send(SHADOW_KEY, version.getBytes(StandardCharsets.UTF_8));
+    public String publishShadow(final Path bundleDir, final String expectedCurrent) {
+        final String version = ModelBundle.load(bundleDir).version();
+        final byte[] archive = BundleArchive.pack(bundleDir);
+        write(expectedCurrent, s -> List.of(record(BUNDLE_PREFIX + version, archive), pointer(SHADOW_KEY, version)));
         LOG.info("Published model {} to {} as shadow", version, topic);
         return version;
     }
 
     /**
+     * Makes a stored version current (rollback or roll forward).
+     *
+     * @param version         a version stored in the registry
+     * @param expectedCurrent the current version the caller last saw (null: none)
+     * @throws IllegalArgumentException   when the registry does not hold that version
+     * @throws RegistryConflictException  when the current version is not the expected one
+     */
+    public void pin(final String version, final String expectedCurrent) {
+        write(expectedCurrent, s -> {
+            if (!s.bundles().containsKey(version)) {
+                throw new IllegalArgumentException("the registry " + topic + " holds no bundle for version '" + version
+                        + "' (it holds: " + String.join(", ", s.bundles().keySet()) + ")");
+            }
+            return List.of(pointer(CURRENT_KEY, version));
+        });
+        LOG.info("Pinned model {} in {}", version, topic);
+    }
+
+    /**
      * Makes the shadow candidate current and clears the shadow pointer.
      *
+     * @param expectedCurrent the current version the caller last saw (null: none)
      * @return the promoted version
-     * @throws IllegalStateException when the registry names no shadow
+     * @throws IllegalStateException      when the registry names no shadow
+     * @throws RegistryConflictException  when the current version is not the expected one
      */
-    public String promoteShadow() {
-        final Snapshot s = read();
-        if (s.shadow() == null) {
-            throw new IllegalStateException("the registry " + topic + " names no shadow model to promote");
+    public String promoteShadow(final String expectedCurrent) {
+        final String[] promoted = new String[1];
+        write(expectedCurrent, s -> {
+            if (s.shadow() == null) {
+                throw new IllegalStateException("the registry " + topic + " names no shadow model to promote");
+            }
+            promoted[0] = s.shadow();
+            return List.of(pointer(CURRENT_KEY, s.shadow()), new ProducerRecord<>(topic, SHADOW_KEY, new byte[0]));
+        });
+        LOG.info("Promoted shadow model {} in {}", promoted[0], topic);
+        return promoted[0];
+    }
+
+    /**
+     * One compare-and-set write: in a transaction (which fences any other writer), read the registry to its end,
+     * check the current version, send what {@code change} asks for plus the deletion of bundles no longer kept,
+     * commit.
+     */
+    private void write(final String expectedCurrent, final java.util.function.Function<Snapshot, List<ProducerRecord<String, byte[]>>> change) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                writeOnce(expectedCurrent, change);
+                return;
+            } catch (final ProducerFencedException | InvalidProducerEpochException e) {
+                // another writer started meanwhile (or the coordinator moved this writer's epoch on): start a new
+                // writer, which fences that one in turn, and check the expectation again from a fresh read
+                closeProducer();
+                if (attempt == WRITE_ATTEMPTS) {
+                    final RegistryConflictException conflict = new RegistryConflictException(topic, expectedCurrent,
+                            "(another writer keeps writing: " + e.getMessage() + ")");
+                    conflict.initCause(e);
+                    throw conflict;
+                }
+                LOG.debug("Registry write attempt {} fenced ({}); retrying", attempt, e.getMessage());
+                // two writers retrying at once would keep fencing each other: a random pause lets one of them finish
+                try {
+                    Thread.sleep(100 + java.util.concurrent.ThreadLocalRandom.current().nextLong(100L << attempt));
+                } catch (final InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted writing to the model registry " + topic, ie);
+                }
+            }
         }
-        pin(s.shadow());
-        send(SHADOW_KEY, new byte[0]);
-        LOG.info("Promoted shadow model {} in {}", s.shadow(), topic);
-        return s.shadow();
+    }
+
+    private void writeOnce(final String expectedCurrent,
+                           final java.util.function.Function<Snapshot, List<ProducerRecord<String, byte[]>>> change) {
+        final KafkaProducer<String, byte[]> p = producer();
+        p.beginTransaction();
+        boolean committed = false;
+        try {
+            final Snapshot before = read();
+            if (!Objects.equals(before.current(), expectedCurrent)) {
+                throw new RegistryConflictException(topic, expectedCurrent, before.current());
+            }
+            final List<ProducerRecord<String, byte[]>> records = new ArrayList<>(change.apply(before));
+            records.addAll(prune(before, records));
+            for (final ProducerRecord<String, byte[]> r : records) {
+                p.send(r);
+            }
+            p.commitTransaction();
+            committed = true;
+        } catch (final ProducerFencedException | InvalidProducerEpochException e) {
+            throw e;
+        } catch (final KafkaException e) {
+            if (e.getCause() instanceof ProducerFencedException || e.getCause() instanceof InvalidProducerEpochException) {
+                throw (RuntimeException) e.getCause();
+            }
+            throw new IllegalStateException("cannot write to the model registry " + topic + ": " + e.getMessage(), e);
+        } finally {
+            if (!committed && producer != null) {
+                abortQuietly(p);
+            }
+        }
+    }
+
+    private void closeProducer() {
+        if (producer != null) {
+            try {
+                producer.close(Duration.ofSeconds(5));
+            } catch (final RuntimeException e) {
+                LOG.debug("Closing a fenced registry writer: {}", e.getMessage());
+            }
+            producer = null;
+        }
+    }
+
+    /** Tombstones for the bundles beyond the newest {@code keepBundles} that no pointer names after the change. */
+    private List<ProducerRecord<String, byte[]>> prune(final Snapshot before, final List<ProducerRecord<String, byte[]>> change) {
+        final List<String> order = new ArrayList<>(before.publishOrder());
+        String current = before.current();
+        String shadow = before.shadow();
+        for (final ProducerRecord<String, byte[]> r : change) {
+            if (r.key().startsWith(BUNDLE_PREFIX)) {
+                final String v = r.key().substring(BUNDLE_PREFIX.length());
+                order.remove(v);
+                order.add(v);
+            } else if (r.key().equals(CURRENT_KEY)) {
+                current = new String(r.value(), StandardCharsets.UTF_8);
+            } else if (r.key().equals(SHADOW_KEY)) {
+                shadow = r.value().length == 0 ? null : new String(r.value(), StandardCharsets.UTF_8);
+            }
+        }
+        final List<ProducerRecord<String, byte[]>> tombstones = new ArrayList<>();
+        for (int i = 0; i < order.size() - keepBundles; i++) {
+            final String v = order.get(i);
+            if (!v.equals(current) && !v.equals(shadow)) {
+                tombstones.add(new ProducerRecord<>(topic, BUNDLE_PREFIX + v, null));
+                LOG.info("Deleting model {} from {} (more than {} bundles, and no pointer names it)", v, topic, keepBundles);
+            }
+        }
+        return tombstones;
+    }
+
+    private static void abortQuietly(final KafkaProducer<String, byte[]> p) {
+        try {
+            p.abortTransaction();
+        } catch (final RuntimeException e) {
+            LOG.debug("Aborting a registry transaction: {}", e.getMessage());
+        }
+    }
+
+    private ProducerRecord<String, byte[]> record(final String key, final byte[] value) {
+        return new ProducerRecord<>(topic, key, value);
+    }
+
+    private ProducerRecord<String, byte[]> pointer(final String key, final String version) {
+        return record(key, version.getBytes(StandardCharsets.UTF_8));
     }
 
     /** @return what the registry holds now (read from the beginning to the end of the topic) */
@@ -183,17 +349,7 @@ public final class ModelRegistry implements AutoCloseable {
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_RECORD_BYTES);
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             final SnapshotBuilder b = new SnapshotBuilder();
-            final List<TopicPartition> parts = partitions(c, topic);
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            final Map<TopicPartition, Long> end = c.endOffsets(parts, TIMEOUT);
-            final long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("timed out reading the model registry " + topic);
-                }
-                c.poll(Duration.ofMillis(200)).forEach(b::accept);
-            }
+            Topics.readToEnd(c, partitions(c, topic), TIMEOUT, "the model registry " + topic, b::accept);
             return b.build();
         }
     }
@@ -205,39 +361,28 @@ public final class ModelRegistry implements AutoCloseable {
      * @throws IllegalStateException when the topic does not exist
      */
     public static List<TopicPartition> partitions(final KafkaConsumer<?, ?> c, final String topic) {
-        final List<PartitionInfo> infos = c.partitionsFor(topic, TIMEOUT);
-        if (infos == null || infos.isEmpty()) {
-            throw new IllegalStateException("model registry topic " + topic + " does not exist");
-        }
-        return infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-    }
-
-    private void send(final String key, final byte[] value) {
-        try {
-            producer.send(new ProducerRecord<>(topic, key, value)).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (final ExecutionException e) {
-            throw new IllegalStateException("cannot write " + key + " to " + topic + ": " + e.getCause().getMessage(), e);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted writing to " + topic, e);
-        } catch (final TimeoutException e) {
-            throw new IllegalStateException("timed out writing " + key + " to " + topic, e);
-        }
+        return Topics.partitions(c, topic, "model registry topic");
     }
 
     @Override
     public void close() {
-        producer.close(Duration.ofSeconds(10));
+        closeProducer();
     }
 
     /**
      * The registry's content.
      *
-     * @param bundles bundle archives by version
-     * @param current the current version, or null
-     * @param shadow  the shadow candidate's version, or null
+     * @param bundles      bundle archives by version
+     * @param current      the current version, or null
+     * @param shadow       the shadow candidate's version, or null
+     * @param publishOrder the versions held, oldest bundle record first
      */
-    public record Snapshot(Map<String, byte[]> bundles, String current, String shadow) {
+    public record Snapshot(Map<String, byte[]> bundles, String current, String shadow, List<String> publishOrder) {
+
+        /** Copies the order. */
+        public Snapshot {
+            publishOrder = List.copyOf(publishOrder);
+        }
 
         /**
          * Finds a stored version with the given content hash (identical weights, spec and encoder
@@ -257,6 +402,7 @@ public final class ModelRegistry implements AutoCloseable {
     /** Folds registry records (latest wins, null values delete). */
     public static final class SnapshotBuilder {
         private final Map<String, byte[]> bundles = new TreeMap<>();
+        private final Map<String, Long> offsets = new HashMap<>();
         private String current;
         private String shadow;
 
@@ -273,8 +419,10 @@ public final class ModelRegistry implements AutoCloseable {
                 final String version = r.key().substring(BUNDLE_PREFIX.length());
                 if (r.value() == null) {
                     bundles.remove(version);
+                    offsets.remove(version);
                 } else {
                     bundles.put(version, r.value());
+                    offsets.put(version, r.offset());
                 }
             }
         }
@@ -303,7 +451,9 @@ public final class ModelRegistry implements AutoCloseable {
 
         /** @return an immutable snapshot */
         public Snapshot build() {
-            return new Snapshot(Map.copyOf(bundles), current, shadow);
+            final List<String> order = offsets.entrySet().stream().sorted(Map.Entry.comparingByValue())
+                    .map(Map.Entry::getKey).toList();
+            return new Snapshot(Map.copyOf(bundles), current, shadow, order);
         }
     }
 }

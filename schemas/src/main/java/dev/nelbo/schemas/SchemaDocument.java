@@ -13,7 +13,9 @@ public enum SchemaDocument {
     /** An alert. */
     ALERT("alert.schema.json"),
     /** A dead letter. */
-    DEAD_LETTER("dead-letter.schema.json");
+    DEAD_LETTER("dead-letter.schema.json"),
+    /** A scorer instance's report on the status topic. */
+    INSTANCE_STATUS("instance-status.schema.json");
 
     /** Base of every schema's {@code $id}; mapped to the classpath, so validation never goes online. */
     public static final String ID_PREFIX = "https://nelbo.dev/schemas/";

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -60,8 +61,8 @@ public final class GenerateCommand implements Callable<Integer> {
         String topic;
     }
 
-    @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092", description = "With --topic. Default: ${DEFAULT-VALUE}")
-    private String bootstrapServers;
+    @CommandLine.Mixin
+    private KafkaClientOptions kafka;
 
     @Option(names = "--labels", description = "JSONL file for the ground truth, one line per event.")
     private Path labels;
@@ -160,7 +161,7 @@ public final class GenerateCommand implements Callable<Integer> {
             default -> throw new ParameterException(spec.commandLine(),
                     "--key-field must be service or event_id, got '" + keyField + "'");
         };
-        return new TopicSink(new CheckedProducer(bootstrapServers, destination.topic), destination.topic, key,
+        return new TopicSink(new CheckedProducer(kafka.properties(spec), destination.topic), destination.topic, key,
                 Optional.ofNullable(labels).map(LabelWriter::new), inline);
     }
 

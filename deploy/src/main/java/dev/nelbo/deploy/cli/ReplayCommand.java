@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -28,8 +29,8 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--topic", required = true, description = "Destination topic.")
     private String topic;
 
-    @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092", description = "Default: ${DEFAULT-VALUE}")
-    private String bootstrapServers;
+    @CommandLine.Mixin
+    private KafkaClientOptions kafka;
 
     @Option(names = "--key-path", description = "Record key: a JSON path in each line (/service, service or $.service). Default: no key.")
     private String keyPath;
@@ -52,7 +53,7 @@ public final class ReplayCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--key-path: " + e.getMessage());
         }
         final JsonlReplayer.Result result = new JsonlReplayer(path, rate, limit).replay(file,
-                new CheckedProducer(bootstrapServers, topic), line -> {
+                new CheckedProducer(kafka.properties(spec), topic), line -> {
                     spec.commandLine().getErr().println(line);
                     spec.commandLine().getErr().flush();
                 });

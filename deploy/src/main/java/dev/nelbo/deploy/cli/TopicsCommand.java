@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -19,8 +20,8 @@ public final class TopicsCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092", description = "Default: ${DEFAULT-VALUE}")
-    private String bootstrapServers;
+    @CommandLine.Mixin
+    private KafkaClientOptions kafka;
 
     @Option(names = "--events", defaultValue = "events", description = "Input topic. Default: ${DEFAULT-VALUE}")
     private String events;
@@ -37,6 +38,10 @@ public final class TopicsCommand implements Callable<Integer> {
     @Option(names = "--registry", defaultValue = "nelbo-models", description = "Model registry topic (compacted). Default: ${DEFAULT-VALUE}")
     private String registry;
 
+    @Option(names = "--status", defaultValue = "nelbo-status",
+            description = "Scorer status topic (compacted; which instance serves or refused which model). Default: ${DEFAULT-VALUE}")
+    private String status;
+
     @Option(names = "--partitions", defaultValue = "6",
             description = "Partitions of the events and scores topics (the scorer's parallelism). Default: ${DEFAULT-VALUE}")
     private int partitions;
@@ -49,7 +54,7 @@ public final class TopicsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (TopicProvisioner provisioner = new TopicProvisioner(bootstrapServers, Duration.ofSeconds(timeoutSeconds))) {
+        try (TopicProvisioner provisioner = new TopicProvisioner(kafka.properties(spec), Duration.ofSeconds(timeoutSeconds))) {
             for (final String line : provisioner.ensure(plan(), replicationFactor)) {
                 spec.commandLine().getOut().println(line);
             }
@@ -69,6 +74,7 @@ public final class TopicsCommand implements Callable<Integer> {
                 new TopicSpec(dlq, side, Map.of()),
                 // One partition keeps the registry totally ordered; compaction keeps the latest record per key;
                 // model bundles can exceed the default 1 MB record limit.
-                new TopicSpec(registry, 1, Map.of("cleanup.policy", "compact", "max.message.bytes", "16777216")));
+                new TopicSpec(registry, 1, Map.of("cleanup.policy", "compact", "max.message.bytes", "16777216")),
+                new TopicSpec(status, 1, Map.of("cleanup.policy", "compact")));
     }
 }

@@ -22,12 +22,12 @@ public final class CheckedProducer implements AutoCloseable {
     private long sent;
 
     /**
-     * @param bootstrapServers broker list
+     * @param client Kafka client settings (bootstrap servers, security)
      * @param topic destination topic
      */
-    public CheckedProducer(final String bootstrapServers, final String topic) {
+    public CheckedProducer(final Properties client, final String topic) {
         final Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(client);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 20);

@@ -32,12 +32,12 @@ public final class TopicProvisioner implements AutoCloseable {
     private final Duration timeout;
 
     /**
-     * @param bootstrapServers broker list
+     * @param client Kafka client settings (bootstrap servers, security)
      * @param timeout how long to wait for the broker and for partition leaders
      */
-    public TopicProvisioner(final String bootstrapServers, final Duration timeout) {
+    public TopicProvisioner(final Properties client, final Duration timeout) {
         final Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(client);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 15_000));
         this.admin = Admin.create(props);

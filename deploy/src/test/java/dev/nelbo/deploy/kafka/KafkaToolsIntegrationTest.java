@@ -48,18 +48,18 @@ class KafkaToolsIntegrationTest {
     }
 
     /** The five nelbo topics under names no other test on the shared broker uses. */
-    private record NelboTopics(String events, String scores, String alerts, String dlq, String registry) {
+    private record NelboTopics(String events, String scores, String alerts, String dlq, String registry, String status) {
 
         static NelboTopics unique(final String prefix) {
             return new NelboTopics(SharedBroker.uniqueName(prefix + "-events"), SharedBroker.uniqueName(prefix + "-scores"),
                     SharedBroker.uniqueName(prefix + "-alerts"), SharedBroker.uniqueName(prefix + "-dlq"),
-                    SharedBroker.uniqueName(prefix + "-models"));
+                    SharedBroker.uniqueName(prefix + "-models"), SharedBroker.uniqueName(prefix + "-status"));
         }
 
         /** @return the {@code topics} command creating these topics with its default partition count */
         CliRun create() {
             return run("topics", "--bootstrap-servers", bootstrap(), "--events", events, "--scores", scores,
-                    "--alerts", alerts, "--dlq", dlq, "--registry", registry);
+                    "--alerts", alerts, "--dlq", dlq, "--registry", registry, "--status", status);
         }
     }
 
@@ -79,8 +79,12 @@ class KafkaToolsIntegrationTest {
     @Test
     void topics_creates_nelbo_topics_with_leaders_and_a_compacted_registry_and_is_idempotent() throws Exception {
         final NelboTopics t = NelboTopics.unique("t");
-        final String[] args = {"topics", "--bootstrap-servers", bootstrap(), "--partitions", "4",
-            "--events", t.events(), "--scores", t.scores(), "--alerts", t.alerts(), "--dlq", t.dlq(), "--registry", t.registry()};
+        // the connection comes from a client settings file, the scorer's kind: its nelbo.* keys are ignored
+        final Path clientConfig = Files.createTempFile("client-", ".properties");
+        Files.writeString(clientConfig, "bootstrap.servers=" + bootstrap() + "\nnelbo.topic.events=ignored\n");
+        final String[] args = {"topics", "--client-config", clientConfig.toString(), "--partitions", "4",
+            "--events", t.events(), "--scores", t.scores(), "--alerts", t.alerts(), "--dlq", t.dlq(), "--registry", t.registry(),
+            "--status", t.status()};
         final CliRun first = run(args);
         assertEquals(0, first.exit(), first.err());
         assertTrue(first.out().contains("created " + t.events() + " (4 partitions)"), first.out());
@@ -90,16 +94,19 @@ class KafkaToolsIntegrationTest {
 
         final Admin admin = SharedBroker.get().admin();
         final Map<String, TopicDescription> topics = admin.describeTopics(
-                List.of(t.events(), t.scores(), t.alerts(), t.dlq(), t.registry())).allTopicNames().get(10, TimeUnit.SECONDS);
+                List.of(t.events(), t.scores(), t.alerts(), t.dlq(), t.registry(), t.status())).allTopicNames().get(10, TimeUnit.SECONDS);
         assertEquals(4, topics.get(t.events()).partitions().size());
         assertEquals(4, topics.get(t.scores()).partitions().size());
         assertEquals(2, topics.get(t.alerts()).partitions().size());
         assertEquals(1, topics.get(t.registry()).partitions().size());
         topics.values().forEach(d -> d.partitions().forEach(p -> assertTrue(p.leader() != null && !p.leader().isEmpty(),
                 d.name() + "-" + p.partition() + " has no leader")));
-        final ConfigResource registry = new ConfigResource(ConfigResource.Type.TOPIC, t.registry());
-        final Config config = admin.describeConfigs(List.of(registry)).all().get(10, TimeUnit.SECONDS).get(registry);
-        assertEquals("compact", config.get("cleanup.policy").value());
+        for (final String compacted : List.of(t.registry(), t.status())) {
+            final ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, compacted);
+            final Config config = admin.describeConfigs(List.of(r)).all().get(10, TimeUnit.SECONDS).get(r);
+            assertEquals("compact", config.get("cleanup.policy").value(), compacted);
+        }
+        Files.delete(clientConfig);
     }
 
     @Test

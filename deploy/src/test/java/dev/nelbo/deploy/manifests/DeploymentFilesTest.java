@@ -91,16 +91,16 @@ class DeploymentFilesTest {
 
     @Test
     void kubernetes_manifests_are_complete_objects_listed_in_the_kustomization() throws IOException {
-        final JsonNode kustomization = yaml("k8s/kustomization.yaml");
+        final JsonNode kustomization = yaml("k8s/base/kustomization.yaml");
         final List<String> listed = new ArrayList<>();
         kustomization.path("resources").forEach(r -> listed.add(r.asText()));
-        try (Stream<Path> files = Files.list(DeployFiles.resolve("k8s"))) {
+        try (Stream<Path> files = Files.list(DeployFiles.resolve("k8s/base"))) {
             final List<String> present = files.map(p -> p.getFileName().toString())
                     .filter(n -> n.endsWith(".yaml") && !n.equals("kustomization.yaml")).sorted().toList();
             assertEquals(present, listed.stream().sorted().toList(), "kustomization must list every manifest");
         }
         for (final String name : listed) {
-            for (final JsonNode doc : yamlDocuments(DeployFiles.resolve("k8s/" + name))) {
+            for (final JsonNode doc : yamlDocuments(DeployFiles.resolve("k8s/base/" + name))) {
                 assertFalse(doc.path("apiVersion").asText().isEmpty(), name + ": apiVersion");
                 assertFalse(doc.path("kind").asText().isEmpty(), name + ": kind");
                 assertFalse(doc.path("metadata").path("name").asText().isEmpty(), name + ": metadata.name");
@@ -111,10 +111,10 @@ class DeploymentFilesTest {
     @Test
     void every_setting_given_to_the_scorer_is_one_it_accepts() throws IOException {
         final List<String> problems = new ArrayList<>();
-        final JsonNode configMap = yaml("k8s/scorer-configmap.yaml");
+        final JsonNode configMap = yaml("k8s/base/scorer-configmap.yaml");
         final Properties k8sProps = properties(configMap.path("data").path("scorer.properties").asText());
         assertTrue(k8sProps.size() >= 10, "ConfigMap scorer.properties: " + k8sProps);
-        final JsonNode scorer = yaml("k8s/scorer-deployment.yaml").path("spec").path("template").path("spec").path("containers").get(0);
+        final JsonNode scorer = yaml("k8s/base/scorer-deployment.yaml").path("spec").path("template").path("spec").path("containers").get(0);
         problems.addAll(ScorerSettings.problems("k8s scorer ConfigMap + Deployment env", k8sProps, env(scorer)));
 
         final Properties composeProps = properties(Files.readString(DeployFiles.resolve("compose/scorer.properties"), StandardCharsets.UTF_8));
@@ -158,9 +158,9 @@ class DeploymentFilesTest {
 
     @Test
     void scorer_probes_service_and_service_monitor_agree_on_the_metrics_port() throws IOException {
-        final Properties props = properties(yaml("k8s/scorer-configmap.yaml").path("data").path("scorer.properties").asText());
+        final Properties props = properties(yaml("k8s/base/scorer-configmap.yaml").path("data").path("scorer.properties").asText());
         final int metricsPort = Integer.parseInt(props.getProperty("nelbo.metrics.port"));
-        final JsonNode pod = yaml("k8s/scorer-deployment.yaml").path("spec").path("template");
+        final JsonNode pod = yaml("k8s/base/scorer-deployment.yaml").path("spec").path("template");
         final JsonNode container = pod.path("spec").path("containers").get(0);
         assertEquals(metricsPort, container.path("ports").get(0).path("containerPort").asInt());
         final String portName = container.path("ports").get(0).path("name").asText();
@@ -171,13 +171,13 @@ class DeploymentFilesTest {
         assertEquals("/etc/nelbo/scorer.properties", container.path("args").get(2).asText());
         assertEquals("/etc/nelbo", container.path("volumeMounts").get(0).path("mountPath").asText());
 
-        final JsonNode service = yaml("k8s/scorer-service.yaml");
+        final JsonNode service = yaml("k8s/base/scorer-service.yaml");
         final JsonNode podLabels = pod.path("metadata").path("labels");
         service.path("spec").path("selector").fields().forEachRemaining(e ->
                 assertEquals(e.getValue().asText(), podLabels.path(e.getKey()).asText(), "Service selects the scorer pods"));
         assertEquals(portName, service.path("spec").path("ports").get(0).path("targetPort").asText());
 
-        final JsonNode monitor = yaml("k8s/scorer-servicemonitor.yaml");
+        final JsonNode monitor = yaml("k8s/base/scorer-servicemonitor.yaml");
         final JsonNode serviceLabels = service.path("metadata").path("labels");
         monitor.path("spec").path("selector").path("matchLabels").fields().forEachRemaining(e ->
                 assertEquals(e.getValue().asText(), serviceLabels.path(e.getKey()).asText(), "ServiceMonitor selects the Service"));
@@ -188,7 +188,7 @@ class DeploymentFilesTest {
 
     @Test
     void retraining_runs_the_trainer_retrain_command_with_its_mounted_config() throws IOException {
-        final JsonNode cron = yaml("k8s/retrain-cronjob.yaml");
+        final JsonNode cron = yaml("k8s/base/retrain-cronjob.yaml");
         assertEquals("CronJob", cron.path("kind").asText());
         assertEquals("Forbid", cron.path("spec").path("concurrencyPolicy").asText());
         final JsonNode pod = cron.path("spec").path("jobTemplate").path("spec").path("template").path("spec");
@@ -196,7 +196,7 @@ class DeploymentFilesTest {
         assertEquals(List.of("retrain", "--config", "/etc/nelbo/retrain.properties"),
                 JSON.convertValue(container.path("args"), List.class));
         final String configMapName = pod.path("volumes").get(0).path("configMap").path("name").asText();
-        final JsonNode configMap = yaml("k8s/retrain-configmap.yaml");
+        final JsonNode configMap = yaml("k8s/base/retrain-configmap.yaml");
         assertEquals(configMapName, configMap.path("metadata").path("name").asText());
         assertFalse(configMap.path("data").path("retrain.properties").asText().isBlank());
         assertTrue(Files.readString(DeployFiles.resolve("docker/trainer.Dockerfile"), StandardCharsets.UTF_8)

@@ -18,7 +18,9 @@ public final class ScorerContract {
             "nelbo_alerts_total", "nelbo_alerts_suppressed_total", "nelbo_score", "nelbo_batch_size_records",
             "nelbo_inference_seconds", "nelbo_end_to_end_latency_seconds", "nelbo_model_info", "nelbo_model_load_seconds",
             "nelbo_model_rejected_total", "nelbo_model_threshold", "nelbo_model_training_score_quantile",
-            "nelbo_kafka_consumer_lag_records", "nelbo_kafka_process_rate", "nelbo_kafka_commit_latency_seconds");
+            "nelbo_kafka_consumer_lag_records", "nelbo_kafka_process_rate", "nelbo_kafka_commit_latency_seconds",
+            "nelbo_ready", "nelbo_not_ready", "nelbo_registry_follower_up", "nelbo_registry_last_read_timestamp_seconds",
+            "nelbo_registry_current_info", "nelbo_model_matches_registry");
 
     private static final Pattern NELBO_METRIC = Pattern.compile("\\bnelbo_[a-z0-9_]+");
     private static final Pattern HISTOGRAM_SUFFIX = Pattern.compile("_(bucket|sum|count)$");

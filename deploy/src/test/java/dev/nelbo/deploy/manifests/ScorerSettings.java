@@ -26,6 +26,8 @@ final class ScorerSettings {
 
     /** Stands in for values Kubernetes injects from a Secret (valueFrom): only their keys are checked. */
     static final String FROM_SECRET = "<valueFrom>";
+    /** Settings whose value is a file mounted in the container: the name is checked here, the file only there. */
+    private static final java.util.Set<String> IN_CONTAINER_FILES = java.util.Set.of("nelbo.bundle.trusted.keys");
 
     private ScorerSettings() {
     }
@@ -72,7 +74,7 @@ final class ScorerSettings {
                     : keyProblem(key);
             if (problem != null) {
                 problems.add(where + ": environment variable " + name + " maps to " + problem);
-            } else if (!FROM_SECRET.equals(env.get(name))) {
+            } else if (!FROM_SECRET.equals(env.get(name)) && !IN_CONTAINER_FILES.contains(key)) {
                 checkedEnv.put(name, env.get(name));
             }
         }

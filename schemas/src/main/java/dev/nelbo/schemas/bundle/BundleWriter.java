@@ -97,7 +97,8 @@ public final class BundleWriter {
             sums.put(dec.getFileName().toString(), Checksums.sha256Hex(dec));
             for (Map.Entry<String, byte[]> e : extraFiles.entrySet()) {
                 final Path f = dir.resolve(e.getKey());
-                if (!f.normalize().startsWith(dir.normalize()) || e.getKey().equals(Manifest.FILE_NAME)) {
+                if (!f.normalize().startsWith(dir.normalize()) || e.getKey().equals(Manifest.FILE_NAME)
+                        || e.getKey().equals(BundleSignature.FILE_NAME)) {
                     throw new IllegalArgumentException("extra file name not allowed in a bundle: " + e.getKey());
                 }
                 Files.createDirectories(f.getParent());
@@ -122,5 +123,7 @@ public final class BundleWriter {
     public static void writeManifest(final Path dir, final Manifest manifest) throws IOException {
         final String text = Json.DOCUMENTS.writerWithDefaultPrettyPrinter().writeValueAsString(manifest);
         Files.writeString(dir.resolve(Manifest.FILE_NAME), text + "\n", StandardCharsets.UTF_8);
+        // a signature of an earlier manifest in this directory no longer applies
+        Files.deleteIfExists(dir.resolve(BundleSignature.FILE_NAME));
     }
 }

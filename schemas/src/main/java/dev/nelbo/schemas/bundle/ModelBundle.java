@@ -17,7 +17,9 @@ import java.util.Map;
  * A verified model bundle on disk. {@link #load(Path)} refuses anything incomplete or altered: the
  * manifest must parse, validate against its schema and have a supported schema version; every file it
  * lists must exist with the recorded SHA-256; both graphs must be listed; the encoder statistics must
- * agree with the architecture's layout.
+ * agree with the architecture's layout; the graphs must use only the operators nelbo writes, with every weight in
+ * the file ({@link GraphCheck}). With trusted keys ({@link #load(Path, List)}) the manifest must
+ * also carry a valid signature by one of them, which then vouches for every listed file.
  *
  * @param dir      bundle directory
  * @param manifest its manifest
@@ -26,17 +28,31 @@ import java.util.Map;
 public record ModelBundle(Path dir, Manifest manifest, FeatureEncoder encoder) {
 
     /**
-     * Loads and verifies a bundle.
+     * Loads and verifies a bundle, checking no signature (for bundles the caller made itself).
      *
      * @param dir bundle directory
      * @return the verified bundle
      * @throws BundleException naming the file and the problem
      */
     public static ModelBundle load(final Path dir) {
+        return load(dir, List.of());
+    }
+
+    /**
+     * Loads and verifies a bundle, first its signature when trusted keys are given
+     * ({@link BundleSignature#verify}).
+     *
+     * @param dir     bundle directory
+     * @param trusted keys whose signatures are accepted; empty: unsigned bundles are accepted
+     * @return the verified bundle
+     * @throws BundleException naming the file and the problem
+     */
+    public static ModelBundle load(final Path dir, final List<java.security.PublicKey> trusted) {
         if (!Files.isDirectory(dir)) {
             throw new BundleException(dir, "not a directory; expected a model bundle with " + Manifest.FILE_NAME
                     + ", encoder.onnx and decoder.onnx");
         }
+        BundleSignature.verify(dir, trusted);
         final Path manifestFile = dir.resolve(Manifest.FILE_NAME);
         final JsonNode tree;
         try {
@@ -84,6 +100,12 @@ public record ModelBundle(Path dir, Manifest manifest, FeatureEncoder encoder) {
             if (!actual.equalsIgnoreCase(e.getValue())) {
                 throw new BundleException(f, "SHA-256 mismatch (manifest " + e.getValue() + ", file " + actual
                         + "): the file was modified, truncated or belongs to another bundle");
+            }
+        }
+        for (final String graph : List.of(manifest.graphs().encoder().file(), manifest.graphs().decoder().file())) {
+            final List<String> foreign = GraphCheck.problems(dir.resolve(graph));
+            if (!foreign.isEmpty()) {
+                throw new BundleException(dir.resolve(graph), "not a graph nelbo writes: " + String.join("; ", foreign));
             }
         }
         return new ModelBundle(dir, manifest, encoder);

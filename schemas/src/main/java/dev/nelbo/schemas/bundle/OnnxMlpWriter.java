@@ -25,6 +25,9 @@ public final class OnnxMlpWriter {
     public static final long IR_VERSION = 8L;
     /** Default-domain opset the graphs use; every operator here is unchanged since opset 13. */
     public static final long OPSET = 17L;
+    /** Every operator the graphs use: a bundle whose graphs use another was not written here ({@link GraphCheck}). */
+    public static final java.util.Set<String> OPERATORS = java.util.Set.of("Gemm", "Tanh", "Relu", "Softplus", "Min", "Exp",
+            "Sub", "Max", "Identity");
     /** Symbolic name of the dynamic batch dimension. */
     public static final String BATCH_DIM = "batch";
     private static final String ELU_ZERO = "elu_zero";

@@ -2,8 +2,11 @@ package dev.nelbo.schemas.spec;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -48,5 +51,37 @@ public record FeatureSpec(String idPath, String keyPath, String timestampPath, I
     public FeatureDef feature(final String name) {
         return features.stream().filter(f -> f.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no feature named '" + name + "'"));
+    }
+
+    /**
+     * Lists why this spec cannot read the events that {@code serving} reads (the rule every scorer applies
+     * before it switches models, and the registry commands apply before they point the fleet at a version):
+     * both must take id, key and time from the same places, and every feature of this spec must read a path
+     * the serving spec reads, as the same type.
+     *
+     * @param serving spec of the model in use
+     * @return problems, empty when compatible
+     */
+    public List<String> incompatibilitiesWith(final FeatureSpec serving) {
+        final List<String> problems = new ArrayList<>();
+        if (!Objects.equals(serving.idPath(), idPath)) {
+            problems.add("id path " + idPath + " != " + serving.idPath());
+        }
+        if (!Objects.equals(serving.keyPath(), keyPath)) {
+            problems.add("key path " + keyPath + " != " + serving.keyPath());
+        }
+        if (!Objects.equals(serving.timestampPath(), timestampPath)) {
+            problems.add("timestamp path " + timestampPath + " != " + serving.timestampPath());
+        }
+        for (final FeatureDef f : features) {
+            final Optional<FeatureDef> same = serving.features().stream().filter(s -> s.path().equals(f.path())).findFirst();
+            if (same.isEmpty()) {
+                problems.add("feature '" + f.name() + "' reads " + f.path() + ", which the input is not known to carry");
+            } else if (same.get().type() != f.type()) {
+                problems.add("feature '" + f.name() + "' reads " + f.path() + " as " + f.type().wireName()
+                        + " but the input carries " + same.get().type().wireName());
+            }
+        }
+        return problems;
     }
 }

@@ -1,14 +1,20 @@
 package dev.nelbo.scorer.app;
 
 import dev.nelbo.engine.EngineOptions;
+import dev.nelbo.registry.FleetStatus;
 import dev.nelbo.registry.ModelRegistry;
 import dev.nelbo.scorer.config.ScorerConfig;
 import dev.nelbo.scorer.config.ScorerKey;
 import dev.nelbo.scorer.metrics.MetricsServer;
+import dev.nelbo.scorer.metrics.Readiness;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.metrics.StreamsMetricsBridge;
+import dev.nelbo.schemas.bundle.BundleSignature;
 import dev.nelbo.scorer.model.ModelManager;
+import dev.nelbo.scorer.model.ModelPolicy;
 import dev.nelbo.scorer.model.RegistryFollower;
+import dev.nelbo.scorer.model.StatusReporter;
+import dev.nelbo.scorer.model.UnpackDirectory;
 import dev.nelbo.scorer.topology.OutputExceptionHandler;
 import dev.nelbo.scorer.topology.ScorerTopology;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -18,6 +24,7 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -39,25 +46,35 @@ public final class ScorerService implements AutoCloseable {
     private final RegistryFollower follower;
     private final KafkaStreams streams;
     private final MetricsServer server;
+    private final String registryTopic;
+    private final UnpackDirectory unpack;
+    private final StatusReporter status;
+    private final FleetStatus.Writer statusWriter;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean failed = new AtomicBoolean();
     private final AtomicBoolean closing = new AtomicBoolean();
+    private final AtomicBoolean streamsStarted = new AtomicBoolean();
 
     private ScorerService(final ModelManager models, final RegistryFollower follower, final KafkaStreams streams,
-                          final MetricsServer server) {
+                          final MetricsServer server, final String registryTopic, final UnpackDirectory unpack,
+                          final StatusReporter status, final FleetStatus.Writer statusWriter) {
         this.models = models;
+        this.status = status;
+        this.statusWriter = statusWriter;
+        this.unpack = unpack;
         this.follower = follower;
         this.streams = streams;
         this.server = server;
+        this.registryTopic = registryTopic;
     }
 
     /**
      * Loads the model (the registry's current version, else {@code nelbo.model.dir}), starts following the
-     * registry, the stream and the endpoint.
+     * registry, the endpoint, and the stream once a model is in use: with none yet, the service runs, not
+     * ready, until one is published.
      *
      * @param config validated configuration
      * @return the running service
-     * @throws IllegalArgumentException when no usable model is available
      */
     public static ScorerService start(final ScorerConfig config) {
         return start(config, new PrometheusRegistry(), true);
@@ -74,18 +91,33 @@ public final class ScorerService implements AutoCloseable {
         final EngineOptions options = new EngineOptions(config.intValue(ScorerKey.ENGINE_SAMPLES), config.require(ScorerKey.DEVICE),
                 config.booleanValue(ScorerKey.DEVICE_STRICT), config.intValue(ScorerKey.ENGINE_INTRA_OP_THREADS),
                 config.intValue(ScorerKey.BATCH_MAX_RECORDS));
-        final ModelManager models = new ModelManager(options, metrics);
+        final ModelPolicy policy = config.modelPolicy();
+        if (policy.trustedKeys().isEmpty()) {
+            LOG.warn("No trusted signing keys (nelbo.bundle.trusted.keys): any bundle that verifies its own checksums is"
+                    + " served, whoever wrote it to the registry topic; configure the trainer's public key to refuse others");
+        } else {
+            LOG.info("Serving only bundles signed by {}", policy.trustedKeys().stream().map(BundleSignature::keyId).toList());
+        }
+        final ModelManager models = new ModelManager(options, metrics, policy);
         final String registryTopic = config.topics().registry();
         final Map<String, Object> client = config.clientProperties();
         try (Admin admin = Admin.create(client)) {
             ModelRegistry.ensureTopic(admin, registryTopic);
+            FleetStatus.ensureTopic(admin, config.require(ScorerKey.TOPIC_STATUS));
             config.get(ScorerKey.SHADOW_TOPIC).ifPresent(t -> requireShadowTopic(admin, t));
         } catch (final RuntimeException e) {
             models.close();
             throw e;
         }
+        final UnpackDirectory unpack;
+        try {
+            unpack = UnpackDirectory.create(Path.of(System.getProperty("java.io.tmpdir")));
+        } catch (final RuntimeException e) {
+            models.close();
+            throw e;
+        }
         final RegistryFollower follower = new RegistryFollower(client, registryTopic, models,
-                config.get(ScorerKey.SHADOW_TOPIC).isPresent());
+                config.get(ScorerKey.SHADOW_TOPIC).isPresent(), metrics, unpack.path());
         try {
             final String fromRegistry = follower.catchUp();
             if (models.current() == null && config.modelDir().isPresent()) {
@@ -96,32 +128,44 @@ public final class ScorerService implements AutoCloseable {
                 models.offer(config.modelDir().get(), "nelbo.model.dir");
             }
             if (models.current() == null) {
-                throw new IllegalArgumentException("no usable model: set nelbo.model.dir to a valid bundle directory or publish"
-                        + " one to the registry topic " + registryTopic + " (see the log for why a bundle was refused)");
+                LOG.warn("No model yet ({}): the scorer waits, not ready, and starts consuming events as soon as one is published",
+                        fromRegistry == null ? "the registry topic " + registryTopic + " names none and nelbo.model.dir is not set"
+                                : "the registry's model " + fromRegistry + " was refused, see above");
             }
             follower.start();
         } catch (final RuntimeException e) {
             follower.close();
             models.close();
+            unpack.close();
             throw e;
         }
+        final FleetStatus.Writer statusWriter = new FleetStatus.Writer(client, config.require(ScorerKey.TOPIC_STATUS));
+        final StatusReporter status = StatusReporter.start(models, follower, statusWriter,
+                config.require(ScorerKey.APPLICATION_ID), config.instanceId());
         final java.util.Properties props = config.streamsProperties();
         props.put(OutputExceptionHandler.METRICS, metrics);
         props.put(OutputExceptionHandler.SCORES_TOPIC, config.topics().scores());
         props.put(OutputExceptionHandler.DLQ_TOPIC, config.topics().dlq());
         final KafkaStreams streams = new KafkaStreams(ScorerTopology.build(config, models, metrics), props);
         StreamsMetricsBridge.register(registry, streams::metrics);
+        final ScorerService[] self = new ScorerService[1];
         final MetricsServer server;
         try {
             server = MetricsServer.start(config.intValue(ScorerKey.METRICS_PORT), registry,
                     () -> streams.state().isRunningOrRebalancing() || streams.state() == KafkaStreams.State.CREATED,
-                    () -> streams.state() == KafkaStreams.State.RUNNING && models.current() != null);
+                    () -> self[0] == null ? Readiness.notReady("starting", "starting") : self[0].readiness());
         } catch (final RuntimeException e) {
+            status.close();
+            statusWriter.close();
             follower.close();
             models.close();
+            unpack.close();
             throw e;
         }
-        final ScorerService service = new ScorerService(models, follower, streams, server);
+        final ScorerService service = new ScorerService(models, follower, streams, server, registryTopic, unpack,
+                status, statusWriter);
+        self[0] = service;
+        metrics.readiness(service::readiness);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Stream thread failed; shutting the scorer down: {}", e.getMessage(), e);
             service.failed.set(true);
@@ -133,10 +177,33 @@ public final class ScorerService implements AutoCloseable {
                 service.stopped.countDown();
             }
         });
-        streams.start();
+        // events are consumed only with a model to score them: now, or when the first one is published
+        models.whenServing(service::startStreams);
         LOG.info("Scorer started: application.id={}, model {}, metrics on port {}", config.require(ScorerKey.APPLICATION_ID),
-                models.currentVersion().orElse("?"), server.port());
+                models.currentVersion().orElse("none yet"), server.port());
         return service;
+    }
+
+    private void startStreams() {
+        if (closing.get() || !streamsStarted.compareAndSet(false, true)) {
+            return;
+        }
+        streams.start();
+    }
+
+    /** @return whether the scorer takes traffic, and why not */
+    public Readiness readiness() {
+        if (models.current() == null) {
+            return Readiness.notReady("waiting_for_model", "no model to score with: waiting for the registry topic "
+                    + registryTopic + " to name one (publish one with nelbo-trainer train --publish, or run"
+                    + " nelbo-trainer retrain once)");
+        }
+        final KafkaStreams.State state = streams.state();
+        if (state != KafkaStreams.State.RUNNING) {
+            return Readiness.notReady("streams_" + state.name().toLowerCase(java.util.Locale.ROOT),
+                    "Kafka Streams is " + state);
+        }
+        return Readiness.READY;
     }
 
     /** Shadow outputs need an existing topic: a missing one would stop the stream at the first shadow batch. */
@@ -156,7 +223,7 @@ public final class ScorerService implements AutoCloseable {
 
     /** @return whether Streams is RUNNING with a model loaded */
     public boolean isReady() {
-        return streams.state() == KafkaStreams.State.RUNNING && models.current() != null;
+        return readiness().ready();
     }
 
     /** @return the model manager */
@@ -199,9 +266,13 @@ public final class ScorerService implements AutoCloseable {
         if (!clean) {
             LOG.warn("Kafka Streams did not close within {} s", timeout.toSeconds());
         }
+        status.close();
+        // the tombstone: the registry commands stop waiting for this instance
+        statusWriter.close();
         follower.close();
         server.close();
         models.close();
+        unpack.close();
         stopped.countDown();
         LOG.info("Scorer stopped");
     }

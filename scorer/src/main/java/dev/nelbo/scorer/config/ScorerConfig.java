@@ -1,6 +1,8 @@
 package dev.nelbo.scorer.config;
 
+import dev.nelbo.schemas.bundle.BundleSignature;
 import dev.nelbo.schemas.event.DecodeLimits;
+import dev.nelbo.scorer.model.ModelPolicy;
 import dev.nelbo.schemas.settings.SettingSources;
 import dev.nelbo.scorer.pipeline.PipelineSettings;
 import dev.nelbo.scorer.topology.OutputExceptionHandler;
@@ -12,8 +14,11 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 
 import java.nio.file.Path;
+import java.security.PublicKey;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -125,6 +130,7 @@ public final class ScorerConfig {
     }
 
     private void validateKafka() {
+        modelPolicy();
         if (longValue(ScorerKey.ALERT_SUPPRESSION_RETENTION_MS) < longValue(ScorerKey.ALERT_SUPPRESSION_WINDOW_MS)) {
             throw new IllegalArgumentException("setting 'nelbo.alert.suppression.retention.ms' ("
                     + require(ScorerKey.ALERT_SUPPRESSION_RETENTION_MS) + ") must be at least 'nelbo.alert.suppression.window.ms' ("
@@ -197,6 +203,36 @@ public final class ScorerConfig {
     /** @return the model directory, if configured */
     public Optional<Path> modelDir() {
         return get(ScorerKey.MODEL_DIR).map(Path::of);
+    }
+
+    /**
+     * @return what a bundle must satisfy to serve
+     * @throws IllegalArgumentException when the trusted keys cannot be read
+     */
+    public ModelPolicy modelPolicy() {
+        final List<PublicKey> keys;
+        try {
+            keys = get(ScorerKey.BUNDLE_TRUSTED_KEYS).map(BundleSignature::trustedKeys).orElse(List.of());
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException("setting '" + ScorerKey.BUNDLE_TRUSTED_KEYS.key() + "': " + e.getMessage(), e);
+        }
+        return new ModelPolicy(keys, longValue(ScorerKey.MODEL_MAX_GRAPH_BYTES),
+                Duration.ofMillis(longValue(ScorerKey.MODEL_WARMUP_TIMEOUT_MS)));
+    }
+
+    /** @return this instance's name in status reports: nelbo.instance.id, else HOSTNAME (a pod's name), else host-pid */
+    public String instanceId() {
+        return get(ScorerKey.INSTANCE_ID).orElseGet(() -> {
+            final String host = System.getenv("HOSTNAME");
+            if (host != null && !host.isBlank()) {
+                return host;
+            }
+            try {
+                return java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
+            } catch (final java.net.UnknownHostException e) {
+                return "pid-" + ProcessHandle.current().pid();
+            }
+        });
     }
 
     /** @return what the scoring pipeline needs from the settings */

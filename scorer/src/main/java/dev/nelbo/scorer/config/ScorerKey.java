@@ -26,6 +26,10 @@ public enum ScorerKey {
     TOPIC_DLQ("nelbo.topic.dlq", "events-dlq", Type.TOPIC),
     /** Compacted model registry topic. */
     TOPIC_REGISTRY("nelbo.topic.registry", "nelbo-models", Type.TOPIC),
+    /** Compacted topic each instance reports its models to (what it serves, what it refused). */
+    TOPIC_STATUS("nelbo.topic.status", dev.nelbo.registry.FleetStatus.DEFAULT_TOPIC, Type.TOPIC),
+    /** This instance's name in the status reports (default: the HOSTNAME variable, a pod's name, else host and pid). */
+    INSTANCE_ID("nelbo.instance.id", null, Type.STRING),
     /** Whether a score record is written for every scored event. */
     SCORES_ENABLED("nelbo.scores.enabled", "true", Type.BOOLEAN),
     /** Whether score records carry every feature's contribution (alerts always carry their top features). */
@@ -62,8 +66,16 @@ public enum ScorerKey {
     ALERT_SUPPRESSION_MAX_KEYS("nelbo.alert.suppression.max.keys", "100000", Type.POSITIVE_INT),
     /** Number of top contributing features an alert lists. */
     ALERT_TOP_FEATURES("nelbo.alert.top.features", "3", Type.POSITIVE_INT),
-    /** Shadow output topic for a candidate model (unset = off; reserved, not used by this version). */
-    SHADOW_TOPIC("nelbo.shadow.topic", null, Type.TOPIC);
+    /** Shadow output topic for a candidate model (unset = off). */
+    SHADOW_TOPIC("nelbo.shadow.topic", null, Type.TOPIC),
+    /** Public keys whose bundle signatures are accepted: PEM files (comma-separated) or PEM text; unset accepts unsigned. */
+    BUNDLE_TRUSTED_KEYS("nelbo.bundle.trusted.keys", null, Type.STRING),
+    /** Largest encoder or decoder graph a bundle may bring. */
+    MODEL_MAX_GRAPH_BYTES("nelbo.model.max.graph.bytes", Long.toString(dev.nelbo.scorer.model.ModelPolicy.DEFAULT_MAX_GRAPH_BYTES),
+            Type.POSITIVE_LONG),
+    /** Longest time to open and warm up a model before it is refused. */
+    MODEL_WARMUP_TIMEOUT_MS("nelbo.model.warmup.timeout.ms",
+            Long.toString(dev.nelbo.scorer.model.ModelPolicy.DEFAULT_WARMUP_TIMEOUT.toMillis()), Type.POSITIVE_LONG);
 
     private final String key;
     private final String defaultValue;
@@ -116,6 +128,11 @@ public enum ScorerKey {
                     throw invalid(value, "expected a positive integer");
                 }
             }
+            case POSITIVE_LONG -> {
+                if (parseLong(value) < 1) {
+                    throw invalid(value, "expected a positive integer");
+                }
+            }
             case NON_NEGATIVE_LONG -> {
                 if (parseLong(value) < 0) {
                     throw invalid(value, "expected a non-negative integer");
@@ -154,5 +171,5 @@ public enum ScorerKey {
         return new IllegalArgumentException("invalid value '" + value + "' for setting '" + key + "': " + why);
     }
 
-    private enum Type { STRING, BOOLEAN, POSITIVE_INT, NON_NEGATIVE_LONG, PORT, DEVICE, TOPIC }
+    private enum Type { STRING, BOOLEAN, POSITIVE_INT, POSITIVE_LONG, NON_NEGATIVE_LONG, PORT, DEVICE, TOPIC }
 }

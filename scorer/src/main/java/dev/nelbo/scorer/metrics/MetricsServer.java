@@ -9,8 +9,12 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
-/** The operations endpoint: {@code /metrics} (Prometheus), {@code /healthz} (alive) and {@code /readyz}. */
+/**
+ * The operations endpoint: {@code /metrics} (Prometheus), {@code /healthz} (alive) and {@code /readyz} (taking
+ * traffic; when not, the body says why, e.g. that no model has been published yet).
+ */
 public final class MetricsServer implements AutoCloseable {
 
     private final HTTPServer server;
@@ -25,12 +29,12 @@ public final class MetricsServer implements AutoCloseable {
      * @param port     port, 0 for any free port
      * @param registry metrics to expose
      * @param alive    liveness check for {@code /healthz}
-     * @param ready    readiness check for {@code /readyz}
+     * @param ready    readiness (and its reason) for {@code /readyz}
      * @return the running server
      * @throws UncheckedIOException when the port cannot be bound
      */
     public static MetricsServer start(final int port, final PrometheusRegistry registry, final BooleanSupplier alive,
-                                      final BooleanSupplier ready) {
+                                      final Supplier<Readiness> ready) {
         try {
             return new MetricsServer(HTTPServer.builder().port(port).registry(registry)
                     .defaultHandler(exchange -> handle(exchange, alive, ready)).buildAndStart());
@@ -40,7 +44,7 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     /** Every path other than /metrics lands here (the exporter routes "/" to the default handler). */
-    private static void handle(final HttpExchange exchange, final BooleanSupplier alive, final BooleanSupplier ready)
+    private static void handle(final HttpExchange exchange, final BooleanSupplier alive, final Supplier<Readiness> ready)
             throws IOException {
         final String path = exchange.getRequestURI().getPath();
         final int status;
@@ -52,9 +56,9 @@ public final class MetricsServer implements AutoCloseable {
                 body = ok ? "ok\n" : "not alive\n";
             }
             case "/readyz" -> {
-                final boolean ok = ready.getAsBoolean();
-                status = ok ? 200 : 503;
-                body = ok ? "ready\n" : "not ready\n";
+                final Readiness r = ready.get();
+                status = r.ready() ? 200 : 503;
+                body = r.ready() ? "ready\n" : "not ready (" + r.code() + "): " + r.reason() + "\n";
             }
             default -> {
                 status = 404;

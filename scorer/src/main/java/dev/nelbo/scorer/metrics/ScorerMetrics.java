@@ -2,6 +2,7 @@ package dev.nelbo.scorer.metrics;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -9,6 +10,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The scorer's Prometheus metrics (names fixed by the project contract), all in one registry that
@@ -45,7 +47,12 @@ public final class ScorerMetrics {
     private final Counter outputsUnkeyed;
     private final Counter outputsTooLarge;
     private final Counter outputsDropped;
+    private final Gauge followerUp;
+    private final Gauge registryLastRead;
+    private final Info registryCurrent;
+    private final Gauge modelMatchesRegistry;
     private String shadowVersion;
+    private String registryVersion;
 
     /**
      * Registers the metrics.
@@ -121,9 +128,36 @@ public final class ScorerMetrics {
         outputsDropped = Counter.builder().name("nelbo_outputs_dropped_total")
                 .help("Output records the producer refused and the production exception handler skipped")
                 .labelNames("topic", "error").withoutExemplars().register(registry);
+        followerUp = Gauge.builder().name("nelbo_registry_follower_up")
+                .help("1 while the model registry follower reads the registry, 0 while it waits to start again after a failure")
+                .register(registry);
+        registryLastRead = Gauge.builder().name("nelbo_registry_last_read_timestamp_seconds").unit(Unit.SECONDS)
+                .help("When the model registry follower last read the registry topic (epoch seconds)").register(registry);
+        registryCurrent = Info.builder().name("nelbo_registry_current_info")
+                .help("The version the model registry names current, as this instance last read it").labelNames("version")
+                .register(registry);
+        modelMatchesRegistry = Gauge.builder().name("nelbo_model_matches_registry")
+                .help("0 when the registry names a current model and this instance serves another (or none)").register(registry);
         if (jvmMetrics) {
             JvmMetrics.builder().register(registry);
         }
+    }
+
+    /**
+     * Exposes readiness: {@code nelbo_ready} (1 or 0) and, while not ready, {@code nelbo_not_ready{reason}} 1.
+     *
+     * @param readiness the current readiness, asked at every scrape
+     */
+    public void readiness(final Supplier<Readiness> readiness) {
+        GaugeWithCallback.builder().name("nelbo_ready").help("1 when the scorer takes traffic (/readyz answers 200)")
+                .callback(cb -> cb.call(readiness.get().ready() ? 1 : 0)).register(registry);
+        GaugeWithCallback.builder().name("nelbo_not_ready").help("Why the scorer does not take traffic (1 for the reason)")
+                .labelNames("reason").callback(cb -> {
+                    final Readiness r = readiness.get();
+                    if (!r.ready()) {
+                        cb.call(1, r.code());
+                    }
+                }).register(registry);
     }
 
     /** @return the registry the metrics live in */
@@ -256,6 +290,30 @@ public final class ScorerMetrics {
      */
     public void outputDropped(final String topic, final String error) {
         outputsDropped.labelValues(topic, error).inc();
+    }
+
+    /** @param isUp whether the registry follower is reading */
+    public void registryFollowerUp(final boolean isUp) {
+        followerUp.set(isUp ? 1 : 0);
+    }
+
+    /**
+     * @param epochSeconds when the registry was read
+     * @param current      the version it names current, or null
+     * @param serving      the version in use, or null
+     */
+    public synchronized void registryRead(final double epochSeconds, final String current, final String serving) {
+        registryLastRead.set(epochSeconds);
+        if (!java.util.Objects.equals(current, registryVersion)) {
+            if (registryVersion != null) {
+                registryCurrent.remove(registryVersion);
+            }
+            if (current != null) {
+                registryCurrent.addLabelValues(current);
+            }
+            registryVersion = current;
+        }
+        modelMatchesRegistry.set(current == null || current.equals(serving) ? 1 : 0);
     }
 
     /** @param version the shadow model now in use, or null when there is none */

@@ -42,23 +42,57 @@ public final class LoadedModel {
     }
 
     /**
-     * Verifies a bundle directory and warms one engine up.
+     * Opens a verified bundle and warms one engine up, within a time limit.
      *
      * @param bundle  a bundle verified by {@link ModelBundle#load}
      * @param options engine options
      * @param ownsDir whether the bundle directory is the scorer's own copy, deleted when the model retires
      *                (false for a directory the user named: that one is never deleted)
+     * @param timeout longest time to open and warm up the engine (a graph crafted to take forever is refused)
      * @return the loaded model
-     * @throws IllegalStateException    when ONNX Runtime cannot open or run the graphs
+     * @throws IllegalStateException    when ONNX Runtime cannot open or run the graphs, or not in time
      * @throws IllegalArgumentException when the manifest's graph names or calibration are unusable
      */
-    public static LoadedModel open(final ModelBundle bundle, final EngineOptions options, final boolean ownsDir) {
+    public static LoadedModel open(final ModelBundle bundle, final EngineOptions options, final boolean ownsDir,
+                                   final java.time.Duration timeout) {
         final long start = System.nanoTime();
-        final ScoringEngine engine = ScoringEngine.open(bundle, options);
+        final ScoringEngine engine = openWithin(bundle, options, timeout);
         final double seconds = (System.nanoTime() - start) / 1e9;
         LOG.info("Model {} ready on {} ({} features, threshold {}) in {} ms", bundle.version(), engine.device(),
                 engine.layout().featureCount(), threshold(bundle), Math.round(seconds * 1000));
         return new LoadedModel(bundle, options, engine, seconds, ownsDir);
+    }
+
+    /**
+     * Native code cannot be interrupted: on timeout the opening thread is left to finish (a daemon; the engine it may
+     * still produce is closed) and the model is refused.
+     */
+    private static ScoringEngine openWithin(final ModelBundle bundle, final EngineOptions options, final java.time.Duration timeout) {
+        final java.util.concurrent.CompletableFuture<ScoringEngine> opening = new java.util.concurrent.CompletableFuture<>();
+        final Thread t = new Thread(() -> {
+            try {
+                opening.complete(ScoringEngine.open(bundle, options));
+            } catch (final RuntimeException | Error e) {
+                opening.completeExceptionally(e);
+            }
+        }, "nelbo-model-warm-up-" + bundle.version());
+        t.setDaemon(true);
+        t.start();
+        try {
+            return opening.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (final java.util.concurrent.TimeoutException e) {
+            opening.thenAccept(ScoringEngine::close);
+            throw new IllegalStateException("opening and warming up the model took longer than " + timeout.toMillis()
+                    + " ms (nelbo.model.warmup.timeout.ms)");
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while warming up the model", e);
+        } catch (final java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("warming up the model failed: " + e.getCause(), e.getCause());
+        }
     }
 
     /** @return the model version */

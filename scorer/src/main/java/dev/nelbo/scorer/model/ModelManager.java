@@ -2,6 +2,7 @@ package dev.nelbo.scorer.model;
 
 import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.engine.ScoringEngine;
+import dev.nelbo.engine.ScoringModel;
 import dev.nelbo.schemas.bundle.ModelBundle;
 import dev.nelbo.schemas.spec.FeatureDef;
 import dev.nelbo.schemas.spec.FeatureSpec;
@@ -9,6 +10,7 @@ import dev.nelbo.scorer.metrics.ScorerMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,8 +23,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * Owns the model in use. A candidate is verified (checksums and schema version by {@link ModelBundle#load},
- * feature spec compatible with the input the current model reads), warmed up, and only then published;
+ * Owns the model in use. A candidate is verified (checksums, schema version and, with trusted keys, its
+ * signature by {@link ModelBundle#load}; feature spec compatible with the input the current model reads; a
+ * calibrated threshold consistent with its own calibration; graphs within the size limit), warmed up within
+ * the time limit ({@link ModelPolicy}), and only then published;
  * processors pick the new model up at their next batch boundary. A refused candidate leaves the current
  * model serving and is counted in {@code nelbo_model_rejected_total}. It also owns the inference threads
  * the processors hand full batches to. A bundle directory handed over as the manager's own (a registry
@@ -34,19 +38,33 @@ public final class ModelManager implements AutoCloseable {
 
     private final EngineOptions options;
     private final ScorerMetrics metrics;
+    private final ModelPolicy policy;
     private final ExecutorService inference;
     private volatile LoadedModel current;
     private volatile LoadedModel shadow;
+    /** Guarded by this: run once, when the first model is in use. */
+    private Runnable onFirstModel;
     /** Guarded by this: a model loaded after close would never be retired. */
     private boolean closed;
+    private volatile String lastRefusal;
 
     /**
      * @param options engine options for every model
      * @param metrics metrics to report to
      */
     public ModelManager(final EngineOptions options, final ScorerMetrics metrics) {
+        this(options, metrics, ModelPolicy.defaults());
+    }
+
+    /**
+     * @param options engine options for every model
+     * @param metrics metrics to report to
+     * @param policy  what a bundle must satisfy to serve (signature, limits)
+     */
+    public ModelManager(final EngineOptions options, final ScorerMetrics metrics, final ModelPolicy policy) {
         this.options = Objects.requireNonNull(options, "options");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.policy = Objects.requireNonNull(policy, "policy");
         final int threads = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
         final AtomicInteger seq = new AtomicInteger();
         this.inference = Executors.newFixedThreadPool(threads, r -> {
@@ -108,12 +126,31 @@ public final class ModelManager implements AutoCloseable {
         }
         current = loaded;
         metrics.modelInUse(loaded.version(), loaded.loadSeconds(), loaded.threshold(), loaded.trainingQuantiles());
+        if (old == null && onFirstModel != null) {
+            final Runnable first = onFirstModel;
+            onFirstModel = null;
+            first.run();
+        }
         LOG.info("Switched to model {} (from {}){}", loaded.version(), origin,
                 old == null ? "" : "; model " + old.version() + " retires after in-flight batches");
         if (old != null) {
             old.retire();
         }
         return true;
+    }
+
+    /**
+     * Runs an action once a model is in use: at once when one is, else right after the first one is switched to
+     * (on the thread that offers it).
+     *
+     * @param action what to run (for the service: start consuming events)
+     */
+    public synchronized void whenServing(final Runnable action) {
+        if (current != null) {
+            action.run();
+        } else {
+            onFirstModel = action;
+        }
     }
 
     /**
@@ -227,31 +264,45 @@ public final class ModelManager implements AutoCloseable {
 
     private LoadedModel load(final Path dir, final String origin, final LoadedModel same, final boolean owned) {
         try {
-            final ModelBundle bundle = ModelBundle.load(dir);
+            final ModelBundle bundle = ModelBundle.load(dir, policy.trustedKeys());
             if (same != null && same.version().equals(bundle.version())) {
                 return same;
             }
             final LoadedModel before = current;
             if (before != null) {
-                final List<String> problems = incompatibilities(before.bundle().manifest().featureSpec(),
-                        bundle.manifest().featureSpec());
+                final List<String> problems = bundle.manifest().featureSpec()
+                        .incompatibilitiesWith(before.bundle().manifest().featureSpec());
                 if (!problems.isEmpty()) {
                     throw new IllegalArgumentException("feature spec incompatible with the input of model "
                             + before.version() + ": " + String.join("; ", problems));
                 }
             }
-            if (bundle.manifest().calibration() == null) {
-                throw new IllegalArgumentException("the bundle has no calibration (threshold); calibrate it before serving");
+            final List<String> serving = ScoringModel.servingProblems(bundle.manifest());
+            if (!serving.isEmpty()) {
+                throw new IllegalArgumentException(String.join("; ", serving));
+            }
+            for (final Path graph : List.of(bundle.encoderPath(), bundle.decoderPath())) {
+                final long size = Files.size(graph);
+                if (size > policy.maxGraphBytes()) {
+                    throw new IllegalArgumentException("graph " + graph.getFileName() + " is " + size + " bytes, over the limit of "
+                            + policy.maxGraphBytes() + " (nelbo.model.max.graph.bytes)");
+                }
             }
             // Not deleted right after loading: every stream task, and every processor moving to this model, opens
             // another engine from the graph files (LoadedModel.borrow), so they are needed until the model retires.
-            return LoadedModel.open(bundle, options, owned);
-        } catch (final RuntimeException e) {
+            return LoadedModel.open(bundle, options, owned, policy.warmupTimeout());
+        } catch (final RuntimeException | java.io.IOException e) {
             metrics.modelRejected();
+            lastRefusal = String.valueOf(e.getMessage());
             LOG.warn("Refused model bundle from {} ({}): {}; {}", origin, dir, e.getMessage(),
                     current == null ? "no model is serving yet" : "model " + current.version() + " keeps serving");
             return null;
         }
+    }
+
+    /** @return why the last candidate was refused (read right after an {@code offer} that returned false), or null */
+    public String lastRefusal() {
+        return lastRefusal;
     }
 
     /**
@@ -263,40 +314,9 @@ public final class ModelManager implements AutoCloseable {
      */
     public void refuse(final String origin, final String version, final String reason) {
         metrics.modelRejected();
+        lastRefusal = reason;
         LOG.warn("Refused model {} from {}: {}; {}", version, origin, reason,
                 current == null ? "no model is serving yet" : "model " + current.version() + " keeps serving");
-    }
-
-    /**
-     * Lists why {@code candidate} cannot read the events that {@code serving} reads: both must take id,
-     * key and time from the same places, and every candidate feature must read a path the serving model
-     * reads, as the same type.
-     *
-     * @param serving   spec of the model in use
-     * @param candidate spec of the candidate
-     * @return problems, empty when compatible
-     */
-    static List<String> incompatibilities(final FeatureSpec serving, final FeatureSpec candidate) {
-        final List<String> problems = new ArrayList<>();
-        if (!Objects.equals(serving.idPath(), candidate.idPath())) {
-            problems.add("id path " + candidate.idPath() + " != " + serving.idPath());
-        }
-        if (!Objects.equals(serving.keyPath(), candidate.keyPath())) {
-            problems.add("key path " + candidate.keyPath() + " != " + serving.keyPath());
-        }
-        if (!Objects.equals(serving.timestampPath(), candidate.timestampPath())) {
-            problems.add("timestamp path " + candidate.timestampPath() + " != " + serving.timestampPath());
-        }
-        for (final FeatureDef f : candidate.features()) {
-            final Optional<FeatureDef> same = serving.features().stream().filter(s -> s.path().equals(f.path())).findFirst();
-            if (same.isEmpty()) {
-                problems.add("feature '" + f.name() + "' reads " + f.path() + ", which the input is not known to carry");
-            } else if (same.get().type() != f.type()) {
-                problems.add("feature '" + f.name() + "' reads " + f.path() + " as " + f.type().wireName()
-                        + " but the input carries " + same.get().type().wireName());
-            }
-        }
-        return problems;
     }
 
     @Override

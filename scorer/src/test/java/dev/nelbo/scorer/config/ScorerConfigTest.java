@@ -120,7 +120,9 @@ class ScorerConfigTest {
                 "nelbo.engine.intra.op.threads", "nelbo.batch.max.records", "nelbo.alert.suppression.window.ms",
                 "nelbo.alert.top.features", "nelbo.shadow.topic", "nelbo.scores.contributions", "nelbo.event.max.bytes",
                 "nelbo.event.max.depth", "nelbo.event.max.number.length", "nelbo.event.max.string.length",
-                "nelbo.event.time.max.skew.ms", "nelbo.alert.suppression.retention.ms", "nelbo.alert.suppression.max.keys"),
+                "nelbo.event.time.max.skew.ms", "nelbo.alert.suppression.retention.ms", "nelbo.alert.suppression.max.keys",
+                "nelbo.bundle.trusted.keys", "nelbo.model.max.graph.bytes", "nelbo.model.warmup.timeout.ms", "nelbo.topic.status",
+                "nelbo.instance.id"),
                 ScorerConfig.knownNelboKeys());
     }
 

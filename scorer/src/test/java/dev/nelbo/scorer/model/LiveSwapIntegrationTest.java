@@ -80,14 +80,14 @@ class LiveSwapIntegrationTest {
                 if (i == total / 3) {
                     // a tampered bundle: the follower refuses it and v1 keeps serving
                     final Path bad = tamperedBundle(dir.resolve("bad"));
-                    assertThrows(RuntimeException.class, () -> models.publish(bad), "publish verifies before writing");
+                    assertThrows(RuntimeException.class, () -> models.publish(bad, null), "publish verifies before writing");
                     rawPublish(topics.registry(), "tampered", BundleArchive.pack(bad));
                 }
                 if (i == total / 2) {
                     // swap only once v1 has visibly served (both partitions run by then)
                     producer.flush();
                     awaitScored(registry, total / 3);
-                    assertEquals(v2, models.publish(dir.resolve("v2")));
+                    assertEquals(v2, models.publish(dir.resolve("v2"), models.read().current()));
                 }
             }
             producer.flush();
@@ -117,12 +117,12 @@ class LiveSwapIntegrationTest {
             assertEquals(1.0, rejected(registry));
 
             // rollback: pinning a stored version moves the service back
-            final IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> models.pin("v-none"));
+            final IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> models.pin("v-none", v2));
             assertTrue(unknown.getMessage().contains("v-none"), unknown.getMessage());
             // v1 came from nelbo.model.dir, so the registry has to be given its bundle before it can be pinned
             assertEquals(v1, models.store(dir.resolve("v1")));
             assertEquals(v2, models.read().current(), "storing does not change the current version");
-            models.pin(v1);
+            models.pin(v1, v2);
             assertEquals(v1, models.read().current());
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (!service.models().currentVersion().orElseThrow().equals(v1)) {
@@ -146,8 +146,9 @@ class LiveSwapIntegrationTest {
         final Path unpacked = Files.createDirectory(dir.resolve("unpacked"));
         final PrometheusRegistry registry = new PrometheusRegistry();
         final Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.get().bootstrapServers());
-        try (ModelManager models = new ModelManager(EngineOptions.defaults().withMaxBatch(16), new ScorerMetrics(registry, false));
-             RegistryFollower follower = new RegistryFollower(client, topics.registry(), models, true, unpacked);
+        final ScorerMetrics metrics = new ScorerMetrics(registry, false);
+        try (ModelManager models = new ModelManager(EngineOptions.defaults().withMaxBatch(16), metrics);
+             RegistryFollower follower = new RegistryFollower(client, topics.registry(), models, true, metrics, unpacked);
              ModelRegistry reg = new ModelRegistry(client, topics.registry())) {
             assertNull(follower.catchUp(), "the registry is empty");
             // what the service does when the registry names nothing: start from nelbo.model.dir
@@ -155,12 +156,12 @@ class LiveSwapIntegrationTest {
             assertEquals(u, models.currentVersion().orElseThrow());
             follower.start();
 
-            reg.publish(dir.resolve("v1"));
+            reg.publish(dir.resolve("v1"), reg.read().current());
             awaitCurrent(models, v1);
             assertOnlyLoadedRemain(unpacked, models, 1);
             assertEquals(userFiles, contents(user), "the user's model directory outlives its model");
 
-            reg.publish(dir.resolve("v2"));
+            reg.publish(dir.resolve("v2"), reg.read().current());
             awaitCurrent(models, v2);
             assertOnlyLoadedRemain(unpacked, models, 1);
 
@@ -173,16 +174,16 @@ class LiveSwapIntegrationTest {
             assertOnlyLoadedRemain(unpacked, models, 1);
             assertFalse(Files.exists(unpacked.resolve("escape.txt")), "nothing is written outside the bundle");
 
-            reg.publishShadow(dir.resolve("v3"));
+            reg.publishShadow(dir.resolve("v3"), reg.read().current());
             awaitShadow(models, v3);
             assertOnlyLoadedRemain(unpacked, models, 2);
 
-            assertEquals(v3, reg.promoteShadow());
+            assertEquals(v3, reg.promoteShadow(reg.read().current()));
             awaitCurrent(models, v3);
             awaitShadow(models, null);
             assertOnlyLoadedRemain(unpacked, models, 1);
 
-            reg.pin(v1);
+            reg.pin(v1, reg.read().current());
             awaitCurrent(models, v1);
             assertOnlyLoadedRemain(unpacked, models, 1);
         }

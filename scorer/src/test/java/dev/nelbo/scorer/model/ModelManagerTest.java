@@ -1,11 +1,8 @@
 package dev.nelbo.scorer.model;
 
 import dev.nelbo.engine.EngineOptions;
+import dev.nelbo.schemas.bundle.BundleSignature;
 import dev.nelbo.schemas.bundle.ModelBundle;
-import dev.nelbo.schemas.spec.FeatureDef;
-import dev.nelbo.schemas.spec.FeatureSpec;
-import dev.nelbo.schemas.spec.FeatureType;
-import dev.nelbo.schemas.testing.TestData;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -14,7 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.security.KeyPair;
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -88,22 +86,53 @@ class ModelManagerTest {
         assertEquals(u, ModelBundle.load(user).version(), "the user's directory is intact");
     }
 
+    private static ModelManager manager(final ModelPolicy policy) {
+        return new ModelManager(EngineOptions.defaults().withMaxBatch(16), new ScorerMetrics(new PrometheusRegistry(), false), policy);
+    }
+
     @Test
-    void should_accept_the_same_spec_and_refuse_specs_the_input_does_not_carry() {
-        final FeatureSpec serving = TestData.spec();
-        assertEquals(List.of(), ModelManager.incompatibilities(serving, TestData.spec()));
-        final List<FeatureDef> fewer = new ArrayList<>(serving.features().subList(0, 2));
-        assertEquals(List.of(), ModelManager.incompatibilities(serving, new FeatureSpec("event_id", "key", "ts", 8, fewer)),
-                "a subset of the input's features is fine");
-        final List<FeatureDef> extra = new ArrayList<>(serving.features());
-        extra.add(new FeatureDef("cpu", "host.cpu", FeatureType.CONTINUOUS, null, null));
-        assertTrue(ModelManager.incompatibilities(serving, new FeatureSpec("event_id", "key", "ts", 8, extra)).get(0)
-                .contains("host.cpu"));
-        final List<FeatureDef> retyped = new ArrayList<>(serving.features());
-        retyped.set(2, new FeatureDef("retried", "retried", FeatureType.CATEGORICAL, null, null));
-        assertTrue(ModelManager.incompatibilities(serving, new FeatureSpec("event_id", "key", "ts", 8, retyped)).get(0)
-                .contains("retried"));
-        assertTrue(ModelManager.incompatibilities(serving, new FeatureSpec("id", "key", "ts", 8, serving.features())).get(0)
-                .contains("id path"));
+    void with_trusted_keys_only_bundles_signed_by_one_of_them_serve() throws Exception {
+        final KeyPair trainer = BundleSignature.generate();
+        final KeyPair stranger = BundleSignature.generate();
+        ScorerFixtures.writeModel(dir.resolve("unsigned"), 1);
+        final String signed = ScorerFixtures.writeModel(dir.resolve("signed"), 2);
+        BundleSignature.sign(dir.resolve("signed"), trainer.getPrivate());
+        ScorerFixtures.writeModel(dir.resolve("forged"), 3);
+        BundleSignature.sign(dir.resolve("forged"), stranger.getPrivate());
+        try (ModelManager models = manager(new ModelPolicy(List.of(trainer.getPublic()), ModelPolicy.DEFAULT_MAX_GRAPH_BYTES,
+                ModelPolicy.DEFAULT_WARMUP_TIMEOUT))) {
+            assertFalse(models.offer(dir.resolve("unsigned"), "test"));
+            assertTrue(models.lastRefusal().contains("not signed"), models.lastRefusal());
+            assertFalse(models.offer(dir.resolve("forged"), "test"));
+            assertTrue(models.lastRefusal().contains("not a valid signature"), models.lastRefusal());
+            assertTrue(models.offer(dir.resolve("signed"), "test"));
+            assertEquals(signed, models.currentVersion().orElseThrow());
+        }
+        try (ModelManager open = manager(ModelPolicy.defaults())) {
+            assertTrue(open.offer(dir.resolve("unsigned"), "test"), "without trusted keys an unsigned bundle serves");
+        }
+    }
+
+    @Test
+    void a_threshold_its_calibration_does_not_support_an_oversized_graph_and_a_slow_warm_up_are_refused() throws Exception {
+        final Path silent = dir.resolve("silent");
+        ScorerFixtures.writeModel(silent, 1);
+        // the manifest is not among the files it checksums: without a signature, only the calibration check catches this
+        final Path manifest = silent.resolve("manifest.json");
+        Files.writeString(manifest, Files.readString(manifest).replaceFirst("\"threshold\"\\s*:\\s*[0-9.eE+-]+", "\"threshold\" : 1.0E308"));
+        ScorerFixtures.writeModel(dir.resolve("ok"), 2);
+        try (ModelManager models = manager(ModelPolicy.defaults())) {
+            assertFalse(models.offer(silent, "test"), "a threshold of 1e308 never alerts");
+            assertTrue(models.lastRefusal().contains("not near its target false-positive rate"), models.lastRefusal());
+        }
+        try (ModelManager models = manager(new ModelPolicy(List.of(), 1024, ModelPolicy.DEFAULT_WARMUP_TIMEOUT))) {
+            assertFalse(models.offer(dir.resolve("ok"), "test"));
+            assertTrue(models.lastRefusal().contains("over the limit of 1024"), models.lastRefusal());
+        }
+        try (ModelManager models = manager(new ModelPolicy(List.of(), ModelPolicy.DEFAULT_MAX_GRAPH_BYTES, Duration.ofMillis(1)))) {
+            assertFalse(models.offer(dir.resolve("ok"), "test"));
+            assertTrue(models.lastRefusal().contains("longer than 1 ms"), models.lastRefusal());
+            assertTrue(models.currentVersion().isEmpty());
+        }
     }
 }

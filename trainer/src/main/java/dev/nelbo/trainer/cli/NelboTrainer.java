@@ -1,5 +1,6 @@
 package dev.nelbo.trainer.cli;
 
+import dev.nelbo.registry.RegistryConflictException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,19 +12,27 @@ import java.nio.file.Path;
  * registry commands.
  *
  * <p>Exit codes: 0 success, 1 bad input or a failed run (one-line message on stderr), 2 bad usage or
- * configuration; {@code retrain} adds 3 (gates failed, champion kept) and 4 (nothing new).
+ * configuration, 5 the model registry changed under a write (nothing written), 6 written but a live scorer
+ * instance refused the version or did not confirm it; {@code retrain} adds 3 (gates failed, champion kept) and 4
+ * (nothing new).
  */
 @Command(name = "nelbo-trainer", mixinStandardHelpOptions = true, versionProvider = NelboTrainer.Version.class,
         description = "Train a nelbo VAE anomaly model from CSV/JSONL, evaluate it, retrain it on recent traffic and manage the model registry.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, RetrainCommand.class, RegistryCommands.Publish.class,
-            RegistryCommands.Rollback.class, RegistryCommands.Promote.class, RegistryCommands.Models.class},
+            RegistryCommands.Rollback.class, RegistryCommands.Promote.class, RegistryCommands.Models.class, KeygenCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success (retrain: published)", "1:error (one line on stderr)", "2:bad usage or configuration",
-            "3:retrain: the challenger failed a gate, the champion stays", "4:retrain: nothing new to publish"})
+            "3:retrain: the challenger failed a gate, the champion stays", "4:retrain: nothing new to publish",
+            "5:the model registry changed since it was read (a concurrent publish or rollback): nothing written",
+            "6:written, but a live scorer instance refused the version or did not confirm it within --wait"})
 public final class NelboTrainer implements Runnable {
 
     /** Exit code for bad input data or a failed run. */
     public static final int EXIT_FAILED = 1;
+    /** Exit code when the model registry changed under a compare-and-set write. */
+    public static final int EXIT_REGISTRY_MOVED = 5;
+    /** Exit code when the registry was written but a live scorer instance refused the version or did not confirm it. */
+    public static final int EXIT_FLEET_REFUSED = 6;
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -47,7 +56,7 @@ public final class NelboTrainer implements Runnable {
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("error: " + oneLine(e));
             commandLine.getErr().flush();
-            return EXIT_FAILED;
+            return e instanceof RegistryConflictException ? EXIT_REGISTRY_MOVED : EXIT_FAILED;
         });
         cli.setParameterExceptionHandler((e, args) -> {
             final CommandLine c = e.getCommandLine();

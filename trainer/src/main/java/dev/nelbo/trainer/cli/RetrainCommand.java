@@ -17,14 +17,16 @@ import java.util.concurrent.Callable;
 @Command(name = "retrain", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Read the events topic over a time window, train a challenger with the champion's feature spec and"
                 + " settings, compare both on the most recent held-back slice (mean negative ELBO, alert rate, score drift)"
-                + " and publish the challenger to the model registry only when it passes the gates.",
+                + " and publish the challenger to the model registry only when it passes the gates. With no champion"
+                + " (a fresh install) it trains, checks and publishes a first model with the default settings.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:published (as current, or as shadow with nelbo.retrain.publish.as=shadow)",
             "1:error (Kafka, training or scoring failed; nothing published)",
             "2:bad usage or configuration (the message names the setting)",
             "3:the challenger failed a gate; the champion stays (the report says which)",
-            "4:nothing new: too few records in the window, or an identical model is already in the registry"})
+            "4:nothing new: too few records in the window, or an identical model is already in the registry",
+            "5:the registry's current model changed during the run (a rollback or another publish): nothing published"})
 final class RetrainCommand implements Callable<Integer> {
 
     @CommandLine.Spec

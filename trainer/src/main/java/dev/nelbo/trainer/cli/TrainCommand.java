@@ -1,6 +1,9 @@
 package dev.nelbo.trainer.cli;
 
+import dev.nelbo.registry.ModelRegistry;
 import dev.nelbo.schemas.bundle.Activation;
+import dev.nelbo.schemas.bundle.BundleSignature;
+import dev.nelbo.trainer.retrain.RetrainConfig;
 import dev.nelbo.trainer.pipeline.TrainSettings;
 import dev.nelbo.trainer.pipeline.TrainingPipeline;
 import dev.nelbo.trainer.vae.VaeConfig;
@@ -9,22 +12,35 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code train}: fit a model on normal data and write a calibrated bundle. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
         description = "Train a VAE on normal records (CSV with header, or JSONL), export ONNX graphs, calibrate the"
-                + " alert threshold and write a model bundle with a report.")
+                + " alert threshold and write a model bundle with a report; with --publish, also make it the registry's"
+                + " current model (a first model for a fresh install, in one command).")
 final class TrainCommand implements Callable<Integer> {
-
-    private static final VaeConfig DEFAULTS = VaeConfig.defaults();
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training data: .csv (with header) or .jsonl.")
     private Path data;
+
+    @Option(names = "--publish", description = "Publish the bundle to the model registry as the current model (the registry's"
+            + " connection from --config/--set: bootstrap.servers, nelbo.topic.registry, Kafka security keys).")
+    private boolean publish;
+
+    @CommandLine.Mixin
+    private ConfigOptions registry;
+
+    @Option(names = "--signing-key", paramLabel = "FILE", defaultValue = "${env:NELBO_BUNDLE_SIGNING_KEY}",
+            description = "Ed25519 private key (PKCS#8 PEM file, or the PEM text) the bundle is signed with (see 'keygen');"
+                    + " default: the NELBO_BUNDLE_SIGNING_KEY variable, then nelbo.bundle.signing.key with --publish.")
+    private String signingKey;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Bundle directory to write.")
     private Path out;
@@ -38,7 +54,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--max-rows", defaultValue = "1000000", description = "Most rows used; larger inputs are sampled uniformly.")
     private long maxRows;
 
-    @Option(names = "--max-bad-fraction", defaultValue = "0.01", description = "Largest tolerated share of unusable lines.")
+    @Option(names = "--max-bad-fraction", defaultValue = TrainSettings.DEFAULT_MAX_BAD_FRACTION, description = "Largest tolerated share of unusable lines.")
     private double maxBadFraction;
 
     @Option(names = "--hidden", split = ",", paramLabel = "W[,W...]", defaultValue = "64,64",
@@ -81,23 +97,39 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--grad-clip", defaultValue = "5.0", description = "Element-wise gradient clip.")
     private float gradClip;
 
+    @Option(names = "--logvar-min", defaultValue = "-12", description = "Lower clamp of every log-variance (a variance floor).")
+    private float logvarMin;
+
+    @Option(names = "--logvar-max", defaultValue = "8", description = "Upper clamp of every log-variance.")
+    private float logvarMax;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed: same seed and data give the same model.")
     private long seed;
 
-    @Option(names = "--target-fpr", defaultValue = "0.001", description = "False-positive rate the alert threshold is set for.")
+    @Option(names = "--target-fpr", defaultValue = TrainSettings.DEFAULT_TARGET_FPR, description = "False-positive rate the alert threshold is set for.")
     private double targetFpr;
 
-    @Option(names = "--samples", defaultValue = "8", description = "Monte Carlo samples per score during calibration (match the scorer's nelbo.engine.samples).")
+    @Option(names = "--samples", defaultValue = TrainSettings.DEFAULT_SAMPLES, description = "Monte Carlo samples per score during calibration (match the scorer's nelbo.engine.samples).")
     private int samples;
 
     @Option(names = "--threads", defaultValue = "1", description = "PyTorch intra-op threads (1 was fastest on 2 cores for models this size).")
     private int threads;
 
+    private Optional<PrivateKey> signingKey(final RetrainConfig connection) {
+        try {
+            if (signingKey != null && !signingKey.isBlank()) {
+                return Optional.of(BundleSignature.privateKey(BundleSignature.pemText(signingKey)));
+            }
+        } catch (final IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--signing-key: " + e.getMessage());
+        }
+        return connection == null ? Optional.empty() : connection.signingKey();
+    }
+
     /** @return the model settings given on the command line */
     VaeConfig config() {
         return new VaeConfig(hidden, latent, activation, perRowVariance, epochs, batchSize, learningRate, beta,
-                betaWarmupEpochs, denoise, validationFraction, patience, gradClip, DEFAULTS.logvarMin(),
-                DEFAULTS.logvarMax(), seed);
+                betaWarmupEpochs, denoise, validationFraction, patience, gradClip, logvarMin, logvarMax, seed);
     }
 
     @Override
@@ -118,8 +150,30 @@ final class TrainCommand implements Callable<Integer> {
         if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         }
+        final RetrainConfig connection = publish ? registry.load(spec, java.util.Map.of()) : null;
+        final Optional<PrivateKey> key = signingKey(connection);
+        // compare-and-set against the registry as it was before training: a publish meanwhile wins (exit 5)
+        final ModelRegistry.Snapshot registryBefore = connection == null ? null : RegistryCommands.read(connection);
+        final String before = registryBefore == null ? null : registryBefore.current();
         TrainingPipeline.run(new TrainSettings(data, out, specFile, labelColumn, maxRows, maxBadFraction, config,
                 targetFpr, samples), spec.commandLine().getOut());
+        key.ifPresent(k -> {
+            BundleSignature.sign(out, k);
+            spec.commandLine().getOut().println("signed " + out + " (" + BundleSignature.FILE_NAME + ")");
+        });
+        if (connection != null) {
+            // the publish command's checks: a bundle the trusted keys or the live fleet would refuse is not written
+            final List<String> problems = FleetCheck.problems(out, connection.trustedKeys(), registryBefore,
+                    RegistryCommands.fleet(connection).live());
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException("not published, the scorers would refuse it: " + String.join("; ", problems)
+                        + " (the bundle is in " + out + ")");
+            }
+            try (ModelRegistry r = RegistryCommands.open(connection)) {
+                spec.commandLine().getOut().println("published " + r.publish(out, before) + " as current (was "
+                        + (before == null ? "none" : before) + ")");
+            }
+        }
         return 0;
     }
 }

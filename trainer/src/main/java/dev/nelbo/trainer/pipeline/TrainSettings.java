@@ -28,6 +28,25 @@ public record TrainSettings(Path data, Path out, Path specFile, String labelColu
 
     /** Fewest usable training rows: validation (which also calibrates) needs some of them. */
     public static final int MIN_ROWS = 200;
+    /** Default false-positive rate the threshold is calibrated for (text, for command-line defaults). */
+    public static final String DEFAULT_TARGET_FPR = "0.001";
+    /** Default Monte Carlo samples per calibration score: the scorer's default nelbo.engine.samples. */
+    public static final String DEFAULT_SAMPLES = "8";
+    /** Default largest tolerated share of unusable lines. */
+    public static final String DEFAULT_MAX_BAD_FRACTION = "0.01";
+
+    /**
+     * The defaults of {@code train}, for a first model (retraining with no champion to take settings from).
+     *
+     * @param data    training data
+     * @param out     bundle directory to write
+     * @param maxRows most rows used
+     * @return the settings (feature spec inferred from the data)
+     */
+    public static TrainSettings defaults(final Path data, final Path out, final long maxRows) {
+        return new TrainSettings(data, out, null, null, maxRows, Double.parseDouble(DEFAULT_MAX_BAD_FRACTION),
+                VaeConfig.defaults(), Double.parseDouble(DEFAULT_TARGET_FPR), Integer.parseInt(DEFAULT_SAMPLES));
+    }
 
     /** @return the settings as recorded in the manifest's provenance */
     public Map<String, Object> asProvenance() {

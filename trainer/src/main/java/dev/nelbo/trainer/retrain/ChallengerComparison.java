@@ -36,10 +36,24 @@ public record ChallengerComparison(int rows, double championMean, double challen
     }
 
     /**
+     * Judges a first model, when the registry names no champion: the gates that compare with a champion are
+     * skipped (the report says so), the others apply to the challenger alone.
+     *
+     * @param challenger         challenger scores of the held-back rows
+     * @param challengerManifest challenger manifest
+     * @param gates              gates
+     * @return the comparison with its failures (champion figures NaN)
+     */
+    public static ChallengerComparison firstModel(final double[] challenger, final Manifest challengerManifest,
+                                                  final Gates gates) {
+        return compare(null, null, challenger, challengerManifest, gates);
+    }
+
+    /**
      * Compares the two models' scores on the same rows.
      *
-     * @param champion          champion scores (row i of both arrays is the same record)
-     * @param championManifest  champion manifest (threshold, calibration quantiles)
+     * @param champion          champion scores (row i of both arrays is the same record), or null without a champion
+     * @param championManifest  champion manifest (threshold, calibration quantiles), or null without a champion
      * @param challenger        challenger scores
      * @param challengerManifest challenger manifest
      * @param gates             gates
@@ -48,28 +62,30 @@ public record ChallengerComparison(int rows, double championMean, double challen
     public static ChallengerComparison compare(final double[] champion, final Manifest championManifest,
                                                final double[] challenger, final Manifest challengerManifest,
                                                final Gates gates) {
-        if (champion.length != challenger.length) {
+        final boolean first = champion == null;
+        if (!first && champion.length != challenger.length) {
             throw new IllegalArgumentException("champion and challenger must score the same rows");
         }
-        final int n = champion.length;
-        final double champMean = mean(champion);
+        final int n = challenger.length;
+        final double champMean = first ? Double.NaN : mean(champion);
         final double chalMean = mean(challenger);
-        final double champSd = sd(champion, champMean);
-        final double champRate = rateAbove(champion, championManifest.calibration().threshold());
+        final double champSd = first ? Double.NaN : sd(champion, champMean);
+        final double champRate = first ? Double.NaN : rateAbove(champion, championManifest.calibration().threshold());
         final double chalRate = rateAbove(challenger, challengerManifest.calibration().threshold());
-        final double champShift = calibrationShift(champion, championManifest.calibration().quantiles());
+        final double champShift = first ? Double.NaN : calibrationShift(champion, championManifest.calibration().quantiles());
         final double chalShift = calibrationShift(challenger, challengerManifest.calibration().quantiles());
         final List<String> failures = new ArrayList<>();
         if (n < gates.minHoldoutRows()) {
             failures.add(String.format(Locale.ROOT, "only %d held-back rows (need %d) to judge the challenger", n, gates.minHoldoutRows()));
         } else {
-            final double increaseSd = champSd > 0 ? (chalMean - champMean) / champSd : (chalMean > champMean ? Double.POSITIVE_INFINITY : 0);
+            final double increaseSd = first ? 0 : champSd > 0 ? (chalMean - champMean) / champSd
+                    : (chalMean > champMean ? Double.POSITIVE_INFINITY : 0);
             if (increaseSd > gates.maxMeanIncreaseSd()) {
                 failures.add(String.format(Locale.ROOT, "mean score on recent data %.4g vs champion %.4g: worse by %.2f sd (gate %.2f)",
                         chalMean, champMean, increaseSd, gates.maxMeanIncreaseSd()));
             }
             // a drifted champion may alert more than the budget; a challenger that alerts less than it is still better
-            if (chalRate > gates.maxAlertRate() && chalRate > champRate) {
+            if (chalRate > gates.maxAlertRate() && (first || chalRate > champRate)) {
                 failures.add(String.format(Locale.ROOT, "alert rate at its own threshold %.4f, above the gate %.4f and the champion's %.4f",
                         chalRate, gates.maxAlertRate(), champRate));
             }
@@ -110,10 +126,19 @@ public record ChallengerComparison(int rows, double championMean, double challen
         return worst;
     }
 
+    /** @return whether there was no champion to compare with (its gates were skipped) */
+    public boolean firstModel() {
+        return Double.isNaN(championMean);
+    }
+
     /** @return a short human-readable report */
     public String report() {
         final StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "held-back rows: %d%n", rows));
+        if (firstModel()) {
+            b.append("no champion: the gate on the mean score against the champion was skipped; the alert rate and drift gates"
+                    + " apply to the challenger alone\n");
+        }
         b.append(String.format(Locale.ROOT, "mean score   champion %.4f  challenger %.4f  (champion sd %.4f)%n", championMean, challengerMean, championSd));
         b.append(String.format(Locale.ROOT, "alert rate   champion %.4f  challenger %.4f%n", championAlertRate, challengerAlertRate));
         b.append(String.format(Locale.ROOT, "drift (KS vs own calibration)  champion %.3f  challenger %.3f%n", championShift, challengerShift));

@@ -17,7 +17,7 @@ import java.util.List;
  * own encoder, keyed by event id exactly as the scorer scores them. Events either model cannot
  * encode are left out of both, so row {@code i} is the same event for both.
  *
- * @param champion   champion negative ELBO per event
+ * @param champion   champion negative ELBO per event, or null without a champion
  * @param challenger challenger negative ELBO per event
  * @param unusable   held-back events left out (unreadable or not encodable)
  */
@@ -25,27 +25,28 @@ public record HoldoutScores(double[] champion, double[] challenger, int unusable
 
     /**
      * @param held       held-back events
-     * @param champion   champion bundle
+     * @param champion   champion bundle, or null when there is none (a first model)
      * @param challenger challenger bundle
      * @param options    engine options (samples)
      * @return the scores
      */
     public static HoldoutScores score(final List<WindowSample.Held> held, final ModelBundle champion,
                                       final ModelBundle challenger, final EngineOptions options) {
-        final Encoded a = new Encoded(champion.encoder(), held.size());
+        final Encoded a = champion == null ? null : new Encoded(champion.encoder(), held.size());
         final Encoded b = new Encoded(challenger.encoder(), held.size());
         final List<String> ids = new ArrayList<>(held.size());
         int unusable = 0;
         for (final WindowSample.Held h : held) {
             // a row either model refuses is overwritten by the next event
-            if (a.decode(h.value(), ids.size()) && b.decode(h.value(), ids.size())) {
+            if ((a == null || a.decode(h.value(), ids.size())) && b.decode(h.value(), ids.size())) {
                 ids.add(h.id());
             } else {
                 unusable++;
             }
         }
         final int rows = ids.size();
-        final double[] champ = EngineScores.score(ScoringModel.of(champion), options, a.x, a.mask, rows, ids::get).nelbo();
+        final double[] champ = a == null ? null
+                : EngineScores.score(ScoringModel.of(champion), options, a.x, a.mask, rows, ids::get).nelbo();
         final double[] chal = EngineScores.score(ScoringModel.of(challenger), options, b.x, b.mask, rows, ids::get).nelbo();
         return new HoldoutScores(champ, chal, unusable);
     }

@@ -1,5 +1,6 @@
 package dev.nelbo.trainer.retrain;
 
+import dev.nelbo.schemas.bundle.BundleSignature;
 import dev.nelbo.schemas.settings.SettingSources;
 
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -7,6 +8,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -16,6 +19,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -98,6 +102,8 @@ public final class RetrainConfig {
         excludeAlerted();
         publishAsShadow();
         longValue(RetrainKey.SAMPLE_SEED);
+        signingKey();
+        trustedKeys();
         try {
             gates();
         } catch (final IllegalArgumentException e) {
@@ -188,6 +194,24 @@ public final class RetrainConfig {
     /** @return sampling seed */
     public long sampleSeed() {
         return longValue(RetrainKey.SAMPLE_SEED);
+    }
+
+    /** @return the key bundles are signed with, if configured */
+    public Optional<PrivateKey> signingKey() {
+        try {
+            return get(RetrainKey.BUNDLE_SIGNING_KEY).map(v -> BundleSignature.privateKey(BundleSignature.pemText(v)));
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException("setting '" + RetrainKey.BUNDLE_SIGNING_KEY.key() + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** @return the public keys whose bundle signatures are accepted (empty: signatures are not checked) */
+    public List<PublicKey> trustedKeys() {
+        try {
+            return get(RetrainKey.BUNDLE_TRUSTED_KEYS).map(BundleSignature::trustedKeys).orElse(List.of());
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException("setting '" + RetrainKey.BUNDLE_TRUSTED_KEYS.key() + "': " + e.getMessage(), e);
+        }
     }
 
     /** @return the work directory, if configured */

@@ -3,6 +3,8 @@ package dev.nelbo.trainer.retrain;
 import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.registry.BundleArchive;
 import dev.nelbo.registry.ModelRegistry;
+import dev.nelbo.registry.RegistryConflictException;
+import dev.nelbo.schemas.bundle.BundleSignature;
 import dev.nelbo.schemas.bundle.Directories;
 import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.ModelBundle;
@@ -17,8 +19,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -28,6 +32,12 @@ import java.util.Set;
  * One retraining run: read the window, train a challenger with the champion's spec and settings
  * through the same pipeline as {@code train}, compare both on the held-back recent slice through the
  * scoring engine, and publish the challenger only when it passes the gates.
+ *
+ * <p>With no champion (a fresh install: the registry names no current model) it trains a first model with
+ * the default settings and a spec inferred from the window, judges it by the gates that need no champion,
+ * and publishes it. Publishing is compare-and-set against the champion the run started from: when the
+ * registry's current model moved meanwhile (a rollback, another publish), nothing is published
+ * ({@link RetrainOutcome.Decision#CURRENT_MOVED}).
  */
 public final class RetrainJob {
 
@@ -55,12 +65,10 @@ public final class RetrainJob {
         final RetrainOutcome outcome;
         try (ModelRegistry registry = new ModelRegistry(config.clientProperties(), config.require(RetrainKey.TOPIC_REGISTRY))) {
             final ModelRegistry.Snapshot snapshot = registry.read();
-            if (snapshot.current() == null) {
-                throw new IllegalStateException("the registry " + config.require(RetrainKey.TOPIC_REGISTRY)
-                        + " names no current model to retrain: publish one first (nelbo-trainer publish --model DIR)");
-            }
-            final ModelBundle champion = unpack(snapshot, snapshot.current(), work.resolve("champion"));
-            out.println("champion: " + champion.version());
+            final ModelBundle champion = snapshot.current() == null ? null
+                    : unpack(snapshot, snapshot.current(), work.resolve("champion"), config.trustedKeys());
+            out.println(champion == null ? "champion: none (the registry names no current model): training a first model"
+                    + " with the default settings and a feature spec inferred from the window" : "champion: " + champion.version());
             outcome = decide(config, window, work, client, registry, snapshot, champion, out);
         }
         writeReport(config.reportFile().orElse(work.resolve(REPORT_FILE)), outcome);
@@ -73,12 +81,13 @@ public final class RetrainJob {
                                          final Properties client, final ModelRegistry registry,
                                          final ModelRegistry.Snapshot snapshot, final ModelBundle champion,
                                          final PrintWriter out) {
-        final Set<String> alerted = config.excludeAlerted()
+        final Set<String> alerted = config.excludeAlerted() && champion != null
                 ? WindowSample.alertedIds(client, config.require(RetrainKey.TOPIC_ALERTS), window, config.readTimeout(), out)
                 : Set.of();
         final String eventsTopic = config.require(RetrainKey.TOPIC_EVENTS);
-        final WindowSample sample = WindowSample.read(client, eventsTopic, window, champion.manifest().featureSpec(),
-                alerted, config.maxRows(), config.holdoutMaxRows(), config.sampleSeed(), config.readTimeout(), out);
+        final WindowSample sample = WindowSample.read(client, eventsTopic, window,
+                champion == null ? null : champion.manifest().featureSpec().idPath(), alerted, config.maxRows(),
+                config.holdoutMaxRows(), config.sampleSeed(), config.readTimeout(), out);
         final Map<String, Long> counts = new LinkedHashMap<>();
         counts.put("records read", sample.read());
         counts.put("training pool", sample.trainPool());
@@ -86,24 +95,27 @@ public final class RetrainJob {
         counts.put("training sample", (long) sample.train().size());
         counts.put("held back", sample.holdoutPool());
         counts.put("held-back sample", (long) sample.holdout().size());
-        final String championVersion = champion.version();
+        final String championVersion = champion == null ? null : champion.version();
         if (sample.train().size() < TrainSettings.MIN_ROWS) {
             return new RetrainOutcome(RetrainOutcome.Decision.NOTHING_NEW, "only " + sample.train().size()
-                    + " training records in the window (need " + TrainSettings.MIN_ROWS + "); the champion stays",
-                    window, championVersion, null, null, counts, null);
+                    + " training records in the window (need " + TrainSettings.MIN_ROWS + ")"
+                    + (champion == null ? "; no model yet" : "; the champion stays"), window, championVersion, null, null,
+                    counts, null);
         }
 
         final Path data = work.resolve("window.jsonl");
         final Path specFile = work.resolve("spec.json");
         final Path challengerDir = work.resolve("challenger");
-        final TrainSettings settings = TrainSettings.fromProvenance(champion.manifest(), data, challengerDir, specFile,
-                sample.train().size());
+        final TrainSettings settings = champion == null ? TrainSettings.defaults(data, challengerDir, sample.train().size())
+                : TrainSettings.fromProvenance(champion.manifest(), data, challengerDir, specFile, sample.train().size());
         final Manifest trained;
         try {
             writeLines(data, sample);
-            Json.DOCUMENTS.writeValue(specFile.toFile(), champion.manifest().featureSpec());
+            if (champion != null) {
+                Json.DOCUMENTS.writeValue(specFile.toFile(), champion.manifest().featureSpec());
+            }
             Directories.deleteTree(challengerDir);
-            out.println("training the challenger with the champion's spec and settings");
+            out.println(champion == null ? "training a first model" : "training the challenger with the champion's spec and settings");
             out.flush();
             trained = TrainingPipeline.run(settings, "kafka:" + eventsTopic + " " + window, out);
         } catch (final IOException e) {
@@ -121,41 +133,58 @@ public final class RetrainJob {
                     counts, null);
         }
 
-        final ModelBundle challenger = ModelBundle.load(challengerDir);
-        out.printf("scoring %d held-back records with both models%n", sample.holdout().size());
+        config.signingKey().ifPresent(key -> BundleSignature.sign(challengerDir, key));
+        final ModelBundle challenger = ModelBundle.load(challengerDir, config.trustedKeys());
+        out.printf("scoring %d held-back records with %s%n", sample.holdout().size(), champion == null ? "the first model"
+                : "both models");
         out.flush();
-        final HoldoutScores scores = HoldoutScores.score(sample.holdout(), champion, challenger,
+        final List<WindowSample.Held> held = champion == null
+                ? WindowSample.withIds(sample.holdout(), trained.featureSpec().idPath(), eventsTopic) : sample.holdout();
+        final HoldoutScores scores = HoldoutScores.score(held, champion, challenger,
                 EngineOptions.defaults().withSamples(settings.samples()));
         counts.put("held-back records unusable", (long) scores.unusable());
-        final ChallengerComparison comparison = ChallengerComparison.compare(scores.champion(), champion.manifest(),
-                scores.challenger(), challenger.manifest(), config.gates());
+        final ChallengerComparison comparison = champion == null
+                ? ChallengerComparison.firstModel(scores.challenger(), challenger.manifest(), config.gates())
+                : ChallengerComparison.compare(scores.champion(), champion.manifest(), scores.challenger(),
+                        challenger.manifest(), config.gates());
+        final String replaced = champion == null ? "no model before" : "champion " + championVersion;
         if (!comparison.passed()) {
             return new RetrainOutcome(RetrainOutcome.Decision.GATES_FAILED, "challenger " + challenger.version()
                     + " failed " + comparison.failures().size() + " gate(s): " + String.join("; ", comparison.failures())
-                    + "; champion " + championVersion + " stays", window, championVersion, challenger.version(), null, counts,
-                    comparison);
+                    + "; " + (champion == null ? "nothing published" : replaced + " stays"), window, championVersion,
+                    challenger.version(), null, counts, comparison);
         }
-        final boolean shadow = config.publishAsShadow();
-        if (shadow) {
-            registry.publishShadow(challengerDir);
-        } else {
-            registry.publish(challengerDir);
+        final boolean shadow = config.publishAsShadow() && champion != null;
+        try {
+            if (shadow) {
+                registry.publishShadow(challengerDir, championVersion);
+            } else {
+                registry.publish(challengerDir, championVersion);
+            }
+        } catch (final RegistryConflictException e) {
+            return new RetrainOutcome(RetrainOutcome.Decision.CURRENT_MOVED, "the registry's current model changed during"
+                    + " the run (now " + (e.actual() == null ? "none" : e.actual()) + ", was " + (championVersion == null
+                    ? "none" : championVersion) + "): challenger " + challenger.version() + " not published; run again to"
+                    + " retrain against the new current model", window, championVersion, challenger.version(), null, counts,
+                    comparison);
         }
         final String as = shadow ? "shadow" : "current";
         return new RetrainOutcome(RetrainOutcome.Decision.PUBLISHED, "challenger " + challenger.version()
                 + " passed the gates and was published as " + as + (shadow ? " (champion " + championVersion
-                + " keeps serving until 'promote')" : " (replacing " + championVersion + ")"), window, championVersion,
+                + " keeps serving until 'promote')" : " (replacing " + replaced + ")"), window, championVersion,
                 challenger.version(), as, counts, comparison);
     }
 
-    private static ModelBundle unpack(final ModelRegistry.Snapshot snapshot, final String version, final Path dir) {
+    private static ModelBundle unpack(final ModelRegistry.Snapshot snapshot, final String version, final Path dir,
+                                      final List<PublicKey> trusted) {
         final byte[] archive = snapshot.bundles().get(version);
         if (archive == null) {
             throw new IllegalStateException("the registry names model " + version + " but holds no bundle for it");
         }
         Directories.deleteTree(dir);
         BundleArchive.unpack(archive, dir);
-        return ModelBundle.load(dir);
+        // with trusted keys, a champion someone else wrote to the registry topic does not lend its settings
+        return ModelBundle.load(dir, trusted);
     }
 
     /** One event per line: a value spanning lines would be split, so line breaks (JSON whitespace) become spaces. */

@@ -13,6 +13,14 @@ public enum RetrainKey {
     TOPIC_ALERTS("nelbo.topic.alerts", "alerts", "alerts topic (records the champion alerted on are left out of training)"),
     /** Model registry topic. */
     TOPIC_REGISTRY("nelbo.topic.registry", "nelbo-models", "model registry topic (compacted)"),
+    /** Scorer status topic, read to report which instances took a version. */
+    TOPIC_STATUS("nelbo.topic.status", "nelbo-status", "scorer status topic (compacted): which instance serves or refused which version"),
+    /** Key the bundles are signed with. */
+    BUNDLE_SIGNING_KEY("nelbo.bundle.signing.key", null,
+            "Ed25519 private key (PKCS#8 PEM text or file) every bundle written is signed with; unset: bundles are unsigned"),
+    /** Keys whose signatures the commands accept. */
+    BUNDLE_TRUSTED_KEYS("nelbo.bundle.trusted.keys", null,
+            "Ed25519 public keys (PEM text, or PEM files separated by commas): bundles not signed by one are refused; unset: not checked"),
     /** Length of the window. */
     WINDOW("nelbo.retrain.window", "7d", "length of the window read from the events topic (90s, 30m, 12h, 7d)"),
     /** End of the window (exclusive); pin it for reruns. */

@@ -26,7 +26,12 @@ public record RetrainOutcome(Decision decision, String reason, RetrainWindow win
         /** The challenger failed a gate; the champion stays. */
         GATES_FAILED(3),
         /** Nothing to publish: too little data in the window, or the same model is already in the registry. */
-        NOTHING_NEW(4);
+        NOTHING_NEW(4),
+        /**
+         * The registry's current model changed during the run (a rollback, a publish, another retrain): nothing was
+         * published, so the change stands; run again to retrain against the new champion.
+         */
+        CURRENT_MOVED(5);
 
         private final int exitCode;
 

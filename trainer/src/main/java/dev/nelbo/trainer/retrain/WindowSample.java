@@ -4,7 +4,6 @@ import dev.nelbo.schemas.encoding.EncodingException;
 import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.event.EventFields;
 import dev.nelbo.schemas.event.EventReader;
-import dev.nelbo.schemas.spec.FeatureSpec;
 
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -34,10 +33,12 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
     /**
      * A held-back event.
      *
-     * @param id    its event id (as the scorer derives it)
-     * @param value its raw value
+     * @param id        its event id (as the scorer derives it)
+     * @param value     its raw value
+     * @param partition its partition
+     * @param offset    its offset
      */
-    public record Held(String id, byte[] value) {
+    public record Held(String id, byte[] value, int partition, long offset) {
     }
 
     /** Copies the lists. */
@@ -85,7 +86,7 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
      * @param client     Kafka client settings
      * @param topic      events topic
      * @param window     window
-     * @param spec       champion's feature spec (where the event id is)
+     * @param idPath     where the event id is (the champion's spec), or null: ids from the record coordinates
      * @param alerted    event ids to leave out of training
      * @param maxTrain   training sample cap
      * @param maxHoldout held-back sample cap
@@ -95,9 +96,9 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
      * @return the sample
      */
     public static WindowSample read(final Properties client, final String topic, final RetrainWindow window,
-                                    final FeatureSpec spec, final Set<String> alerted, final int maxTrain,
+                                    final String idPath, final Set<String> alerted, final int maxTrain,
                                     final int maxHoldout, final long seed, final Duration timeout, final PrintWriter out) {
-        final EventReader ids = EventReader.forId(spec.idPath(), DecodeLimits.defaults());
+        final EventReader ids = EventReader.forId(idPath, DecodeLimits.defaults());
         final EventFields fields = ids.newFields();
         final BottomKSample<byte[]> train = new BottomKSample<>(maxTrain, seed);
         final BottomKSample<Held> holdout = new BottomKSample<>(maxHoldout, seed + 1);
@@ -120,7 +121,7 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
             }
             final String id = eventId(value, ids, fields, topic, p, o);
             if (recent) {
-                holdout.offer(p, o, new Held(id, value));
+                holdout.offer(p, o, new Held(id, value, p, o));
             } else if (alerted.contains(id)) {
                 excluded[0]++;
             } else {
@@ -132,6 +133,22 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
                 s.read(), s.trainPool(), s.excludedAlerted(), s.train().size(), s.holdoutPool(), s.holdout().size());
         out.flush();
         return s;
+    }
+
+    /**
+     * The held-back events with their ids as a model reading ids at {@code idPath} derives them (a first model's
+     * spec is known only after training).
+     *
+     * @param held   held-back events
+     * @param idPath the model's id path, or null
+     * @param topic  events topic
+     * @return the events with those ids
+     */
+    public static List<Held> withIds(final List<Held> held, final String idPath, final String topic) {
+        final EventReader ids = EventReader.forId(idPath, DecodeLimits.defaults());
+        final EventFields fields = ids.newFields();
+        return held.stream().map(h -> new Held(eventId(h.value(), ids, fields, topic, h.partition(), h.offset()),
+                h.value(), h.partition(), h.offset())).toList();
     }
 
     /** The event id as the scorer derives it: the spec's id path, else the record's coordinates. */

@@ -147,6 +147,33 @@ class NelboTrainerTest {
     }
 
     @Test
+    void keygen_writes_a_key_pair_and_train_signs_the_bundle_with_the_private_key() throws Exception {
+        final Path priv = dir.resolve("keys/signing.pem");
+        final Path pub = dir.resolve("keys/signing.pub");
+        Files.createDirectories(priv.getParent());
+        final CliRun keygen = run("keygen", "--private-key", priv.toString(), "--public-key", pub.toString());
+        assertEquals(0, keygen.exit(), keygen.err());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(priv)));
+        final CliRun again = run("keygen", "--private-key", priv.toString(), "--public-key", dir.resolve("other.pub").toString());
+        assertEquals(2, again.exit(), "keygen never overwrites a key");
+        assertTrue(again.err().contains("exists"), again.err());
+
+        final Path train = data("train.csv", 300, 0, 9);
+        final Path out = dir.resolve("signed");
+        final CliRun signed = run("train", "--data", train.toString(), "--out", out.toString(), "--label-column", "label",
+                "--epochs", "2", "--hidden", "8", "--latent", "2", "--signing-key", priv.toString());
+        assertEquals(0, signed.exit(), signed.err());
+        assertTrue(signed.out().contains("signed " + out), signed.out());
+        final List<java.security.PublicKey> trusted = dev.nelbo.schemas.bundle.BundleSignature.trustedKeys(pub.toString());
+        assertEquals(ModelBundle.load(out).version(), ModelBundle.load(out, trusted).version());
+
+        final CliRun wrongKey = run("train", "--data", train.toString(), "--out", dir.resolve("x").toString(),
+                "--signing-key", pub.toString());
+        assertEquals(2, wrongKey.exit(), "a public key cannot sign");
+        assertTrue(wrongKey.err().contains("--signing-key") && wrongKey.err().contains("Ed25519 private key"), wrongKey.err());
+    }
+
+    @Test
     void help_lists_the_subcommands_and_every_option_with_its_default() {
         final CliRun root = run("--help");
         assertEquals(0, root.exit());

@@ -80,7 +80,7 @@ class RetrainConfigTest {
 
     @Test
     void the_kubernetes_cronjob_config_holds_only_known_valid_keys() throws Exception {
-        final Path configMap = Path.of("..", "deploy", "k8s", "retrain-configmap.yaml");
+        final Path configMap = Path.of("..", "deploy", "k8s", "base", "retrain-configmap.yaml");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(configMap), "no deploy/k8s in this checkout");
         // the properties block of the ConfigMap: the indented lines after "retrain.properties: |"
         final StringBuilder props = new StringBuilder();

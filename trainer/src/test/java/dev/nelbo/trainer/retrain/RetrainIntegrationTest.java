@@ -265,15 +265,151 @@ class RetrainIntegrationTest {
         return s.models().currentVersion().orElse(null);
     }
 
-    private static Env env(final String prefix, final int partitions) {
+    @Test
+    @SuppressWarnings("try")
+    void a_fresh_install_waits_for_a_first_model_and_retrain_with_no_champion_trains_and_publishes_it() throws Exception {
+        final Instant end = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        final Env fresh = emptyEnv("fresh", 1);
+        produceWindow(fresh.events(), end, "f-", false);
+        try (ScorerService waiting = scorer(fresh, SharedBroker.uniqueName("fresh-app"))) {
+            assertEquals("waiting_for_model", waiting.readiness().code(), waiting.readiness().reason());
+            assertTrue(waiting.readiness().reason().contains(fresh.registry()), waiting.readiness().reason());
+            final CliRun first = retrain(fresh, end, Map.of());
+            assertEquals(0, first.exit(), first.out() + first.err());
+            assertTrue(first.out().contains("champion: none"), first.out());
+            assertTrue(first.out().contains("gate on the mean score against the champion was skipped"), first.out());
+            final JsonNode report = Json.DOCUMENTS.readTree(dir.resolve("report-" + fresh.events() + ".json").toFile());
+            assertEquals("published", report.get("decision").asText());
+            final String v1;
+            try (ModelRegistry registry = registry(fresh)) {
+                v1 = registry.read().current();
+            }
+            assertEquals(v1, report.get("challenger").asText());
+            awaitTrue(waiting::isReady, Duration.ofSeconds(60), "the waiting scorer serves the first model");
+            assertEquals(v1, waiting.models().currentVersion().orElseThrow());
+            // the window's events, produced before any model existed, are scored now
+            assertTrue(KafkaTestClients.readCommitted(List.of(fresh.scores()), Duration.ofSeconds(60),
+                    l -> l.size() >= WINDOW_EVENTS).size() >= WINDOW_EVENTS);
+        }
+    }
+
+    @Test
+    void retrain_publishes_nothing_when_the_current_model_moves_during_its_run() throws Exception {
+        final Instant end = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        final Env moved = env("moved", 1);
+        produceWindow(moved.events(), end, "m-", false);
+        final Path other = dir.resolve("other");
+        final VaeConfig vae = new VaeConfig(List.of(8), 2, Activation.ELU, false, 2, 64, 3e-3f, 1f, 1, 0.1f, 0.2f, 2, 5f,
+                -12f, 8f, 9L);
+        final Path data = dir.resolve("champion.jsonl");
+        final String otherVersion = TrainingPipeline.run(new TrainSettings(data, other, dir.resolve("spec.json"), null, 100_000,
+                0.01, vae, 0.01, 4), new PrintWriter(new StringWriter())).modelVersion();
+        final java.util.concurrent.CountDownLatch training = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch published = new java.util.concurrent.CountDownLatch(1);
+        // the run pauses when it starts training until the operator has published: "during its run", deterministically
+        final PrintWriter watch = new PrintWriter(new java.io.Writer() {
+            @Override
+            public void write(final char[] buf, final int off, final int len) {
+                if (new String(buf, off, len).contains("training the challenger")) {
+                    training.countDown();
+                    try {
+                        published.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (final InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+        final RetrainConfig config = RetrainConfig.load(configFile(moved, end, Map.of()), Map.of(),
+                Map.of("nelbo.retrain.work.dir", dir.resolve("work-" + moved.events()).toString()));
+        final java.util.concurrent.CompletableFuture<RetrainOutcome> run = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> RetrainJob.run(config, end, watch));
+        assertTrue(training.await(60, java.util.concurrent.TimeUnit.SECONDS), "retrain started training");
+        // an operator publishes while the challenger trains
+        try (ModelRegistry registry = registry(moved)) {
+            registry.publish(other, championManifest.modelVersion());
+        }
+        published.countDown();
+        final RetrainOutcome outcome = run.get(120, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(RetrainOutcome.Decision.CURRENT_MOVED, outcome.decision(), outcome.text());
+        assertEquals(5, outcome.decision().exitCode());
+        try (ModelRegistry registry = registry(moved)) {
+            final ModelRegistry.Snapshot s = registry.read();
+            assertEquals(otherVersion, s.current(), "the operator's publish stands");
+            assertTrue(!s.bundles().containsKey(outcome.challenger()), "the challenger was not stored");
+        }
+    }
+
+    @Test
+    void with_trusted_keys_retrain_refuses_an_unsigned_champion_and_signs_what_it_publishes() throws Exception {
+        final Instant end = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        final java.security.KeyPair key = dev.nelbo.schemas.bundle.BundleSignature.generate();
+        final Path priv = Files.writeString(dir.resolve("retrain-signing.pem"), dev.nelbo.schemas.bundle.BundleSignature.pem(key.getPrivate()));
+        final Path pub = Files.writeString(dir.resolve("retrain-signing.pub"), dev.nelbo.schemas.bundle.BundleSignature.pem(key.getPublic()));
+        final Map<String, String> signing = Map.of("nelbo.bundle.signing.key", priv.toString(), "nelbo.bundle.trusted.keys", pub.toString());
+
+        final Env unsigned = env("unsigned", 1);
+        produceWindow(unsigned.events(), end, "u-", false);
+        final CliRun refused = retrain(unsigned, end, signing);
+        assertEquals(1, refused.exit(), refused.out() + refused.err());
+        assertTrue(refused.err().contains("not signed"), refused.err());
+
+        // the same champion, signed by the trusted key
+        final Path signedChampion = dir.resolve("champion-signed");
+        dev.nelbo.schemas.bundle.Directories.deleteTree(signedChampion);
+        Files.createDirectories(signedChampion);
+        try (var files = Files.list(champion)) {
+            for (final Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(f, signedChampion.resolve(f.getFileName()));
+            }
+        }
+        Files.createDirectories(signedChampion.resolve("report"));
+        try (var files = Files.list(champion.resolve("report"))) {
+            for (final Path f : files.toList()) {
+                Files.copy(f, signedChampion.resolve("report").resolve(f.getFileName()));
+            }
+        }
+        dev.nelbo.schemas.bundle.BundleSignature.sign(signedChampion, key.getPrivate());
+        final Env signed = emptyEnv("signed", 1);
+        try (ModelRegistry r = registry(signed)) {
+            r.publish(signedChampion, null);
+        }
+        produceWindow(signed.events(), end, "s-", false);
+        final CliRun published = retrain(signed, end, signing);
+        assertEquals(0, published.exit(), published.out() + published.err());
+        try (ModelRegistry r = registry(signed)) {
+            final ModelRegistry.Snapshot s = r.read();
+            final Path unpacked = dir.resolve("published-" + s.current());
+            dev.nelbo.registry.BundleArchive.unpack(s.bundles().get(s.current()), unpacked);
+            assertEquals(s.current(), dev.nelbo.schemas.bundle.ModelBundle.load(unpacked, List.of(key.getPublic())).version(),
+                    "the published challenger carries a signature by the trusted key");
+        }
+    }
+
+    /** Topics and an empty registry, as on a fresh install. */
+    private static Env emptyEnv(final String prefix, final int partitions) {
         final Env e = new Env(SharedBroker.uniqueName(prefix + "-events"), SharedBroker.uniqueName(prefix + "-alerts"),
                 SharedBroker.uniqueName(prefix + "-models"), SharedBroker.uniqueName(prefix + "-scores"),
                 SharedBroker.uniqueName(prefix + "-dlq"));
         SharedBroker.get().createTopics(partitions, e.events(), e.scores(), e.dlq());
         SharedBroker.get().createTopics(1, e.alerts());
         ModelRegistry.ensureTopic(SharedBroker.get().admin(), e.registry());
+        return e;
+    }
+
+    /** Topics and a registry whose current model is the test champion. */
+    private static Env env(final String prefix, final int partitions) {
+        final Env e = emptyEnv(prefix, partitions);
         try (ModelRegistry r = registry(e)) {
-            r.publish(champion);
+            r.publish(champion, r.read().current());
         }
         return e;
     }

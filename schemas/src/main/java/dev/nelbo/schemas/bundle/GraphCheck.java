@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Whether an ONNX graph is one nelbo could have written ({@link OnnxMlpWriter}): only its operators, in the
@@ -17,7 +19,19 @@ import java.util.List;
  */
 final class GraphCheck {
 
+    /**
+     * The operators of every graph nelbo has written: today's ({@link OnnxMlpWriter#OPERATORS}) and {@code Elu},
+     * which bundles written before ELU became four vectorised operators use (they keep serving after an upgrade).
+     */
+    static final Set<String> OPERATORS = union(OnnxMlpWriter.OPERATORS, Set.of("Elu"));
+
     private GraphCheck() {
+    }
+
+    private static Set<String> union(final Set<String> a, final Set<String> b) {
+        final Set<String> all = new TreeSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
     }
 
     /**
@@ -44,9 +58,9 @@ final class GraphCheck {
         }
         final OnnxMl.GraphProto graph = model.getGraph();
         for (final OnnxMl.NodeProto node : graph.getNodeList()) {
-            if (!node.getDomain().isEmpty() || !OnnxMlpWriter.OPERATORS.contains(node.getOpType())) {
+            if (!node.getDomain().isEmpty() || !OPERATORS.contains(node.getOpType())) {
                 problems.add("uses operator " + (node.getDomain().isEmpty() ? "" : node.getDomain() + ".") + node.getOpType()
-                        + " (nelbo's graphs use only " + new java.util.TreeSet<>(OnnxMlpWriter.OPERATORS) + ")");
+                        + " (nelbo's graphs use only " + new TreeSet<>(OPERATORS) + ")");
             }
             for (final OnnxMl.AttributeProto a : node.getAttributeList()) {
                 if (a.hasG() || a.getGraphsCount() > 0) {

@@ -30,6 +30,18 @@ class GraphCheckTest {
     }
 
     @Test
+    void a_graph_of_an_earlier_nelbo_with_an_elu_node_still_passes() throws Exception {
+        final MlpWeights[] vae = TestBundles.randomVae(1, 6, 8, 2);
+        final OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(OnnxMlpWriter.toBytes(vae[0], "enc", java.util.Map.of()));
+        final OnnxMl.GraphProto.Builder g = model.getGraph().toBuilder();
+        // as written before 2026-12: one Elu node per hidden layer
+        g.setNode(1, OnnxMl.NodeProto.newBuilder().setOpType("Elu").addInput("hidden0_linear").addOutput("hidden0"));
+        final Path f = dir.resolve("old.onnx");
+        Files.write(f, model.toBuilder().setGraph(g).build().toByteArray());
+        assertEquals(List.of(), GraphCheck.problems(f));
+    }
+
+    @Test
     void foreign_operators_external_data_and_other_domains_are_named() throws Exception {
         final MlpWeights[] vae = TestBundles.randomVae(1, 6, 8, 2);
         final OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(OnnxMlpWriter.toBytes(vae[0], "enc", java.util.Map.of()));

@@ -90,7 +90,8 @@ class NelboTrainerTest {
         assertEquals(List.of("f0", "f1", "f2", "f3", "flag", "colour"),
                 manifest.featureSpec().features().stream().map(f -> f.name()).toList());
         assertTrue(List.of("empirical", "gpd").contains(manifest.calibration().method()));
-        assertEquals(manifest.provenance().rows() / 10, manifest.calibration().rows(), 1);
+        // calibrated on every row (the validation split alone is too few to show the tail)
+        assertEquals(manifest.provenance().rows(), manifest.calibration().rows());
         for (String f : List.of("report/loss.png", "report/scores.png", "report/features.png", "report/report.html")) {
             assertTrue(manifest.files().containsKey(f), f);
         }

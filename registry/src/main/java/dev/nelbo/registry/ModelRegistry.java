@@ -8,6 +8,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
@@ -29,6 +30,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 /**
  * The model registry: a compacted Kafka topic every scorer instance follows, so all instances of an
@@ -268,11 +271,13 @@ public final class ModelRegistry implements AutoCloseable {
             }
             final List<ProducerRecord<String, byte[]>> records = new ArrayList<>(change.apply(before));
             records.addAll(prune(before, records));
+            final List<Future<RecordMetadata>> sent = new ArrayList<>();
             for (final ProducerRecord<String, byte[]> r : records) {
-                p.send(r);
+                sent.add(p.send(r));
             }
             p.commitTransaction();
             committed = true;
+            awaitVisible(sent);
         } catch (final ProducerFencedException | InvalidProducerEpochException e) {
             throw e;
         } catch (final KafkaException e) {
@@ -284,6 +289,49 @@ public final class ModelRegistry implements AutoCloseable {
             if (!committed && producer != null) {
                 abortQuietly(p);
             }
+        }
+    }
+
+    /**
+     * Waits until a read_committed reader sees the committed records. The transaction coordinator writes the
+     * commit markers after commitTransaction returns; until then the last stable offset stays before the
+     * transaction, and a read right after a write (this writer's next compare-and-set, or the caller's check)
+     * would miss it.
+     */
+    private void awaitVisible(final List<Future<RecordMetadata>> sent) {
+        final Map<TopicPartition, Long> target = new HashMap<>();
+        try {
+            for (final Future<RecordMetadata> f : sent) {
+                final RecordMetadata m = f.get();
+                target.merge(new TopicPartition(m.topic(), m.partition()), m.offset() + 1, Math::max);
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted writing to the model registry " + topic, e);
+        } catch (final ExecutionException e) {
+            throw new IllegalStateException("cannot write to the model registry " + topic + ": " + e.getCause().getMessage(), e);
+        }
+        if (target.isEmpty()) {
+            return;
+        }
+        final Map<String, Object> props = new HashMap<>(clientProps);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+            final long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (true) {
+                final Map<TopicPartition, Long> stable = c.endOffsets(target.keySet(), TIMEOUT);
+                if (target.entrySet().stream().allMatch(e -> stable.get(e.getKey()) >= e.getValue())) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the write to the model registry " + topic
+                            + " was committed but is not readable after " + TIMEOUT.toSeconds() + " s");
+                }
+                Thread.sleep(20);
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted writing to the model registry " + topic, e);
         }
     }
 

@@ -54,8 +54,7 @@ class KafkaScriptIT {
         final int port = freePort();
         final Map<String, String> env = Map.of("LOCAL_KAFKA_PORT", Integer.toString(port),
                 "LOCAL_KAFKA_CONTROLLER_PORT", Integer.toString(freePort()),
-                "LOCAL_KAFKA_DATA_DIR", dir.resolve("kafka").toString(), "LOCAL_KAFKA_PARTITIONS", "2",
-                "MVN_ARGS", "-o");
+                "LOCAL_KAFKA_DATA_DIR", dir.resolve("kafka").toString(), "LOCAL_KAFKA_PARTITIONS", "2");
         try {
             final Result start = kafka(env, "start");
             assertEquals(0, start.exitCode(), start.output());

@@ -45,7 +45,7 @@ public final class SecuredBroker implements AutoCloseable {
     public static Path libs() throws IOException, InterruptedException {
         final Path libs = DeployFiles.resolve("target/kafka-libs");
         if (!Files.isRegularFile(libs.resolve("kafka_2.13-4.3.1.jar"))) {
-            final ExternalTool.Output mvn = ExternalTool.run(DeployFiles.root(), 600, "mvn", "-B", "-q", "-o", "-f",
+            final ExternalTool.Output mvn = ExternalTool.run(DeployFiles.root(), 600, "mvn", "-B", "-q", "-f",
                     DeployFiles.resolve("kafka/pom.xml").toString(), "package");
             if (mvn.exitCode() != 0) {
                 throw new IllegalStateException("cannot resolve the broker jars: " + mvn.text());

@@ -186,7 +186,7 @@ step "stream $((DURATION * RATE)) live events for ${DURATION}s at ${RATE}/s with
 # A few records the scorer cannot score, so the dead-letter path (and its dashboard panel) is exercised.
 cat > "$RUN/bad.jsonl" <<'BAD'
 this is not JSON
-{"event_id":"bad-wrong-type","ts":"2026-01-05T12:00:00Z","service":"search","method":"GET","region":"us-east-1","status_class":"2xx","latency_ms":"fast","request_bytes":300,"response_bytes":900,"retried":false,"cache_hit":false,"service_rps":500,"hour_of_day":12.0,"hour_sin":0.0,"hour_cos":-1.0}
+{"event_id":"bad-wrong-type","ts":"2026-01-05T12:00:00Z","service":"search","method":"GET","region":"us-east-1","status_class":"2xx","latency_ms":"fast","request_bytes":300,"response_bytes":900,"retried":false,"cache_hit":false,"service_rps":500,"hour_of_day":12.0}
 {"event_id":"bad-missing-field","service":"search"}
 BAD
 expected=$((DURATION * RATE + 3))

@@ -44,6 +44,10 @@ public final class ScoringEngine implements AutoCloseable {
     private final PinnedGraph decoder;
     private final ElboEstimator estimator;
     private final int d;
+    /** Reconstructed width Dx (d for a model without context). */
+    private final int dx;
+    /** Context width C: the decoder's input is a latent sample followed by the record's context columns. */
+    private final int c;
     private final int k;
     private final int samples;
     private final float[] mu;
@@ -57,12 +61,14 @@ public final class ScoringEngine implements AutoCloseable {
         this.model = model;
         this.options = options;
         this.d = model.inputWidth();
+        this.dx = model.reconstructedWidth();
+        this.c = d - dx;
         this.k = model.latentWidth();
         this.samples = options.samples();
-        this.layout = new FeatureLayout(model.layout(), d);
-        if ((long) options.maxBatch() * samples * Math.max(d, k) > Integer.MAX_VALUE / Float.BYTES) {
+        this.layout = new FeatureLayout(model.reconstructedLayout(), dx);
+        if ((long) options.maxBatch() * samples * Math.max(d, k + c) > Integer.MAX_VALUE / Float.BYTES) {
             throw new IllegalArgumentException("max batch x samples x width is too large for one decoder call: "
-                    + options.maxBatch() + " x " + samples + " x " + Math.max(d, k) + "; lower the batch size or samples");
+                    + options.maxBatch() + " x " + samples + " x " + Math.max(d, k + c) + "; lower the batch size or samples");
         }
         final ScoringModel.GraphNames names = model.names();
         this.sessions = SessionFactory.create(Device.parse(options.device()), options.deviceStrict(), options.intraOpThreads());
@@ -71,13 +77,13 @@ public final class ScoringEngine implements AutoCloseable {
         try {
             enc = new PinnedGraph(sessions, model.encoderFile(), "encoder", names.encoderInput(), d,
                     outputs(names.encoderMu(), k, names.encoderLogvar(), k), options.maxBatch());
-            dec = new PinnedGraph(sessions, model.decoderFile(), "decoder", names.decoderInput(), k,
+            dec = new PinnedGraph(sessions, model.decoderFile(), "decoder", names.decoderInput(), k + c,
                     decoderOutputs(names), options.maxBatch() * samples);
             if (!enc.perRow(names.encoderMu())) {
                 throw new IllegalStateException("encoder output '" + names.encoderMu() + "' must be per-row [batch, " + k + "]");
             }
             if (!dec.perRow(names.decoderMean())) {
-                throw new IllegalStateException("decoder output '" + names.decoderMean() + "' must be per-row [batch, " + d + "]");
+                throw new IllegalStateException("decoder output '" + names.decoderMean() + "' must be per-row [batch, " + dx + "]");
             }
         } catch (RuntimeException e) {
             if (enc != null) {
@@ -96,18 +102,18 @@ public final class ScoringEngine implements AutoCloseable {
         this.encoderLogvar = new float[options.maxBatch() * k];
         this.z = new float[options.maxBatch() * samples * k];
         try {
-            this.estimator = new ElboEstimator(layout, k, samples, options.maxBatch(), CounterNormals.hash(model.version()),
+            this.estimator = new ElboEstimator(layout, d, k, samples, options.maxBatch(), CounterNormals.hash(model.version()),
                     model.encoderLogvar(), model.decoderLogvar(),
                     enc.perRow(names.encoderLogvar()) ? null : enc.constant(names.encoderLogvar()),
-                    !layout.hasGaussian() ? new float[d] : decoderLogvarRows ? null : dec.constant(names.decoderLogvar()));
+                    !layout.hasGaussian() ? new float[dx] : decoderLogvarRows ? null : dec.constant(names.decoderLogvar()));
             warmUp();
         } catch (RuntimeException e) {
             close();
             throw e;
         }
         this.loadNanos = System.nanoTime() - start;
-        LOG.info("Loaded model {} on {} (D={}, K={}, L={}, max batch {}) in {} ms", model.version(), sessions.device(),
-                d, k, samples, options.maxBatch(), loadNanos / 1_000_000);
+        LOG.info("Loaded model {} on {} (D={}{}, K={}, L={}, max batch {}) in {} ms", model.version(), sessions.device(),
+                d, c == 0 ? "" : " of which " + c + " context", k, samples, options.maxBatch(), loadNanos / 1_000_000);
     }
 
     /**
@@ -145,7 +151,7 @@ public final class ScoringEngine implements AutoCloseable {
 
     /** @return results sized for this engine */
     public ScoringResults newResults() {
-        return new ScoringResults(options.maxBatch(), layout.featureCount());
+        return new ScoringResults(options.maxBatch(), layout.featureCount(), model.typical());
     }
 
     /**
@@ -180,7 +186,20 @@ public final class ScoringEngine implements AutoCloseable {
             encoder.output(names.encoderLogvar()).get(0, encoderLogvar, 0, n * k);
         }
         estimator.sample(n, batch.idHashes(), mu, encoderLogvar, z, results.kl);
-        decoder.input().put(0, z, 0, n * samples * k);
+        if (c == 0) {
+            decoder.input().put(0, z, 0, n * samples * k);
+        } else {
+            // each sample's row: its latent code, then the record's context columns (the decoder models x given c)
+            final java.nio.FloatBuffer in = decoder.input();
+            final float[] x = batch.x();
+            for (int i = 0; i < n; i++) {
+                for (int l = 0; l < samples; l++) {
+                    final int row = (i * samples + l) * (k + c);
+                    in.put(row, z, (i * samples + l) * k, k);
+                    in.put(row + k, x, i * d + dx, c);
+                }
+            }
+        }
         decoder.run(n * samples);
         estimator.reconstruct(n, batch.x(), batch.mask(), decoder.output(names.decoderMean()),
                 decoderLogvarRows ? decoder.output(names.decoderLogvar()) : null, results.reconNll, results.iwNll,
@@ -249,8 +268,8 @@ public final class ScoringEngine implements AutoCloseable {
     private Map<String, Integer> decoderOutputs(final ScoringModel.GraphNames names) {
         // A decoder without Gaussian features need not have a log-variance output.
         return layout.hasGaussian()
-                ? outputs(names.decoderMean(), d, names.decoderLogvar(), d)
-                : Map.of(names.decoderMean(), d);
+                ? outputs(names.decoderMean(), dx, names.decoderLogvar(), dx)
+                : Map.of(names.decoderMean(), dx);
     }
 
     private static Map<String, Integer> outputs(final String a, final int aWidth, final String b, final int bWidth) {

@@ -21,15 +21,19 @@ import java.util.Objects;
  * @param names           graph input/output names
  * @param inputWidth      encoded width D
  * @param latentWidth     latent width K
- * @param layout          column blocks, one per feature, tiling {@code [0, D)}
+ * @param layout          column blocks, one per feature, tiling {@code [0, D)}; context blocks (conditioning the
+ *                        encoder and the decoder, not reconstructed) last: the decoder's input is the latent sample
+ *                        followed by the record's context columns, {@code [batch, K + C]}
  * @param encoderLogvar   clamp for the encoder's log-variance
  * @param decoderLogvar   clamp for the decoder's log-variance
  * @param threshold       alert threshold on the negative ELBO, or NaN when uncalibrated
  * @param calibration     tail probability under the calibration, or null when uncalibrated
+ * @param typical         each reconstructed feature's typical contribution (alerts rank features by their excess over
+ *                        it), in reconstructed-layout order, or null (raw contributions rank)
  */
 public record ScoringModel(String version, Path encoderFile, Path decoderFile, GraphNames names, int inputWidth,
                            int latentWidth, List<ColumnBlock> layout, LogvarRange encoderLogvar,
-                           LogvarRange decoderLogvar, double threshold, TailProbability calibration) {
+                           LogvarRange decoderLogvar, double threshold, TailProbability calibration, double[] typical) {
 
     /**
      * Graph input and output names.
@@ -77,6 +81,49 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
         if ((calibration == null) != Double.isNaN(threshold)) {
             throw new IllegalArgumentException("a model has both a threshold and a calibration, or neither");
         }
+        if (typical != null && typical.length != layout.stream().filter(b -> !b.contextual()).count()) {
+            throw new IllegalArgumentException("typical contributions: " + typical.length + " values for "
+                    + layout.stream().filter(b -> !b.contextual()).count() + " reconstructed features");
+        }
+        typical = typical == null ? null : typical.clone();
+    }
+
+    /**
+     * A model whose alerts rank features by their raw contributions.
+     *
+     * @param version       model version
+     * @param encoderFile   encoder ONNX file
+     * @param decoderFile   decoder ONNX file
+     * @param names         graph input/output names
+     * @param inputWidth    encoded width D
+     * @param latentWidth   latent width K
+     * @param layout        column blocks
+     * @param encoderLogvar clamp for the encoder's log-variance
+     * @param decoderLogvar clamp for the decoder's log-variance
+     * @param threshold     alert threshold, or NaN
+     * @param calibration   tail probability, or null
+     */
+    public ScoringModel(final String version, final Path encoderFile, final Path decoderFile, final GraphNames names,
+                        final int inputWidth, final int latentWidth, final List<ColumnBlock> layout,
+                        final LogvarRange encoderLogvar, final LogvarRange decoderLogvar, final double threshold,
+                        final TailProbability calibration) {
+        this(version, encoderFile, decoderFile, names, inputWidth, latentWidth, layout, encoderLogvar, decoderLogvar,
+                threshold, calibration, null);
+    }
+
+    /** @return the blocks the decoder reconstructs (every block but the context ones, which come last) */
+    public List<ColumnBlock> reconstructedLayout() {
+        return layout.stream().filter(b -> !b.contextual()).toList();
+    }
+
+    /** @return the width of the reconstructed columns {@code [0, Dx)}; the context columns follow, up to D */
+    public int reconstructedWidth() {
+        return layout.stream().filter(ColumnBlock::contextual).mapToInt(ColumnBlock::offset).findFirst().orElse(inputWidth);
+    }
+
+    /** @return the width C of the context columns (0 for a model without context) */
+    public int contextWidth() {
+        return inputWidth - reconstructedWidth();
     }
 
     /**
@@ -101,9 +148,17 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
                 dec.inputs().get(0), dec.outputs().get(0), dec.outputs().get(1));
         final LogvarRange range = new LogvarRange(a.logvarMin(), a.logvarMax());
         final Manifest.Calibration c = m.calibration();
+        double[] typical = null;
+        if (c != null && c.typicalContributions() != null) {
+            final List<ColumnBlock> reconstructed = a.layout().stream().filter(b -> !b.contextual()).toList();
+            typical = new double[reconstructed.size()];
+            for (int f = 0; f < typical.length; f++) {
+                typical[f] = c.typicalContributions().getOrDefault(reconstructed.get(f).feature(), 0.0);
+            }
+        }
         return new ScoringModel(m.modelVersion(), bundle.encoderPath(), bundle.decoderPath(), names, a.inputDim(),
                 a.latentDim(), a.layout(), range, range, c == null ? Double.NaN : c.threshold(),
-                c == null ? null : tailProbability(c));
+                c == null ? null : tailProbability(c), typical);
     }
 
     /** How far the threshold's tail probability may be from the target false-positive rate, as a factor. */

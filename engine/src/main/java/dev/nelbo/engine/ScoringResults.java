@@ -14,6 +14,7 @@ public final class ScoringResults {
     final double[] iwNll;
     final double[] tailProbability;
     final boolean[] anomaly;
+    private final double[] typical;
     final double[] contributions;
     final double[] expected;
     int size;
@@ -23,6 +24,20 @@ public final class ScoringResults {
      * @param featureCount features F per record
      */
     public ScoringResults(final int capacity, final int featureCount) {
+        this(capacity, featureCount, null);
+    }
+
+    /**
+     * @param capacity     most records
+     * @param featureCount features F per record
+     * @param typical      each feature's typical contribution, which {@link #topFeatures} ranks the excess over
+     *                     (null: raw contributions)
+     */
+    public ScoringResults(final int capacity, final int featureCount, final double[] typical) {
+        if (typical != null && typical.length != featureCount) {
+            throw new IllegalArgumentException(typical.length + " typical contributions for " + featureCount + " features");
+        }
+        this.typical = typical == null ? new double[featureCount] : typical.clone();
         if (capacity < 1 || featureCount < 1) {
             throw new IllegalArgumentException("results capacity and feature count must be positive, got "
                     + capacity + ", " + featureCount);
@@ -126,8 +141,9 @@ public final class ScoringResults {
     }
 
     /**
-     * The features that contribute most to a record's reconstruction term, largest first, without
-     * allocating (for alerts: "which features made this record anomalous").
+     * The features most unusual in a record, largest first, without allocating (for alerts: "which features made this
+     * record anomalous"): ranked by contribution minus the feature's typical contribution when the model has those
+     * (a noisy feature always contributes much and is not unusual for it), else by contribution.
      *
      * @param row  record row
      * @param into receives feature indices; its length is how many to return (at most F)
@@ -142,7 +158,7 @@ public final class ScoringResults {
                 if (alreadyChosen(into, filled, f)) {
                     continue;
                 }
-                if (best < 0 || contributions[base + f] > contributions[base + best]) {
+                if (best < 0 || contributions[base + f] - typical[f] > contributions[base + best] - typical[best]) {
                     best = f;
                 }
             }

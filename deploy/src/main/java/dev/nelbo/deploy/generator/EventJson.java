@@ -61,11 +61,7 @@ public final class EventJson {
                 .put("retried", e.retried())
                 .put("cache_hit", e.cacheHit())
                 .put("service_rps", e.serviceRps())
-                .put("hour_of_day", e.hourOfDay())
-                // The cyclical encoding a telemetry pipeline adds so that 23:59 and 00:00 are neighbours:
-                // a model needs it to learn what traffic level is normal at which hour.
-                .put("hour_sin", round4(Math.sin(2 * Math.PI * e.hourOfDay() / 24)))
-                .put("hour_cos", round4(Math.cos(2 * Math.PI * e.hourOfDay() / 24)));
+                .put("hour_of_day", e.hourOfDay());
         inline.ifPresent(fields -> {
             node.put(fields.anomalyField(), labelled.label().anomaly());
             node.put(fields.kindField(), labelled.label().kind().map(AnomalyKind::label).orElse(null));
@@ -84,10 +80,6 @@ public final class EventJson {
                 .put(LABEL_KIND, label.kind().map(AnomalyKind::label).orElse(null))
                 .put(LABEL_DETAIL, label.detail());
         return write(node);
-    }
-
-    private static double round4(final double value) {
-        return Math.round(value * 10_000) / 10_000.0;
     }
 
     private static String write(final ObjectNode node) {

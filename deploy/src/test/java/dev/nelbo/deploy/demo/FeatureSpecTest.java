@@ -66,7 +66,10 @@ class FeatureSpecTest {
         for (final FeatureDef f : spec.features()) {
             assertTrue(fields.contains(f.path()), "feature " + f.name() + " reads a field generated events lack");
         }
-        assertFalse(spec.features().stream().anyMatch(f -> Set.of("event_id", "ts").contains(f.path())));
+        // the id is never a feature; the time only through time features (derived, context)
+        assertFalse(spec.features().stream().filter(f -> f.type() != dev.nelbo.schemas.spec.FeatureType.TIME)
+                .anyMatch(f -> Set.of("event_id", "ts").contains(f.path())));
+        assertTrue(spec.features().stream().anyMatch(f -> f.type() == dev.nelbo.schemas.spec.FeatureType.TIME && f.contextual()));
 
         final FeatureEncoder encoder = FeatureEncoder.fit(spec, sources(spec, normal)).encoder();
         final List<JsonNode> mixed = events(0.3, 2000);

@@ -18,6 +18,8 @@ import java.util.Arrays;
 public final class ElboEstimator {
 
     private final FeatureLayout layout;
+    /** Row width of the encoded records: the reconstructed columns, then any context columns. */
+    private final int inputWidth;
     private final int latent;
     private final int samples;
     private final int capacity;
@@ -62,6 +64,33 @@ public final class ElboEstimator {
     public ElboEstimator(final FeatureLayout layout, final int latent, final int samples, final int capacity,
                          final long versionHash, final LogvarRange encoderRange, final LogvarRange decoderRange,
                          final float[] encoderLogvarConstant, final float[] decoderLogvarConstant) {
+        this(layout, layout.width(), latent, samples, capacity, versionHash, encoderRange, decoderRange,
+                encoderLogvarConstant, decoderLogvarConstant);
+    }
+
+    /**
+     * For a conditional model, whose encoded rows carry context columns after the reconstructed ones.
+     *
+     * @param layout                 the reconstructed features' layout (width Dx)
+     * @param inputWidth             row width D of the encoded records ({@code x} and {@code mask}), at least Dx
+     * @param latent                 latent width K
+     * @param samples                samples per record L
+     * @param capacity               most records per batch
+     * @param versionHash            {@link CounterNormals#hash} of the model version
+     * @param encoderRange           clamp for the encoder's log-variance
+     * @param decoderRange           clamp for the decoder's log-variance
+     * @param encoderLogvarConstant  the encoder's constant log-variance ({@code [K]}), or null
+     * @param decoderLogvarConstant  the decoder's constant log-variance ({@code [Dx]}), or null
+     */
+    public ElboEstimator(final FeatureLayout layout, final int inputWidth, final int latent, final int samples,
+                         final int capacity, final long versionHash, final LogvarRange encoderRange,
+                         final LogvarRange decoderRange, final float[] encoderLogvarConstant,
+                         final float[] decoderLogvarConstant) {
+        if (inputWidth < layout.width()) {
+            throw new IllegalArgumentException("encoded rows of width " + inputWidth + " cannot hold the " + layout.width()
+                    + " reconstructed columns");
+        }
+        this.inputWidth = inputWidth;
         if (latent <= 0 || samples <= 0 || capacity <= 0) {
             throw new IllegalArgumentException("latent, samples and capacity must be positive, got "
                     + latent + ", " + samples + ", " + capacity);
@@ -172,8 +201,8 @@ public final class ElboEstimator {
      * Scores {@code n} records from the decoder's output for the samples drawn by {@link #sample}.
      *
      * @param n             records in the batch (as passed to {@link #sample})
-     * @param x             encoded records, row-major {@code [n, D]}
-     * @param mask          observed-mask, row-major {@code [n, D]}; a feature counts when the mask
+     * @param x             encoded records, row-major {@code [n, inputWidth]} (reconstructed columns first)
+     * @param mask          observed-mask, row-major {@code [n, inputWidth]}; a feature counts when the mask
      *                      of its first column is non-zero
      * @param meanRows      decoder mean output, row-major {@code [n * L, D]} from index 0 (absolute
      *                      reads; position and limit are ignored, so a graph's pinned buffer works as is)
@@ -204,7 +233,7 @@ public final class ElboEstimator {
         final float[] mean = recordMean;
         final float[] logvar = recordLogvar;
         for (int i = 0; i < n; i++) {
-            final int xRow = i * d;
+            final int xRow = i * inputWidth;
             final int cRow = i * f;
             // One record's L decoder rows at a time: a small copy that stays in L1 while it is read.
             meanRows.get(i * recordValues, mean, 0, recordValues);

@@ -131,13 +131,42 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
      * @param rows       held-back rows scored
      * @param quantiles  score quantiles, ascending in q
      * @param tail       fitted tail, or null when none was fitted
+     * @param typicalContributions each reconstructed feature's median contribution to the score over the calibration
+     *                   rows, or null: alerts rank their features by how far each is above its typical value, not by
+     *                   the raw contribution (which always favours the noisiest feature)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Calibration(String score, double threshold, double targetFpr, String method, long rows,
-                              List<Quantile> quantiles, Tail tail) {
-        /** Copies the quantiles. */
+                              List<Quantile> quantiles, Tail tail, Map<String, Double> typicalContributions) {
+        /** Copies the quantiles and the typical contributions. */
         public Calibration {
             quantiles = List.copyOf(quantiles);
+            typicalContributions = typicalContributions == null ? null
+                    : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(typicalContributions));
+        }
+
+        /**
+         * A calibration without typical contributions.
+         *
+         * @param score     which score the threshold applies to
+         * @param threshold alert threshold
+         * @param targetFpr target false-positive rate
+         * @param method    calibration method
+         * @param rows      rows scored
+         * @param quantiles score quantiles
+         * @param tail      fitted tail, or null
+         */
+        public Calibration(final String score, final double threshold, final double targetFpr, final String method,
+                           final long rows, final List<Quantile> quantiles, final Tail tail) {
+            this(score, threshold, targetFpr, method, rows, quantiles, tail, null);
+        }
+
+        /**
+         * @param typical per-feature typical contributions
+         * @return this calibration with them
+         */
+        public Calibration withTypicalContributions(final Map<String, Double> typical) {
+            return new Calibration(score, threshold, targetFpr, method, rows, quantiles, tail, typical);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.nelbo.schemas.encoding;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import java.util.Objects;
 
 /**
@@ -11,8 +13,11 @@ import java.util.Objects;
  * @param likelihood decoder likelihood
  * @param offset     first column
  * @param width      number of columns
+ * @param context    whether the feature is context: part of the encoder's and the decoder's input, not
+ *                   reconstructed (context blocks follow all others)
  */
-public record ColumnBlock(String feature, Likelihood likelihood, int offset, int width) {
+public record ColumnBlock(String feature, Likelihood likelihood, int offset, int width,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) Boolean context) {
 
     /**
      * @throws IllegalArgumentException for a negative offset, a non-positive width, or a width other
@@ -21,15 +26,38 @@ public record ColumnBlock(String feature, Likelihood likelihood, int offset, int
     public ColumnBlock {
         Objects.requireNonNull(feature, "feature");
         Objects.requireNonNull(likelihood, "likelihood");
+        // false is written as nothing: a layout without context reads and writes as before
+        context = Boolean.TRUE.equals(context) ? Boolean.TRUE : null;
         if (offset < 0 || width <= 0) {
             throw new IllegalArgumentException("feature '" + feature + "': bad column range offset=" + offset + " width=" + width);
         }
-        if (likelihood != Likelihood.CATEGORICAL && width != 1) {
+        if (likelihood == Likelihood.CYCLIC) {
+            if (width != 2 || context == null) {
+                throw new IllegalArgumentException("feature '" + feature + "': a time feature is a context block of 2 columns");
+            }
+        } else if (likelihood != Likelihood.CATEGORICAL && width != 1) {
             throw new IllegalArgumentException("feature '" + feature + "': a " + likelihood.wireName() + " feature has width 1, got " + width);
         }
         if (likelihood == Likelihood.CATEGORICAL && width < 2) {
             throw new IllegalArgumentException("feature '" + feature + "': a categorical block needs at least 2 columns, got " + width);
         }
+    }
+
+    /**
+     * A block that is reconstructed (not context).
+     *
+     * @param feature    feature name
+     * @param likelihood decoder likelihood
+     * @param offset     first column
+     * @param width      number of columns
+     */
+    public ColumnBlock(final String feature, final Likelihood likelihood, final int offset, final int width) {
+        this(feature, likelihood, offset, width, null);
+    }
+
+    /** @return whether the block is context (conditions the model, not reconstructed) */
+    public boolean contextual() {
+        return context != null;
     }
 
     /** @return one past the last column */

@@ -15,7 +15,9 @@ import java.util.Map;
  * Turns a record into the model's input: a float vector plus an observed-mask. The ONE encoding used
  * by training and by scoring. Continuous values are transformed, then standardised with the training
  * mean and standard deviation; binary values are 0/1; categorical values are one-hot over the top-K
- * training values plus an out-of-vocabulary column.
+ * training values plus an out-of-vocabulary column; a time feature is the sine and cosine of the event time's
+ * position in its cycle (local time in the spec's zone). Context features come last: the decoder reconstructs
+ * only the columns before them ({@link #reconstructedWidth()}).
  *
  * <p>Missing values under policy {@code impute} get their training expectation (0 after
  * standardisation, the training rate for binary, the training frequencies for categorical) and mask 0,
@@ -48,6 +50,8 @@ public final class FeatureEncoder {
     private final double[] invScale;
     private final Map<String, Integer>[] vocab;
     private final float[][] imputed;
+    private final java.time.zone.ZoneRules zone;
+    private final int reconstructedWidth;
     private final ThreadLocal<RawValue> scratch = ThreadLocal.withInitial(RawValue::new);
 
     /**
@@ -101,14 +105,19 @@ public final class FeatureEncoder {
                 }
             } else if (f.type() == FeatureType.BINARY) {
                 imputed[i] = new float[] {(float) s.centre()};
+            } else if (f.type() == FeatureType.TIME) {
+                w = 2;
+                imputed[i] = new float[] {0f, 0f};
             } else {
                 imputed[i] = new float[] {0f};
             }
-            blocks.add(new ColumnBlock(f.name(), f.type().likelihood(), offset, w));
+            blocks.add(new ColumnBlock(f.name(), f.type().likelihood(), offset, w, f.contextual()));
             offset += w;
         }
         layout = List.copyOf(blocks);
         width = offset;
+        zone = spec.zoneRules();
+        reconstructedWidth = blocks.stream().filter(ColumnBlock::contextual).mapToInt(ColumnBlock::offset).findFirst().orElse(width);
     }
 
     /**
@@ -189,6 +198,7 @@ public final class FeatureEncoder {
                     case CONTINUOUS -> values[i] = finiteForFit(f, raw, continuousValue(f, raw));
                     case BINARY -> values[i] = binaryValue(f, raw);
                     case CATEGORICAL -> texts[i] = categoryText(f, raw);
+                    case TIME -> timeMillis(f, raw);
                 }
             }
             for (int i = 0; i < defs.length; i++) {
@@ -240,6 +250,8 @@ public final class FeatureEncoder {
                         out.add(new FeatureStats(f.name(), mean[i], 1.0, constant, null, null, count[i]));
                     }
                     case CATEGORICAL -> out.add(vocabularyStats(f, counts[i], count[i], spec.maxCategories(), notes));
+                    // sine and cosine are in [-1, 1] already: nothing to fit
+                    case TIME -> out.add(new FeatureStats(f.name(), 0.0, 1.0, false, null, null, count[i]));
                 }
             }
             final FeatureEncoder enc = new FeatureEncoder(spec, new EncoderStats(out));
@@ -291,6 +303,14 @@ public final class FeatureEncoder {
     /** @return width D of the encoded vector */
     public int width() {
         return width;
+    }
+
+    /**
+     * @return the columns the decoder reconstructs: {@code [0, reconstructedWidth)}; the rest, up to {@link #width()},
+     *         are context (all of it for a model without context features)
+     */
+    public int reconstructedWidth() {
+        return reconstructedWidth;
     }
 
     /**
@@ -353,6 +373,11 @@ public final class FeatureEncoder {
                     final Integer k = vocab[i].get(categoryText(f, raw));
                     fill(x, at, block.width(), 0f);
                     x[at + (k == null ? block.width() - 1 : k)] = 1f;
+                }
+                case TIME -> {
+                    final double angle = 2 * Math.PI * f.period().fraction(timeMillis(f, raw), zone);
+                    x[at] = (float) Math.sin(angle);
+                    x[at + 1] = (float) Math.cos(angle);
                 }
             }
             fill(mask, at, block.width(), 1f);
@@ -417,6 +442,14 @@ public final class FeatureEncoder {
                     + f.transform().wireName() + " is undefined for " + v);
         }
         return t;
+    }
+
+    private static long timeMillis(final FeatureDef f, final RawValue raw) {
+        final Long millis = raw.epochMillis();
+        if (millis == null) {
+            throw wrongType(f, raw, "an event time (epoch milliseconds or an ISO-8601 instant such as 2026-11-21T12:00:00Z)");
+        }
+        return millis;
     }
 
     /** Training statistics need finite values: infinity (or a number beyond a double) is refused there. */

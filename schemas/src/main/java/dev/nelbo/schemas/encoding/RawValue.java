@@ -103,4 +103,22 @@ public final class RawValue {
             case STRUCTURE -> "an object or array";
         };
     }
+
+    /**
+     * @return the value as an instant in epoch milliseconds: a number (epoch milliseconds) or an ISO-8601 string
+     *         ({@code 2026-11-21T12:00:00Z}); null for anything else or a string that does not parse
+     */
+    public Long epochMillis() {
+        if (kind == Kind.NUMBER) {
+            return Double.isFinite(number) ? (long) number : null;
+        }
+        if (kind == Kind.TEXT) {
+            try {
+                return java.time.Instant.parse(text).toEpochMilli();
+            } catch (final java.time.format.DateTimeParseException | ArithmeticException e) {
+                return null;
+            }
+        }
+        return null;
+    }
 }

@@ -3,8 +3,6 @@ package dev.nelbo.schemas.event;
 import dev.nelbo.schemas.encoding.RawValue;
 import dev.nelbo.schemas.encoding.RecordSource;
 
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 
 /**
  * What {@link EventReader} found in one event: the raw value at each of its paths (the spec's features
@@ -110,18 +108,7 @@ public final class EventFields implements RecordSource {
      *         string, or null when absent or unreadable
      */
     public Long timeMillis() {
-        final RawValue v = values[timeSlot];
-        if (v.kind() == RawValue.Kind.NUMBER) {
-            return Double.isFinite(v.number()) ? (long) v.number() : null;
-        }
-        if (v.kind() == RawValue.Kind.TEXT) {
-            try {
-                return Instant.parse(v.text()).toEpochMilli();
-            } catch (final DateTimeParseException | ArithmeticException e) {
-                return null;
-            }
-        }
-        return null;
+        return values[timeSlot].epochMillis();
     }
 
     /**

@@ -12,9 +12,13 @@ import java.util.Objects;
  * @param type      feature type
  * @param transform transform for continuous features ({@link Transform#NONE} for the others)
  * @param missing   missing-value policy
+ * @param context   whether the feature is context: it conditions the encoder and the decoder and is not
+ *                  reconstructed, so the model scores the other features given it (null: not context)
+ * @param period    the time cycle of a {@code time} feature (null for the other types)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record FeatureDef(String name, String path, FeatureType type, Transform transform, MissingPolicy missing) {
+public record FeatureDef(String name, String path, FeatureType type, Transform transform, MissingPolicy missing,
+                         Boolean context, TimePeriod period) {
 
     /**
      * Fills defaults (path = name, transform none, missing reject) and checks consistency.
@@ -33,5 +37,46 @@ public record FeatureDef(String name, String path, FeatureType type, Transform t
             throw new IllegalArgumentException("feature '" + name + "': transform " + transform.wireName()
                     + " only applies to continuous features");
         }
+        if (Boolean.FALSE.equals(context)) {
+            context = null;
+        }
+        if (type == FeatureType.TIME) {
+            if (period == null) {
+                throw new IllegalArgumentException("time feature '" + name + "' needs a period (hour_of_day or day_of_week)");
+            }
+            if (context == null) {
+                throw new IllegalArgumentException("time feature '" + name + "' must be context (\"context\": true): the time"
+                        + " of an event conditions the model, it is not reconstructed");
+            }
+        } else if (period != null) {
+            throw new IllegalArgumentException("feature '" + name + "': a period only applies to time features");
+        }
+    }
+
+    /**
+     * A feature that is not context.
+     *
+     * @param name      unique name
+     * @param path      dotted path into the event
+     * @param type      feature type
+     * @param transform transform for continuous features
+     * @param missing   missing-value policy
+     */
+    public FeatureDef(final String name, final String path, final FeatureType type, final Transform transform,
+                      final MissingPolicy missing) {
+        this(name, path, type, transform, missing, null, null);
+    }
+
+    /** @return whether the feature is context */
+    public boolean contextual() {
+        return context != null && context;
+    }
+
+    /**
+     * @param newPath the path to read
+     * @return this feature reading another path
+     */
+    public FeatureDef withPath(final String newPath) {
+        return new FeatureDef(name, newPath, type, transform, missing, context, period);
     }
 }

@@ -18,23 +18,52 @@ import java.util.Set;
  * @param keyPath        dotted path of the entity key (alert suppression; null: the Kafka key)
  * @param timestampPath  dotted path of the event time, epoch millis or ISO-8601 (null: record time)
  * @param maxCategories  vocabulary size K for categorical features (top-K training values)
- * @param features       features, in encoding order
+ * @param features       features, in encoding order (context features last)
+ * @param timeZone       the zone whose local clock time features read (null: UTC)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record FeatureSpec(String idPath, String keyPath, String timestampPath, Integer maxCategories,
-                          List<FeatureDef> features) {
+                          List<FeatureDef> features, String timeZone) {
 
     /** Vocabulary size when the spec does not say. */
     public static final int DEFAULT_MAX_CATEGORIES = 32;
 
     /**
-     * @throws IllegalArgumentException for no features, duplicate names, or a bad vocabulary size
+     * Time features read the timestamp path (their own path is set to it).
+     *
+     * @throws IllegalArgumentException for no features, duplicate names, a bad vocabulary size, context features
+     *                                  before others or only context features, a time feature without a
+     *                                  timestamp path, or an unknown time zone
      */
     public FeatureSpec {
         if (features == null || features.isEmpty()) {
             throw new IllegalArgumentException("a feature spec needs at least one feature");
         }
-        features = List.copyOf(features);
+        final List<FeatureDef> normalised = new java.util.ArrayList<>(features.size());
+        boolean seenContext = false;
+        for (final FeatureDef f : features) {
+            if (f.contextual()) {
+                seenContext = true;
+            } else if (seenContext) {
+                throw new IllegalArgumentException("feature '" + f.name() + "' follows a context feature: list the context"
+                        + " features (\"context\": true) after all the others");
+            }
+            if (f.type() == FeatureType.TIME) {
+                if (timestampPath == null) {
+                    throw new IllegalArgumentException("time feature '" + f.name() + "' needs the spec's timestamp_path");
+                }
+                normalised.add(f.withPath(timestampPath));
+            } else {
+                normalised.add(f);
+            }
+        }
+        if (normalised.stream().allMatch(FeatureDef::contextual)) {
+            throw new IllegalArgumentException("every feature is context: at least one feature must be modelled");
+        }
+        if (timeZone != null) {
+            TimePeriod.rules(timeZone);
+        }
+        features = List.copyOf(normalised);
         maxCategories = maxCategories == null ? DEFAULT_MAX_CATEGORIES : maxCategories;
         if (maxCategories < 1) {
             throw new IllegalArgumentException("max_categories must be at least 1, got " + maxCategories);
@@ -45,6 +74,30 @@ public record FeatureSpec(String idPath, String keyPath, String timestampPath, I
                 throw new IllegalArgumentException("duplicate feature name '" + f.name() + "'");
             }
         }
+    }
+
+    /**
+     * A spec without time features' zone (UTC).
+     *
+     * @param idPath        dotted path of the event id
+     * @param keyPath       dotted path of the entity key
+     * @param timestampPath dotted path of the event time
+     * @param maxCategories vocabulary size K
+     * @param features      features, in encoding order
+     */
+    public FeatureSpec(final String idPath, final String keyPath, final String timestampPath, final Integer maxCategories,
+                       final List<FeatureDef> features) {
+        this(idPath, keyPath, timestampPath, maxCategories, features, null);
+    }
+
+    /** @return the zone rules time features use */
+    public java.time.zone.ZoneRules zoneRules() {
+        return TimePeriod.rules(timeZone == null ? "UTC" : timeZone);
+    }
+
+    /** @return whether any feature is context (the model is conditional) */
+    public boolean conditional() {
+        return features.stream().anyMatch(FeatureDef::contextual);
     }
 
     /** @return the feature with this name */
@@ -74,6 +127,10 @@ public record FeatureSpec(String idPath, String keyPath, String timestampPath, I
             problems.add("timestamp path " + timestampPath + " != " + serving.timestampPath());
         }
         for (final FeatureDef f : features) {
+            if (f.type() == FeatureType.TIME) {
+                // reads the timestamp path, compared above
+                continue;
+            }
             final Optional<FeatureDef> same = serving.features().stream().filter(s -> s.path().equals(f.path())).findFirst();
             if (same.isEmpty()) {
                 problems.add("feature '" + f.name() + "' reads " + f.path() + ", which the input is not known to carry");

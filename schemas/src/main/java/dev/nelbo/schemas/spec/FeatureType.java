@@ -12,7 +12,13 @@ public enum FeatureType {
     /** 0/1 or true/false; Bernoulli likelihood. */
     BINARY(Likelihood.BERNOULLI),
     /** One of a set of strings; one-hot over the top-K training values plus an out-of-vocabulary slot. */
-    CATEGORICAL(Likelihood.CATEGORICAL);
+    CATEGORICAL(Likelihood.CATEGORICAL),
+    /**
+     * A cycle of the event time (hour of day, day of week; see {@link TimePeriod}) derived from the spec's
+     * timestamp path, as sine and cosine; always context (the time of an event conditions the model, it is
+     * not something to predict).
+     */
+    TIME(Likelihood.CYCLIC);
 
     private final Likelihood likelihood;
 

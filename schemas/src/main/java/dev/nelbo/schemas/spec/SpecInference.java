@@ -29,6 +29,10 @@ public final class SpecInference {
     public static final List<String> KEY_NAMES = List.of("key", "entity", "entity_id", "entityId");
     /** Field names recognised as the event time. */
     public static final List<String> TIME_NAMES = List.of("ts", "timestamp", "event_time", "eventTime", "time");
+    /** Shortest span of event times for which the hour of day becomes context (a day: every hour seen once). */
+    static final double MIN_SPAN_FOR_HOUR_MS = 86_400_000.0;
+    /** Shortest span for the day of week (two weeks: every weekday seen twice). */
+    static final double MIN_SPAN_FOR_WEEKDAY_MS = 14 * 86_400_000.0;
     /** Skewness above which a non-negative continuous column gets {@code log1p} (when enabled). */
     public static final double SKEW_FOR_LOG = 3.0;
 
@@ -211,7 +215,33 @@ public final class SpecInference {
             throw new IllegalArgumentException("no usable feature columns in the data (fields: "
                     + String.join(", ", columns.keySet()) + ")");
         }
+        if (timePath != null) {
+            final double span = columns.get(timePath).spanMillis();
+            if (span >= MIN_SPAN_FOR_HOUR_MS) {
+                features.add(new FeatureDef(unusedName(timePath + "_hour", features), null, FeatureType.TIME, Transform.NONE,
+                        MissingPolicy.REJECT, true, TimePeriod.HOUR_OF_DAY));
+                notes.add("'" + timePath + "' spans " + String.format(Locale.ROOT, "%.1f", span / 86_400_000.0)
+                        + " days: the hour of day (UTC) is context, so values are judged for their time of day");
+            }
+            if (span >= MIN_SPAN_FOR_WEEKDAY_MS) {
+                features.add(new FeatureDef(unusedName(timePath + "_weekday", features), null, FeatureType.TIME, Transform.NONE,
+                        MissingPolicy.REJECT, true, TimePeriod.DAY_OF_WEEK));
+                notes.add("'" + timePath + "' spans two weeks or more: the day of week is context too");
+            }
+        }
         return new Result(new FeatureSpec(idPath, keyPath, timePath, options.maxCategories(), features), notes);
+    }
+
+    /** A derived feature's name, made unique against the features already there (an event may carry its own). */
+    private static String unusedName(final String wanted, final List<FeatureDef> features) {
+        String name = wanted;
+        while (true) {
+            final String candidate = name;
+            if (features.stream().noneMatch(f -> f.name().equals(candidate))) {
+                return name;
+            }
+            name = name + "_";
+        }
     }
 
     private static String firstPresent(final List<String> names, final Map<String, Column> columns) {
@@ -233,6 +263,7 @@ public final class SpecInference {
         long structures;
         boolean onlyZeroOne = true;
         double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
         double s1;
         double s2;
         double s3;
@@ -265,12 +296,32 @@ public final class SpecInference {
                     }
                     if (Double.isFinite(x)) {
                         min = Math.min(min, x);
+                        max = Math.max(max, x);
                         s1 += x;
                         s2 += x * x;
                         s3 += x * x * x;
                     }
                 }
             }
+        }
+
+        /** @return the span of the column read as event times (epoch milliseconds or ISO-8601 strings), 0 when unreadable */
+        double spanMillis() {
+            if (texts == 0) {
+                return numbers > 1 && max > min ? max - min : 0;
+            }
+            long lo = Long.MAX_VALUE;
+            long hi = Long.MIN_VALUE;
+            final RawValue v = new RawValue();
+            for (final String t : distinct) {
+                v.setText(t);
+                final Long ms = v.epochMillis();
+                if (ms != null) {
+                    lo = Math.min(lo, ms);
+                    hi = Math.max(hi, ms);
+                }
+            }
+            return hi > lo ? hi - lo : 0;
         }
 
         double skewness() {

@@ -221,4 +221,45 @@ class FeatureEncoderTest {
         final long perRecord = (mx.getCurrentThreadAllocatedBytes() - before) / 100_000;
         assertTrue(perRecord < 8, "bytes allocated per encoded record: " + perRecord);
     }
+
+    @Test
+    void time_features_are_the_sine_and_cosine_of_the_local_hour_and_weekday_after_the_modelled_columns() {
+        final FeatureSpec spec = new FeatureSpec("event_id", null, "ts", 8, List.of(
+                new FeatureDef("latency", null, FeatureType.CONTINUOUS, null, null),
+                new FeatureDef("hour", null, FeatureType.TIME, null, null, true, dev.nelbo.schemas.spec.TimePeriod.HOUR_OF_DAY),
+                new FeatureDef("weekday", null, FeatureType.TIME, null, null, true, dev.nelbo.schemas.spec.TimePeriod.DAY_OF_WEEK)),
+                "Europe/Berlin");
+        final EventReader r = EventReader.forSpec(spec, DecodeLimits.defaults());
+        final EventFields f = r.newFields();
+        final FeatureEncoder.Fitter fitter = new FeatureEncoder.Fitter(spec);
+        for (int i = 0; i < 10; i++) {
+            r.read(("{\"latency\": " + (10 + i) + ", \"ts\": " + (1_700_000_000_000L + i * 3_600_000L) + "}").getBytes(StandardCharsets.UTF_8), f);
+            fitter.accept(f);
+        }
+        final FeatureEncoder enc = fitter.finish().encoder();
+        assertEquals(1, enc.reconstructedWidth());
+        assertEquals(5, enc.width());
+        assertTrue(enc.layout().get(1).contextual() && enc.layout().get(1).width() == 2);
+        final float[] x = new float[5];
+        final float[] m = new float[5];
+        // Wednesday 2026-06-03 16:30 UTC is 18:30 in Berlin (summer time): hour fraction 18.5 / 24, weekday (2 + 18.5/24) / 7
+        r.read("{\"latency\": 12, \"ts\": \"2026-06-03T16:30:00Z\"}".getBytes(StandardCharsets.UTF_8), f);
+        enc.encode(f, x, m, 0);
+        final double hour = 2 * Math.PI * 18.5 / 24;
+        final double day = 2 * Math.PI * (2 + 18.5 / 24) / 7;
+        assertEquals(Math.sin(hour), x[1], 1e-6);
+        assertEquals(Math.cos(hour), x[2], 1e-6);
+        assertEquals(Math.sin(day), x[3], 1e-6);
+        assertEquals(Math.cos(day), x[4], 1e-6);
+        // the same instant as epoch milliseconds encodes the same
+        final float[] y = new float[5];
+        r.read(("{\"latency\": 12, \"ts\": " + java.time.Instant.parse("2026-06-03T16:30:00Z").toEpochMilli() + "}")
+                .getBytes(StandardCharsets.UTF_8), f);
+        enc.encode(f, y, m, 0);
+        assertArrayEquals(x, y, 1e-6f);
+        r.read("{\"latency\": 12, \"ts\": \"yesterday\"}".getBytes(StandardCharsets.UTF_8), f);
+        final EncodingException e = assertThrows(EncodingException.class, () -> enc.encode(f, y, m, 0));
+        assertEquals(FailureReason.WRONG_TYPE, e.reason());
+        assertEquals("hour", e.field());
+    }
 }

@@ -29,4 +29,17 @@ class FeatureSpecTest {
         assertTrue(new FeatureSpec("id", "key", "ts", 8, serving.features()).incompatibilitiesWith(serving).get(0)
                 .contains("id path"));
     }
+
+    @Test
+    void a_spec_and_layout_without_context_serialise_exactly_as_before_context_existed() throws Exception {
+        // content hashes (and so model versions and the retrain job's "nothing new") cover these documents
+        final String spec = dev.nelbo.schemas.json.Json.DOCUMENTS.writeValueAsString(TestData.spec());
+        assertTrue(!spec.contains("context") && !spec.contains("period") && !spec.contains("time_zone"), spec);
+        final String layout = dev.nelbo.schemas.json.Json.DOCUMENTS.writeValueAsString(TestData.fittedEncoder(1, 100).layout());
+        assertTrue(!layout.contains("context"), layout);
+        final FeatureDef ctx = new FeatureDef("service", null, FeatureType.CATEGORICAL, null, null, true, null);
+        final String withContext = dev.nelbo.schemas.json.Json.DOCUMENTS.writeValueAsString(ctx);
+        assertTrue(withContext.contains("\"context\":true"), withContext);
+        assertEquals(ctx, dev.nelbo.schemas.json.Json.DOCUMENTS.readValue(withContext, FeatureDef.class));
+    }
 }

@@ -67,4 +67,48 @@ class SpecInferenceTest {
                 List.of("a", "b"), List.<String[]>of(new String[] {"1", "2"}), SpecInference.Options.defaults().withLabel("y")));
         assertTrue(e.getMessage().contains("label column 'y'"), e.getMessage());
     }
+
+    @Test
+    void event_times_spanning_a_day_make_the_hour_context_and_two_weeks_the_weekday_too() {
+        final java.util.function.IntFunction<List<com.fasterxml.jackson.databind.JsonNode>> events = days -> {
+            final List<com.fasterxml.jackson.databind.JsonNode> out = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                // an event may carry a field named like a derived feature: the derived one gets another name
+                out.add(Json.EVENTS.createObjectNode().put("ts", 1_700_000_000_000L + (long) i * days * 864_000L)
+                        .put("latency", 10.0 + i % 7).put("ts_hour", i % 24));
+            }
+            return out;
+        };
+        final FeatureSpec hours = SpecInference.fromJson(events.apply(2), SpecInference.Options.defaults()).spec();
+        assertEquals(List.of("latency", "ts_hour", "ts_hour_"), hours.features().stream().map(FeatureDef::name).toList());
+        final FeatureDef hour = hours.feature("ts_hour_");
+        assertEquals(FeatureType.TIME, hour.type());
+        assertEquals(TimePeriod.HOUR_OF_DAY, hour.period());
+        assertTrue(hour.contextual());
+        assertEquals("ts", hour.path(), "a time feature reads the timestamp path");
+        assertEquals(List.of(), dev.nelbo.schemas.Schemas.validate(dev.nelbo.schemas.SchemaDocument.FEATURE_SPEC,
+                Json.DOCUMENTS.valueToTree(hours)));
+        assertEquals(List.of("latency", "ts_hour", "ts_hour_", "ts_weekday"), SpecInference.fromJson(events.apply(20),
+                SpecInference.Options.defaults()).spec().features().stream().map(FeatureDef::name).toList());
+        assertEquals(List.of("latency", "ts_hour"), SpecInference.fromJson(events.apply(0), SpecInference.Options.defaults()).spec()
+                .features().stream().map(FeatureDef::name).toList(), "events within one instant give the hour nothing to learn");
+    }
+
+    @Test
+    void context_features_come_last_time_features_are_context_and_need_the_timestamp() {
+        final FeatureDef latency = new FeatureDef("latency", null, FeatureType.CONTINUOUS, null, null);
+        final FeatureDef service = new FeatureDef("service", null, FeatureType.CATEGORICAL, null, null, true, null);
+        final FeatureDef hour = new FeatureDef("hour", null, FeatureType.TIME, null, null, true, TimePeriod.HOUR_OF_DAY);
+        assertTrue(new FeatureSpec(null, null, "ts", 8, List.of(latency, service, hour)).conditional());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new FeatureSpec(null, null, "ts", 8,
+                List.of(service, latency))).getMessage().contains("after all the others"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new FeatureSpec(null, null, "ts", 8,
+                List.of(service, hour))).getMessage().contains("every feature is context"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new FeatureSpec(null, null, null, 8,
+                List.of(latency, hour))).getMessage().contains("timestamp_path"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new FeatureDef("hour", null, FeatureType.TIME, null, null,
+                null, TimePeriod.HOUR_OF_DAY)).getMessage().contains("must be context"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new FeatureSpec(null, null, "ts", 8, List.of(latency, hour),
+                "Mars/Olympus")).getMessage().contains("time_zone"));
+    }
 }

@@ -111,7 +111,8 @@ public final class ScoreWriter {
                 .name(THRESHOLD).value(threshold).name(ANOMALY).value(anomaly(r, row, clamped));
         if (contributions) {
             out.name(CONTRIBUTIONS).beginObject();
-            for (int f = 0; f < names.length; f++) {
+            // context features (last) are not reconstructed: they have no contribution
+            for (int f = 0; f < r.featureCount(); f++) {
                 out.name(encodedNames[f]).value(r.contribution(row, f));
             }
             out.endObject();
@@ -236,6 +237,7 @@ public final class ScoreWriter {
             case GAUSSIAN -> encoder.decodeContinuous(feature, e);
             case BERNOULLI -> e;
             case CATEGORICAL -> encoder.category(feature, (int) e);
+            case CYCLIC -> throw new IllegalStateException("time feature '" + block.feature() + "' is context: nothing is expected of it");
         };
     }
 }

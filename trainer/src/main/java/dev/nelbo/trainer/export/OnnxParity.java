@@ -46,7 +46,8 @@ public final class OnnxParity {
     public static Difference check(final TrainedVae vae, final MlpWeights encoder, final MlpWeights decoder,
                                    final float[] x, final int rows) {
         final float[][] djlEncoded = vae.encode(x, rows);
-        final float[][] djlDecoded = vae.decode(djlEncoded[0], rows);
+        final float[] decoderInput = vae.decoderInput(djlEncoded[0], x, rows);
+        final float[][] djlDecoded = vae.decode(decoderInput, rows);
         final float logvarMin = vae.config().logvarMin();
         final float logvarMax = vae.config().logvarMax();
         final OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -54,7 +55,7 @@ public final class OnnxParity {
             options.setIntraOpNumThreads(1);
             final float[][] ortEncoded = run(env, options, encoder, x, rows, TrainedVae.ENCODER_INPUT,
                     TrainedVae.MU, TrainedVae.LOGVAR);
-            final float[][] ortDecoded = run(env, options, decoder, djlEncoded[0], rows, TrainedVae.DECODER_INPUT,
+            final float[][] ortDecoded = run(env, options, decoder, decoderInput, rows, TrainedVae.DECODER_INPUT,
                     TrainedVae.MEAN, TrainedVae.LOGVAR);
             // The engine clamps both log-variances exactly as training did.
             clamp(ortEncoded[1], logvarMin, logvarMax);

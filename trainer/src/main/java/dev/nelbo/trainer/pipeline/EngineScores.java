@@ -12,10 +12,25 @@ import java.util.function.IntFunction;
  * Scores encoded rows with the scoring engine, in the engine's batches. Calibration and evaluation
  * both go through here, so their numbers are the numbers the scorer produces.
  *
- * @param nelbo negative ELBO per row
- * @param iwNll importance-weighted estimate of -log p(x) per row
+ * @param nelbo         negative ELBO per row
+ * @param iwNll         importance-weighted estimate of -log p(x) per row
+ * @param contributions each reconstructed feature's share of the score, row-major {@code [rows, F]}
  */
-public record EngineScores(double[] nelbo, double[] iwNll) {
+public record EngineScores(double[] nelbo, double[] iwNll, double[] contributions) {
+
+    /**
+     * @param feature a reconstructed feature's index
+     * @return its median contribution over the rows
+     */
+    public double medianContribution(final int feature) {
+        final int f = contributions.length / nelbo.length;
+        final double[] v = new double[nelbo.length];
+        for (int r = 0; r < v.length; r++) {
+            v[r] = contributions[r * f + feature];
+        }
+        java.util.Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
 
     /**
      * @param model   the model to score with
@@ -47,6 +62,8 @@ public record EngineScores(double[] nelbo, double[] iwNll) {
         try (ScoringEngine engine = ScoringEngine.open(model, options)) {
             final ScoringBatch batch = engine.newBatch();
             final ScoringResults results = engine.newResults();
+            final int features = results.featureCount();
+            final double[] contributions = new double[rows * features];
             for (int from = 0; from < rows; from += batch.capacity()) {
                 batch.clear();
                 final int n = Math.min(batch.capacity(), rows - from);
@@ -59,9 +76,12 @@ public record EngineScores(double[] nelbo, double[] iwNll) {
                 for (int r = 0; r < n; r++) {
                     nelbo[from + r] = results.nelbo(r);
                     iw[from + r] = results.iwNll(r);
+                    for (int f = 0; f < features; f++) {
+                        contributions[(from + r) * features + f] = results.contribution(r, f);
+                    }
                 }
             }
+            return new EngineScores(nelbo, iw, contributions);
         }
-        return new EngineScores(nelbo, iw);
     }
 }

@@ -14,6 +14,7 @@ import dev.nelbo.schemas.Schemas;
 import dev.nelbo.schemas.json.Json;
 import dev.nelbo.schemas.spec.FeatureSpec;
 import dev.nelbo.trainer.calibration.Calibrator;
+import dev.nelbo.trainer.calibration.ContextRates;
 import dev.nelbo.trainer.data.BadLines;
 import dev.nelbo.trainer.data.Dataset;
 import dev.nelbo.trainer.data.DatasetReader;
@@ -111,11 +112,27 @@ public final class TrainingPipeline {
             // Calibrated on every row, not only the validation split: the 10% split is too few rows to show the tail
             // (on mammography its fitted 0.999 quantile was 22 where unseen normals' is 47, and unseen normals crossed
             // it at 3.9x the target), while the fit lowers the training rows' scores far less than that.
-            final double[] scores = scoreWithEngine(draft, encoder, decoder, rows, settings);
-            final Manifest.Calibration calibration = Calibrator.calibrate(scores, settings.targetFpr());
+            final EngineScores scored = scoreWithEngine(draft, encoder, decoder, rows, settings);
+            final double[] scores = scored.nelbo();
+            final Map<String, Double> typical = new LinkedHashMap<>();
+            final List<dev.nelbo.schemas.encoding.ColumnBlock> reconstructed = rows.reconstructedBlocks();
+            for (int f = 0; f < reconstructed.size(); f++) {
+                typical.put(reconstructed.get(f).feature(), scored.medianContribution(f));
+            }
+            final Manifest.Calibration calibration = Calibrator.calibrate(scores, settings.targetFpr())
+                    .withTypicalContributions(typical);
             final Map<String, String> summary = summary(settings, source, data, vae, best, parity, calibration);
+            if (data.encoder().spec().conditional()) {
+                final double[] held = scoreWithEngine(draft, encoder, decoder, validation, settings).nelbo();
+                final List<String> rates = ContextRates.describe(ContextRates.of(data.encoder(), validation.x(),
+                        validation.rows(), held, calibration.threshold()), settings.targetFpr());
+                for (int i = 0; i < rates.size(); i++) {
+                    out.println(rates.get(i));
+                    summary.put("per-context alert rate " + (i + 1), rates.get(i));
+                }
+            }
             final Map<String, byte[]> report = TrainingReport.render(vae.history(), scores, calibration,
-                    data.encoder().layout(), FeatureErrors.compute(vae, validation), summary);
+                    validation.reconstructedBlocks(), FeatureErrors.compute(vae, validation), summary);
             final Manifest written = BundleWriter.write(settings.out(), draft.withCalibration(calibration), encoder,
                     decoder, report);
             out.printf(Locale.ROOT, "calibrated on %d rows (training and validation): threshold %.4f for target fpr %s (%s)%n",
@@ -208,7 +225,7 @@ public final class TrainingPipeline {
     }
 
     /** Writes the graphs to a staging folder and scores the validation rows with the engine. */
-    private static double[] scoreWithEngine(final Manifest draft, final MlpWeights encoder, final MlpWeights decoder,
+    private static EngineScores scoreWithEngine(final Manifest draft, final MlpWeights encoder, final MlpWeights decoder,
                                             final TrainingData rows, final TrainSettings settings) {
         final Path staging;
         try {
@@ -228,7 +245,7 @@ public final class TrainingPipeline {
             final ScoringModel model = new ScoringModel(draft.modelVersion(), enc, dec, ScoringModel.GraphNames.DEFAULT,
                     a.inputDim(), a.latentDim(), a.layout(), range, range, Double.NaN, null);
             return EngineScores.score(model, EngineOptions.defaults().withSamples(settings.samples()), rows.x(),
-                    rows.mask(), rows.rows()).nelbo();
+                    rows.mask(), rows.rows());
         } finally {
             Directories.deleteTree(staging);
         }

@@ -20,32 +20,35 @@ public final class FeatureErrors {
     /**
      * @param vae  trained model
      * @param data rows to reconstruct (validation rows)
-     * @return one error per feature, in layout order
+     * @return one error per reconstructed feature (context features have none), in layout order
      */
     public static double[] compute(final TrainedVae vae, final TrainingData data) {
         final int width = data.width();
+        final int dx = data.reconstructedWidth();
         final float[] mu = vae.encode(data.x(), data.rows())[0];
-        final float[] mean = vae.decode(mu, data.rows())[0];
-        final List<ColumnBlock> layout = data.blocks();
+        final float[] mean = vae.decode(vae.decoderInput(mu, data.x(), data.rows()), data.rows())[0];
+        final List<ColumnBlock> layout = data.reconstructedBlocks();
         final double[] sum = new double[layout.size()];
         final long[] seen = new long[layout.size()];
         for (int r = 0; r < data.rows(); r++) {
             final int base = r * width;
+            final int out = r * dx;
             for (int f = 0; f < layout.size(); f++) {
                 final ColumnBlock block = layout.get(f);
                 final int at = base + block.offset();
+                final int m = out + block.offset();
                 if (data.mask()[at] == 0f) {
                     continue;
                 }
                 seen[f]++;
                 switch (block.likelihood()) {
-                    case GAUSSIAN -> sum[f] += Math.abs(data.x()[at] - mean[at]);
-                    case BERNOULLI -> sum[f] += (mean[at] > 0) == (data.x()[at] > 0.5f) ? 0 : 1;
+                    case GAUSSIAN -> sum[f] += Math.abs(data.x()[at] - mean[m]);
+                    case BERNOULLI -> sum[f] += (mean[m] > 0) == (data.x()[at] > 0.5f) ? 0 : 1;
                     case CATEGORICAL -> {
                         int best = 0;
                         int observed = 0;
                         for (int k = 1; k < block.width(); k++) {
-                            if (mean[at + k] > mean[at + best]) {
+                            if (mean[m + k] > mean[m + best]) {
                                 best = k;
                             }
                             if (data.x()[at + k] > data.x()[at + observed]) {
@@ -54,6 +57,7 @@ public final class FeatureErrors {
                         }
                         sum[f] += best == observed ? 0 : 1;
                     }
+                    default -> throw new IllegalStateException("feature '" + block.feature() + "' is not reconstructed");
                 }
             }
         }

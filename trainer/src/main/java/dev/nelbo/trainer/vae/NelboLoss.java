@@ -27,14 +27,17 @@ final class NelboLoss {
     private final List<ColumnBlock> categorical = new ArrayList<>();
 
     private final boolean allObserved;
+    private final int width;
 
     /**
-     * @param width       encoded width D
-     * @param blocks      column layout
+     * @param width       reconstructed width Dx (the targets' columns {@code [0, Dx)}; any context columns after
+     *                    them are not reconstructed)
+     * @param blocks      the reconstructed blocks
      * @param allObserved whether no value is missing in the data (the mask is then skipped: fewer ops per step)
      */
     NelboLoss(final int width, final List<ColumnBlock> blocks, final boolean allObserved) {
         this.allObserved = allObserved;
+        this.width = width;
         gaussianColumns = new float[width];
         bernoulliColumns = new float[width];
         boolean gaussian = false;
@@ -63,12 +66,16 @@ final class NelboLoss {
     }
 
     /**
-     * @param x       targets {@code [batch, D]} (clean, never the corrupted input)
-     * @param mask    observed mask {@code [batch, D]}; may be null when {@link #usesMask()} is false
+     * @param fullX    targets {@code [batch, D]} (clean, never the corrupted input); only {@code [0, Dx)} is reconstructed
+     * @param fullMask observed mask {@code [batch, D]}; may be null when {@link #usesMask()} is false
      * @param outputs the block's forward outputs (mu, logvar, mean, decoder logvar)
      * @return per-row reconstruction NLL {@code [batch]} and per-row KL {@code [batch]}
      */
-    NDList perRow(final NDArray x, final NDArray mask, final NDList outputs) {
+    NDList perRow(final NDArray fullX, final NDArray fullMask, final NDList outputs) {
+        final boolean context = fullX.getShape().get(1) > width;
+        final NDIndex reconstructed = new NDIndex(":, 0:{}", width);
+        final NDArray x = context ? fullX.get(reconstructed) : fullX;
+        final NDArray mask = context && fullMask != null ? fullMask.get(reconstructed) : fullMask;
         final NDArray mu = outputs.get(0);
         final NDArray logvar = outputs.get(1);
         final NDArray mean = outputs.get(2);

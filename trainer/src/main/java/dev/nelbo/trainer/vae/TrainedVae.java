@@ -107,7 +107,7 @@ public final class TrainedVae implements AutoCloseable {
             }
             logvarHead = MlpHead.constant(LOGVAR, logvar);
         }
-        return new MlpWeights(DECODER_INPUT, block.latent(), hidden, block.activation(),
+        return new MlpWeights(DECODER_INPUT, block.decoderInputWidth(), hidden, block.activation(),
                 List.of(MlpHead.dense(MEAN, dense(block.meanHead())), logvarHead));
     }
 
@@ -141,15 +141,40 @@ public final class TrainedVae implements AutoCloseable {
     }
 
     /**
+     * The decoder's input rows: each latent code followed by its row's context columns (the codes alone for a model
+     * without context), as the scoring engine builds them.
+     *
+     * @param z    row-major latent codes {@code [rows, K]}
+     * @param x    the encoded rows they belong to {@code [rows, D]}
+     * @param rows number of rows
+     * @return row-major {@code [rows, K + C]}
+     */
+    public float[] decoderInput(final float[] z, final float[] x, final int rows) {
+        final int k = block.latent();
+        final int d = block.inputWidth();
+        final int dx = block.reconstructedWidth();
+        if (d == dx) {
+            return z;
+        }
+        final int w = block.decoderInputWidth();
+        final float[] out = new float[rows * w];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(z, r * k, out, r * w, k);
+            System.arraycopy(x, r * d + dx, out, r * w + k, d - dx);
+        }
+        return out;
+    }
+
+    /**
      * DJL forward pass of the decoder.
      *
-     * @param z    row-major latent codes
+     * @param zc   row-major decoder input from {@link #decoderInput}
      * @param rows number of rows
-     * @return {@code mean} {@code [rows, D]} row-major and the clamped {@code logvar} ({@code [D]} per feature or {@code [rows, D]} per row)
+     * @return {@code mean} {@code [rows, Dx]} row-major and the clamped {@code logvar} ({@code [Dx]} per feature or {@code [rows, Dx]} per row)
      */
-    public float[][] decode(final float[] z, final int rows) {
+    public float[][] decode(final float[] zc, final int rows) {
         try (NDManager manager = model.getNDManager().newSubManager()) {
-            final NDList out = block.decode(store(manager), manager.create(z, new Shape(rows, block.latent())), false);
+            final NDList out = block.decode(store(manager), manager.create(zc, new Shape(rows, block.decoderInputWidth())), false);
             return new float[][] {out.get(0).toFloatArray(), out.get(1).toFloatArray()};
         }
     }

@@ -24,14 +24,19 @@ import java.util.List;
  * depend on {@code z} or a log-variance head ({@link VaeConfig#perRowVariance()}). The block's structure is exactly what {@link VaeExport} writes as two ONNX graphs.
  *
  * <p>Forward inputs: {@code x [batch, D]} and {@code eps [batch, K]}; outputs: {@code mu},
- * {@code logvar} (clamped), {@code mean [batch, D]}, {@code decoderLogvar [D]} or {@code [batch, D]} (clamped). Taking
+ * {@code logvar} (clamped), {@code mean [batch, Dx]}, {@code decoderLogvar [Dx]} or {@code [batch, Dx]} (clamped). Taking
  * {@code eps} as an input keeps the block deterministic and lets the caller own the noise.
+ *
+ * <p>Conditional (a CVAE, Sohn et al. 2015) when the rows end in context columns {@code [Dx, D)}: the encoder reads the
+ * whole row, q(z|x, c); the decoder reads the sample followed by the context, p(x|z, c), and reconstructs only the
+ * first Dx columns. Without context Dx = D and this is the plain VAE.
  */
 final class VaeBlock extends AbstractBlock {
 
     private static final byte VERSION = 1;
 
     private final int inputWidth;
+    private final int reconstructedWidth;
     private final int latent;
     private final Activation activation;
     private final float logvarMin;
@@ -43,9 +48,10 @@ final class VaeBlock extends AbstractBlock {
     private final Linear decoderLogvarHead;
     private final Parameter decoderLogvar;
 
-    VaeBlock(final int inputWidth, final VaeConfig config) {
+    VaeBlock(final int inputWidth, final int reconstructedWidth, final VaeConfig config) {
         super(VERSION);
         this.inputWidth = inputWidth;
+        this.reconstructedWidth = reconstructedWidth;
         this.latent = config.latent();
         this.activation = config.activation();
         this.logvarMin = config.logvarMin();
@@ -61,16 +67,16 @@ final class VaeBlock extends AbstractBlock {
         for (int i = 0; i < mirrored.size(); i++) {
             decoderLayers.add(addChildBlock("decoder_" + i, linear(mirrored.get(i))));
         }
-        meanHead = addChildBlock("mean", linear(inputWidth));
+        meanHead = addChildBlock("mean", linear(reconstructedWidth));
         if (config.perRowVariance()) {
-            decoderLogvarHead = addChildBlock("decoder_logvar", linear(inputWidth));
+            decoderLogvarHead = addChildBlock("decoder_logvar", linear(reconstructedWidth));
             decoderLogvar = null;
         } else {
             decoderLogvarHead = null;
             decoderLogvar = addParameter(Parameter.builder()
                     .setName("decoder_logvar")
                     .setType(Parameter.Type.OTHER)
-                    .optShape(new Shape(inputWidth))
+                    .optShape(new Shape(reconstructedWidth))
                     .optInitializer(new ConstantInitializer(0f))
                     .build());
         }
@@ -87,7 +93,7 @@ final class VaeBlock extends AbstractBlock {
         final NDArray mu = encoded.get(0);
         final NDArray logvar = encoded.get(1);
         final NDArray z = logvar.mul(NelboLoss.scalar(logvar, 0.5f)).exp().mul(inputs.get(1)).add(mu);
-        final NDList decoded = decode(ps, z, training);
+        final NDList decoded = decode(ps, withContext(z, inputs.get(0)), training);
         return new NDList(mu, logvar, decoded.get(0), decoded.get(1));
     }
 
@@ -98,7 +104,15 @@ final class VaeBlock extends AbstractBlock {
         return new NDList(halves.get(0), halves.get(1).clip(logvarMin, logvarMax));
     }
 
-    /** @return the decoder {@code mean} for {@code z} and the clamped per-feature log-variance */
+    /** @return the decoder's input: {@code z} followed by the context columns of {@code x} (just {@code z} without context) */
+    NDArray withContext(final NDArray z, final NDArray x) {
+        if (reconstructedWidth == inputWidth) {
+            return z;
+        }
+        return z.concat(x.get(new ai.djl.ndarray.index.NDIndex(":, {}:", reconstructedWidth)), 1);
+    }
+
+    /** @return the decoder {@code mean} for its input (z, then any context) and the clamped per-feature log-variance */
     NDList decode(final ParameterStore ps, final NDArray z, final boolean training) {
         final NDArray h = body(ps, decoderLayers, z, training);
         final NDArray mean = apply(ps, meanHead, h, training);
@@ -137,8 +151,8 @@ final class VaeBlock extends AbstractBlock {
     @Override
     public Shape[] getOutputShapes(final Shape[] inputShapes) {
         final long batch = inputShapes[0].get(0);
-        return new Shape[] {new Shape(batch, latent), new Shape(batch, latent), new Shape(batch, inputWidth),
-                decoderLogvarHead != null ? new Shape(batch, inputWidth) : new Shape(inputWidth)};
+        return new Shape[] {new Shape(batch, latent), new Shape(batch, latent), new Shape(batch, reconstructedWidth),
+                decoderLogvarHead != null ? new Shape(batch, reconstructedWidth) : new Shape(reconstructedWidth)};
     }
 
     @Override
@@ -150,7 +164,7 @@ final class VaeBlock extends AbstractBlock {
             width = layer.getOutputShapes(new Shape[] {new Shape(batch, width)})[0].get(1);
         }
         posteriorHead.initialize(manager, dataType, new Shape(batch, width));
-        width = latent;
+        width = decoderInputWidth();
         for (Linear layer : decoderLayers) {
             layer.initialize(manager, dataType, new Shape(batch, width));
             width = layer.getOutputShapes(new Shape[] {new Shape(batch, width)})[0].get(1);
@@ -190,6 +204,15 @@ final class VaeBlock extends AbstractBlock {
 
     int inputWidth() {
         return inputWidth;
+    }
+
+    int reconstructedWidth() {
+        return reconstructedWidth;
+    }
+
+    /** @return K plus the context width */
+    int decoderInputWidth() {
+        return latent + inputWidth - reconstructedWidth;
     }
 
     int latent() {

@@ -58,7 +58,7 @@ public final class VaeTrainer {
         final TrainingData train = data.select(java.util.Arrays.copyOfRange(order, validationRows, order.length));
 
         Engine.getEngine("PyTorch").setRandomSeed((int) config.seed());
-        final VaeBlock block = new VaeBlock(data.width(), config);
+        final VaeBlock block = new VaeBlock(data.width(), data.reconstructedWidth(), config);
         final Model model = Model.newInstance("nelbo-vae", Device.cpu(), "PyTorch");
         boolean ok = false;
         try {
@@ -70,7 +70,7 @@ public final class VaeTrainer {
             final Optimizer adam = Optimizer.adam()
                     .optLearningRateTracker(Tracker.fixed(config.learningRate()))
                     .build();
-            final NelboLoss loss = new NelboLoss(data.width(), data.blocks(), data.allObserved());
+            final NelboLoss loss = new NelboLoss(data.reconstructedWidth(), data.reconstructedBlocks(), data.allObserved());
             final TrainedVae result = new TrainedVae(model, parameters, block, loss, validation, config);
             final Step step = new Step(block, parameters, adam, loss, config, model.getNDManager());
             final List<EpochStats> history = run(step, model.getNDManager(), loss, train, result, config, random, progress);
@@ -176,6 +176,8 @@ public final class VaeTrainer {
         private final NelboLoss loss;
         private final VaeConfig config;
         private final ParameterStore store;
+        /** 1 on the context columns, which denoising never hides (the condition stays known), or null. */
+        private final NDArray contextKept;
 
         Step(final VaeBlock block, final FlatParameters parameters, final Optimizer adam, final NelboLoss loss,
              final VaeConfig config, final NDManager modelManager) {
@@ -185,6 +187,13 @@ public final class VaeTrainer {
             this.loss = loss;
             this.config = config;
             this.store = new ParameterStore(modelManager, false);
+            if (block.reconstructedWidth() < block.inputWidth()) {
+                final float[] ones = new float[block.inputWidth()];
+                java.util.Arrays.fill(ones, block.reconstructedWidth(), ones.length, 1f);
+                this.contextKept = modelManager.create(ones);
+            } else {
+                this.contextKept = null;
+            }
         }
 
         /** @return the batch's summed reconstruction NLL and KL */
@@ -192,8 +201,11 @@ public final class VaeTrainer {
             final long batch = xb.getShape().get(0);
             NDArray input = xb;
             if (config.denoise() > 0) {
-                final NDArray keep = manager.randomUniform(0f, 1f, xb.getShape()).gte(config.denoise())
+                NDArray keep = manager.randomUniform(0f, 1f, xb.getShape()).gte(config.denoise())
                         .toType(DataType.FLOAT32, false);
+                if (contextKept != null) {
+                    keep = keep.maximum(contextKept);
+                }
                 input = xb.mul(keep);
             }
             final NDArray eps = manager.randomNormal(new Shape(batch, config.latent()));

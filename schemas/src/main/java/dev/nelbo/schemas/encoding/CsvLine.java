@@ -49,4 +49,26 @@ public final class CsvLine {
         cells.add(cell.toString());
         return cells.toArray(new String[0]);
     }
+
+    /**
+     * The inverse of {@link #split}: cells holding a comma, a quote or a line break are quoted.
+     *
+     * @param cells the cells
+     * @return one line without its terminator
+     */
+    public static String join(final List<String> cells) {
+        final StringBuilder line = new StringBuilder();
+        for (int i = 0; i < cells.size(); i++) {
+            if (i > 0) {
+                line.append(',');
+            }
+            final String c = cells.get(i);
+            if (c.indexOf(',') >= 0 || c.indexOf('"') >= 0 || c.indexOf('\n') >= 0 || c.indexOf('\r') >= 0) {
+                line.append('"').append(c.replace("\"", "\"\"")).append('"');
+            } else {
+                line.append(c);
+            }
+        }
+        return line.toString();
+    }
 }

@@ -8,7 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 /**
- * Entry point of {@code nelbo-trainer.jar}: {@code train}, {@code evaluate}, {@code retrain} and the
+ * Entry point of {@code nelbo-trainer.jar}: {@code train}, {@code evaluate}, {@code sample}, {@code retrain} and the
  * registry commands.
  *
  * <p>Exit codes: 0 success, 1 bad input or a failed run (one-line message on stderr), 2 bad usage or
@@ -17,8 +17,8 @@ import java.nio.file.Path;
  * (nothing new).
  */
 @Command(name = "nelbo-trainer", mixinStandardHelpOptions = true, versionProvider = NelboTrainer.Version.class,
-        description = "Train a nelbo VAE anomaly model from CSV/JSONL, evaluate it, retrain it on recent traffic and manage the model registry.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, RetrainCommand.class, RegistryCommands.Publish.class,
+        description = "Train a nelbo VAE anomaly model from CSV/JSONL, evaluate it, sample from it, retrain it on recent traffic and manage the model registry.",
+        subcommands = {TrainCommand.class, EvaluateCommand.class, SampleCommand.class, RetrainCommand.class, RegistryCommands.Publish.class,
             RegistryCommands.Rollback.class, RegistryCommands.Promote.class, RegistryCommands.Models.class, KeygenCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success (retrain: published)", "1:error (one line on stderr)", "2:bad usage or configuration",

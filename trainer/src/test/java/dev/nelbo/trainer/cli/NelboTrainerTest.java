@@ -27,17 +27,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NelboTrainerTest {
 
     /** Small, fast settings; the data are simple enough for them. */
-    private static final String[] FAST = {"--hidden", "16,16", "--latent", "3", "--epochs", "150", "--batch-size", "64",
+    static final String[] FAST = {"--hidden", "16,16", "--latent", "3", "--epochs", "150", "--batch-size", "64",
             "--learning-rate", "0.003", "--beta-warmup-epochs", "5", "--patience", "150"};
 
     @TempDir
     Path dir;
 
-    private static CliRun run(final String... args) {
+    static CliRun run(final String... args) {
         return CliRun.execute(NelboTrainer.commandLine(), args);
     }
 
-    private static String[] concat(final String[] a, final String... b) {
+    static String[] concat(final String[] a, final String... b) {
         final String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);
         return all;
@@ -48,7 +48,7 @@ class NelboTrainerTest {
      * sign of the first factor (90%), and a categorical column that follows the second. Anomalies
      * stay inside every column's range but break the linear dependencies.
      */
-    private Path data(final String name, final int normals, final int anomalies, final long seed) throws IOException {
+    static Path data(final Path dir, final String name, final int normals, final int anomalies, final long seed) throws IOException {
         final Random random = new Random(seed);
         final List<String> lines = new ArrayList<>();
         lines.add("f0,f1,f2,f3,flag,colour,label");
@@ -75,8 +75,8 @@ class NelboTrainerTest {
 
     @Test
     void train_then_evaluate_ranks_planted_anomalies_first() throws IOException {
-        final Path train = data("train.csv", 1000, 0, 1);
-        final Path test = data("test.csv", 500, 50, 2);
+        final Path train = data(dir, "train.csv", 1000, 0, 1);
+        final Path test = data(dir, "test.csv", 500, 50, 2);
         final Path model = dir.resolve("model");
         final CliRun trained = run(concat(new String[] {"train", "--data", train.toString(), "--out", model.toString(),
                 "--label-column", "label"}, FAST));
@@ -112,7 +112,7 @@ class NelboTrainerTest {
 
     @Test
     void the_same_seed_and_data_give_the_same_model_and_another_seed_does_not() throws IOException {
-        final Path train = data("train.csv", 600, 0, 3);
+        final Path train = data(dir, "train.csv", 600, 0, 3);
         final String[] small = {"--hidden", "8", "--latent", "2", "--epochs", "5", "--label-column", "label"};
         final List<String> hashes = new ArrayList<>();
         for (String seed : List.of("7", "7", "8")) {
@@ -128,7 +128,7 @@ class NelboTrainerTest {
 
     @Test
     void a_spec_file_chooses_the_features_and_a_broken_one_is_refused() throws IOException {
-        final Path train = data("train.csv", 300, 0, 5);
+        final Path train = data(dir, "train.csv", 300, 0, 5);
         final Path spec = dir.resolve("spec.json");
         Files.writeString(spec, "{\"features\": [{\"name\": \"f0\", \"type\": \"continuous\"},"
                 + " {\"name\": \"size\", \"path\": \"f1\", \"type\": \"continuous\", \"transform\": \"signed_log\"},"
@@ -159,7 +159,7 @@ class NelboTrainerTest {
         assertEquals(2, again.exit(), "keygen never overwrites a key");
         assertTrue(again.err().contains("exists"), again.err());
 
-        final Path train = data("train.csv", 300, 0, 9);
+        final Path train = data(dir, "train.csv", 300, 0, 9);
         final Path out = dir.resolve("signed");
         final CliRun signed = run("train", "--data", train.toString(), "--out", out.toString(), "--label-column", "label",
                 "--epochs", "2", "--hidden", "8", "--latent", "2", "--signing-key", priv.toString());
@@ -213,7 +213,7 @@ class NelboTrainerTest {
         assertTrue(noFile.err().startsWith("error: data file"), noFile.err());
 
         final CliRun noModel = run("evaluate", "--model", dir.resolve("nothing").toString(), "--data",
-                data("t.csv", 10, 2, 4).toString());
+                data(dir, "t.csv", 10, 2, 4).toString());
         assertEquals(1, noModel.exit());
         assertTrue(noModel.err().contains("not a directory"), noModel.err());
     }

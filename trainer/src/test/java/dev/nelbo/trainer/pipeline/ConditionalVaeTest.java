@@ -3,6 +3,7 @@ package dev.nelbo.trainer.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nelbo.engine.EngineOptions;
+import dev.nelbo.engine.sample.ModelSampler;
 import dev.nelbo.schemas.bundle.Activation;
 import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.ModelBundle;
@@ -157,6 +158,39 @@ class ConditionalVaeTest {
         assertEquals(40.0, top.get("observed").asDouble(), 1e-9);
         // the decoder's mean given checkout at noon: about its day-time level of 100 ms
         assertTrue(top.get("expected").asDouble() > 70 && top.get("expected").asDouble() < 140, top.toString());
+    }
+
+    @Test
+    void sampling_given_a_context_draws_that_context_s_values_and_without_one_draws_the_contexts_as_trained() {
+        final Instant noon = Instant.parse("2026-12-01T12:00:00Z");
+        final Instant night = Instant.parse("2026-12-01T03:00:00Z");
+        try (ModelSampler sampler = ModelSampler.open(ModelBundle.load(dir.resolve("cvae")))) {
+            final double day = medianLatency(sampler.sample(new ModelSampler.Request(2000, 1, Map.of("service", "checkout"),
+                    noon, noon, 1)));
+            final double atNight = medianLatency(sampler.sample(new ModelSampler.Request(2000, 1,
+                    Map.of("service", "checkout"), night, night, 1)));
+            final double search = medianLatency(sampler.sample(new ModelSampler.Request(2000, 1, Map.of("service", "search"),
+                    noon, noon, 1)));
+            assertTrue(day > 80 && day < 125, "checkout by day: " + day);
+            assertTrue(atNight > 32 && atNight < 50, "checkout at night: " + atNight);
+            assertTrue(search > 160 && search < 250, "search by day: " + search);
+
+            final List<ObjectNode> drawn = sampler.sample(new ModelSampler.Request(3000, 2, Map.of(), null,
+                    START, 14L * 86_400_000L));
+            for (final String service : SERVICES) {
+                final long n = drawn.stream().filter(e -> e.get("service").asText().equals(service)).count();
+                assertEquals(1000, n, 150, service + " drawn as often as in training");
+            }
+            for (final ObjectNode e : drawn) {
+                final Instant t = Instant.parse(e.get("ts").asText());
+                assertFalse(t.isBefore(START) || !t.isBefore(START.plusMillis(14L * 86_400_000L)), e.toString());
+            }
+        }
+    }
+
+    private static double medianLatency(final List<ObjectNode> events) {
+        final double[] v = events.stream().mapToDouble(e -> e.get("latency_ms").asDouble()).sorted().toArray();
+        return v[v.length / 2];
     }
 
     private static byte[] bytes(final ObjectNode e) throws Exception {

@@ -204,11 +204,13 @@ public final class ScoringEngine implements AutoCloseable {
         estimator.reconstruct(n, batch.x(), batch.mask(), decoder.output(names.decoderMean()),
                 decoderLogvarRows ? decoder.output(names.decoderLogvar()) : null, results.reconNll, results.iwNll,
                 results.contributions, results.expected);
-        final double threshold = model.threshold();
+        final ScoringModel.ThresholdsBy by = model.thresholdsBy();
         final boolean calibrated = model.calibrated();
         for (int i = 0; i < n; i++) {
             final double score = results.reconNll[i] + results.kl[i];
+            final double threshold = by == null ? model.threshold() : by.threshold(batch.x(), i * d);
             results.nelbo[i] = score;
+            results.threshold[i] = threshold;
             results.tailProbability[i] = calibrated ? model.calibration().of(score) : Double.NaN;
             // written so that a NaN score (a broken or hostile graph) raises an alert instead of muting it
             results.anomaly[i] = calibrated && !(score <= threshold);

@@ -5,8 +5,11 @@ import dev.nelbo.engine.elbo.LogvarRange;
 import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.ModelBundle;
 import dev.nelbo.schemas.encoding.ColumnBlock;
+import dev.nelbo.schemas.encoding.FeatureEncoder;
+import dev.nelbo.schemas.encoding.Likelihood;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -30,10 +33,65 @@ import java.util.Objects;
  * @param calibration     tail probability under the calibration, or null when uncalibrated
  * @param typical         each reconstructed feature's typical contribution (alerts rank features by their excess over
  *                        it), in reconstructed-layout order, or null (raw contributions rank)
+ * @param thresholdsBy    per-value thresholds of a categorical context feature, or null (one threshold)
  */
 public record ScoringModel(String version, Path encoderFile, Path decoderFile, GraphNames names, int inputWidth,
                            int latentWidth, List<ColumnBlock> layout, LogvarRange encoderLogvar,
-                           LogvarRange decoderLogvar, double threshold, TailProbability calibration, double[] typical) {
+                           LogvarRange decoderLogvar, double threshold, TailProbability calibration, double[] typical,
+                           ThresholdsBy thresholdsBy) {
+
+    /**
+     * The threshold of each column of one categorical context block: a record is judged by the threshold of its
+     * value (the block's hottest column; the global threshold for values calibrated without one of their own).
+     *
+     * @param block    the context block
+     * @param byColumn threshold per column of the block
+     */
+    public record ThresholdsBy(ColumnBlock block, double[] byColumn) {
+        /** Copies the thresholds. */
+        public ThresholdsBy {
+            if (byColumn.length != block.width()) {
+                throw new IllegalArgumentException(byColumn.length + " thresholds for a block of " + block.width());
+            }
+            byColumn = byColumn.clone();
+        }
+
+        /**
+         * @param c       a calibration with per-context thresholds
+         * @param encoder the model's encoder
+         * @return the thresholds by column of the context block
+         * @throws IllegalArgumentException when the feature is not a categorical context feature of the encoder
+         */
+        public static ThresholdsBy of(final Manifest.Calibration c, final FeatureEncoder encoder) {
+            final String feature = c.thresholdsBy().feature();
+            final List<ColumnBlock> layout = encoder.layout();
+            for (int f = 0; f < layout.size(); f++) {
+                final ColumnBlock b = layout.get(f);
+                if (b.feature().equals(feature)) {
+                    if (!b.contextual() || b.likelihood() != Likelihood.CATEGORICAL) {
+                        throw new IllegalArgumentException("calibration.thresholds_by names '" + feature
+                                + "', which is not a categorical context feature");
+                    }
+                    final double[] byColumn = new double[b.width()];
+                    for (int k = 0; k < byColumn.length; k++) {
+                        final Manifest.ContextThreshold t = c.thresholdsBy().values().get(encoder.category(f, k));
+                        byColumn[k] = t == null ? c.threshold() : t.threshold();
+                    }
+                    return new ThresholdsBy(b, byColumn);
+                }
+            }
+            throw new IllegalArgumentException("calibration.thresholds_by names '" + feature + "', which is not a feature");
+        }
+
+        /**
+         * @param x   encoded rows
+         * @param row offset of the record's row in {@code x}
+         * @return the record's threshold
+         */
+        public double threshold(final float[] x, final int row) {
+            return byColumn[block.hottest(x, row)];
+        }
+    }
 
     /**
      * Graph input and output names.
@@ -86,6 +144,9 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
                     + layout.stream().filter(b -> !b.contextual()).count() + " reconstructed features");
         }
         typical = typical == null ? null : typical.clone();
+        if (thresholdsBy != null && calibration == null) {
+            throw new IllegalArgumentException("per-context thresholds need a calibration");
+        }
     }
 
     /**
@@ -108,7 +169,7 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
                         final LogvarRange encoderLogvar, final LogvarRange decoderLogvar, final double threshold,
                         final TailProbability calibration) {
         this(version, encoderFile, decoderFile, names, inputWidth, latentWidth, layout, encoderLogvar, decoderLogvar,
-                threshold, calibration, null);
+                threshold, calibration, null, null);
     }
 
     /** @return the blocks the decoder reconstructs (every block but the context ones, which come last) */
@@ -158,7 +219,8 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
         }
         return new ScoringModel(m.modelVersion(), bundle.encoderPath(), bundle.decoderPath(), names, a.inputDim(),
                 a.latentDim(), a.layout(), range, range, c == null ? Double.NaN : c.threshold(),
-                c == null ? null : tailProbability(c), typical);
+                c == null ? null : tailProbability(c), typical,
+                c == null || c.thresholdsBy() == null ? null : ThresholdsBy.of(c, bundle.encoder()));
     }
 
     /** How far the threshold's tail probability may be from the target false-positive rate, as a factor. */
@@ -192,7 +254,30 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
             return List.of(String.format(java.util.Locale.ROOT, "the threshold %.6g has a tail probability of %.3g under"
                     + " the bundle's own calibration, not near its target false-positive rate %s", c.threshold(), p, target));
         }
-        return List.of();
+        return c.thresholdsBy() == null ? List.of() : contextThresholdProblems(c);
+    }
+
+    /** How far beyond the global threshold a context's may lie, in multiples of the global threshold's distance from the median. */
+    static final double CONTEXT_THRESHOLD_SPREAD = 10;
+
+    /**
+     * A context's threshold must be finite and between the median score and the global threshold plus
+     * {@value #CONTEXT_THRESHOLD_SPREAD} times its distance from the median: a context never (or always) alerted is
+     * refused as a global threshold of 1e308 is.
+     */
+    private static List<String> contextThresholdProblems(final Manifest.Calibration c) {
+        final double median = c.quantiles().stream().filter(q -> q.q() == 0.5).mapToDouble(Manifest.Quantile::value)
+                .findFirst().orElse(Double.NaN);
+        final double hi = c.threshold() + CONTEXT_THRESHOLD_SPREAD * (c.threshold() - median);
+        final List<String> problems = new ArrayList<>();
+        c.thresholdsBy().values().forEach((value, t) -> {
+            if (!(t.threshold() >= median && t.threshold() <= hi)) {
+                problems.add(String.format(java.util.Locale.ROOT, "the threshold %.6g of %s=%s is outside [%.6g, %.6g]"
+                                + " (the median score to %s times the global threshold's distance from it)", t.threshold(),
+                        c.thresholdsBy().feature(), value, median, hi, (int) CONTEXT_THRESHOLD_SPREAD));
+            }
+        });
+        return problems;
     }
 
     /**

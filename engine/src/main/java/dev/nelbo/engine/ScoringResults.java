@@ -14,6 +14,7 @@ public final class ScoringResults {
     final double[] iwNll;
     final double[] tailProbability;
     final boolean[] anomaly;
+    final double[] threshold;
     private final double[] typical;
     final double[] contributions;
     final double[] expected;
@@ -50,6 +51,7 @@ public final class ScoringResults {
         this.iwNll = new double[capacity];
         this.tailProbability = new double[capacity];
         this.anomaly = new boolean[capacity];
+        this.threshold = new double[capacity];
         this.contributions = new double[capacity * featureCount];
         this.expected = new double[capacity * featureCount];
     }
@@ -113,7 +115,15 @@ public final class ScoringResults {
 
     /**
      * @param row record row
-     * @return whether the score is above the model's threshold, or not a number (always false without calibration)
+     * @return the threshold the record was judged by: the model's, or its context value's (NaN without calibration)
+     */
+    public double threshold(final int row) {
+        return threshold[check(row)];
+    }
+
+    /**
+     * @param row record row
+     * @return whether the score is above its threshold, or not a number (always false without calibration)
      */
     public boolean anomaly(final int row) {
         return anomaly[check(row)];

@@ -134,10 +134,13 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
      * @param typicalContributions each reconstructed feature's median contribution to the score over the calibration
      *                   rows, or null: alerts rank their features by how far each is above its typical value, not by
      *                   the raw contribution (which always favours the noisiest feature)
+     * @param thresholdsBy per-value thresholds of one categorical context feature, or null: a value listed there is
+     *                   alerted at its own threshold, every other value at {@code threshold}
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Calibration(String score, double threshold, double targetFpr, String method, long rows,
-                              List<Quantile> quantiles, Tail tail, Map<String, Double> typicalContributions) {
+                              List<Quantile> quantiles, Tail tail, Map<String, Double> typicalContributions,
+                              ContextThresholds thresholdsBy) {
         /** Copies the quantiles and the typical contributions. */
         public Calibration {
             quantiles = List.copyOf(quantiles);
@@ -146,7 +149,7 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
         }
 
         /**
-         * A calibration without typical contributions.
+         * A calibration without typical contributions or per-context thresholds.
          *
          * @param score     which score the threshold applies to
          * @param threshold alert threshold
@@ -158,7 +161,7 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
          */
         public Calibration(final String score, final double threshold, final double targetFpr, final String method,
                            final long rows, final List<Quantile> quantiles, final Tail tail) {
-            this(score, threshold, targetFpr, method, rows, quantiles, tail, null);
+            this(score, threshold, targetFpr, method, rows, quantiles, tail, null, null);
         }
 
         /**
@@ -166,8 +169,38 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
          * @return this calibration with them
          */
         public Calibration withTypicalContributions(final Map<String, Double> typical) {
-            return new Calibration(score, threshold, targetFpr, method, rows, quantiles, tail, typical);
+            return new Calibration(score, threshold, targetFpr, method, rows, quantiles, tail, typical, thresholdsBy);
         }
+
+        /**
+         * @param by per-value thresholds of a context feature
+         * @return this calibration with them
+         */
+        public Calibration withThresholdsBy(final ContextThresholds by) {
+            return new Calibration(score, threshold, targetFpr, method, rows, quantiles, tail, typicalContributions, by);
+        }
+    }
+
+    /**
+     * Thresholds calibrated separately on the rows of each value of one categorical context feature (one service's
+     * normal scores can sit well above another's, so one threshold alerts on one of them far more often).
+     *
+     * @param feature the context feature
+     * @param values  value -> its threshold; values not listed (too few rows) use the global threshold
+     */
+    public record ContextThresholds(String feature, Map<String, ContextThreshold> values) {
+        /** Copies the values, sorted. */
+        public ContextThresholds {
+            values = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(values));
+        }
+    }
+
+    /**
+     * @param threshold the value's threshold
+     * @param rows      calibration rows with that value
+     * @param method    {@code empirical} or {@code gpd}, as for the global threshold
+     */
+    public record ContextThreshold(double threshold, long rows, String method) {
     }
 
     /**

@@ -64,4 +64,20 @@ public record ColumnBlock(String feature, Likelihood likelihood, int offset, int
     public int end() {
         return offset + width;
     }
+
+    /**
+     * @param x   encoded rows
+     * @param row offset of one row in {@code x}
+     * @return the block's column with the largest value in that row: a categorical's value (a missing one is
+     * imputed with the training frequencies, so its most frequent value)
+     */
+    public int hottest(final float[] x, final int row) {
+        int hot = 0;
+        for (int k = 1; k < width; k++) {
+            if (x[row + offset + k] > x[row + offset + hot]) {
+                hot = k;
+            }
+        }
+        return hot;
+    }
 }

@@ -124,8 +124,7 @@ public final class OfflineScorer {
             this.engine = engine;
             this.batch = engine.newBatch();
             this.results = engine.newResults();
-            this.writer = new ScoreWriter(bundle.encoder(), bundle.version(), bundle.manifest().calibration().threshold(),
-                    true, 3);
+            this.writer = new ScoreWriter(bundle.encoder(), bundle.version(), true, 3);
             this.file = file;
             this.scores = scores;
             this.errorOut = errors;

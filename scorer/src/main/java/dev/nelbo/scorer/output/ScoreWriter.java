@@ -58,7 +58,6 @@ public final class ScoreWriter {
 
     private final FeatureEncoder encoder;
     private final String modelVersion;
-    private final double threshold;
     private final boolean contributions;
     private final int topFeatures;
     private final String[] names;
@@ -69,15 +68,13 @@ public final class ScoreWriter {
     /**
      * @param encoder       the model's feature encoder
      * @param modelVersion  the model version
-     * @param threshold     the model's alert threshold
      * @param contributions whether score records carry per-feature contributions
      * @param topFeatures   features listed per alert
      */
-    public ScoreWriter(final FeatureEncoder encoder, final String modelVersion, final double threshold,
-                       final boolean contributions, final int topFeatures) {
+    public ScoreWriter(final FeatureEncoder encoder, final String modelVersion, final boolean contributions,
+                       final int topFeatures) {
         this.encoder = encoder;
         this.modelVersion = modelVersion;
-        this.threshold = threshold;
         this.contributions = contributions;
         this.topFeatures = topFeatures;
         final List<FeatureDef> defs = encoder.spec().features();
@@ -108,7 +105,7 @@ public final class ScoreWriter {
                 .name(MODEL_VERSION).value(modelVersion)
                 .name(SCORE).value(r.nelbo(row)).name(RECON_NLL).value(r.reconNll(row)).name(KL).value(r.kl(row))
                 .name(IW_NLL).value(r.iwNll(row)).name(TAIL_PROBABILITY).value(r.tailProbability(row))
-                .name(THRESHOLD).value(threshold).name(ANOMALY).value(anomaly(r, row, clamped));
+                .name(THRESHOLD).value(r.threshold(row)).name(ANOMALY).value(anomaly(r, row, clamped));
         if (contributions) {
             out.name(CONTRIBUTIONS).beginObject();
             // context features (last) are not reconstructed: they have no contribution
@@ -137,7 +134,7 @@ public final class ScoreWriter {
                         final String key, final Long eventTime, final long suppressed, final long windowMs) {
         out.reset().beginObject();
         out.name(EVENT_ID).value(eventId).name(KEY).value(key).name(EVENT_TIME).value(eventTime)
-                .name(MODEL_VERSION).value(modelVersion).name(SCORE).value(r.nelbo(row)).name(THRESHOLD).value(threshold)
+                .name(MODEL_VERSION).value(modelVersion).name(SCORE).value(r.nelbo(row)).name(THRESHOLD).value(r.threshold(row))
                 .name(TAIL_PROBABILITY).value(r.tailProbability(row));
         out.name(TOP_FEATURES).beginArray();
         final int n = r.topFeatures(row, top);

@@ -336,7 +336,7 @@ public final class ScoringPipeline implements AutoCloseable {
         decoded = decoder.newEvent();
         scratchX = new float[latest.encoder().width()];
         scratchMask = new float[latest.encoder().width()];
-        writer = new ScoreWriter(latest.encoder(), latest.version(), latest.threshold(), settings.contributions(),
+        writer = new ScoreWriter(latest.encoder(), latest.version(), settings.contributions(),
                 settings.topFeatures());
         versionHeader = latest.version().getBytes(StandardCharsets.UTF_8);
     }

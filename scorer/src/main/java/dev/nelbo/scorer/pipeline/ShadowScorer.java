@@ -130,7 +130,7 @@ final class ShadowScorer {
         results = engine.newResults();
         decoder = new EventDecoder(latest.encoder(), limits);
         decoded = decoder.newEvent();
-        writer = new ScoreWriter(latest.encoder(), latest.version(), latest.threshold(), contributions, 1);
+        writer = new ScoreWriter(latest.encoder(), latest.version(), contributions, 1);
         versionHeader = latest.version().getBytes(StandardCharsets.UTF_8);
         rows = new int[batch.capacity()];
         clamps = new int[batch.capacity()];

@@ -56,7 +56,7 @@ class ScoreWriterTest {
                 events.add(e);
             }
             engine.score(batch, results);
-            final ScoreWriter writer = new ScoreWriter(bundle.encoder(), bundle.version(), 60.0, true, 3);
+            final ScoreWriter writer = new ScoreWriter(bundle.encoder(), bundle.version(), true, 3);
             for (int i = 0; i < values.size(); i++) {
                 final DecodedEvent e = events.get(i);
                 final SourceRef src = SourceRef.kafka("events", 2, 40L + i);
@@ -68,7 +68,7 @@ class ScoreWriterTest {
                 }
                 final ScoreRecord expected = new ScoreRecord(e.fields().id(), e.fields().key(), e.fields().timeMillis(),
                         bundle.version(), results.nelbo(i), results.reconNll(i), results.kl(i), results.iwNll(i),
-                        results.tailProbability(i), 60.0, ScoreWriter.anomaly(results, i, e), contributions, clamped(e, names), src);
+                        results.tailProbability(i), results.threshold(i), ScoreWriter.anomaly(results, i, e), contributions, clamped(e, names), src);
                 assertSame(SchemaDocument.SCORE, expected, written);
 
                 final byte[] alert = writer.alert(results, i, e, e.fields().id(), e.fields().key(), e.fields().timeMillis(), 7,
@@ -83,7 +83,7 @@ class ScoreWriterTest {
                                     parsed.at("/top_features/" + j + "/expected"), Object.class)));
                 }
                 assertSame(SchemaDocument.ALERT, new Alert(e.fields().id(), e.fields().key(), e.fields().timeMillis(),
-                        bundle.version(), results.nelbo(i), 60.0, results.tailProbability(i), features, 7, 60_000,
+                        bundle.version(), results.nelbo(i), results.threshold(i), results.tailProbability(i), features, 7, 60_000,
                         clamped(e, names)), alert);
             }
         }

@@ -1,10 +1,15 @@
 package dev.nelbo.trainer.calibration;
 
 import dev.nelbo.schemas.bundle.Manifest;
+import dev.nelbo.schemas.encoding.ColumnBlock;
+import dev.nelbo.schemas.encoding.FeatureEncoder;
+import dev.nelbo.schemas.encoding.Likelihood;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Derives a model's alert threshold and score quantiles from the scores of held-back normal rows.
@@ -69,6 +74,65 @@ public final class Calibrator {
         final GpdTail tail = GpdTail.fit(sorted, tailCount);
         return new Manifest.Calibration("nelbo", tail.quantileAbove(targetFpr), targetFpr, GPD, n, quantiles,
                 new Manifest.Tail(tail.location(), tail.shape(), tail.scale(), tail.rate(), tail.exceedances()));
+    }
+
+    /** Fewest calibration rows a context value needs for a threshold of its own (fewer: the global threshold). */
+    public static final int MIN_CONTEXT_ROWS = 200;
+
+    /**
+     * The feature {@code --threshold-by} may name: a categorical context feature of the encoder.
+     *
+     * @param encoder the model's encoder
+     * @param feature the feature name
+     * @return its index in the layout
+     * @throws IllegalArgumentException naming the feature otherwise
+     */
+    public static int contextFeature(final FeatureEncoder encoder, final String feature) {
+        final List<ColumnBlock> layout = encoder.layout();
+        for (int f = 0; f < layout.size(); f++) {
+            if (layout.get(f).feature().equals(feature)) {
+                if (!layout.get(f).contextual() || layout.get(f).likelihood() != Likelihood.CATEGORICAL) {
+                    throw new IllegalArgumentException("--threshold-by " + feature + ": not a categorical context feature"
+                            + " (mark it \"context\": true in the spec)");
+                }
+                return f;
+            }
+        }
+        throw new IllegalArgumentException("--threshold-by " + feature + ": no such feature; the features are "
+                + layout.stream().map(ColumnBlock::feature).toList());
+    }
+
+    /**
+     * Thresholds calibrated on the rows of each value of a categorical context feature, as {@link #calibrate} does on
+     * all of them; values with fewer than {@value #MIN_CONTEXT_ROWS} rows keep the global threshold.
+     *
+     * @param encoder   the model's encoder
+     * @param feature   the context feature
+     * @param x         encoded calibration rows, row-major
+     * @param scores    their scores
+     * @param targetFpr wanted false-positive rate
+     * @return the per-value thresholds
+     */
+    public static Manifest.ContextThresholds calibrateBy(final FeatureEncoder encoder, final String feature, final float[] x,
+                                                        final double[] scores, final double targetFpr) {
+        final int f = contextFeature(encoder, feature);
+        final ColumnBlock block = encoder.layout().get(f);
+        final List<List<Double>> byColumn = new ArrayList<>();
+        for (int k = 0; k < block.width(); k++) {
+            byColumn.add(new ArrayList<>());
+        }
+        for (int r = 0; r < scores.length; r++) {
+            byColumn.get(block.hottest(x, r * encoder.width())).add(scores[r]);
+        }
+        final Map<String, Manifest.ContextThreshold> values = new LinkedHashMap<>();
+        for (int k = 0; k < block.width(); k++) {
+            final double[] own = byColumn.get(k).stream().mapToDouble(Double::doubleValue).toArray();
+            if (own.length >= MIN_CONTEXT_ROWS) {
+                final Manifest.Calibration c = calibrate(own, targetFpr);
+                values.put(encoder.category(f, k), new Manifest.ContextThreshold(c.threshold(), c.rows(), c.method()));
+            }
+        }
+        return new Manifest.ContextThresholds(feature, values);
     }
 
     /** Linear-interpolated quantile (the "type 7" definition of R and numpy) of ascending values. */

@@ -42,11 +42,11 @@ public final class ContextRates {
      * @param x         encoded validation rows, row-major
      * @param rows      number of rows
      * @param scores    their scores
-     * @param threshold the alert threshold
+     * @param thresholds each row's alert threshold
      * @return one rate per value of each categorical context feature, in layout and vocabulary order
      */
     public static List<Rate> of(final FeatureEncoder encoder, final float[] x, final int rows, final double[] scores,
-                                final double threshold) {
+                                final double[] thresholds) {
         final List<Rate> out = new ArrayList<>();
         final int width = encoder.width();
         final List<ColumnBlock> layout = encoder.layout();
@@ -58,14 +58,9 @@ public final class ContextRates {
             final int[] count = new int[b.width()];
             final int[] alerts = new int[b.width()];
             for (int r = 0; r < rows; r++) {
-                int hot = 0;
-                for (int k = 1; k < b.width(); k++) {
-                    if (x[r * width + b.offset() + k] > x[r * width + b.offset() + hot]) {
-                        hot = k;
-                    }
-                }
+                final int hot = b.hottest(x, r * width);
                 count[hot]++;
-                if (!(scores[r] <= threshold)) {
+                if (!(scores[r] <= thresholds[r])) {
                     alerts[hot]++;
                 }
             }

@@ -109,6 +109,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--target-fpr", defaultValue = TrainSettings.DEFAULT_TARGET_FPR, description = "False-positive rate the alert threshold is set for.")
     private double targetFpr;
 
+    @Option(names = "--threshold-by", paramLabel = "FEATURE", description = "A categorical context feature whose values"
+            + " get thresholds of their own, each calibrated on its rows for --target-fpr (values with fewer than 200 rows"
+            + " keep the global one). Default: one threshold.")
+    private String thresholdBy;
+
     @Option(names = "--samples", defaultValue = TrainSettings.DEFAULT_SAMPLES, description = "Monte Carlo samples per score during calibration (match the scorer's nelbo.engine.samples).")
     private int samples;
 
@@ -156,7 +161,7 @@ final class TrainCommand implements Callable<Integer> {
         final ModelRegistry.Snapshot registryBefore = connection == null ? null : RegistryCommands.read(connection);
         final String before = registryBefore == null ? null : registryBefore.current();
         TrainingPipeline.run(new TrainSettings(data, out, specFile, labelColumn, maxRows, maxBadFraction, config,
-                targetFpr, samples), spec.commandLine().getOut());
+                targetFpr, samples, thresholdBy), spec.commandLine().getOut());
         key.ifPresent(k -> {
             BundleSignature.sign(out, k);
             spec.commandLine().getOut().println("signed " + out + " (" + BundleSignature.FILE_NAME + ")");

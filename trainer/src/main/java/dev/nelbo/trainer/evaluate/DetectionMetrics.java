@@ -50,11 +50,29 @@ public record DetectionMetrics(double auroc, double averagePrecision, double thr
      * @throws IllegalArgumentException when lengths differ or a class is absent
      */
     public static DetectionMetrics of(final double[] scores, final int[] labels, final double threshold) {
+        final double[] thresholds = new double[scores.length];
+        java.util.Arrays.fill(thresholds, threshold);
+        return of(scores, labels, thresholds, threshold);
+    }
+
+    /**
+     * @param scores     one score per row
+     * @param labels     1 for an anomaly, 0 for a normal row
+     * @param thresholds each row's alert threshold (a model with per-context thresholds)
+     * @param threshold  the model's global threshold, reported as the metrics' threshold
+     * @return the metrics
+     * @throws IllegalArgumentException when lengths differ or a class is absent
+     */
+    public static DetectionMetrics of(final double[] scores, final int[] labels, final double[] thresholds,
+                                      final double threshold) {
+        if (thresholds.length != scores.length) {
+            throw new IllegalArgumentException(thresholds.length + " thresholds for " + scores.length + " scores");
+        }
         final Ranked ranked = Ranked.of(scores, labels);
         long tp = 0;
         long fp = 0;
         for (int i = 0; i < scores.length; i++) {
-            if (scores[i] > threshold) {
+            if (scores[i] > thresholds[i]) {
                 if (labels[i] == 1) {
                     tp++;
                 } else {

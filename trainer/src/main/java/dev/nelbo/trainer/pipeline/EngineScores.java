@@ -15,8 +15,9 @@ import java.util.function.IntFunction;
  * @param nelbo         negative ELBO per row
  * @param iwNll         importance-weighted estimate of -log p(x) per row
  * @param contributions each reconstructed feature's share of the score, row-major {@code [rows, F]}
+ * @param thresholds    the threshold each row is judged by (NaN for an uncalibrated model)
  */
-public record EngineScores(double[] nelbo, double[] iwNll, double[] contributions) {
+public record EngineScores(double[] nelbo, double[] iwNll, double[] contributions, double[] thresholds) {
 
     /**
      * @param feature a reconstructed feature's index
@@ -58,6 +59,7 @@ public record EngineScores(double[] nelbo, double[] iwNll, double[] contribution
                                      final float[] mask, final int rows, final IntFunction<? extends CharSequence> ids) {
         final double[] nelbo = new double[rows];
         final double[] iw = new double[rows];
+        final double[] thresholds = new double[rows];
         final int width = model.inputWidth();
         try (ScoringEngine engine = ScoringEngine.open(model, options)) {
             final ScoringBatch batch = engine.newBatch();
@@ -76,12 +78,13 @@ public record EngineScores(double[] nelbo, double[] iwNll, double[] contribution
                 for (int r = 0; r < n; r++) {
                     nelbo[from + r] = results.nelbo(r);
                     iw[from + r] = results.iwNll(r);
+                    thresholds[from + r] = results.threshold(r);
                     for (int f = 0; f < features; f++) {
                         contributions[(from + r) * features + f] = results.contribution(r, f);
                     }
                 }
             }
-            return new EngineScores(nelbo, iw, contributions);
+            return new EngineScores(nelbo, iw, contributions, thresholds);
         }
     }
 }

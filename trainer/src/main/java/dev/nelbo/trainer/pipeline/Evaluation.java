@@ -64,7 +64,8 @@ public final class Evaluation {
         final EngineScores scores = EngineScores.score(ScoringModel.of(bundle),
                 EngineOptions.defaults().withSamples(samples), rows.x(), rows.mask(), rows.rows());
         final double threshold = bundle.manifest().calibration().threshold();
-        final DetectionMetrics nelbo = DetectionMetrics.of(scores.nelbo(), rows.labels(), threshold);
+        // per row: a model with per-context thresholds judges each row by its context value's
+        final DetectionMetrics nelbo = DetectionMetrics.of(scores.nelbo(), rows.labels(), scores.thresholds(), threshold);
         final DetectionMetrics iw = DetectionMetrics.of(scores.iwNll(), rows.labels(), Double.POSITIVE_INFINITY);
         final long anomalies = java.util.Arrays.stream(rows.labels()).filter(l -> l == 1).count();
         final Result result = new Result(nelbo, iw.auroc(), iw.averagePrecision(), rows.rows(), anomalies, rows.bad().total());
@@ -72,8 +73,10 @@ public final class Evaluation {
         out.printf(Locale.ROOT, "model %s on %s: %d rows (%d anomalies)%n", bundle.version(), data, rows.rows(), anomalies);
         out.printf(Locale.ROOT, "AUROC %.4f  average precision %.4f  (importance-weighted score: AUROC %.4f, AP %.4f)%n",
                 nelbo.auroc(), nelbo.averagePrecision(), iw.auroc(), iw.averagePrecision());
-        out.printf(Locale.ROOT, "at threshold %.4f: precision %.4f recall %.4f fpr %.4f (tp %d, fp %d, tn %d, fn %d)%n",
-                threshold, nelbo.precision(), nelbo.recall(), nelbo.falsePositiveRate(), nelbo.truePositives(),
+        out.printf(Locale.ROOT, "at threshold %.4f%s: precision %.4f recall %.4f fpr %.4f (tp %d, fp %d, tn %d, fn %d)%n",
+                threshold, bundle.manifest().calibration().thresholdsBy() == null ? ""
+                        : " (and per-" + bundle.manifest().calibration().thresholdsBy().feature() + " thresholds)",
+                nelbo.precision(), nelbo.recall(), nelbo.falsePositiveRate(), nelbo.truePositives(),
                 nelbo.falsePositives(), nelbo.trueNegatives(), nelbo.falseNegatives());
         if (json != null) {
             writeJson(json, bundle.version(), data, result);

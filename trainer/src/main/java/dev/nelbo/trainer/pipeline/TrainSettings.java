@@ -22,9 +22,28 @@ import java.util.Map;
  * @param vae            model and optimisation settings
  * @param targetFpr      false-positive rate the threshold is calibrated for
  * @param samples        Monte Carlo samples per score used for calibration (the scorer's nelbo.engine.samples)
+ * @param thresholdBy    categorical context feature whose values get thresholds of their own, or null
  */
 public record TrainSettings(Path data, Path out, Path specFile, String labelColumn, long maxRows,
-                            double maxBadFraction, VaeConfig vae, double targetFpr, int samples) {
+                            double maxBadFraction, VaeConfig vae, double targetFpr, int samples, String thresholdBy) {
+
+    /**
+     * Settings with one threshold for every context.
+     *
+     * @param data           training data
+     * @param out            bundle directory to write
+     * @param specFile       feature spec file, or null
+     * @param labelColumn    column excluded from the features, or null
+     * @param maxRows        most rows used
+     * @param maxBadFraction largest tolerated share of unusable lines
+     * @param vae            model and optimisation settings
+     * @param targetFpr      target false-positive rate
+     * @param samples        Monte Carlo samples per calibration score
+     */
+    public TrainSettings(final Path data, final Path out, final Path specFile, final String labelColumn, final long maxRows,
+                         final double maxBadFraction, final VaeConfig vae, final double targetFpr, final int samples) {
+        this(data, out, specFile, labelColumn, maxRows, maxBadFraction, vae, targetFpr, samples, null);
+    }
 
     /** Fewest usable training rows: validation (which also calibrates) needs some of them. */
     public static final int MIN_ROWS = 200;
@@ -74,6 +93,9 @@ public record TrainSettings(Path data, Path out, Path specFile, String labelColu
         if (specFile != null) {
             m.put("spec_file", specFile.toString());
         }
+        if (thresholdBy != null) {
+            m.put("threshold_by", thresholdBy);
+        }
         return m;
     }
 
@@ -104,8 +126,10 @@ public record TrainSettings(Path data, Path out, Path specFile, String labelColu
                 integer(m, "beta_warmup_epochs"), (float) number(m, "denoise"), (float) number(m, "validation_fraction"),
                 integer(m, "patience"), (float) number(m, "grad_clip"), (float) a.logvarMin(), (float) a.logvarMax(), p.seed());
         final Object label = m.get("label_column");
+        final Object by = m.get("threshold_by");
         return new TrainSettings(data, out, specFile, label == null ? null : label.toString(), maxRows,
-                number(m, "max_bad_fraction"), vae, number(m, "target_fpr"), integer(m, "calibration_samples"));
+                number(m, "max_bad_fraction"), vae, number(m, "target_fpr"), integer(m, "calibration_samples"),
+                by == null ? null : by.toString());
     }
 
     private static Object required(final Map<String, Object> m, final String key) {

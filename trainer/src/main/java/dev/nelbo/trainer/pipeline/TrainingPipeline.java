@@ -35,6 +35,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -86,6 +87,9 @@ public final class TrainingPipeline {
         out.printf(Locale.ROOT, "training on %d rows: %d features, %d encoded columns%n", data.rows(),
                 data.encoder().layout().size(), data.encoder().width());
         out.flush();
+        if (settings.thresholdBy() != null) {
+            Calibrator.contextFeature(data.encoder(), settings.thresholdBy());
+        }
         final TrainingData rows = data.toTrainingData();
         try (TrainedVae vae = VaeTrainer.fit(rows, settings.vae(), s -> {
             out.println(s.progressLine());
@@ -119,13 +123,29 @@ public final class TrainingPipeline {
             for (int f = 0; f < reconstructed.size(); f++) {
                 typical.put(reconstructed.get(f).feature(), scored.medianContribution(f));
             }
-            final Manifest.Calibration calibration = Calibrator.calibrate(scores, settings.targetFpr())
+            final Manifest.Calibration global = Calibrator.calibrate(scores, settings.targetFpr())
                     .withTypicalContributions(typical);
+            final Manifest.Calibration calibration = settings.thresholdBy() == null ? global
+                    : global.withThresholdsBy(Calibrator.calibrateBy(data.encoder(), settings.thresholdBy(), rows.x(),
+                    scores, settings.targetFpr()));
             final Map<String, String> summary = summary(settings, source, data, vae, best, parity, calibration);
             if (data.encoder().spec().conditional()) {
                 final double[] held = scoreWithEngine(draft, encoder, decoder, validation, settings).nelbo();
-                final List<String> rates = ContextRates.describe(ContextRates.of(data.encoder(), validation.x(),
-                        validation.rows(), held, calibration.threshold()), settings.targetFpr());
+                final double[] thresholds = new double[validation.rows()];
+                Arrays.fill(thresholds, calibration.threshold());
+                final List<String> rates = new ArrayList<>(ContextRates.describe(ContextRates.of(data.encoder(),
+                        validation.x(), validation.rows(), held, thresholds), settings.targetFpr()));
+                if (calibration.thresholdsBy() != null) {
+                    final ScoringModel.ThresholdsBy by = ScoringModel.ThresholdsBy.of(calibration, data.encoder());
+                    for (int r = 0; r < thresholds.length; r++) {
+                        thresholds[r] = by.threshold(validation.x(), r * validation.width());
+                    }
+                    calibration.thresholdsBy().values().forEach((value, t) -> rates.add(String.format(Locale.ROOT,
+                            "threshold for %s=%s: %.4f (%s, %d rows)", settings.thresholdBy(), value, t.threshold(),
+                            t.method(), t.rows())));
+                    ContextRates.describe(ContextRates.of(data.encoder(), validation.x(), validation.rows(), held,
+                            thresholds), settings.targetFpr()).forEach(l -> rates.add("with per-context thresholds, " + l));
+                }
                 for (int i = 0; i < rates.size(); i++) {
                     out.println(rates.get(i));
                     summary.put("per-context alert rate " + (i + 1), rates.get(i));

@@ -1,6 +1,7 @@
 package dev.nelbo.engine;
 
 import dev.nelbo.engine.elbo.ElboEstimator;
+import dev.nelbo.engine.elbo.PlanarFlow;
 import dev.nelbo.engine.elbo.FeatureLayout;
 import dev.nelbo.engine.onnx.Device;
 import dev.nelbo.engine.onnx.PinnedGraph;
@@ -105,7 +106,8 @@ public final class ScoringEngine implements AutoCloseable {
             this.estimator = new ElboEstimator(layout, d, k, samples, options.maxBatch(), CounterNormals.hash(model.version()),
                     model.encoderLogvar(), model.decoderLogvar(),
                     enc.perRow(names.encoderLogvar()) ? null : enc.constant(names.encoderLogvar()),
-                    !layout.hasGaussian() ? new float[dx] : decoderLogvarRows ? null : dec.constant(names.decoderLogvar()));
+                    !layout.hasGaussian() ? new float[dx] : decoderLogvarRows ? null : dec.constant(names.decoderLogvar()),
+                    model.flow() == null ? null : new PlanarFlow(model.flow()));
             warmUp();
         } catch (RuntimeException e) {
             close();

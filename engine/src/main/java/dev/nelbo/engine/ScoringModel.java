@@ -34,11 +34,12 @@ import java.util.Objects;
  * @param typical         each reconstructed feature's typical contribution (alerts rank features by their excess over
  *                        it), in reconstructed-layout order, or null (raw contributions rank)
  * @param thresholdsBy    per-value thresholds of a categorical context feature, or null (one threshold)
+ * @param flow            planar flow on the posterior's samples, or null
  */
 public record ScoringModel(String version, Path encoderFile, Path decoderFile, GraphNames names, int inputWidth,
                            int latentWidth, List<ColumnBlock> layout, LogvarRange encoderLogvar,
                            LogvarRange decoderLogvar, double threshold, TailProbability calibration, double[] typical,
-                           ThresholdsBy thresholdsBy) {
+                           ThresholdsBy thresholdsBy, Manifest.PlanarFlow flow) {
 
     /**
      * The threshold of each column of one categorical context block: a record is judged by the threshold of its
@@ -147,6 +148,19 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
         if (thresholdsBy != null && calibration == null) {
             throw new IllegalArgumentException("per-context thresholds need a calibration");
         }
+        if (flow != null && flow.u().get(0).size() != latentWidth) {
+            throw new IllegalArgumentException("the flow's vectors have " + flow.u().get(0).size() + " values, the latent width is "
+                    + latentWidth);
+        }
+    }
+
+    /**
+     * @param posteriorFlow a planar flow on the posterior, or null
+     * @return this model with it
+     */
+    public ScoringModel withFlow(final Manifest.PlanarFlow posteriorFlow) {
+        return new ScoringModel(version, encoderFile, decoderFile, names, inputWidth, latentWidth, layout, encoderLogvar,
+                decoderLogvar, threshold, calibration, typical, thresholdsBy, posteriorFlow);
     }
 
     /**
@@ -169,7 +183,7 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
                         final LogvarRange encoderLogvar, final LogvarRange decoderLogvar, final double threshold,
                         final TailProbability calibration) {
         this(version, encoderFile, decoderFile, names, inputWidth, latentWidth, layout, encoderLogvar, decoderLogvar,
-                threshold, calibration, null, null);
+                threshold, calibration, null, null, null);
     }
 
     /** @return the blocks the decoder reconstructs (every block but the context ones, which come last) */
@@ -220,7 +234,7 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
         return new ScoringModel(m.modelVersion(), bundle.encoderPath(), bundle.decoderPath(), names, a.inputDim(),
                 a.latentDim(), a.layout(), range, range, c == null ? Double.NaN : c.threshold(),
                 c == null ? null : tailProbability(c), typical,
-                c == null || c.thresholdsBy() == null ? null : ThresholdsBy.of(c, bundle.encoder()));
+                c == null || c.thresholdsBy() == null ? null : ThresholdsBy.of(c, bundle.encoder()), a.flow());
     }
 
     /** How far the threshold's tail probability may be from the target false-positive rate, as a factor. */

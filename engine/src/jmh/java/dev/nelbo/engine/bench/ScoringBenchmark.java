@@ -7,8 +7,10 @@ import dev.nelbo.engine.ScoringModel;
 import dev.nelbo.engine.ScoringResults;
 import dev.nelbo.engine.elbo.ElboEstimator;
 import dev.nelbo.engine.elbo.FeatureLayout;
+import dev.nelbo.engine.elbo.PlanarFlow;
 import dev.nelbo.engine.random.CounterNormals;
 import dev.nelbo.engine.testing.EngineFixtures;
+import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.ModelBundle;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -29,7 +31,9 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -51,6 +55,10 @@ public class ScoringBenchmark {
 
     @Param({"8"})
     public int samples;
+
+    /** Planar flow steps on the posterior (0: none): what a flow costs per record. */
+    @Param({"0", "8"})
+    public int flowLength;
 
     private Path dir;
     private ScoringEngine engine;
@@ -76,7 +84,9 @@ public class ScoringBenchmark {
     public void setUp() throws IOException {
         dir = Files.createTempDirectory("nelbo-bench");
         final ModelBundle bundle = EngineFixtures.referenceBundle(dir.resolve("reference"), 42);
-        engine = ScoringEngine.open(bundle, EngineOptions.defaults().withSamples(samples).withMaxBatch(BATCH));
+        final Manifest.PlanarFlow flow = flowLength == 0 ? null : randomFlow(flowLength, EngineFixtures.REFERENCE_K);
+        engine = ScoringEngine.open(ScoringModel.of(bundle).withFlow(flow),
+                EngineOptions.defaults().withSamples(samples).withMaxBatch(BATCH));
         batch = engine.newBatch();
         single = new ScoringBatch(1, EngineFixtures.REFERENCE_D);
         results = engine.newResults();
@@ -96,8 +106,9 @@ public class ScoringBenchmark {
         final int k = EngineFixtures.REFERENCE_K;
         final ScoringModel model = engine.model();
         final float[] decLogvar = new float[d];
-        estimator = new ElboEstimator(new FeatureLayout(model.layout(), d), k, samples, BATCH,
-                CounterNormals.hash(model.version()), model.encoderLogvar(), model.decoderLogvar(), null, decLogvar);
+        estimator = new ElboEstimator(new FeatureLayout(model.layout(), d), d, k, samples, BATCH,
+                CounterNormals.hash(model.version()), model.encoderLogvar(), model.decoderLogvar(), null, decLogvar,
+                flow == null ? null : new PlanarFlow(flow));
         idHashes = new long[BATCH];
         mu = new float[BATCH * k];
         logvar = new float[BATCH * k];
@@ -118,6 +129,20 @@ public class ScoringBenchmark {
         iw = new double[BATCH];
         contributions = new double[BATCH * d];
         expected = new double[BATCH * d];
+    }
+
+    /** Small random steps (w . u stays far above -1). */
+    private static Manifest.PlanarFlow randomFlow(final int steps, final int k) {
+        final Random rnd = new Random(3);
+        final List<List<Double>> u = new ArrayList<>();
+        final List<List<Double>> w = new ArrayList<>();
+        final List<Double> b = new ArrayList<>();
+        for (int s = 0; s < steps; s++) {
+            u.add(rnd.doubles(k).map(v -> 0.1 * (v - 0.5)).boxed().toList());
+            w.add(rnd.doubles(k).map(v -> v - 0.5).boxed().toList());
+            b.add(0.0);
+        }
+        return new Manifest.PlanarFlow(u, w, b);
     }
 
     /** Closes the engine and deletes the bundle. */

@@ -30,6 +30,8 @@ public final class ElboEstimator {
     private final double[] halfLogNormaliser;
     private final double[] halfInverseVariance;
     private final boolean decoderLogvarPerRow;
+    private final PlanarFlow flow;
+    private final double[] zFlow;
 
     private final double[] logWeights;
     private final double[] sigma;
@@ -86,6 +88,36 @@ public final class ElboEstimator {
                          final int capacity, final long versionHash, final LogvarRange encoderRange,
                          final LogvarRange decoderRange, final float[] encoderLogvarConstant,
                          final float[] decoderLogvarConstant) {
+        this(layout, inputWidth, latent, samples, capacity, versionHash, encoderRange, decoderRange, encoderLogvarConstant,
+                decoderLogvarConstant, null);
+    }
+
+    /**
+     * With a planar flow on the posterior: every sample {@code z0 = mu + sigma * eps} goes through it, the decoder
+     * reads {@code z_K}, and the KL term is the Monte Carlo estimate over the L samples of {@code log q0(z0|x) -
+     * sum log|det| - log p(z_K)} (no closed form exists for the flowed posterior).
+     *
+     * @param layout                 the reconstructed features' layout (width Dx)
+     * @param inputWidth             row width D of the encoded records
+     * @param latent                 latent width K
+     * @param samples                samples per record L
+     * @param capacity               most records per batch
+     * @param versionHash            {@link CounterNormals#hash} of the model version
+     * @param encoderRange           clamp for the encoder's log-variance
+     * @param decoderRange           clamp for the decoder's log-variance
+     * @param encoderLogvarConstant  the encoder's constant log-variance ({@code [K]}), or null
+     * @param decoderLogvarConstant  the decoder's constant log-variance ({@code [Dx]}), or null
+     * @param flow                   the posterior's flow, or null (closed-form KL)
+     */
+    public ElboEstimator(final FeatureLayout layout, final int inputWidth, final int latent, final int samples,
+                         final int capacity, final long versionHash, final LogvarRange encoderRange,
+                         final LogvarRange decoderRange, final float[] encoderLogvarConstant,
+                         final float[] decoderLogvarConstant, final PlanarFlow flow) {
+        if (flow != null && flow.latent() != latent) {
+            throw new IllegalArgumentException("the flow has latent width " + flow.latent() + ", the model " + latent);
+        }
+        this.flow = flow;
+        this.zFlow = new double[latent];
         if (inputWidth < layout.width()) {
             throw new IllegalArgumentException("encoded rows of width " + inputWidth + " cannot hold the " + layout.width()
                     + " reconstructed columns");
@@ -180,19 +212,40 @@ public final class ElboEstimator {
             }
             kl[i] = klSum;
             CounterNormals.normals(seed, 0, uniforms, eps, samples * k);
+            double flowKl = 0;
             for (int l = 0; l < samples; l++) {
                 final int zRow = (i * samples + l) * k;
                 double epsSq = 0;
                 double zSq = 0;
-                for (int j = 0; j < k; j++) {
-                    final double e = eps[l * k + j];
-                    final float zj = (float) (mu[rowStart + j] + sigma[j] * e);
-                    z[zRow + j] = zj;
-                    epsSq += e * e;
-                    zSq += (double) zj * zj;
+                double logDet = 0;
+                if (flow == null) {
+                    for (int j = 0; j < k; j++) {
+                        final double e = eps[l * k + j];
+                        final float zj = (float) (mu[rowStart + j] + sigma[j] * e);
+                        z[zRow + j] = zj;
+                        epsSq += e * e;
+                        zSq += (double) zj * zj;
+                    }
+                } else {
+                    for (int j = 0; j < k; j++) {
+                        final double e = eps[l * k + j];
+                        zFlow[j] = mu[rowStart + j] + sigma[j] * e;
+                        epsSq += e * e;
+                    }
+                    logDet = flow.apply(zFlow);
+                    for (int j = 0; j < k; j++) {
+                        final float zj = (float) zFlow[j];
+                        z[zRow + j] = zj;
+                        zSq += (double) zj * zj;
+                    }
                 }
-                // log p(z) - log q(z|x); the log(2 pi) terms cancel.
-                logWeights[i * samples + l] = 0.5 * (epsSq + logvarSum - zSq);
+                // log p(z) - log q(z|x); the log(2 pi) terms cancel. With a flow, log q(z_K|x) = log q0(z0|x) - logDet.
+                final double logWeight = 0.5 * (epsSq + logvarSum - zSq) + logDet;
+                logWeights[i * samples + l] = logWeight;
+                flowKl -= logWeight;
+            }
+            if (flow != null) {
+                kl[i] = flowKl / samples;
             }
         }
     }

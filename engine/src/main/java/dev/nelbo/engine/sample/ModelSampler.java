@@ -29,7 +29,8 @@ import java.util.SplittableRandom;
 /**
  * Draws events from a model: z ~ N(0, I), the decoder's output for z (and the context, for a conditional model),
  * then every modelled feature from its likelihood (Gaussian with the decoder's mean and variance, Bernoulli,
- * categorical over the vocabulary), with the encoder's standardisation and transform undone. The events are in the
+ * categorical over the vocabulary), with the encoder's standardisation and transform undone. A posterior flow, if the
+ * model has one, plays no part: it shapes q(z|x), while the generative model is p(z) p(x|z) with p(z) = N(0, I). The events are in the
  * input format (nested JSON at the spec's paths, with an id and a time), so the scorer takes them as they are: what
  * the model believes normal traffic looks like, or synthetic traffic for load tests. Deterministic for a seed.
  *

@@ -72,12 +72,38 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
      * @param logvarMin       lower clamp of every log-variance
      * @param logvarMax       upper clamp of every log-variance
      * @param layout          column block and likelihood of every feature
+     * @param flow            planar flow on the posterior's samples, or null (a diagonal Gaussian posterior)
      */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Architecture(int inputDim, int latentDim, List<Integer> encoderHidden, List<Integer> decoderHidden,
                                Activation activation, String decoderVariance, double logvarMin, double logvarMax,
-                               List<ColumnBlock> layout) {
-        /** Copies lists and checks the layout tiles [0, inputDim). */
+                               List<ColumnBlock> layout, PlanarFlow flow) {
+
+        /**
+         * An architecture without a flow.
+         *
+         * @param inputDim        width D
+         * @param latentDim       latent size K
+         * @param encoderHidden   encoder hidden widths
+         * @param decoderHidden   decoder hidden widths
+         * @param activation      hidden activation
+         * @param decoderVariance {@code per_feature} or {@code per_row}
+         * @param logvarMin       lower log-variance clamp
+         * @param logvarMax       upper log-variance clamp
+         * @param layout          column blocks
+         */
+        public Architecture(final int inputDim, final int latentDim, final List<Integer> encoderHidden,
+                            final List<Integer> decoderHidden, final Activation activation, final String decoderVariance,
+                            final double logvarMin, final double logvarMax, final List<ColumnBlock> layout) {
+            this(inputDim, latentDim, encoderHidden, decoderHidden, activation, decoderVariance, logvarMin, logvarMax,
+                    layout, null);
+        }
+
+        /** Copies lists and checks the layout tiles [0, inputDim) and the flow's widths. */
         public Architecture {
+            if (flow != null && flow.u().stream().anyMatch(v -> v.size() != latentDim)) {
+                throw new IllegalArgumentException("flow vectors must have latent_dim " + latentDim + " values");
+            }
             encoderHidden = List.copyOf(encoderHidden);
             decoderHidden = List.copyOf(decoderHidden);
             layout = List.copyOf(layout);
@@ -95,6 +121,45 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
             if (!(logvarMin < logvarMax)) {
                 throw new IllegalArgumentException("logvar_min must be below logvar_max");
             }
+        }
+    }
+
+    /**
+     * A chain of planar flows applied to every posterior sample (Rezende and Mohamed, 2015), parameters shared by all
+     * records: {@code z_k = z_{k-1} + u_k tanh(w_k . z_{k-1} + b_k)}. The {@code u} stored are the constrained
+     * vectors (the paper's u-hat, with {@code w_k . u_k >= -1}), so each step is invertible.
+     *
+     * @param u one constrained vector per step, each of latent_dim values
+     * @param w one vector per step
+     * @param b one bias per step
+     */
+    public record PlanarFlow(List<List<Double>> u, List<List<Double>> w, List<Double> b) {
+        /** Copies the lists and checks the shapes and the invertibility constraint. */
+        public PlanarFlow {
+            u = u.stream().map(List::copyOf).toList();
+            w = w.stream().map(List::copyOf).toList();
+            b = List.copyOf(b);
+            if (u.size() != w.size() || u.size() != b.size() || u.isEmpty()) {
+                throw new IllegalArgumentException("a planar flow needs as many u, w and b as steps (at least one), got "
+                        + u.size() + ", " + w.size() + ", " + b.size());
+            }
+            for (int k = 0; k < u.size(); k++) {
+                if (u.get(k).size() != w.get(k).size()) {
+                    throw new IllegalArgumentException("flow step " + k + ": u and w differ in length");
+                }
+                double wu = 0;
+                for (int j = 0; j < u.get(k).size(); j++) {
+                    wu += w.get(k).get(j) * u.get(k).get(j);
+                }
+                if (!(wu >= -1 - 1e-6)) {
+                    throw new IllegalArgumentException("flow step " + k + " is not invertible: w . u = " + wu + " < -1");
+                }
+            }
+        }
+
+        /** @return number of steps */
+        public int length() {
+            return u.size();
         }
     }
 

@@ -103,6 +103,21 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--logvar-max", defaultValue = "8", description = "Upper clamp of every log-variance.")
     private float logvarMax;
 
+    /** Posterior families. */
+    enum Flow {
+        /** A diagonal Gaussian q(z|x), closed-form KL. */
+        none,
+        /** Planar flows on its samples (Rezende and Mohamed, 2015), Monte Carlo KL. */
+        planar
+    }
+
+    @Option(names = "--flow", defaultValue = "none", description = "Posterior: none (diagonal Gaussian) or planar"
+            + " (--flow-length planar flows on its samples, shared by all records; KL by Monte Carlo).")
+    private Flow flow;
+
+    @Option(names = "--flow-length", defaultValue = "4", description = "Planar flow steps with --flow planar.")
+    private int flowLength;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed: same seed and data give the same model.")
     private long seed;
 
@@ -134,7 +149,8 @@ final class TrainCommand implements Callable<Integer> {
     /** @return the model settings given on the command line */
     VaeConfig config() {
         return new VaeConfig(hidden, latent, activation, perRowVariance, epochs, batchSize, learningRate, beta,
-                betaWarmupEpochs, denoise, validationFraction, patience, gradClip, logvarMin, logvarMax, seed);
+                betaWarmupEpochs, denoise, validationFraction, patience, gradClip, logvarMin, logvarMax, seed,
+                flow == Flow.planar ? flowLength : 0);
     }
 
     @Override

@@ -4,6 +4,8 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.nelbo.engine.elbo.PlanarFlow;
+import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.MlpWeights;
 import dev.nelbo.schemas.bundle.OnnxMlpWriter;
 import dev.nelbo.trainer.vae.TrainedVae;
@@ -14,7 +16,7 @@ import java.util.Map;
 /**
  * Checks, before a bundle is written, that the exported ONNX graphs compute what the trained DJL
  * model computes: encoder outputs on real rows and decoder outputs at their posterior means must
- * agree within {@link #TOLERANCE}. A mismatch means the export is wrong, and scoring would silently
+ * agree within {@link #TOLERANCE}, and so must a posterior flow as trained and as the engine applies it. A mismatch means the export is wrong, and scoring would silently
  * differ from training, so it fails the run.
  */
 public final class OnnxParity {
@@ -74,6 +76,49 @@ public final class OnnxParity {
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed during the export parity check: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Compares the posterior flow as trained (DJL) with the engine's {@link PlanarFlow} on the exported parameters,
+     * on posterior samples of real rows: the flowed samples and the log-determinants must agree within
+     * {@link #TOLERANCE}.
+     *
+     * @param vae  the trained model (with a flow)
+     * @param flow the exported flow
+     * @param x    row-major encoded rows
+     * @param rows number of rows
+     * @return the larger difference of the two
+     * @throws IllegalStateException when they differ by more than {@link #TOLERANCE}
+     */
+    public static Difference checkFlow(final TrainedVae vae, final Manifest.PlanarFlow flow, final float[] x, final int rows) {
+        final float[][] encoded = vae.encode(x, rows);
+        final int k = vae.config().latent();
+        final java.util.Random random = new java.util.Random(1);
+        final float[] z0 = new float[rows * k];
+        for (int i = 0; i < z0.length; i++) {
+            z0[i] = (float) (encoded[0][i] + Math.exp(0.5 * encoded[1][i]) * random.nextGaussian());
+        }
+        final float[][] djl = vae.flow(z0, rows);
+        final PlanarFlow engine = new PlanarFlow(flow);
+        final float[] z = new float[rows * k];
+        final float[] logDet = new float[rows];
+        final double[] one = new double[k];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < k; j++) {
+                one[j] = z0[r * k + j];
+            }
+            logDet[r] = (float) engine.apply(one);
+            for (int j = 0; j < k; j++) {
+                z[r * k + j] = (float) one[j];
+            }
+        }
+        final Difference worst = worse(worse(new Difference("none", 0), "flow z_K", djl[0], z), "flow log-det", djl[1], logDet);
+        if (!(worst.maxAbs() <= TOLERANCE)) {
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                    "export parity check failed: %s differs between DJL and the engine by %.3g (limit %.0e); "
+                            + "the bundle was not written", worst.name(), worst.maxAbs(), TOLERANCE));
+        }
+        return worst;
     }
 
     private static float[][] run(final OrtEnvironment env, final OrtSession.SessionOptions options,

@@ -83,6 +83,10 @@ public record TrainSettings(Path data, Path out, Path specFile, String labelColu
         m.put("validation_fraction", vae.validationFraction());
         m.put("patience", vae.patience());
         m.put("grad_clip", vae.gradClip());
+        if (vae.flowLength() > 0) {
+            m.put("flow", "planar");
+            m.put("flow_length", vae.flowLength());
+        }
         m.put("max_rows", maxRows);
         m.put("max_bad_fraction", maxBadFraction);
         m.put("target_fpr", targetFpr);
@@ -124,7 +128,8 @@ public record TrainSettings(Path data, Path out, Path specFile, String labelColu
                 Activation.valueOf(string(m, "activation").toUpperCase(Locale.ROOT)), Boolean.parseBoolean(string(m, "per_row_variance")),
                 integer(m, "epochs"), integer(m, "batch_size"), (float) number(m, "learning_rate"), (float) number(m, "beta"),
                 integer(m, "beta_warmup_epochs"), (float) number(m, "denoise"), (float) number(m, "validation_fraction"),
-                integer(m, "patience"), (float) number(m, "grad_clip"), (float) a.logvarMin(), (float) a.logvarMax(), p.seed());
+                integer(m, "patience"), (float) number(m, "grad_clip"), (float) a.logvarMin(), (float) a.logvarMax(), p.seed(),
+                m.containsKey("flow_length") ? integer(m, "flow_length") : 0);
         final Object label = m.get("label_column");
         final Object by = m.get("threshold_by");
         return new TrainSettings(data, out, specFile, label == null ? null : label.toString(), maxRows,

@@ -106,10 +106,17 @@ public final class TrainingPipeline {
                     java.util.Arrays.copyOf(validation.x(), parityRows * validation.width()), parityRows);
             out.printf(Locale.ROOT, "export parity DJL vs ONNX Runtime: max abs diff %.2e (%s) on %d rows%n",
                     parity.maxAbs(), parity.name(), parityRows);
+            final Manifest.PlanarFlow flow = vae.flowWeights();
+            if (flow != null) {
+                final OnnxParity.Difference flowParity = OnnxParity.checkFlow(vae, flow,
+                        java.util.Arrays.copyOf(validation.x(), parityRows * validation.width()), parityRows);
+                out.printf(Locale.ROOT, "flow parity DJL vs engine: max abs diff %.2e (%s) on %d rows%n",
+                        flowParity.maxAbs(), flowParity.name(), parityRows);
+            }
 
             // Fix the version first: the engine seeds its sampling noise with it, so calibration
             // scores are exactly the scores the scorer will compute with this bundle.
-            final Manifest unversioned = draft(settings, source, data, vae.config());
+            final Manifest unversioned = draft(settings, source, data, vae.config(), flow);
             final String hash = BundleWriter.contentHash(encoder, decoder, unversioned);
             final Manifest draft = unversioned.withVersion(
                     BundleWriter.versionId(Instant.parse(unversioned.createdAt()), hash), hash);
@@ -204,12 +211,13 @@ public final class TrainingPipeline {
         }
     }
 
-    private static Manifest draft(final TrainSettings settings, final String source, final Dataset data, final VaeConfig config) {
+    private static Manifest draft(final TrainSettings settings, final String source, final Dataset data, final VaeConfig config,
+                                  final Manifest.PlanarFlow flow) {
         final List<Integer> decoderHidden = new ArrayList<>(config.hidden());
         Collections.reverse(decoderHidden);
         final Manifest.Architecture architecture = new Manifest.Architecture(data.encoder().width(), config.latent(),
                 config.hidden(), decoderHidden, config.activation(), config.perRowVariance() ? "per_row" : "per_feature", config.logvarMin(),
-                config.logvarMax(), data.encoder().layout());
+                config.logvarMax(), data.encoder().layout(), flow);
         final Manifest.Provenance provenance = new Manifest.Provenance(source, data.rows(),
                 settings.asProvenance(), config.seed(), libraryVersions());
         return new Manifest(Manifest.SCHEMA_VERSION, "", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), null,
@@ -263,7 +271,7 @@ public final class TrainingPipeline {
             final Manifest.Architecture a = draft.architecture();
             final LogvarRange range = new LogvarRange(a.logvarMin(), a.logvarMax());
             final ScoringModel model = new ScoringModel(draft.modelVersion(), enc, dec, ScoringModel.GraphNames.DEFAULT,
-                    a.inputDim(), a.latentDim(), a.layout(), range, range, Double.NaN, null);
+                    a.inputDim(), a.latentDim(), a.layout(), range, range, Double.NaN, null).withFlow(a.flow());
             return EngineScores.score(model, EngineOptions.defaults().withSamples(settings.samples()), rows.x(),
                     rows.mask(), rows.rows());
         } finally {

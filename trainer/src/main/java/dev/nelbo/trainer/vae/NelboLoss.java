@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * The per-row terms of the negative ELBO for the training objective: the reconstruction negative
  * log-likelihood over observed features (Gaussian, Bernoulli with logits, categorical softmax over a
- * one-hot block) and the closed-form KL of N(mu, diag exp(logvar)) to N(0, I). Scoring is done by
+ * one-hot block) and the closed-form KL of N(mu, diag exp(logvar)) to N(0, I) (with a planar flow, the block's
+ * Monte Carlo estimate). Scoring is done by
  * the engine on the exported graphs; this class only drives the optimizer and early stopping.
  */
 final class NelboLoss {
@@ -68,7 +69,7 @@ final class NelboLoss {
     /**
      * @param fullX    targets {@code [batch, D]} (clean, never the corrupted input); only {@code [0, Dx)} is reconstructed
      * @param fullMask observed mask {@code [batch, D]}; may be null when {@link #usesMask()} is false
-     * @param outputs the block's forward outputs (mu, logvar, mean, decoder logvar)
+     * @param outputs the block's forward outputs (mu, logvar, mean, decoder logvar, and with a flow its KL estimate)
      * @return per-row reconstruction NLL {@code [batch]} and per-row KL {@code [batch]}
      */
     NDList perRow(final NDArray fullX, final NDArray fullMask, final NDList outputs) {
@@ -111,6 +112,10 @@ final class NelboLoss {
                 nll = nll.mul(mask.get(new NDIndex(":, {}", block.offset())));
             }
             recon = recon.sub(nll);
+        }
+        if (outputs.size() > 4) {
+            // a flowed posterior has no closed-form KL: the block's one-sample Monte Carlo estimate
+            return new NDList(recon, outputs.get(4));
         }
         // 0.5 * sum(mu^2 + exp(logvar) - logvar - 1), with the constant taken out of the [batch, K] part.
         final NDArray kl = mu.square().add(logvar.exp()).sub(logvar).sum(new int[] {1})

@@ -5,9 +5,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import dev.nelbo.schemas.bundle.DenseLayer;
+import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.MlpHead;
 import dev.nelbo.schemas.bundle.MlpWeights;
 
@@ -175,6 +177,55 @@ public final class TrainedVae implements AutoCloseable {
     public float[][] decode(final float[] zc, final int rows) {
         try (NDManager manager = model.getNDManager().newSubManager()) {
             final NDList out = block.decode(store(manager), manager.create(zc, new Shape(rows, block.decoderInputWidth())), false);
+            return new float[][] {out.get(0).toFloatArray(), out.get(1).toFloatArray()};
+        }
+    }
+
+    /**
+     * @return the posterior's planar flow as the engine applies it (u already constrained), or null without one
+     */
+    public Manifest.PlanarFlow flowWeights() {
+        final Parameter[] p = block.flowParameters();
+        if (p == null) {
+            return null;
+        }
+        try (NDManager manager = model.getNDManager().newSubManager()) {
+            final NDArray u = p[0].getArray().duplicate();
+            final NDArray w = p[1].getArray().duplicate();
+            u.attach(manager);
+            w.attach(manager);
+            final int k = block.latent();
+            return new Manifest.PlanarFlow(rowsOf(VaeBlock.constrained(u, w).toFloatArray(), k),
+                    rowsOf(w.toFloatArray(), k), rowsOf(p[2].getArray().toFloatArray(), 1).stream().map(r -> r.get(0)).toList());
+        }
+    }
+
+    private static List<List<Double>> rowsOf(final float[] values, final int width) {
+        final List<List<Double>> rows = new ArrayList<>();
+        for (int r = 0; r < values.length / width; r++) {
+            final List<Double> row = new ArrayList<>(width);
+            for (int j = 0; j < width; j++) {
+                row.add((double) values[r * width + j]);
+            }
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    /**
+     * DJL forward pass of the posterior's flow.
+     *
+     * @param z0   row-major samples {@code [rows, K]}
+     * @param rows number of rows
+     * @return {@code z_K} row-major and the summed log-determinant per row
+     * @throws IllegalStateException without a flow
+     */
+    public float[][] flow(final float[] z0, final int rows) {
+        if (block.flowLength() == 0) {
+            throw new IllegalStateException("the model has no flow");
+        }
+        try (NDManager manager = model.getNDManager().newSubManager()) {
+            final NDList out = block.flow(store(manager), manager.create(z0, new Shape(rows, block.latent())), false);
             return new float[][] {out.get(0).toFloatArray(), out.get(1).toFloatArray()};
         }
     }

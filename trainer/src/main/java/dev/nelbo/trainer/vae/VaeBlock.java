@@ -47,6 +47,10 @@ final class VaeBlock extends AbstractBlock {
     private final Linear meanHead;
     private final Linear decoderLogvarHead;
     private final Parameter decoderLogvar;
+    private final int flowLength;
+    private final Parameter flowU;
+    private final Parameter flowW;
+    private final Parameter flowB;
 
     VaeBlock(final int inputWidth, final int reconstructedWidth, final VaeConfig config) {
         super(VERSION);
@@ -80,6 +84,21 @@ final class VaeBlock extends AbstractBlock {
                     .optInitializer(new ConstantInitializer(0f))
                     .build());
         }
+        flowLength = config.flowLength();
+        if (flowLength > 0) {
+            flowU = addParameter(flowParameter("flow_u", new Shape(flowLength, latent)));
+            flowW = addParameter(flowParameter("flow_w", new Shape(flowLength, latent)));
+            flowB = addParameter(flowParameter("flow_b", new Shape(flowLength)));
+        } else {
+            flowU = null;
+            flowW = null;
+            flowB = null;
+        }
+    }
+
+    private static Parameter flowParameter(final String name, final Shape shape) {
+        return Parameter.builder().setName(name).setType(Parameter.Type.OTHER).optShape(shape)
+                .optInitializer(new ai.djl.training.initializer.NormalInitializer(0.1f)).build();
     }
 
     private static Linear linear(final int units) {
@@ -92,9 +111,63 @@ final class VaeBlock extends AbstractBlock {
         final NDList encoded = encode(ps, inputs.get(0), training);
         final NDArray mu = encoded.get(0);
         final NDArray logvar = encoded.get(1);
-        final NDArray z = logvar.mul(NelboLoss.scalar(logvar, 0.5f)).exp().mul(inputs.get(1)).add(mu);
+        final NDArray eps = inputs.get(1);
+        final NDArray z0 = logvar.mul(NelboLoss.scalar(logvar, 0.5f)).exp().mul(eps).add(mu);
+        if (flowLength == 0) {
+            final NDList decoded = decode(ps, withContext(z0, inputs.get(0)), training);
+            return new NDList(mu, logvar, decoded.get(0), decoded.get(1));
+        }
+        final NDList flowed = flow(ps, z0, training);
+        final NDArray z = flowed.get(0);
         final NDList decoded = decode(ps, withContext(z, inputs.get(0)), training);
-        return new NDList(mu, logvar, decoded.get(0), decoded.get(1));
+        // One-sample Monte Carlo KL of the flowed posterior: log q0(z0|x) - sum log|det| - log p(z_K), the log(2 pi)
+        // terms cancelling: 0.5 * sum(z_K^2 - eps^2 - logvar) - sum log|det|.
+        final NDArray kl = z.square().sub(eps.square()).sub(logvar).sum(new int[] {1}).mul(NelboLoss.scalar(z, 0.5f))
+                .sub(flowed.get(1));
+        return new NDList(mu, logvar, decoded.get(0), decoded.get(1), kl);
+    }
+
+    /**
+     * The planar flow chain on posterior samples, with the paper's constraint on u (u-hat, so w . u-hat =
+     * m(w . u) = -1 + softplus(w . u) >= -1 and every step is invertible); the engine's {@code PlanarFlow} does the
+     * same arithmetic on the exported u-hat.
+     *
+     * @return {@code z_K [batch, K]} and the summed log-determinants {@code [batch]}
+     */
+    NDList flow(final ParameterStore ps, final NDArray z0, final boolean training) {
+        final NDArray u = parameter(ps, flowU, z0, training);
+        final NDArray w = parameter(ps, flowW, z0, training);
+        final NDArray b = parameter(ps, flowB, z0, training);
+        final NDArray uHat = constrained(u, w);
+        NDArray z = z0;
+        NDArray logDet = null;
+        final long batch = z0.getShape().get(0);
+        for (int k = 0; k < flowLength; k++) {
+            final NDArray wk = w.get(k);
+            final NDArray uk = uHat.get(k);
+            final NDArray h = z.matMul(wk.reshape(latent, 1)).reshape(batch).add(b.get(k)).tanh();
+            z = z.add(h.reshape(batch, 1).mul(uk.reshape(1, latent)));
+            final NDArray det = NelboLoss.scalar(h, 1f).sub(h.square()).mul(wk.mul(uk).sum()).add(NelboLoss.scalar(h, 1f));
+            final NDArray step = det.abs().log();
+            logDet = logDet == null ? step : logDet.add(step);
+        }
+        return new NDList(z, logDet);
+    }
+
+    /** @return u-hat per step: {@code u + (m(w . u) - w . u) w / |w|^2} */
+    static NDArray constrained(final NDArray u, final NDArray w) {
+        final NDArray wu = w.mul(u).sum(new int[] {1}, true);
+        final NDArray m = ai.djl.nn.Activation.softPlus(wu).sub(NelboLoss.scalar(wu, 1f));
+        return u.add(w.mul(m.sub(wu)).div(w.square().sum(new int[] {1}, true)));
+    }
+
+    /**
+     * A parameter as an array of the batch's manager (an op whose first operand is a parameter lands in the
+     * parameter's long-lived manager and would pile up there every step); gradients flow through the add.
+     */
+    private static NDArray parameter(final ParameterStore ps, final Parameter p, final NDArray like, final boolean training) {
+        final NDArray value = ps.getValue(p, like.getDevice(), training);
+        return like.getManager().zeros(value.getShape(), value.getDataType()).add(value);
     }
 
     /** @return {@code mu} and the clamped {@code logvar} of q(z|x) */
@@ -151,8 +224,13 @@ final class VaeBlock extends AbstractBlock {
     @Override
     public Shape[] getOutputShapes(final Shape[] inputShapes) {
         final long batch = inputShapes[0].get(0);
+        final Shape decoderLogvarShape = decoderLogvarHead != null ? new Shape(batch, reconstructedWidth) : new Shape(reconstructedWidth);
+        if (flowLength > 0) {
+            return new Shape[] {new Shape(batch, latent), new Shape(batch, latent), new Shape(batch, reconstructedWidth),
+                decoderLogvarShape, new Shape(batch)};
+        }
         return new Shape[] {new Shape(batch, latent), new Shape(batch, latent), new Shape(batch, reconstructedWidth),
-                decoderLogvarHead != null ? new Shape(batch, reconstructedWidth) : new Shape(reconstructedWidth)};
+            decoderLogvarShape};
     }
 
     @Override
@@ -217,6 +295,16 @@ final class VaeBlock extends AbstractBlock {
 
     int latent() {
         return latent;
+    }
+
+    /** @return planar flow steps (0: none) */
+    int flowLength() {
+        return flowLength;
+    }
+
+    /** @return the flow's raw u, w and b parameters, or null without a flow */
+    Parameter[] flowParameters() {
+        return flowLength == 0 ? null : new Parameter[] {flowU, flowW, flowB};
     }
 
     Activation activation() {

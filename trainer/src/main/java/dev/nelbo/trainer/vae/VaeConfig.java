@@ -25,11 +25,52 @@ import java.util.Objects;
  * @param logvarMin         lower clamp of every log-variance (encoder and decoder)
  * @param logvarMax         upper clamp of every log-variance
  * @param seed              seed of initialisation, shuffling, noise and the validation split
+ * @param flowLength        planar flow steps on the posterior's samples (0: none, the closed-form KL)
  */
 public record VaeConfig(List<Integer> hidden, int latent, Activation activation, boolean perRowVariance, int epochs, int batchSize,
                         float learningRate, float beta, int betaWarmupEpochs, float denoise,
                         float validationFraction, int patience, float gradClip, float logvarMin, float logvarMax,
-                        long seed) {
+                        long seed, int flowLength) {
+
+    /** Most planar flow steps. */
+    public static final int MAX_FLOW_LENGTH = 64;
+
+    /**
+     * A configuration without a flow (a diagonal Gaussian posterior).
+     *
+     * @param hidden             hidden widths
+     * @param latent             latent size
+     * @param activation         hidden activation
+     * @param perRowVariance     decoder log-variance per row
+     * @param epochs             most epochs
+     * @param batchSize          rows per step
+     * @param learningRate       Adam learning rate
+     * @param beta               final KL weight
+     * @param betaWarmupEpochs   epochs of KL warm-up
+     * @param denoise            input-hiding probability
+     * @param validationFraction held-out share
+     * @param patience           early-stopping patience
+     * @param gradClip           element-wise gradient clip
+     * @param logvarMin          log-variance floor
+     * @param logvarMax          log-variance ceiling
+     * @param seed               seed
+     */
+    public VaeConfig(final List<Integer> hidden, final int latent, final Activation activation, final boolean perRowVariance,
+                     final int epochs, final int batchSize, final float learningRate, final float beta,
+                     final int betaWarmupEpochs, final float denoise, final float validationFraction, final int patience,
+                     final float gradClip, final float logvarMin, final float logvarMax, final long seed) {
+        this(hidden, latent, activation, perRowVariance, epochs, batchSize, learningRate, beta, betaWarmupEpochs, denoise,
+                validationFraction, patience, gradClip, logvarMin, logvarMax, seed, 0);
+    }
+
+    /**
+     * @param steps planar flow steps on the posterior (0: none)
+     * @return this configuration with them
+     */
+    public VaeConfig withFlowLength(final int steps) {
+        return new VaeConfig(hidden, latent, activation, perRowVariance, epochs, batchSize, learningRate, beta,
+                betaWarmupEpochs, denoise, validationFraction, patience, gradClip, logvarMin, logvarMax, seed, steps);
+    }
 
     /**
      * @throws IllegalArgumentException when a value is out of range, naming the field
@@ -52,6 +93,8 @@ public record VaeConfig(List<Integer> hidden, int latent, Activation activation,
         require(patience > 0, "patience must be positive, got " + patience);
         require(gradClip > 0, "gradient clip must be positive, got " + gradClip);
         require(logvarMin < logvarMax, "log-variance clamp needs min < max, got [" + logvarMin + ", " + logvarMax + "]");
+        require(flowLength >= 0 && flowLength <= MAX_FLOW_LENGTH,
+                "flow length must be in [0, " + MAX_FLOW_LENGTH + "], got " + flowLength);
     }
 
     /** @return the one default configuration used for every data set */

@@ -37,10 +37,13 @@ class PlanarFlowTest {
     }
 
     @Test
-    void a_step_that_is_not_invertible_is_refused() {
+    void a_step_that_is_not_invertible_or_not_finite_is_refused() {
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> flow(new double[][] {{-2, 0}}, new double[][] {{1, 0}}, new double[] {0}));
         assertTrue(e.getMessage().contains("not invertible"), e.getMessage());
+        final IllegalArgumentException nan = assertThrows(IllegalArgumentException.class,
+                () -> flow(new double[][] {{Double.NaN, 0}}, new double[][] {{1, 0}}, new double[] {0}));
+        assertTrue(nan.getMessage().contains("not a finite number"), nan.getMessage());
     }
 
     @Test

@@ -147,6 +147,10 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
                 if (u.get(k).size() != w.get(k).size()) {
                     throw new IllegalArgumentException("flow step " + k + ": u and w differ in length");
                 }
+                if (!Double.isFinite(b.get(k)) || java.util.stream.Stream.concat(u.get(k).stream(), w.get(k).stream())
+                        .anyMatch(v -> v == null || !Double.isFinite(v))) {
+                    throw new IllegalArgumentException("flow step " + k + " holds a value that is not a finite number");
+                }
                 double wu = 0;
                 for (int j = 0; j < u.get(k).size(); j++) {
                     wu += w.get(k).get(j) * u.get(k).get(j);

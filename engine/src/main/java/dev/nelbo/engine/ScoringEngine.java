@@ -103,7 +103,7 @@ public final class ScoringEngine implements AutoCloseable {
         this.encoderLogvar = new float[options.maxBatch() * k];
         this.z = new float[options.maxBatch() * samples * k];
         try {
-            this.estimator = new ElboEstimator(layout, d, k, samples, options.maxBatch(), CounterNormals.hash(model.version()),
+            this.estimator = new ElboEstimator(layout, d, k, samples, options.maxBatch(), CounterNormals.hash(model.noiseKey()),
                     model.encoderLogvar(), model.decoderLogvar(),
                     enc.perRow(names.encoderLogvar()) ? null : enc.constant(names.encoderLogvar()),
                     !layout.hasGaussian() ? new float[dx] : decoderLogvarRows ? null : dec.constant(names.decoderLogvar()),

@@ -18,7 +18,7 @@ import java.util.Objects;
  * verified bundle; the trainer builds one directly to score its own freshly
  * exported graphs before a calibration exists.
  *
- * @param version         model version (seeds the sampling noise together with each record id)
+ * @param version         model version
  * @param encoderFile     encoder ONNX file
  * @param decoderFile     decoder ONNX file
  * @param names           graph input/output names
@@ -35,11 +35,21 @@ import java.util.Objects;
  *                        it), in reconstructed-layout order, or null (raw contributions rank)
  * @param thresholdsBy    per-value thresholds of a categorical context feature, or null (one threshold)
  * @param flow            planar flow on the posterior's samples, or null
+ * @param noiseKey        seeds the sampling noise together with each record id (see {@link #noiseKey(Manifest)})
  */
 public record ScoringModel(String version, Path encoderFile, Path decoderFile, GraphNames names, int inputWidth,
                            int latentWidth, List<ColumnBlock> layout, LogvarRange encoderLogvar,
                            LogvarRange decoderLogvar, double threshold, TailProbability calibration, double[] typical,
-                           ThresholdsBy thresholdsBy, Manifest.PlanarFlow flow) {
+                           ThresholdsBy thresholdsBy, Manifest.PlanarFlow flow, String noiseKey) {
+
+    /**
+     * @param m a manifest
+     * @return what seeds its sampling noise: the content hash when the architecture says so, else the model version
+     */
+    public static String noiseKey(final Manifest m) {
+        return Manifest.Architecture.SEED_CONTENT_HASH.equals(m.architecture().noiseSeed()) ? m.contentHash()
+                : m.modelVersion();
+    }
 
     /**
      * The threshold of each column of one categorical context block: a record is judged by the threshold of its
@@ -128,6 +138,7 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
      */
     public ScoringModel {
         Objects.requireNonNull(version, "version");
+        Objects.requireNonNull(noiseKey, "noiseKey");
         Objects.requireNonNull(encoderFile, "encoderFile");
         Objects.requireNonNull(decoderFile, "decoderFile");
         Objects.requireNonNull(names, "names");
@@ -160,7 +171,16 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
      */
     public ScoringModel withFlow(final Manifest.PlanarFlow posteriorFlow) {
         return new ScoringModel(version, encoderFile, decoderFile, names, inputWidth, latentWidth, layout, encoderLogvar,
-                decoderLogvar, threshold, calibration, typical, thresholdsBy, posteriorFlow);
+                decoderLogvar, threshold, calibration, typical, thresholdsBy, posteriorFlow, noiseKey);
+    }
+
+    /**
+     * @param key what seeds the sampling noise
+     * @return this model with it
+     */
+    public ScoringModel withNoiseKey(final String key) {
+        return new ScoringModel(version, encoderFile, decoderFile, names, inputWidth, latentWidth, layout, encoderLogvar,
+                decoderLogvar, threshold, calibration, typical, thresholdsBy, flow, key);
     }
 
     /**
@@ -183,7 +203,7 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
                         final LogvarRange encoderLogvar, final LogvarRange decoderLogvar, final double threshold,
                         final TailProbability calibration) {
         this(version, encoderFile, decoderFile, names, inputWidth, latentWidth, layout, encoderLogvar, decoderLogvar,
-                threshold, calibration, null, null, null);
+                threshold, calibration, null, null, null, version);
     }
 
     /** @return the blocks the decoder reconstructs (every block but the context ones, which come last) */
@@ -234,7 +254,7 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
         return new ScoringModel(m.modelVersion(), bundle.encoderPath(), bundle.decoderPath(), names, a.inputDim(),
                 a.latentDim(), a.layout(), range, range, c == null ? Double.NaN : c.threshold(),
                 c == null ? null : tailProbability(c), typical,
-                c == null || c.thresholdsBy() == null ? null : ThresholdsBy.of(c, bundle.encoder()), a.flow());
+                c == null || c.thresholdsBy() == null ? null : ThresholdsBy.of(c, bundle.encoder()), a.flow(), noiseKey(m));
     }
 
     /** How far the threshold's tail probability may be from the target false-positive rate, as a factor. */

@@ -2,6 +2,7 @@ package dev.nelbo.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nelbo.engine.testing.EngineFixtures;
+import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.ModelBundle;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
 import dev.nelbo.schemas.testing.TestData;
@@ -77,6 +78,21 @@ class ScoringEngineTest {
                 assertArrayEquals(reference[i], again[i], "record " + i + " in a second engine");
             }
         }
+    }
+
+    @Test
+    void the_noise_follows_the_content_hash_when_the_manifest_says_so_and_the_version_otherwise() {
+        final ModelBundle b = bundle;
+        assertEquals(b.version(), ScoringModel.of(b).noiseKey(), "a bundle without noise_seed (written before it existed)");
+        final Manifest m = b.manifest();
+        final Manifest.Architecture a = m.architecture();
+        final Manifest byHash = new Manifest(m.schemaVersion(),
+                m.modelVersion(), m.createdAt(), m.contentHash(), m.featureSpec(), m.encoderStats(),
+                new Manifest.Architecture(a.inputDim(), a.latentDim(), a.encoderHidden(),
+                        a.decoderHidden(), a.activation(), a.decoderVariance(), a.logvarMin(), a.logvarMax(), a.layout(),
+                        null, Manifest.Architecture.SEED_CONTENT_HASH),
+                m.graphs(), m.files(), m.calibration(), m.provenance());
+        assertEquals(m.contentHash(), ScoringModel.noiseKey(byHash));
     }
 
     @Test

@@ -107,7 +107,7 @@ public class ScoringBenchmark {
         final ScoringModel model = engine.model();
         final float[] decLogvar = new float[d];
         estimator = new ElboEstimator(new FeatureLayout(model.layout(), d), d, k, samples, BATCH,
-                CounterNormals.hash(model.version()), model.encoderLogvar(), model.decoderLogvar(), null, decLogvar,
+                CounterNormals.hash(model.noiseKey()), model.encoderLogvar(), model.decoderLogvar(), null, decLogvar,
                 flow == null ? null : new PlanarFlow(flow));
         idHashes = new long[BATCH];
         mu = new float[BATCH * k];

@@ -73,11 +73,17 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
      * @param logvarMax       upper clamp of every log-variance
      * @param layout          column block and likelihood of every feature
      * @param flow            planar flow on the posterior's samples, or null (a diagonal Gaussian posterior)
+     * @param noiseSeed       what seeds the engine's sampling noise with each record id: {@value #SEED_CONTENT_HASH}
+     *                        (the same weights score the same, however often they are trained) or, when null as in
+     *                        bundles written before it existed, the model version (which carries the training time)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Architecture(int inputDim, int latentDim, List<Integer> encoderHidden, List<Integer> decoderHidden,
                                Activation activation, String decoderVariance, double logvarMin, double logvarMax,
-                               List<ColumnBlock> layout, PlanarFlow flow) {
+                               List<ColumnBlock> layout, PlanarFlow flow, String noiseSeed) {
+
+        /** {@link #noiseSeed()} of bundles whose noise follows their content hash. */
+        public static final String SEED_CONTENT_HASH = "content_hash";
 
         /**
          * An architecture without a flow.
@@ -96,11 +102,14 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
                             final List<Integer> decoderHidden, final Activation activation, final String decoderVariance,
                             final double logvarMin, final double logvarMax, final List<ColumnBlock> layout) {
             this(inputDim, latentDim, encoderHidden, decoderHidden, activation, decoderVariance, logvarMin, logvarMax,
-                    layout, null);
+                    layout, null, null);
         }
 
-        /** Copies lists and checks the layout tiles [0, inputDim) and the flow's widths. */
+        /** Copies lists and checks the layout tiles [0, inputDim), the flow's widths and the noise seed. */
         public Architecture {
+            if (noiseSeed != null && !SEED_CONTENT_HASH.equals(noiseSeed)) {
+                throw new IllegalArgumentException("noise_seed must be " + SEED_CONTENT_HASH + " (or absent), got " + noiseSeed);
+            }
             if (flow != null && flow.u().stream().anyMatch(v -> v.size() != latentDim)) {
                 throw new IllegalArgumentException("flow vectors must have latent_dim " + latentDim + " values");
             }

@@ -114,8 +114,8 @@ public final class TrainingPipeline {
                         flowParity.maxAbs(), flowParity.name(), parityRows);
             }
 
-            // Fix the version first: the engine seeds its sampling noise with it, so calibration
-            // scores are exactly the scores the scorer will compute with this bundle.
+            // Fix the version and content hash first: the engine seeds its sampling noise with the content hash, so
+            // calibration scores are exactly the scores the scorer will compute with this bundle.
             final Manifest unversioned = draft(settings, source, data, vae.config(), flow);
             final String hash = BundleWriter.contentHash(encoder, decoder, unversioned);
             final Manifest draft = unversioned.withVersion(
@@ -217,7 +217,7 @@ public final class TrainingPipeline {
         Collections.reverse(decoderHidden);
         final Manifest.Architecture architecture = new Manifest.Architecture(data.encoder().width(), config.latent(),
                 config.hidden(), decoderHidden, config.activation(), config.perRowVariance() ? "per_row" : "per_feature", config.logvarMin(),
-                config.logvarMax(), data.encoder().layout(), flow);
+                config.logvarMax(), data.encoder().layout(), flow, Manifest.Architecture.SEED_CONTENT_HASH);
         final Manifest.Provenance provenance = new Manifest.Provenance(source, data.rows(),
                 settings.asProvenance(), config.seed(), libraryVersions());
         return new Manifest(Manifest.SCHEMA_VERSION, "", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), null,
@@ -271,7 +271,8 @@ public final class TrainingPipeline {
             final Manifest.Architecture a = draft.architecture();
             final LogvarRange range = new LogvarRange(a.logvarMin(), a.logvarMax());
             final ScoringModel model = new ScoringModel(draft.modelVersion(), enc, dec, ScoringModel.GraphNames.DEFAULT,
-                    a.inputDim(), a.latentDim(), a.layout(), range, range, Double.NaN, null).withFlow(a.flow());
+                    a.inputDim(), a.latentDim(), a.layout(), range, range, Double.NaN, null).withFlow(a.flow())
+                    .withNoiseKey(ScoringModel.noiseKey(draft));
             return EngineScores.score(model, EngineOptions.defaults().withSamples(settings.samples()), rows.x(),
                     rows.mask(), rows.rows());
         } finally {

@@ -111,18 +111,34 @@ class NelboTrainerTest {
     }
 
     @Test
-    void the_same_seed_and_data_give_the_same_model_and_another_seed_does_not() throws IOException {
+    void the_same_seed_and_data_give_the_same_model_and_scores_and_another_seed_does_not() throws Exception {
         final Path train = data(dir, "train.csv", 600, 0, 3);
+        final Path test = data(dir, "test.csv", 300, 30, 4);
         final String[] small = {"--hidden", "8", "--latent", "2", "--epochs", "5", "--label-column", "label"};
         final List<String> hashes = new ArrayList<>();
+        final List<String> versions = new ArrayList<>();
+        final List<JsonNode> evaluations = new ArrayList<>();
         for (String seed : List.of("7", "7", "8")) {
             final Path out = dir.resolve("model-" + hashes.size());
             final CliRun r = run(concat(concat(new String[] {"train", "--data", train.toString(), "--out", out.toString(),
                     "--seed", seed}, small)));
             assertEquals(0, r.exit(), r.err());
             hashes.add(ModelBundle.load(out).manifest().contentHash());
+            versions.add(ModelBundle.load(out).manifest().modelVersion());
+            final Path json = dir.resolve("eval-" + evaluations.size() + ".json");
+            assertEquals(0, run("evaluate", "--model", out.toString(), "--data", test.toString(), "--label-column", "label",
+                    "--json", json.toString()).exit());
+            final com.fasterxml.jackson.databind.node.ObjectNode e =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) Json.DOCUMENTS.readTree(json.toFile());
+            e.remove("model_version");
+            evaluations.add(e);
+            // the version carries the training time to the second: the next run gets another one
+            Thread.sleep(1100);
         }
         assertEquals(hashes.get(0), hashes.get(1));
+        assertNotEquals(versions.get(0), versions.get(1));
+        // the sampling noise follows the content hash, not the version: the same weights score the same
+        assertEquals(evaluations.get(0), evaluations.get(1));
         assertNotEquals(hashes.get(0), hashes.get(2));
     }
 

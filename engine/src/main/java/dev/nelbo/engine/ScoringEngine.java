@@ -1,8 +1,8 @@
 package dev.nelbo.engine;
 
 import dev.nelbo.engine.elbo.ElboEstimator;
-import dev.nelbo.engine.elbo.PlanarFlow;
 import dev.nelbo.engine.elbo.FeatureLayout;
+import dev.nelbo.engine.elbo.PlanarFlow;
 import dev.nelbo.engine.onnx.Device;
 import dev.nelbo.engine.onnx.PinnedGraph;
 import dev.nelbo.engine.onnx.SessionFactory;
@@ -11,6 +11,7 @@ import dev.nelbo.schemas.bundle.ModelBundle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -192,7 +193,7 @@ public final class ScoringEngine implements AutoCloseable {
             decoder.input().put(0, z, 0, n * samples * k);
         } else {
             // each sample's row: its latent code, then the record's context columns (the decoder models x given c)
-            final java.nio.FloatBuffer in = decoder.input();
+            final FloatBuffer in = decoder.input();
             final float[] x = batch.x();
             for (int i = 0; i < n; i++) {
                 for (int l = 0; l < samples; l++) {

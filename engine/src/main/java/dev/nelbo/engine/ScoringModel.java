@@ -6,7 +6,6 @@ import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.ModelBundle;
 import dev.nelbo.schemas.encoding.ColumnBlock;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
-import dev.nelbo.schemas.encoding.Likelihood;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,24 +73,14 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
          * @throws IllegalArgumentException when the feature is not a categorical context feature of the encoder
          */
         public static ThresholdsBy of(final Manifest.Calibration c, final FeatureEncoder encoder) {
-            final String feature = c.thresholdsBy().feature();
-            final List<ColumnBlock> layout = encoder.layout();
-            for (int f = 0; f < layout.size(); f++) {
-                final ColumnBlock b = layout.get(f);
-                if (b.feature().equals(feature)) {
-                    if (!b.contextual() || b.likelihood() != Likelihood.CATEGORICAL) {
-                        throw new IllegalArgumentException("calibration.thresholds_by names '" + feature
-                                + "', which is not a categorical context feature");
-                    }
-                    final double[] byColumn = new double[b.width()];
-                    for (int k = 0; k < byColumn.length; k++) {
-                        final Manifest.ContextThreshold t = c.thresholdsBy().values().get(encoder.category(f, k));
-                        byColumn[k] = t == null ? c.threshold() : t.threshold();
-                    }
-                    return new ThresholdsBy(b, byColumn);
-                }
+            final int f = encoder.categoricalContext(c.thresholdsBy().feature(), "calibration.thresholds_by");
+            final ColumnBlock b = encoder.layout().get(f);
+            final double[] byColumn = new double[b.width()];
+            for (int k = 0; k < byColumn.length; k++) {
+                final Manifest.ContextThreshold t = c.thresholdsBy().values().get(encoder.category(f, k));
+                byColumn[k] = t == null ? c.threshold() : t.threshold();
             }
-            throw new IllegalArgumentException("calibration.thresholds_by names '" + feature + "', which is not a feature");
+            return new ThresholdsBy(b, byColumn);
         }
 
         /**
@@ -151,9 +140,9 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
         if ((calibration == null) != Double.isNaN(threshold)) {
             throw new IllegalArgumentException("a model has both a threshold and a calibration, or neither");
         }
-        if (typical != null && typical.length != layout.stream().filter(b -> !b.contextual()).count()) {
+        if (typical != null && typical.length != ColumnBlock.reconstructed(layout).size()) {
             throw new IllegalArgumentException("typical contributions: " + typical.length + " values for "
-                    + layout.stream().filter(b -> !b.contextual()).count() + " reconstructed features");
+                    + ColumnBlock.reconstructed(layout).size() + " reconstructed features");
         }
         typical = typical == null ? null : typical.clone();
         if (thresholdsBy != null && calibration == null) {
@@ -208,12 +197,12 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
 
     /** @return the blocks the decoder reconstructs (every block but the context ones, which come last) */
     public List<ColumnBlock> reconstructedLayout() {
-        return layout.stream().filter(b -> !b.contextual()).toList();
+        return ColumnBlock.reconstructed(layout);
     }
 
     /** @return the width of the reconstructed columns {@code [0, Dx)}; the context columns follow, up to D */
     public int reconstructedWidth() {
-        return layout.stream().filter(ColumnBlock::contextual).mapToInt(ColumnBlock::offset).findFirst().orElse(inputWidth);
+        return ColumnBlock.reconstructedWidth(layout, inputWidth);
     }
 
     /** @return the width C of the context columns (0 for a model without context) */
@@ -245,7 +234,7 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
         final Manifest.Calibration c = m.calibration();
         double[] typical = null;
         if (c != null && c.typicalContributions() != null) {
-            final List<ColumnBlock> reconstructed = a.layout().stream().filter(b -> !b.contextual()).toList();
+            final List<ColumnBlock> reconstructed = ColumnBlock.reconstructed(a.layout());
             typical = new double[reconstructed.size()];
             for (int f = 0; f < typical.length; f++) {
                 typical[f] = c.typicalContributions().getOrDefault(reconstructed.get(f).feature(), 0.0);

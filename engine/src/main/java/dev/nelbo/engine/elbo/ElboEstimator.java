@@ -31,7 +31,8 @@ public final class ElboEstimator {
     private final double[] halfInverseVariance;
     private final boolean decoderLogvarPerRow;
     private final PlanarFlow flow;
-    private final double[] zFlow;
+    /** One sample: z0 = mu + sigma * eps, then moved through the flow in place when there is one. */
+    private final double[] oneSample;
 
     private final double[] logWeights;
     private final double[] sigma;
@@ -117,7 +118,7 @@ public final class ElboEstimator {
             throw new IllegalArgumentException("the flow has latent width " + flow.latent() + ", the model " + latent);
         }
         this.flow = flow;
-        this.zFlow = new double[latent];
+        this.oneSample = new double[latent];
         if (inputWidth < layout.width()) {
             throw new IllegalArgumentException("encoded rows of width " + inputWidth + " cannot hold the " + layout.width()
                     + " reconstructed columns");
@@ -208,45 +209,34 @@ public final class ElboEstimator {
                 final double lv = encoderRange.clamp(encoderLogvarConstant != null ? encoderLogvarConstant[j] : logvar[rowStart + j]);
                 sigma[j] = Math.exp(0.5 * lv);
                 logvarSum += lv;
-                klSum += Elbo.klToStandardNormal(mu[rowStart + j], lv, sigma[j] * sigma[j]);
+                if (flow == null) {
+                    klSum += Elbo.klToStandardNormal(mu[rowStart + j], lv, sigma[j] * sigma[j]);
+                }
             }
-            kl[i] = klSum;
             CounterNormals.normals(seed, 0, uniforms, eps, samples * k);
-            double flowKl = 0;
+            double negLogWeights = 0;
             for (int l = 0; l < samples; l++) {
                 final int zRow = (i * samples + l) * k;
                 double epsSq = 0;
+                for (int j = 0; j < k; j++) {
+                    final double e = eps[l * k + j];
+                    oneSample[j] = mu[rowStart + j] + sigma[j] * e;
+                    epsSq += e * e;
+                }
+                final double logDet = flow == null ? 0 : flow.apply(oneSample);
                 double zSq = 0;
-                double logDet = 0;
-                if (flow == null) {
-                    for (int j = 0; j < k; j++) {
-                        final double e = eps[l * k + j];
-                        final float zj = (float) (mu[rowStart + j] + sigma[j] * e);
-                        z[zRow + j] = zj;
-                        epsSq += e * e;
-                        zSq += (double) zj * zj;
-                    }
-                } else {
-                    for (int j = 0; j < k; j++) {
-                        final double e = eps[l * k + j];
-                        zFlow[j] = mu[rowStart + j] + sigma[j] * e;
-                        epsSq += e * e;
-                    }
-                    logDet = flow.apply(zFlow);
-                    for (int j = 0; j < k; j++) {
-                        final float zj = (float) zFlow[j];
-                        z[zRow + j] = zj;
-                        zSq += (double) zj * zj;
-                    }
+                for (int j = 0; j < k; j++) {
+                    final float zj = (float) oneSample[j];
+                    z[zRow + j] = zj;
+                    zSq += (double) zj * zj;
                 }
                 // log p(z) - log q(z|x); the log(2 pi) terms cancel. With a flow, log q(z_K|x) = log q0(z0|x) - logDet.
                 final double logWeight = 0.5 * (epsSq + logvarSum - zSq) + logDet;
                 logWeights[i * samples + l] = logWeight;
-                flowKl -= logWeight;
+                negLogWeights -= logWeight;
             }
-            if (flow != null) {
-                kl[i] = flowKl / samples;
-            }
+            // closed form for the Gaussian posterior; the Monte Carlo estimate over the samples for a flowed one
+            kl[i] = flow == null ? klSum : negLogWeights / samples;
         }
     }
 

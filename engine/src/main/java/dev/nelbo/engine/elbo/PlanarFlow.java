@@ -29,9 +29,7 @@ public final class PlanarFlow {
         this.latent = u[0].length;
         this.wu = new double[b.length];
         for (int k = 0; k < b.length; k++) {
-            for (int j = 0; j < latent; j++) {
-                wu[k] += w[k][j] * u[k][j];
-            }
+            wu[k] = flow.wu(k);
         }
     }
 

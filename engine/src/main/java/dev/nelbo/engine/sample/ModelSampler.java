@@ -42,7 +42,6 @@ public final class ModelSampler implements AutoCloseable {
 
     private static final int BATCH = 256;
 
-    private final ModelBundle bundle;
     private final FeatureEncoder encoder;
     private final ScoringModel model;
     private final SessionFactory sessions;
@@ -54,7 +53,6 @@ public final class ModelSampler implements AutoCloseable {
     private final float[] logvarConstant;
 
     private ModelSampler(final ModelBundle bundle) {
-        this.bundle = bundle;
         this.encoder = bundle.encoder();
         this.model = ScoringModel.of(bundle);
         this.k = model.latentWidth();
@@ -199,21 +197,7 @@ public final class ModelSampler implements AutoCloseable {
         final FeatureDef def = encoder.spec().features().get(feature);
         final var stats = encoder.stats().features().get(feature);
         return switch (def.type()) {
-            case CATEGORICAL -> {
-                final double[] freq = stats.frequencies();
-                final int vocab = stats.vocabulary().size();
-                double total = 0;
-                for (int j = 0; j < vocab; j++) {
-                    total += freq[j];
-                }
-                double u = random.nextDouble() * total;
-                int j = 0;
-                while (j < vocab - 1 && u >= freq[j]) {
-                    u -= freq[j];
-                    j++;
-                }
-                yield stats.vocabulary().get(j);
-            }
+            case CATEGORICAL -> stats.vocabulary().get(weighted(stats.frequencies(), stats.vocabulary().size(), random));
             case BINARY -> Boolean.toString(random.nextDouble() < stats.centre());
             case CONTINUOUS -> Double.toString(encoder.decodeContinuous(feature, gaussian(random)));
             case TIME -> throw new IllegalStateException("time features follow the event time");
@@ -227,19 +211,26 @@ public final class ModelSampler implements AutoCloseable {
             max = Math.max(max, logits.get(at + j));
         }
         final double[] p = new double[vocab];
-        double total = 0;
         for (int j = 0; j < vocab; j++) {
             p[j] = Math.exp(logits.get(at + j) - max);
-            total += p[j];
+        }
+        return weighted(p, vocab, random);
+    }
+
+    /** An index in {@code [0, n)} drawn with probability proportional to its weight. */
+    private static int weighted(final double[] weights, final int n, final SplittableRandom random) {
+        double total = 0;
+        for (int j = 0; j < n; j++) {
+            total += weights[j];
         }
         double u = random.nextDouble() * total;
-        for (int j = 0; j < vocab - 1; j++) {
-            if (u < p[j]) {
+        for (int j = 0; j < n - 1; j++) {
+            if (u < weights[j]) {
                 return j;
             }
-            u -= p[j];
+            u -= weights[j];
         }
-        return vocab - 1;
+        return n - 1;
     }
 
     /**
@@ -269,7 +260,7 @@ public final class ModelSampler implements AutoCloseable {
     private static void text(final FeatureDef f, final String value, final RawValue into) {
         switch (f.type()) {
             case CATEGORICAL -> into.setText(value);
-            case BINARY -> into.setBoolean(Boolean.parseBoolean(value) || "1".equals(value));
+            case BINARY -> into.setBoolean(binary(value));
             default -> {
                 try {
                     into.setNumber(Double.parseDouble(value), value);
@@ -280,10 +271,15 @@ public final class ModelSampler implements AutoCloseable {
         }
     }
 
+    /** A binary context value as given on the command line or drawn: {@code true} or {@code 1}. */
+    private static boolean binary(final String value) {
+        return Boolean.parseBoolean(value) || "1".equals(value);
+    }
+
     private static void putText(final ObjectNode e, final FeatureDef f, final String value) {
         switch (f.type()) {
             case CATEGORICAL -> put(e, f.path(), value);
-            case BINARY -> put(e, f.path(), Boolean.parseBoolean(value) || "1".equals(value));
+            case BINARY -> put(e, f.path(), binary(value));
             default -> put(e, f.path(), Double.parseDouble(value));
         }
     }
@@ -309,11 +305,6 @@ public final class ModelSampler implements AutoCloseable {
     private static double gaussian(final SplittableRandom random) {
         final double u = 1 - random.nextDouble();
         return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble());
-    }
-
-    /** @return the bundle sampled from */
-    public ModelBundle bundle() {
-        return bundle;
     }
 
     @Override

@@ -160,10 +160,7 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
                         .anyMatch(v -> v == null || !Double.isFinite(v))) {
                     throw new IllegalArgumentException("flow step " + k + " holds a value that is not a finite number");
                 }
-                double wu = 0;
-                for (int j = 0; j < u.get(k).size(); j++) {
-                    wu += w.get(k).get(j) * u.get(k).get(j);
-                }
+                final double wu = wu(u, w, k);
                 if (!(wu >= -1 - 1e-6)) {
                     throw new IllegalArgumentException("flow step " + k + " is not invertible: w . u = " + wu + " < -1");
                 }
@@ -173,6 +170,22 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
         /** @return number of steps */
         public int length() {
             return u.size();
+        }
+
+        /**
+         * @param k a step
+         * @return w_k . u_k, which the invertibility constraint bounds and every step's determinant uses
+         */
+        public double wu(final int k) {
+            return wu(u, w, k);
+        }
+
+        private static double wu(final List<List<Double>> u, final List<List<Double>> w, final int k) {
+            double wu = 0;
+            for (int j = 0; j < u.get(k).size(); j++) {
+                wu += w.get(k).get(j) * u.get(k).get(j);
+            }
+            return wu;
         }
     }
 

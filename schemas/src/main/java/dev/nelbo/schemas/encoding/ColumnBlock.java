@@ -2,6 +2,7 @@ package dev.nelbo.schemas.encoding;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -58,6 +59,23 @@ public record ColumnBlock(String feature, Likelihood likelihood, int offset, int
     /** @return whether the block is context (conditions the model, not reconstructed) */
     public boolean contextual() {
         return context != null;
+    }
+
+    /**
+     * @param layout a feature layout (context blocks last)
+     * @return the blocks a decoder reconstructs: every block but the context ones
+     */
+    public static List<ColumnBlock> reconstructed(final List<ColumnBlock> layout) {
+        return layout.stream().filter(b -> !b.contextual()).toList();
+    }
+
+    /**
+     * @param layout a feature layout (context blocks last)
+     * @param width  its total width D
+     * @return the width Dx of the reconstructed columns {@code [0, Dx)}: where the first context block starts, or D
+     */
+    public static int reconstructedWidth(final List<ColumnBlock> layout, final int width) {
+        return layout.stream().filter(ColumnBlock::contextual).mapToInt(ColumnBlock::offset).findFirst().orElse(width);
     }
 
     /** @return one past the last column */

@@ -117,7 +117,7 @@ public final class FeatureEncoder {
         layout = List.copyOf(blocks);
         width = offset;
         zone = spec.zoneRules();
-        reconstructedWidth = blocks.stream().filter(ColumnBlock::contextual).mapToInt(ColumnBlock::offset).findFirst().orElse(width);
+        reconstructedWidth = ColumnBlock.reconstructedWidth(layout, width);
     }
 
     /**
@@ -298,6 +298,29 @@ public final class FeatureEncoder {
     /** @return where each feature lives in the encoded vector */
     public List<ColumnBlock> layout() {
         return layout;
+    }
+
+    /**
+     * The feature a per-context setting names, which must be a categorical context feature.
+     *
+     * @param feature its name
+     * @param setting the setting naming it, for messages ({@code --threshold-by})
+     * @return its index in {@link #layout()}
+     * @throws IllegalArgumentException naming the setting and the feature otherwise
+     */
+    public int categoricalContext(final String feature, final String setting) {
+        for (int f = 0; f < layout.size(); f++) {
+            final ColumnBlock b = layout.get(f);
+            if (b.feature().equals(feature)) {
+                if (!b.contextual() || b.likelihood() != Likelihood.CATEGORICAL) {
+                    throw new IllegalArgumentException(setting + " " + feature + ": not a categorical context feature"
+                            + " (mark it \"context\": true in the spec)");
+                }
+                return f;
+            }
+        }
+        throw new IllegalArgumentException(setting + " " + feature + ": no such feature; the features are "
+                + layout.stream().map(ColumnBlock::feature).toList());
     }
 
     /** @return width D of the encoded vector */

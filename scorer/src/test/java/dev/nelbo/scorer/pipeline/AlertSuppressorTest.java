@@ -1,5 +1,7 @@
 package dev.nelbo.scorer.pipeline;
 
+import dev.nelbo.scorer.testkit.MapSuppressionStore;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.atomic.AtomicInteger;
@@ -10,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /** Suppression: one alert per key and window, the held-back count with the next alert, and bounded state. */
 class AlertSuppressorTest {
 
-    private final ScoringPipelineTest.MapStore store = new ScoringPipelineTest.MapStore();
+    private final MapSuppressionStore store = new MapSuppressionStore();
     private final AtomicInteger untracked = new AtomicInteger();
     private final AlertSuppressor s = new AlertSuppressor(store, 1000, 5000, 3, untracked::incrementAndGet);
 

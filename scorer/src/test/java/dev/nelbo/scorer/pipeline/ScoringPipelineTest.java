@@ -9,6 +9,7 @@ import dev.nelbo.schemas.testing.GeneratedInputs;
 import dev.nelbo.schemas.testing.TestData;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.ModelManager;
+import dev.nelbo.scorer.testkit.MapSuppressionStore;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -23,7 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.BiConsumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -58,7 +58,7 @@ class ScoringPipelineTest {
     }
 
     private ScoringPipeline pipeline(final PipelineSettings settings) {
-        final AlertSuppressor suppressor = new AlertSuppressor(new MapStore(), settings.suppressionWindowMs(),
+        final AlertSuppressor suppressor = new AlertSuppressor(new MapSuppressionStore(), settings.suppressionWindowMs(),
                 settings.suppressionRetentionMs(), settings.suppressionMaxKeys(), metrics::suppressionUntracked);
         return new ScoringPipeline(models, metrics, settings, suppressor,
                 (kind, origin, key, value, version) -> out.add(new Output(kind, origin.offset(), key, value)), false, "0_0");
@@ -156,35 +156,5 @@ class ScoringPipelineTest {
         assertEquals(256, score.get("event_id").asText().length());
         assertEquals(256, score.get("key").asText().length());
         assertFalse(score.get("event_id").asText().equals(score.get("key").asText()));
-    }
-
-    /** The suppression state in a map. */
-    static final class MapStore implements SuppressionStore {
-        final Map<String, Suppression> map = new HashMap<>();
-
-        @Override
-        public Suppression get(final String key) {
-            return map.get(key);
-        }
-
-        @Override
-        public void put(final String key, final Suppression value) {
-            map.put(key, value);
-        }
-
-        @Override
-        public void delete(final String key) {
-            map.remove(key);
-        }
-
-        @Override
-        public long size() {
-            return map.size();
-        }
-
-        @Override
-        public void forEach(final BiConsumer<String, Suppression> visitor) {
-            map.forEach(visitor);
-        }
     }
 }

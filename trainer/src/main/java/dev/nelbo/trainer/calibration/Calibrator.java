@@ -3,7 +3,6 @@ package dev.nelbo.trainer.calibration;
 import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.encoding.ColumnBlock;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
-import dev.nelbo.schemas.encoding.Likelihood;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -76,31 +75,10 @@ public final class Calibrator {
                 new Manifest.Tail(tail.location(), tail.shape(), tail.scale(), tail.rate(), tail.exceedances()));
     }
 
+    /** The option that asks for per-context thresholds (named in messages). */
+    public static final String THRESHOLD_BY = "--threshold-by";
     /** Fewest calibration rows a context value needs for a threshold of its own (fewer: the global threshold). */
     public static final int MIN_CONTEXT_ROWS = 200;
-
-    /**
-     * The feature {@code --threshold-by} may name: a categorical context feature of the encoder.
-     *
-     * @param encoder the model's encoder
-     * @param feature the feature name
-     * @return its index in the layout
-     * @throws IllegalArgumentException naming the feature otherwise
-     */
-    public static int contextFeature(final FeatureEncoder encoder, final String feature) {
-        final List<ColumnBlock> layout = encoder.layout();
-        for (int f = 0; f < layout.size(); f++) {
-            if (layout.get(f).feature().equals(feature)) {
-                if (!layout.get(f).contextual() || layout.get(f).likelihood() != Likelihood.CATEGORICAL) {
-                    throw new IllegalArgumentException("--threshold-by " + feature + ": not a categorical context feature"
-                            + " (mark it \"context\": true in the spec)");
-                }
-                return f;
-            }
-        }
-        throw new IllegalArgumentException("--threshold-by " + feature + ": no such feature; the features are "
-                + layout.stream().map(ColumnBlock::feature).toList());
-    }
 
     /**
      * Thresholds calibrated on the rows of each value of a categorical context feature, as {@link #calibrate} does on
@@ -115,7 +93,7 @@ public final class Calibrator {
      */
     public static Manifest.ContextThresholds calibrateBy(final FeatureEncoder encoder, final String feature, final float[] x,
                                                         final double[] scores, final double targetFpr) {
-        final int f = contextFeature(encoder, feature);
+        final int f = encoder.categoricalContext(feature, THRESHOLD_BY);
         final ColumnBlock block = encoder.layout().get(f);
         final List<List<Double>> byColumn = new ArrayList<>();
         for (int k = 0; k < block.width(); k++) {

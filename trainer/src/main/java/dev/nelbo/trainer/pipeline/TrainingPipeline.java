@@ -88,7 +88,7 @@ public final class TrainingPipeline {
                 data.encoder().layout().size(), data.encoder().width());
         out.flush();
         if (settings.thresholdBy() != null) {
-            Calibrator.contextFeature(data.encoder(), settings.thresholdBy());
+            data.encoder().categoricalContext(settings.thresholdBy(), Calibrator.THRESHOLD_BY);
         }
         final TrainingData rows = data.toTrainingData();
         try (TrainedVae vae = VaeTrainer.fit(rows, settings.vae(), s -> {

@@ -196,20 +196,24 @@ public final class TrainedVae implements AutoCloseable {
             w.attach(manager);
             final int k = block.latent();
             return new Manifest.PlanarFlow(rowsOf(VaeBlock.constrained(u, w).toFloatArray(), k),
-                    rowsOf(w.toFloatArray(), k), rowsOf(p[2].getArray().toFloatArray(), 1).stream().map(r -> r.get(0)).toList());
+                    rowsOf(w.toFloatArray(), k), doubles(p[2].getArray().toFloatArray(), 0, block.flowLength()));
         }
     }
 
     private static List<List<Double>> rowsOf(final float[] values, final int width) {
         final List<List<Double>> rows = new ArrayList<>();
         for (int r = 0; r < values.length / width; r++) {
-            final List<Double> row = new ArrayList<>(width);
-            for (int j = 0; j < width; j++) {
-                row.add((double) values[r * width + j]);
-            }
-            rows.add(row);
+            rows.add(doubles(values, r * width, width));
         }
         return rows;
+    }
+
+    private static List<Double> doubles(final float[] values, final int from, final int count) {
+        final List<Double> out = new ArrayList<>(count);
+        for (int j = 0; j < count; j++) {
+            out.add((double) values[from + j]);
+        }
+        return out;
     }
 
     /**

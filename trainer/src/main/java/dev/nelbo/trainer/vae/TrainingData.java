@@ -48,12 +48,12 @@ public record TrainingData(float[] x, float[] mask, int rows, int width, List<Co
 
     /** @return the width of the reconstructed columns; context columns (last) take the rest of {@link #width()} */
     public int reconstructedWidth() {
-        return blocks.stream().filter(ColumnBlock::contextual).mapToInt(ColumnBlock::offset).findFirst().orElse(width);
+        return ColumnBlock.reconstructedWidth(blocks, width);
     }
 
     /** @return the blocks the decoder reconstructs */
     public List<ColumnBlock> reconstructedBlocks() {
-        return blocks.stream().filter(b -> !b.contextual()).toList();
+        return ColumnBlock.reconstructed(blocks);
     }
 
     /** @return whether every value is observed (no mask entry is 0) */

@@ -142,12 +142,13 @@ final class VaeBlock extends AbstractBlock {
         NDArray z = z0;
         NDArray logDet = null;
         final long batch = z0.getShape().get(0);
+        final NDArray one = NelboLoss.scalar(z0, 1f);
         for (int k = 0; k < flowLength; k++) {
             final NDArray wk = w.get(k);
             final NDArray uk = uHat.get(k);
             final NDArray h = z.matMul(wk.reshape(latent, 1)).reshape(batch).add(b.get(k)).tanh();
             z = z.add(h.reshape(batch, 1).mul(uk.reshape(1, latent)));
-            final NDArray det = NelboLoss.scalar(h, 1f).sub(h.square()).mul(wk.mul(uk).sum()).add(NelboLoss.scalar(h, 1f));
+            final NDArray det = one.sub(h.square()).mul(wk.mul(uk).sum()).add(one);
             final NDArray step = det.abs().log();
             logDet = logDet == null ? step : logDet.add(step);
         }

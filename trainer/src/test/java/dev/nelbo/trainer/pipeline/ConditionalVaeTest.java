@@ -15,8 +15,7 @@ import dev.nelbo.scorer.pipeline.Origin;
 import dev.nelbo.scorer.pipeline.Outputs;
 import dev.nelbo.scorer.pipeline.PipelineSettings;
 import dev.nelbo.scorer.pipeline.ScoringPipeline;
-import dev.nelbo.scorer.pipeline.Suppression;
-import dev.nelbo.scorer.pipeline.SuppressionStore;
+import dev.nelbo.scorer.testkit.MapSuppressionStore;
 import dev.nelbo.trainer.vae.VaeConfig;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,11 +28,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.BiConsumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -119,7 +117,7 @@ class ConditionalVaeTest {
         final long noon = START.toEpochMilli() + 20L * 86_400_000L + 12 * 3_600_000L;
         final long night = noon - 9 * 3_600_000L;
         // 40 ms: checkout's night-time level (and far below every service by day): normal overall, wrong at noon
-        final Map<String, byte[]> events = new java.util.LinkedHashMap<>();
+        final Map<String, byte[]> events = new LinkedHashMap<>();
         events.put("noon", bytes(event(rnd, 900_001, noon, 0, 40.0)));
         events.put("night", bytes(event(rnd, 900_002, night, 0, 40.0)));
         events.put("usual-noon", bytes(event(rnd, 900_003, noon, 0, 100.0)));
@@ -129,7 +127,7 @@ class ConditionalVaeTest {
         try (ModelManager models = new ModelManager(EngineOptions.defaults().withMaxBatch(16), metrics)) {
             assertTrue(models.offer(dir.resolve("cvae"), "test"), "the conditional bundle serves");
             final PipelineSettings settings = PipelineSettings.defaults(0);
-            final AlertSuppressor suppressor = new AlertSuppressor(new MapStore(), 0, settings.suppressionRetentionMs(),
+            final AlertSuppressor suppressor = new AlertSuppressor(new MapSuppressionStore(), 0, settings.suppressionRetentionMs(),
                     settings.suppressionMaxKeys(), () -> { });
             final Outputs outputs = (kind, origin, key, value, version) -> {
                 try {
@@ -195,35 +193,5 @@ class ConditionalVaeTest {
 
     private static byte[] bytes(final ObjectNode e) throws Exception {
         return Json.EVENTS.writeValueAsBytes(e);
-    }
-
-    /** Suppression state in a map (suppression is off here: window 0). */
-    private static final class MapStore implements SuppressionStore {
-        private final Map<String, Suppression> map = new HashMap<>();
-
-        @Override
-        public Suppression get(final String key) {
-            return map.get(key);
-        }
-
-        @Override
-        public void put(final String key, final Suppression value) {
-            map.put(key, value);
-        }
-
-        @Override
-        public void delete(final String key) {
-            map.remove(key);
-        }
-
-        @Override
-        public long size() {
-            return map.size();
-        }
-
-        @Override
-        public void forEach(final BiConsumer<String, Suppression> visitor) {
-            map.forEach(visitor);
-        }
     }
 }

@@ -79,11 +79,11 @@ public final class LoadedModel {
         t.setDaemon(true);
         t.start();
         try {
-            return opening.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return opening.get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
         } catch (final java.util.concurrent.TimeoutException e) {
             opening.thenAccept(ScoringEngine::close);
             throw new IllegalStateException("opening and warming up the model took longer than " + timeout.toMillis()
-                    + " ms (nelbo.model.warmup.timeout.ms)");
+                    + " ms (nelbo.model.warmup.timeout.ms; " + timeout.toNanos() + " ns)");
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while warming up the model", e);

@@ -49,10 +49,10 @@ class SchemasTest {
     }
 
     private final ScoreRecord score = new ScoreRecord("e-1", "svc-1", 1_700_000_000_000L, "v1", 12.5, 10.0, 2.5, 12.1,
-            0.02, 40.0, false, Map.of("latency_ms", 6.0, "bytes", 4.0), null, SourceRef.kafka("events", 3, 42L));
+            0.02, 40.0, false, Map.of("latency_ms", 6.0, "bytes", 4.0), null, SourceRef.kafka("events", 3, 42L), 12L);
     private final Alert alert = new Alert("e-2", null, null, "v1", 99.0, 40.0, 1e-5,
             List.of(new Alert.TopFeature("latency_ms", 80.0, 9000.0, 55.2), new Alert.TopFeature("region", 5.0, "mars", "us")),
-            3, 60_000, List.of(new Clamped("bytes", "Infinity")));
+            3, 60_000, List.of(new Clamped("bytes", "Infinity")), 2L, true);
     private final DeadLetter dead = DeadLetter.of(FailureReason.WRONG_TYPE, "latency_ms", "feature 'latency_ms' should be a number",
             SourceRef.kafka("events", 0, 7L), "{\"x\":1}".getBytes(StandardCharsets.UTF_8), "v1");
 
@@ -60,7 +60,7 @@ class SchemasTest {
     void score_round_trip_and_rejections() throws Exception {
         roundTrip(SchemaDocument.SCORE, score, ScoreRecord.class);
         roundTrip(SchemaDocument.SCORE, new ScoreRecord("e-1", null, null, "v1", 1e12, 1e12, 2.5, 1e12, 0.0, 40.0, true, null,
-                List.of(new Clamped("bytes", 1e300)), SourceRef.kafka("events", 3, 42L)), ScoreRecord.class);
+                List.of(new Clamped("bytes", 1e300)), SourceRef.kafka("events", 3, 42L), null), ScoreRecord.class);
         final ObjectNode bad = tree(score);
         bad.put("tail_probability", 1.5);
         assertRejected(SchemaDocument.SCORE, bad, "$.tail_probability");

@@ -31,6 +31,11 @@ public final class CsvRecordSource implements RecordSource {
         columns = new int[features.size()];
         final StringBuilder missing = new StringBuilder();
         for (int i = 0; i < columns.length; i++) {
+            if (features.get(i).derivedFromHistory()) {
+                // no column: the value comes from the entity's past rows, and reads as absent here
+                columns[i] = Integer.MAX_VALUE;
+                continue;
+            }
             final Integer c = index.get(features.get(i).path());
             if (c == null) {
                 missing.append(missing.length() == 0 ? "" : ", ").append(features.get(i).path());

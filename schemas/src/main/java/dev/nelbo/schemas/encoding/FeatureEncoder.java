@@ -430,6 +430,32 @@ public final class FeatureEncoder {
         return category < v.size() ? v.get(category) : "<other>";
     }
 
+    /**
+     * The value an entity's history summarises for a continuous feature: its transformed value, or NaN when
+     * it is missing, not a number, not finite, or (see {@link #encodable}) beyond what the encoder keeps, so
+     * that one extreme event cannot skew its entity's baseline.
+     *
+     * @param f   a continuous feature
+     * @param raw its raw value in a record that encodes
+     * @return the transformed value, or NaN
+     */
+    public static double historyValue(final FeatureDef f, final RawValue raw) {
+        if (raw.kind() != RawValue.Kind.NUMBER || !Double.isFinite(raw.number())) {
+            return Double.NaN;
+        }
+        final double t = f.transform().apply(raw.number());
+        return Double.isFinite(t) ? t : Double.NaN;
+    }
+
+    /**
+     * @param feature     index of a continuous feature
+     * @param transformed its transformed value
+     * @return whether the value encodes without being clamped
+     */
+    public boolean encodable(final int feature, final double transformed) {
+        return Math.abs((transformed - centre[feature]) * invScale[feature]) <= MAX_ABS_ENCODED;
+    }
+
     private static void fill(final float[] a, final int from, final int n, final float v) {
         for (int j = 0; j < n; j++) {
             a[from + j] = v;

@@ -12,6 +12,7 @@ public final class DecodedEvent {
     private final EventFields fields;
     private final int[] clamped;
     private int clampedCount;
+    private long pastEvents = -1;
     private EncodingException failure;
 
     DecodedEvent(final EventFields fields, final int features) {
@@ -19,13 +20,15 @@ public final class DecodedEvent {
         this.clamped = new int[features];
     }
 
-    void succeeded(final int clamps) {
+    void succeeded(final int clamps, final long past) {
         this.clampedCount = clamps;
+        this.pastEvents = past;
         this.failure = null;
     }
 
     void failed(final EncodingException e) {
         this.clampedCount = 0;
+        this.pastEvents = -1;
         this.failure = e;
     }
 
@@ -46,6 +49,11 @@ public final class DecodedEvent {
     /** @return the fields read from the event (valid when {@link #ok()}, until the next decode into this holder) */
     public EventFields fields() {
         return fields;
+    }
+
+    /** @return how many past events of its entity the record's history features summarised, or -1 without history */
+    public long pastEvents() {
+        return pastEvents;
     }
 
     /** @return how many features were clamped into the model's range (extreme values) */

@@ -3,6 +3,8 @@ package dev.nelbo.schemas.event;
 import dev.nelbo.schemas.encoding.EncodingException;
 import dev.nelbo.schemas.encoding.FailureReason;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
+import dev.nelbo.schemas.encoding.RecordSource;
+import dev.nelbo.schemas.history.HistoryTracker;
 
 /**
  * Bytes to model input, for one model: reads the event with {@link EventReader} and encodes its features
@@ -50,12 +52,31 @@ public final class EventDecoder {
      */
     public DecodedEvent decode(final byte[] value, final float[] x, final float[] mask, final int row,
                                final DecodedEvent into) {
+        return decode(value, x, mask, row, into, null, Long.MIN_VALUE);
+    }
+
+    /**
+     * Decodes one record with its entity's history (see {@link #decode(byte[], float[], float[], int, DecodedEvent)}):
+     * the history features read the state of the record's key as it was before it, and a record that encodes is
+     * added to that state.
+     *
+     * @param value   the record value
+     * @param x       encoded values
+     * @param mask    observed-mask
+     * @param row     row in the buffers
+     * @param into    receives the event's fields, clamped features, past events or failure
+     * @param history the tracker of the model's history features, or null (they read as missing, nothing is added)
+     * @param seenAt  when the record was seen (its timestamp; history expiry counts from it)
+     * @return {@code into}
+     */
+    public DecodedEvent decode(final byte[] value, final float[] x, final float[] mask, final int row,
+                               final DecodedEvent into, final HistoryTracker history, final long seenAt) {
         try {
             reader.read(value, into.fields());
         } catch (final RuntimeException e) {
             return failed(e, into);
         }
-        return encode(into, x, mask, row);
+        return encode(into, x, mask, row, history, seenAt);
     }
 
     /**
@@ -67,21 +88,29 @@ public final class EventDecoder {
      * @param mask  observed-mask
      * @param row   row in the buffers
      * @param into  receives the row's fields, clamped features or failure (a holder from {@link #newEvent()})
+     * @param history the tracker of the model's history features, or null
      * @return {@code into}
      */
     public DecodedEvent decode(final String[] cells, final CsvEventReader csv, final float[] x, final float[] mask,
-                               final int row, final DecodedEvent into) {
+                               final int row, final DecodedEvent into, final HistoryTracker history) {
         try {
             csv.read(cells, into.fields());
         } catch (final RuntimeException e) {
             return failed(e, into);
         }
-        return encode(into, x, mask, row);
+        final Long time = into.fields().timeMillis();
+        return encode(into, x, mask, row, history, time == null ? Long.MIN_VALUE : time);
     }
 
-    private DecodedEvent encode(final DecodedEvent into, final float[] x, final float[] mask, final int row) {
+    private DecodedEvent encode(final DecodedEvent into, final float[] x, final float[] mask, final int row,
+                                final HistoryTracker history, final long seenAt) {
         try {
-            into.succeeded(encoder.encode(into.fields(), x, mask, row, into.clampedBuffer()));
+            final EventFields fields = into.fields();
+            final RecordSource source = history == null ? fields : history.bind(fields, fields.key(), fields.timeMillis(), seenAt);
+            into.succeeded(encoder.encode(source, x, mask, row, into.clampedBuffer()), history == null ? -1 : history.pastEvents());
+            if (history != null) {
+                history.commit();
+            }
             return into;
         } catch (final RuntimeException e) {
             return failed(e, into);

@@ -94,7 +94,8 @@ public final class EventReader {
         for (int f = 0; f < text.length; f++) {
             text[f] = defs.get(f).type() == FeatureType.CATEGORICAL;
         }
-        return new EventReader(defs.stream().map(FeatureDef::path).toList(), text, spec.idPath(), spec.keyPath(),
+        // history features read no path: their values come from the entity's past events
+        return new EventReader(defs.stream().map(f -> f.derivedFromHistory() ? null : f.path()).toList(), text, spec.idPath(), spec.keyPath(),
                 spec.timestampPath(), Arrays.asList(extraPaths), limits);
     }
 

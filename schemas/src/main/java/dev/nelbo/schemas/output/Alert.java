@@ -18,11 +18,13 @@ import java.util.List;
  * @param suppressedSinceLast alerts for this key suppressed since the previous one was sent
  * @param suppressionWindowMs suppression window
  * @param clamped             features clamped into the model's range, or null when none was
+ * @param historyEvents       past events of its key behind the history features, or null when the model has none
+ * @param historyWarmingUp    whether that history is shorter than the longest half-life (a young entity), or null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Alert(String eventId, String key, Long eventTime, String modelVersion, double score, double threshold,
                     double tailProbability, List<TopFeature> topFeatures, long suppressedSinceLast,
-                    long suppressionWindowMs, List<Clamped> clamped) {
+                    long suppressionWindowMs, List<Clamped> clamped, Long historyEvents, Boolean historyWarmingUp) {
 
     /** Copies the lists. */
     public Alert {

@@ -22,9 +22,11 @@ import java.util.Map;
  * @param contributions   per-feature reconstruction NLL, or null when not emitted
  * @param clamped         features clamped into the model's range, or null when none was
  * @param source          input coordinates, or null
+ * @param historyEvents   past events of its key behind the history features, or null when the model has none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ScoreRecord(String eventId, String key, Long eventTime, String modelVersion, double score, double reconNll,
                           double kl, double iwNll, double tailProbability, double threshold, boolean anomaly,
-                          Map<String, Double> contributions, List<Clamped> clamped, SourceRef source) {
+                          Map<String, Double> contributions, List<Clamped> clamped, SourceRef source,
+                          Long historyEvents) {
 }

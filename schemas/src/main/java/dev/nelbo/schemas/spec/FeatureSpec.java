@@ -63,6 +63,7 @@ public record FeatureSpec(String idPath, String keyPath, String timestampPath, I
         if (timeZone != null) {
             TimePeriod.rules(timeZone);
         }
+        checkHistory(normalised, keyPath);
         features = List.copyOf(normalised);
         maxCategories = maxCategories == null ? DEFAULT_MAX_CATEGORIES : maxCategories;
         if (maxCategories < 1) {
@@ -74,6 +75,38 @@ public record FeatureSpec(String idPath, String keyPath, String timestampPath, I
                 throw new IllegalArgumentException("duplicate feature name '" + f.name() + "'");
             }
         }
+    }
+
+    private static void checkHistory(final List<FeatureDef> features, final String keyPath) {
+        final List<FeatureDef> history = features.stream().filter(FeatureDef::derivedFromHistory).toList();
+        if (history.isEmpty()) {
+            return;
+        }
+        if (keyPath == null) {
+            throw new IllegalArgumentException("history feature '" + history.get(0).name() + "' needs the spec's key_path:"
+                    + " the entity whose past events it summarises");
+        }
+        if (history.stream().noneMatch(f -> f.history().stat() == HistoryStat.EVENTS)) {
+            throw new IllegalArgumentException("a spec with history features needs one with \"stat\": \"events\" (the"
+                    + " number of past events), so the model can tell an entity without history from an average one");
+        }
+        for (final FeatureDef f : history) {
+            final String of = f.history().of();
+            if (of == null) {
+                continue;
+            }
+            final FeatureDef source = features.stream().filter(s -> s.name().equals(of)).findFirst().orElseThrow(() ->
+                    new IllegalArgumentException("history feature '" + f.name() + "' summarises '" + of + "', which is not a feature"));
+            if (source.type() != FeatureType.CONTINUOUS || source.derivedFromHistory()) {
+                throw new IllegalArgumentException("history feature '" + f.name() + "' summarises '" + of
+                        + "', which is not a continuous feature read from the event");
+            }
+        }
+    }
+
+    /** @return whether any feature is derived from its entity's past events */
+    public boolean hasHistory() {
+        return features.stream().anyMatch(FeatureDef::derivedFromHistory);
     }
 
     /**
@@ -127,8 +160,8 @@ public record FeatureSpec(String idPath, String keyPath, String timestampPath, I
             problems.add("timestamp path " + timestampPath + " != " + serving.timestampPath());
         }
         for (final FeatureDef f : features) {
-            if (f.type() == FeatureType.TIME) {
-                // reads the timestamp path, compared above
+            if (f.type() == FeatureType.TIME || f.derivedFromHistory()) {
+                // reads the timestamp path, compared above, or no path (its source feature is checked itself)
                 continue;
             }
             final Optional<FeatureDef> same = serving.features().stream().filter(s -> s.path().equals(f.path())).findFirst();

@@ -242,7 +242,8 @@ public final class ScorerConfig {
                 longValue(ScorerKey.ALERT_SUPPRESSION_RETENTION_MS), intValue(ScorerKey.ALERT_SUPPRESSION_MAX_KEYS),
                 longValue(ScorerKey.EVENT_TIME_MAX_SKEW_MS), new DecodeLimits(intValue(ScorerKey.EVENT_MAX_BYTES),
                         intValue(ScorerKey.EVENT_MAX_DEPTH), intValue(ScorerKey.EVENT_MAX_NUMBER_LENGTH),
-                        intValue(ScorerKey.EVENT_MAX_STRING_LENGTH)), maxRequestSize());
+                        intValue(ScorerKey.EVENT_MAX_STRING_LENGTH)), maxRequestSize(),
+                longValue(ScorerKey.HISTORY_RETENTION_MS), longValue(ScorerKey.HISTORY_MAX_KEYS));
     }
 
     /** The producer's {@code max.request.size} as Streams will configure it (producer prefix first). */

@@ -64,6 +64,12 @@ public enum ScorerKey {
     ALERT_SUPPRESSION_RETENTION_MS("nelbo.alert.suppression.retention.ms", "3600000", Type.NON_NEGATIVE_LONG),
     /** Most entity keys the suppression state holds per task; alerts of further keys are not suppressed. */
     ALERT_SUPPRESSION_MAX_KEYS("nelbo.alert.suppression.max.keys", "100000", Type.POSITIVE_INT),
+    /** How long the history of an idle entity key is kept (models with history features), by record time. */
+    HISTORY_RETENTION_MS("nelbo.history.retention.ms", Long.toString(dev.nelbo.scorer.pipeline.PipelineSettings
+            .DEFAULT_HISTORY_RETENTION_MS), Type.POSITIVE_LONG),
+    /** Most entity keys whose history is kept per task; further keys are scored without history. */
+    HISTORY_MAX_KEYS("nelbo.history.max.keys", Long.toString(dev.nelbo.scorer.pipeline.PipelineSettings
+            .DEFAULT_HISTORY_MAX_KEYS), Type.POSITIVE_LONG),
     /** Number of top contributing features an alert lists. */
     ALERT_TOP_FEATURES("nelbo.alert.top.features", "3", Type.POSITIVE_INT),
     /** Shadow output topic for a candidate model (unset = off). */

@@ -44,6 +44,10 @@ public final class ScorerMetrics {
     private final Gauge suppressionKeys;
     private final Gauge suppressionBytes;
     private final Counter suppressionUntracked;
+    private final Gauge historyKeys;
+    private final Gauge historyBytes;
+    private final Counter historyUntracked;
+    private final Counter historyKeyMismatch;
     private final Counter outputsUnkeyed;
     private final Counter outputsTooLarge;
     private final Counter outputsDropped;
@@ -118,6 +122,17 @@ public final class ScorerMetrics {
                 .help("Serialized size of the alert-suppression state, per stream task").labelNames("task").register(registry);
         suppressionUntracked = Counter.builder().name("nelbo_alert_suppression_untracked_total")
                 .help("Alerts sent unsuppressed because the suppression state was full (nelbo.alert.suppression.max.keys)")
+                .withoutExemplars().register(registry);
+        historyKeys = Gauge.builder().name("nelbo_history_keys")
+                .help("Entity keys held in the history state, per stream task").labelNames("task").register(registry);
+        historyBytes = Gauge.builder().name("nelbo_history_bytes").unit(Unit.BYTES)
+                .help("Approximate size of the history state, per stream task").labelNames("task").register(registry);
+        historyUntracked = Counter.builder().name("nelbo_history_untracked_total")
+                .help("Events scored without history because the history state was full (nelbo.history.max.keys)")
+                .withoutExemplars().register(registry);
+        historyKeyMismatch = Counter.builder().name("nelbo_history_key_mismatch_total")
+                .help("Events whose Kafka key is not their entity key (key_path): an entity's events may then be split"
+                        + " over partitions and its history with them; key the events topic by the entity")
                 .withoutExemplars().register(registry);
         outputsUnkeyed = Counter.builder().name("nelbo_outputs_unkeyed_total")
                 .help("Outputs sent without the input's Kafka key because key and value exceed max.request.size")
@@ -267,6 +282,28 @@ public final class ScorerMetrics {
         }
         suppressionKeys.labelValues(task).set(keys);
         suppressionBytes.labelValues(task).set(bytes);
+    }
+
+    /**
+     * @param task      stream task
+     * @param keys      keys held, or -1 when the task is gone
+     * @param bytes     bytes held
+     * @param untracked events scored without history since the last report
+     */
+    public void historyState(final String task, final long keys, final long bytes, final long untracked) {
+        if (keys < 0) {
+            historyKeys.remove(task);
+            historyBytes.remove(task);
+            return;
+        }
+        historyKeys.labelValues(task).set(keys);
+        historyBytes.labelValues(task).set(bytes);
+        historyUntracked.inc(untracked);
+    }
+
+    /** Counts an event whose Kafka key differs from its entity key while the model keeps history. */
+    public void historyKeyMismatch() {
+        historyKeyMismatch.inc();
     }
 
     /** Counts an alert sent unsuppressed because the suppression state was full. */

@@ -11,6 +11,7 @@ import dev.nelbo.schemas.event.CsvEventReader;
 import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.event.DecodedEvent;
 import dev.nelbo.schemas.event.EventDecoder;
+import dev.nelbo.schemas.history.HistoryTracker;
 import dev.nelbo.schemas.output.DeadLetter;
 import dev.nelbo.schemas.output.SourceRef;
 import dev.nelbo.scorer.output.ScoreWriter;
@@ -99,6 +100,7 @@ public final class OfflineScorer {
         private final ModelBundle bundle;
         private final EventDecoder decoder;
         private final DecodedEvent decoded;
+        private final HistoryTracker history;
         private final ScoringEngine engine;
         private final ScoringBatch batch;
         private final ScoringResults results;
@@ -113,7 +115,7 @@ public final class OfflineScorer {
         private long lines;
 
         /** A scored row's outputs need its id, key, time, line and, when it has clamped values, its text again. */
-        private record Row(String id, String key, Long time, long line, int clamped, Object original) {
+        private record Row(String id, String key, Long time, long line, int clamped, Object original, long pastEvents) {
         }
 
         Run(final ModelBundle bundle, final ScoringEngine engine, final String file, final OutputStream scores,
@@ -121,6 +123,7 @@ public final class OfflineScorer {
             this.bundle = bundle;
             this.decoder = new EventDecoder(bundle.encoder(), DecodeLimits.defaults());
             this.decoded = decoder.newEvent();
+            this.history = HistoryTracker.inMemory(bundle.encoder());
             this.engine = engine;
             this.batch = engine.newBatch();
             this.results = engine.newResults();
@@ -139,7 +142,8 @@ public final class OfflineScorer {
                     continue;
                 }
                 final byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
-                add(decoder.decode(bytes, batch.x(), batch.mask(), batch.nextRow(), decoded), bytes, n, bytes);
+                add(decoder.decode(bytes, batch.x(), batch.mask(), batch.nextRow(), decoded, history, Long.MIN_VALUE), bytes, n,
+                        bytes);
             }
         }
 
@@ -165,7 +169,7 @@ public final class OfflineScorer {
                     error(e, bytes, n);
                     continue;
                 }
-                add(decoder.decode(cells, csv, batch.x(), batch.mask(), batch.nextRow(), decoded), bytes, n, cells);
+                add(decoder.decode(cells, csv, batch.x(), batch.mask(), batch.nextRow(), decoded, history), bytes, n, cells);
             }
         }
 
@@ -178,7 +182,7 @@ public final class OfflineScorer {
             final String id = event.fields().id() != null ? event.fields().id() : "line-" + line;
             batch.commitRow(id);
             rows.add(new Row(id, event.fields().key(), event.fields().timeMillis(), line, event.clampedCount(),
-                    event.clampedCount() > 0 ? original : null));
+                    event.clampedCount() > 0 ? original : null, event.pastEvents()));
             if (batch.size() == batch.capacity()) {
                 flush();
             }
@@ -194,7 +198,7 @@ public final class OfflineScorer {
             for (int i = 0; i < rows.size(); i++) {
                 final Row r = rows.get(i);
                 scores.write(writer.score(results, i, r.id(), r.key(), r.time(), SourceRef.fileLine(file, r.line()),
-                        r.clamped() > 0 ? again(r.original(), x, mask) : null));
+                        r.clamped() > 0 ? again(r.original(), x, mask) : null, r.pastEvents()));
                 scores.write('\n');
             }
             scored += rows.size();
@@ -206,7 +210,7 @@ public final class OfflineScorer {
         /** The decode result of a line read before, for its clamped values (the same text decodes the same). */
         private DecodedEvent again(final Object original, final float[] x, final float[] mask) {
             return original instanceof byte[] json ? decoder.decode(json, x, mask, 0, decoded)
-                    : decoder.decode((String[]) original, csv, x, mask, 0, decoded);
+                    : decoder.decode((String[]) original, csv, x, mask, 0, decoded, null);
         }
 
         private void error(final EncodingException e, final byte[] original, final long line) throws IOException {

@@ -48,6 +48,8 @@ public final class ScoreWriter {
     private static final byte[] TOP_FEATURES = JsonBytes.encodeName("top_features");
     private static final byte[] SUPPRESSED = JsonBytes.encodeName("suppressed_since_last");
     private static final byte[] WINDOW = JsonBytes.encodeName("suppression_window_ms");
+    private static final byte[] HISTORY_EVENTS = JsonBytes.encodeName("history_events");
+    private static final byte[] HISTORY_WARMING_UP = JsonBytes.encodeName("history_warming_up");
     private static final byte[] REASON = JsonBytes.encodeName("reason");
     private static final byte[] FIELD = JsonBytes.encodeName("field");
     private static final byte[] MESSAGE = JsonBytes.encodeName("message");
@@ -63,6 +65,7 @@ public final class ScoreWriter {
     private final String[] names;
     private final byte[][] encodedNames;
     private final int[] top;
+    private final long historyWarmUp;
     private final JsonBytes out = new JsonBytes();
 
     /**
@@ -81,6 +84,14 @@ public final class ScoreWriter {
         names = defs.stream().map(FeatureDef::name).toArray(String[]::new);
         encodedNames = defs.stream().map(f -> JsonBytes.encodeName(f.name())).toArray(byte[][]::new);
         top = new int[Math.min(topFeatures, names.length)];
+        // a key's weighted statistics lean on its first events until about one half-life has passed
+        historyWarmUp = defs.stream().filter(FeatureDef::derivedFromHistory)
+                .mapToLong(f -> f.history().halfLife() == null ? 1 : f.history().halfLife()).max().orElse(0);
+    }
+
+    /** @return how many past events a key needs before its alerts are no longer flagged as warming up */
+    public long historyWarmUp() {
+        return historyWarmUp;
     }
 
     /** @return the model version this writer writes */
@@ -96,10 +107,11 @@ public final class ScoreWriter {
      * @param eventTime event time, or null
      * @param source    input coordinates
      * @param clamped   the record's decode result when it has clamped features, else null
+     * @param pastEvents how many past events of its key the record's history features summarised (-1: no history)
      * @return the score record's JSON
      */
     public byte[] score(final ScoringResults r, final int row, final String eventId, final String key, final Long eventTime,
-                        final SourceRef source, final DecodedEvent clamped) {
+                        final SourceRef source, final DecodedEvent clamped, final long pastEvents) {
         out.reset().beginObject();
         out.name(EVENT_ID).value(eventId).name(KEY).value(key).name(EVENT_TIME).value(eventTime)
                 .name(MODEL_VERSION).value(modelVersion)
@@ -114,6 +126,7 @@ public final class ScoreWriter {
             }
             out.endObject();
         }
+        history(pastEvents, false);
         clampedList(clamped);
         source(source);
         return out.endObject().toBytes();
@@ -128,10 +141,12 @@ public final class ScoreWriter {
      * @param eventTime  event time, or null
      * @param suppressed alerts suppressed for this key since the last one sent
      * @param windowMs   suppression window
+     * @param pastEvents how many past events of its key the record's history features summarised (-1: no history)
      * @return the alert's JSON
      */
     public byte[] alert(final ScoringResults r, final int row, final DecodedEvent event, final String eventId,
-                        final String key, final Long eventTime, final long suppressed, final long windowMs) {
+                        final String key, final Long eventTime, final long suppressed, final long windowMs,
+                        final long pastEvents) {
         out.reset().beginObject();
         out.name(EVENT_ID).value(eventId).name(KEY).value(key).name(EVENT_TIME).value(eventTime)
                 .name(MODEL_VERSION).value(modelVersion).name(SCORE).value(r.nelbo(row)).name(THRESHOLD).value(r.threshold(row))
@@ -146,8 +161,19 @@ public final class ScoreWriter {
         }
         out.endArray();
         out.name(SUPPRESSED).value(suppressed).name(WINDOW).value(windowMs);
+        history(pastEvents, true);
         clampedList(event.clampedCount() > 0 ? event : null);
         return out.endObject().toBytes();
+    }
+
+    private void history(final long pastEvents, final boolean flagWarmUp) {
+        if (pastEvents < 0) {
+            return;
+        }
+        out.name(HISTORY_EVENTS).value(pastEvents);
+        if (flagWarmUp) {
+            out.name(HISTORY_WARMING_UP).value(pastEvents < historyWarmUp);
+        }
     }
 
     /**

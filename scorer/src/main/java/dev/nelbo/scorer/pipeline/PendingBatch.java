@@ -22,6 +22,7 @@ final class PendingBatch {
     final String[] keys;
     final Long[] eventTimes;
     final int[] clamps;
+    final long[] pastEvents;
     Future<?> scoring;
     long scoringNanos;
 
@@ -35,6 +36,7 @@ final class PendingBatch {
         keys = new String[n];
         eventTimes = new Long[n];
         clamps = new int[n];
+        pastEvents = new long[n];
     }
 
     int size() {
@@ -51,7 +53,7 @@ final class PendingBatch {
 
     /** Keeps the row the decoder just wrote at {@link ScoringBatch#nextRow()}. */
     void commit(final Origin origin, final byte[] value, final String id, final String key, final Long eventTime,
-                final int clamped) {
+                final int clamped, final long past) {
         final int row = batch.commitRow(id);
         origins[row] = origin;
         values[row] = value;
@@ -59,6 +61,7 @@ final class PendingBatch {
         keys[row] = key;
         eventTimes[row] = eventTime;
         clamps[row] = clamped;
+        pastEvents[row] = past;
     }
 
     void clear() {

@@ -7,6 +7,9 @@ import dev.nelbo.schemas.encoding.FailureReason;
 import dev.nelbo.schemas.event.DecodedEvent;
 import dev.nelbo.schemas.event.EventDecoder;
 import dev.nelbo.schemas.event.EventFields;
+import dev.nelbo.schemas.history.EntityHistory;
+import dev.nelbo.schemas.history.HistoryStore;
+import dev.nelbo.schemas.history.HistoryTracker;
 import dev.nelbo.schemas.output.DeadLetter;
 import dev.nelbo.schemas.output.SourceRef;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
@@ -48,6 +51,7 @@ public final class ScoringPipeline implements AutoCloseable {
     private final PipelineSettings settings;
     private final ExecutorService inference;
     private final AlertSuppressor suppressor;
+    private final HistoryStore historyStore;
     private final Outputs outputs;
     private final ShadowScorer shadow;
     private final String task;
@@ -56,6 +60,9 @@ public final class ScoringPipeline implements AutoCloseable {
     private ScoringEngine engine;
     private EventDecoder decoder;
     private DecodedEvent decoded;
+    /** The current model's history features over the task's store, or null when it has none. */
+    private HistoryTracker history;
+    private long untrackedReported;
     /** Rows decoded a second time for an alert or a clamped value (the batch rows are already scored). */
     private float[] scratchX;
     private float[] scratchMask;
@@ -73,17 +80,20 @@ public final class ScoringPipeline implements AutoCloseable {
      * @param metrics    metrics
      * @param settings   settings
      * @param suppressor per-key alert suppression
+     * @param historyStore per-key history of the models with history features
      * @param outputs    where outputs go
      * @param shadow     whether to score with the registry's shadow model too
      * @param task       name of the task, for logs
      */
     public ScoringPipeline(final ModelManager models, final ScorerMetrics metrics, final PipelineSettings settings,
-                           final AlertSuppressor suppressor, final Outputs outputs, final boolean shadow, final String task) {
+                           final AlertSuppressor suppressor, final HistoryStore historyStore, final Outputs outputs,
+                           final boolean shadow, final String task) {
         this.models = models;
         this.metrics = metrics;
         this.settings = settings;
         this.inference = models.inferenceExecutor();
         this.suppressor = suppressor;
+        this.historyStore = historyStore;
         this.outputs = outputs;
         this.task = task;
         this.shadow = shadow ? new ShadowScorer(models, metrics, task, settings.limits(), settings.contributions()) : null;
@@ -105,7 +115,8 @@ public final class ScoringPipeline implements AutoCloseable {
             throw new IllegalStateException("no model loaded; the service must not start processing without one");
         }
         final int row = filling.batch.nextRow();
-        final DecodedEvent event = decoder.decode(value, filling.batch.x(), filling.batch.mask(), row, decoded);
+        final DecodedEvent event = decoder.decode(value, filling.batch.x(), filling.batch.mask(), row, decoded, history,
+                origin.timestamp());
         if (!event.ok()) {
             deadLetter(value, origin, event.failure());
             return;
@@ -118,10 +129,21 @@ public final class ScoringPipeline implements AutoCloseable {
             metrics.clamped(decoder.encoder().spec().features().get(event.clamped(i)).name());
         }
         // the event id seeds the record's sampling noise: the same event scores the same on replay
-        filling.commit(origin, value, id, key, eventTime, event.clampedCount());
+        if (history != null && origin.key() != null && fields.key() != null && !keyMatches(origin.key(), fields.key())) {
+            metrics.historyKeyMismatch();
+        }
+        filling.commit(origin, value, id, key, eventTime, event.clampedCount(), event.pastEvents());
         if (filling.isFull()) {
             rotate();
         }
+    }
+
+    /**
+     * History needs every event of an entity in one partition, which holds when the Kafka key is the entity key;
+     * a mismatch is counted (the events topic must be keyed by the spec's key path for history features).
+     */
+    private static boolean keyMatches(final byte[] kafkaKey, final String entityKey) {
+        return java.util.Arrays.equals(kafkaKey, entityKey.getBytes(StandardCharsets.UTF_8));
     }
 
     /** The entity key: the spec's key path, else the Kafka key as UTF-8 (capped like ids). */
@@ -170,6 +192,20 @@ public final class ScoringPipeline implements AutoCloseable {
     public AlertSuppressor.Figures purgeSuppression() {
         final AlertSuppressor.Figures f = suppressor.purge();
         metrics.suppressionState(task, f.keys(), f.bytes());
+        return f;
+    }
+
+    /**
+     * Forgets the history of keys idle for longer than {@code nelbo.history.retention.ms}.
+     *
+     * @return the state's size afterwards (zeros when the model has no history features)
+     */
+    public HistoryTracker.Figures purgeHistory() {
+        final HistoryTracker.Figures f = history == null ? new HistoryTracker.Figures(0, 0, 0)
+                : history.purge(settings.historyRetentionMs());
+        final long untracked = history == null ? 0 : history.untracked();
+        metrics.historyState(task, f.keys(), f.bytes(), Math.max(0, untracked - untrackedReported));
+        untrackedReported = untracked;
         return f;
     }
 
@@ -229,7 +265,8 @@ public final class ScoringPipeline implements AutoCloseable {
                 metrics.score(results.nelbo(i));
                 if (settings.scoresEnabled()) {
                     send(Outputs.Kind.SCORE, o, slot.values[i], writer.score(results, i, slot.ids[i], slot.keys[i],
-                            slot.eventTimes[i], SourceRef.kafka(o.topic(), o.partition(), o.offset()), clamped));
+                            slot.eventTimes[i], SourceRef.kafka(o.topic(), o.partition(), o.offset()), clamped,
+                            slot.pastEvents[i]));
                 }
                 final long at = EventTimes.bound(slot.eventTimes[i], o.timestamp(), settings.maxEventTimeSkewMs());
                 if (slot.eventTimes[i] != null && at != slot.eventTimes[i]) {
@@ -259,7 +296,7 @@ public final class ScoringPipeline implements AutoCloseable {
         }
         final DecodedEvent event = redecode(slot.values[row]);
         send(Outputs.Kind.ALERT, slot.origins[row], slot.values[row], writer.alert(slot.results, row, event, slot.ids[row],
-                slot.keys[row], slot.eventTimes[row], suppressed, settings.suppressionWindowMs()));
+                slot.keys[row], slot.eventTimes[row], suppressed, settings.suppressionWindowMs(), slot.pastEvents[row]));
         metrics.alert();
     }
 
@@ -334,6 +371,10 @@ public final class ScoringPipeline implements AutoCloseable {
         inFlight = null;
         decoder = new EventDecoder(latest.encoder(), settings.limits());
         decoded = decoder.newEvent();
+        final EntityHistory definition = EntityHistory.forSpec(latest.encoder().spec());
+        untrackedReported = 0;
+        history = definition == null ? null : new HistoryTracker(definition, historyStore, latest.encoder(), false,
+                settings.historyMaxKeys());
         scratchX = new float[latest.encoder().width()];
         scratchMask = new float[latest.encoder().width()];
         writer = new ScoreWriter(latest.encoder(), latest.version(), settings.contributions(),
@@ -367,5 +408,6 @@ public final class ScoringPipeline implements AutoCloseable {
             engine = null;
         }
         metrics.suppressionState(task, -1, -1);
+        metrics.historyState(task, -1, -1, 0);
     }
 }

@@ -98,7 +98,7 @@ final class ShadowScorer {
             shadowHits += ScoreWriter.anomaly(results, j, clamped) ? 1 : 0;
             championHits += championAnomaly[i] ? 1 : 0;
             outputs.emit(Outputs.Kind.SHADOW, o, o.key(), writer.score(results, j, champion.ids[i], champion.keys[i],
-                    champion.eventTimes[i], SourceRef.kafka(o.topic(), o.partition(), o.offset()), clamped), versionHeader);
+                    champion.eventTimes[i], SourceRef.kafka(o.topic(), o.partition(), o.offset()), clamped, -1), versionHeader);
         }
         metrics.shadowScored(n, shadowHits, championHits);
         scored += n;

@@ -34,6 +34,8 @@ public final class ScorerTopology {
     public static final String SHADOW_SINK = "shadow-sink";
     /** Changelogged store of per-key alert suppression. */
     public static final String SUPPRESSION_STORE = "nelbo-alert-suppression";
+    /** Changelogged store of per-key history (models with history features). */
+    public static final String HISTORY_STORE = "nelbo-entity-history";
     /** Data-less store whose pre-commit flush drains the batch buffer (see {@link StreamsInternals}). */
     static final String PRE_COMMIT_STORE = "nelbo-pre-commit-flush";
 
@@ -66,6 +68,8 @@ public final class ScorerTopology {
         t.addProcessor(PROCESSOR, () -> new ScoringProcessor(models, metrics, settings, shadowTopic != null), SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SUPPRESSION_STORE), Serdes.String(),
                 Suppression.serde()).withCachingDisabled(), PROCESSOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(HISTORY_STORE), Serdes.String(),
+                Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
         t.addStateStore(StreamsInternals.preCommitStore(PRE_COMMIT_STORE), PROCESSOR);
         t.addSink(SCORES_SINK, topics.scores(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
         t.addSink(ALERTS_SINK, topics.alerts(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);

@@ -58,8 +58,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         final AlertSuppressor suppressor = new AlertSuppressor(new KeyValueSuppressionStore(store),
                 settings.suppressionWindowMs(), settings.suppressionRetentionMs(), settings.suppressionMaxKeys(),
                 metrics::suppressionUntracked);
-        pipeline = new ScoringPipeline(models, metrics, settings, suppressor, this::forward, shadowEnabled,
-                ctx.taskId().toString());
+        final KeyValueStore<String, byte[]> history = ctx.getStateStore(ScorerTopology.HISTORY_STORE);
+        pipeline = new ScoringPipeline(models, metrics, settings, suppressor, new KeyValueHistoryStore(history), this::forward,
+                shadowEnabled, ctx.taskId().toString());
         internals.beforeEachCommit(ScorerTopology.PRE_COMMIT_STORE, () -> {
             if (pipeline.hasPending()) {
                 pipeline.flush();
@@ -67,7 +68,10 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         });
         ctx.schedule(FLUSH_INTERVAL, PunctuationType.WALL_CLOCK_TIME, ts -> pipeline.onFlushInterval());
         final long purgeEvery = Math.max(1000L, Math.min(Math.max(settings.suppressionWindowMs(), 1), 60_000L));
-        ctx.schedule(Duration.ofMillis(purgeEvery), PunctuationType.WALL_CLOCK_TIME, ts -> pipeline.purgeSuppression());
+        ctx.schedule(Duration.ofMillis(purgeEvery), PunctuationType.WALL_CLOCK_TIME, ts -> {
+            pipeline.purgeSuppression();
+            pipeline.purgeHistory();
+        });
     }
 
     @Override

@@ -118,6 +118,7 @@ class ScorerConfigTest {
     void should_expose_every_contract_key() {
         assertEquals(java.util.Set.of("bootstrap.servers", "application.id", "processing.guarantee", "nelbo.model.dir",
                 "nelbo.topic.events", "nelbo.topic.scores", "nelbo.topic.alerts", "nelbo.topic.dlq", "nelbo.topic.registry",
+                "nelbo.history.retention.ms", "nelbo.history.max.keys",
                 "nelbo.scores.enabled", "nelbo.metrics.port", "nelbo.device", "nelbo.device.strict", "nelbo.engine.samples",
                 "nelbo.engine.intra.op.threads", "nelbo.batch.max.records", "nelbo.alert.suppression.window.ms",
                 "nelbo.alert.top.features", "nelbo.shadow.topic", "nelbo.scores.contributions", "nelbo.event.max.bytes",

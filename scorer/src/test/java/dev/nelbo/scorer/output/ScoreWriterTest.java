@@ -61,18 +61,19 @@ class ScoreWriterTest {
                 final DecodedEvent e = events.get(i);
                 final SourceRef src = SourceRef.kafka("events", 2, 40L + i);
                 final byte[] written = writer.score(results, i, e.fields().id(), e.fields().key(), e.fields().timeMillis(), src,
-                        e.clampedCount() > 0 ? e : null);
+                        e.clampedCount() > 0 ? e : null, -1);
                 final Map<String, Double> contributions = new LinkedHashMap<>();
                 for (int f = 0; f < names.size(); f++) {
                     contributions.put(names.get(f), results.contribution(i, f));
                 }
                 final ScoreRecord expected = new ScoreRecord(e.fields().id(), e.fields().key(), e.fields().timeMillis(),
                         bundle.version(), results.nelbo(i), results.reconNll(i), results.kl(i), results.iwNll(i),
-                        results.tailProbability(i), results.threshold(i), ScoreWriter.anomaly(results, i, e), contributions, clamped(e, names), src);
+                        results.tailProbability(i), results.threshold(i), ScoreWriter.anomaly(results, i, e), contributions, clamped(e, names), src,
+                        null);
                 assertSame(SchemaDocument.SCORE, expected, written);
 
                 final byte[] alert = writer.alert(results, i, e, e.fields().id(), e.fields().key(), e.fields().timeMillis(), 7,
-                        60_000);
+                        60_000, -1);
                 final int[] top = new int[3];
                 results.topFeatures(i, top);
                 final List<Alert.TopFeature> features = new ArrayList<>();
@@ -84,7 +85,7 @@ class ScoreWriterTest {
                 }
                 assertSame(SchemaDocument.ALERT, new Alert(e.fields().id(), e.fields().key(), e.fields().timeMillis(),
                         bundle.version(), results.nelbo(i), results.threshold(i), results.tailProbability(i), features, 7, 60_000,
-                        clamped(e, names)), alert);
+                        clamped(e, names), null, null), alert);
             }
         }
         final DeadLetter letter = DeadLetter.of(FailureReason.MALFORMED, "f\"\n\t\u0001", "m\u00e9\ud83d\ude00\ud800x",

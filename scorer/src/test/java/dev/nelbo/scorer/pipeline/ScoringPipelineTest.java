@@ -1,6 +1,7 @@
 package dev.nelbo.scorer.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.nelbo.schemas.history.MapHistoryStore;
 import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.schemas.SchemaDocument;
 import dev.nelbo.schemas.Schemas;
@@ -60,7 +61,7 @@ class ScoringPipelineTest {
     private ScoringPipeline pipeline(final PipelineSettings settings) {
         final AlertSuppressor suppressor = new AlertSuppressor(new MapSuppressionStore(), settings.suppressionWindowMs(),
                 settings.suppressionRetentionMs(), settings.suppressionMaxKeys(), metrics::suppressionUntracked);
-        return new ScoringPipeline(models, metrics, settings, suppressor,
+        return new ScoringPipeline(models, metrics, settings, suppressor, new MapHistoryStore(),
                 (kind, origin, key, value, version) -> out.add(new Output(kind, origin.offset(), key, value)), false, "0_0");
     }
 
@@ -121,7 +122,8 @@ class ScoringPipelineTest {
     void an_output_that_does_not_fit_loses_its_key_and_a_score_that_still_does_not_fit_becomes_a_dead_letter() {
         final byte[] hugeKey = new byte[5000];
         final PipelineSettings defaults = PipelineSettings.defaults(0);
-        final PipelineSettings limited = new PipelineSettings(true, false, 3, 0, 0, 10, 3_600_000L, defaults.limits(), 2000);
+        final PipelineSettings limited = new PipelineSettings(true, false, 3, 0, 0, 10, 3_600_000L, defaults.limits(), 2000,
+                PipelineSettings.DEFAULT_HISTORY_RETENTION_MS, PipelineSettings.DEFAULT_HISTORY_MAX_KEYS);
         try (ScoringPipeline p = pipeline(limited)) {
             p.accept(ScorerFixtures.normal(1), origin(1, hugeKey));
             p.accept(ScorerFixtures.normal(2), origin(2, "k".getBytes(StandardCharsets.UTF_8)));
@@ -131,7 +133,8 @@ class ScoringPipelineTest {
         assertNull(out.get(0).key(), "sent without the key that did not fit");
         assertEquals("k", new String(out.get(1).key(), StandardCharsets.UTF_8));
         out.clear();
-        final PipelineSettings tiny = new PipelineSettings(true, true, 3, 0, 0, 10, 3_600_000L, defaults.limits(), 420);
+        final PipelineSettings tiny = new PipelineSettings(true, true, 3, 0, 0, 10, 3_600_000L, defaults.limits(), 420,
+                PipelineSettings.DEFAULT_HISTORY_RETENTION_MS, PipelineSettings.DEFAULT_HISTORY_MAX_KEYS);
         try (ScoringPipeline p = pipeline(tiny)) {
             p.accept(ScorerFixtures.normal(3), origin(3, null));
             p.flush();

@@ -4,6 +4,10 @@ import dev.nelbo.schemas.encoding.EncodingException;
 import dev.nelbo.schemas.encoding.FailureReason;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
 import dev.nelbo.schemas.encoding.RecordSource;
+import dev.nelbo.schemas.event.EventFields;
+import dev.nelbo.schemas.history.EntityHistory;
+import dev.nelbo.schemas.history.HistoryTracker;
+import dev.nelbo.schemas.history.MapHistoryStore;
 import dev.nelbo.schemas.spec.FeatureSpec;
 import dev.nelbo.schemas.spec.SpecInference;
 
@@ -76,8 +80,13 @@ public final class DatasetReader {
         final FeatureEncoder.Fitter fitter = new FeatureEncoder.Fitter(spec);
         final BadLines bad = new BadLines();
         final Reservoir reservoir = new Reservoir(read.maxRows(), new Random(read.seed()));
+        // history features are built over every usable line in file order, in both passes, the same way
+        final EntityHistory history = EntityHistory.forSpec(spec);
+        final HistoryTracker fitHistory = history == null ? null
+                : new HistoryTracker(history, new MapHistoryStore(), null, true, Long.MAX_VALUE);
         lines.scan(spec, false, bad, (line, record, label) -> {
-            fitter.accept(record);
+            fitter.accept(withHistory(fitHistory, record));
+            commit(fitHistory);
             reservoir.offer(line);
         });
         checkBadShare(read.file(), bad, reservoir.seen(), read.maxBadFraction());
@@ -96,11 +105,22 @@ public final class DatasetReader {
         final float[] mask = new float[chosen.length * width];
         final int[] row = {0};
         final BadLines late = new BadLines();
+        final HistoryTracker encodeHistory = history == null ? null
+                : new HistoryTracker(history, new MapHistoryStore(), encoder, true, Long.MAX_VALUE);
+        final float[] scratchX = new float[width];
+        final float[] scratchMask = new float[width];
         lines.scan(spec, false, late, (line, record, label) -> {
+            final RecordSource source = withHistory(encodeHistory, record);
             if (row[0] < chosen.length && chosen[row[0]] == line) {
-                encoder.encode(record, x, mask, row[0]);
+                encoder.encode(source, x, mask, row[0]);
                 row[0]++;
+            } else if (encodeHistory != null) {
+                // a line left out of the sample still belongs to its entity's history, if it encodes
+                encoder.encode(source, scratchX, scratchMask, 0);
+            } else {
+                return;
             }
+            commit(encodeHistory);
         });
         if (row[0] != chosen.length) {
             throw new IllegalStateException(read.file() + " changed while it was read (" + row[0] + " of "
@@ -128,7 +148,11 @@ public final class DatasetReader {
         final int width = encoder.width();
         final Rows rows = new Rows(width);
         final BadLines bad = new BadLines();
-        lines.scan(encoder.spec(), true, bad, (line, record, label) -> rows.add(encoder, record, label));
+        final HistoryTracker history = HistoryTracker.inMemory(encoder);
+        lines.scan(encoder.spec(), true, bad, (line, record, label) -> {
+            rows.add(encoder, withHistory(history, record), label);
+            commit(history);
+        });
         checkBadShare(file, bad, rows.count, maxBadFraction);
         if (rows.count == 0) {
             throw new IllegalArgumentException("no usable rows in " + file);
@@ -220,7 +244,25 @@ public final class DatasetReader {
     /** Receives one parsed, labelled data line; throws {@link EncodingException} to refuse it. */
     @FunctionalInterface
     interface RowSink {
-        void accept(long line, RecordSource record, int label);
+        void accept(long line, EventFields record, int label);
+    }
+
+    /**
+     * The record as the encoder sees it: with its entity's history features when the spec has them (bound to
+     * {@code history}, which the caller commits once the record encoded).
+     */
+    private static RecordSource withHistory(final HistoryTracker history, final EventFields record) {
+        if (history == null) {
+            return record;
+        }
+        final Long time = record.timeMillis();
+        return history.bind(record, record.key(), time, time == null ? Long.MIN_VALUE : time);
+    }
+
+    private static void commit(final HistoryTracker history) {
+        if (history != null) {
+            history.commit();
+        }
     }
 
     static EncodingException malformed(final String message) {

@@ -3,10 +3,10 @@ package dev.nelbo.trainer.data;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nelbo.schemas.encoding.CsvLine;
-import dev.nelbo.schemas.encoding.CsvRecordSource;
 import dev.nelbo.schemas.encoding.EncodingException;
 import dev.nelbo.schemas.encoding.FailureReason;
 import dev.nelbo.schemas.event.DecodeLimits;
+import dev.nelbo.schemas.event.CsvEventReader;
 import dev.nelbo.schemas.event.EventFields;
 import dev.nelbo.schemas.event.EventReader;
 import dev.nelbo.schemas.json.Json;
@@ -162,7 +162,8 @@ abstract class LineSource {
 
         @Override
         void scan(final FeatureSpec spec, final boolean withLabel, final BadLines bad, final DatasetReader.RowSink sink) {
-            final CsvRecordSource source = new CsvRecordSource(spec, header);
+            final CsvEventReader events = new CsvEventReader(spec, header);
+            final EventFields fields = events.newFields();
             try (BufferedReader in = reader()) {
                 in.readLine();
                 String line;
@@ -178,7 +179,8 @@ abstract class LineSource {
                             throw DatasetReader.malformed(cells.length + " cells but the header has " + header.size());
                         }
                         final int label = withLabel ? parseLabel(cells[labelIndex], labelColumn) : -1;
-                        sink.accept(number, source.reset(cells), label);
+                        events.read(cells, fields);
+                        sink.accept(number, fields, label);
                     } catch (EncodingException e) {
                         bad.add(number, e.reason(), e.field(), e.getMessage());
                     }

@@ -7,6 +7,7 @@ import dev.nelbo.schemas.encoding.FeatureEncoder;
 import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.event.DecodedEvent;
 import dev.nelbo.schemas.event.EventDecoder;
+import dev.nelbo.schemas.history.HistoryTracker;
 import dev.nelbo.trainer.pipeline.EngineScores;
 
 import java.util.ArrayList;
@@ -55,18 +56,21 @@ public record HoldoutScores(double[] champion, double[] challenger, int unusable
     private static final class Encoded {
         private final EventDecoder decoder;
         private final DecodedEvent event;
+        /** History over the held-back events in window order (a sample of each key's events, not all of them). */
+        private final HistoryTracker history;
         private final float[] x;
         private final float[] mask;
 
         Encoded(final FeatureEncoder encoder, final int capacity) {
             this.decoder = new EventDecoder(encoder, DecodeLimits.defaults());
             this.event = decoder.newEvent();
+            this.history = HistoryTracker.inMemory(encoder);
             this.x = new float[capacity * encoder.width()];
             this.mask = new float[capacity * encoder.width()];
         }
 
         boolean decode(final byte[] value, final int row) {
-            return decoder.decode(value, x, mask, row, event).ok();
+            return decoder.decode(value, x, mask, row, event, history, Long.MIN_VALUE).ok();
         }
     }
 }

@@ -1,0 +1,223 @@
+package dev.nelbo.schemas.history;
+
+import dev.nelbo.schemas.encoding.FeatureEncoder;
+import dev.nelbo.schemas.encoding.RawValue;
+import dev.nelbo.schemas.encoding.RecordSource;
+import dev.nelbo.schemas.spec.HistoryStat;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An {@link EntityHistory} over a {@link HistoryStore}, one record at a time: {@link #bind} loads the state of the
+ * record's key and makes this tracker a {@link RecordSource} that reads the record's own features from it and the
+ * history features from the state (as they were before this record); once the record encoded, {@link #commit}
+ * adds it to the state. Records must come in event order per key (a partition's order when the topic is keyed by
+ * the entity; file order when training). Not thread-safe: one per stream task or pass.
+ *
+ * <p>Bounded: a key first seen when the store holds {@code maxKeys} keys is scored without history and not
+ * tracked ({@link #untracked()}); {@link #purge} forgets keys idle for longer than the retention. A record
+ * without a key has no history. Values the encoder would clamp (and non-finite ones) never enter a key's state,
+ * so one extreme event does not skew its entity's baseline.
+ */
+public final class HistoryTracker implements RecordSource {
+
+    private final EntityHistory history;
+    private final HistoryStore store;
+    private final FeatureEncoder encoder;
+    private final boolean maskForTraining;
+    private final long maxKeys;
+    private final EntityHistory.State state;
+    private final RawValue scratch = new RawValue();
+    private final boolean[] took;
+    private RecordSource base;
+    private String key;
+    private Long eventTime;
+    private long seenAt;
+    private boolean masked;
+    private boolean tracked;
+    private long untracked;
+    private long latestSeen = Long.MIN_VALUE;
+
+    /**
+     * @param history         the spec's history definition
+     * @param store           the per-key state
+     * @param encoder         the model's encoder (values it would clamp are kept out of the state), or null while
+     *                        the encoder is being fitted
+     * @param maskForTraining whether to hide the history of {@link EntityHistory#TRAINING_MASK_FRACTION} of the
+     *                        records (training only), so the model learns to score an entity without history
+     * @param maxKeys         most keys tracked
+     */
+    public HistoryTracker(final EntityHistory history, final HistoryStore store, final FeatureEncoder encoder,
+                          final boolean maskForTraining, final long maxKeys) {
+        if (maxKeys < 1) {
+            throw new IllegalArgumentException("history needs max keys >= 1, got " + maxKeys);
+        }
+        this.history = history;
+        this.store = store;
+        this.encoder = encoder;
+        this.maskForTraining = maskForTraining;
+        this.maxKeys = maxKeys;
+        this.state = new EntityHistory.State(history);
+        this.took = new boolean[history.sourceCount()];
+    }
+
+    /**
+     * A tracker over a fresh in-memory store: one pass over a file or window, built from its first record.
+     *
+     * @param encoder the model's encoder
+     * @return the tracker, or null when the model has no history features
+     */
+    public static HistoryTracker inMemory(final FeatureEncoder encoder) {
+        final EntityHistory h = EntityHistory.forSpec(encoder.spec());
+        return h == null ? null : new HistoryTracker(h, new MapHistoryStore(), encoder, false, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param record    the record's own fields
+     * @param entityKey its entity key, or null
+     * @param time      its event time, or null
+     * @param seenAt    when it was seen (the record timestamp; expiry counts from it)
+     * @return this, reading the record with its history features
+     */
+    public RecordSource bind(final RecordSource record, final String entityKey, final Long time, final long seenAt) {
+        this.base = record;
+        this.key = entityKey;
+        this.eventTime = time;
+        this.seenAt = seenAt;
+        if (entityKey == null) {
+            state.clear();
+            tracked = false;
+        } else {
+            final byte[] bytes = store.get(entityKey);
+            history.read(bytes, state);
+            tracked = bytes != null || store.size() < maxKeys;
+            if (!tracked) {
+                untracked++;
+            }
+        }
+        masked = maskForTraining && entityKey != null && maskedRow(entityKey, state.events);
+        return this;
+    }
+
+    /** A hash of key and position, so both passes over a training file hide the same rows. */
+    private static boolean maskedRow(final String key, final long events) {
+        long h = key.hashCode() * 0x9E3779B97F4A7C15L + events;
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        return (h >>> 11) * 0x1.0p-53 < EntityHistory.TRAINING_MASK_FRACTION;
+    }
+
+    /** @return how many past events the bound record's history holds (0 without a key, untracked or hidden) */
+    public long pastEvents() {
+        return masked || !tracked ? 0 : state.events;
+    }
+
+    @Override
+    public void read(final int feature, final RawValue into) {
+        final int h = history.historyIndex(feature);
+        if (h < 0) {
+            base.read(feature, into);
+            return;
+        }
+        final HistoryStat kind = history.kind(h);
+        if (kind == HistoryStat.EVENTS) {
+            into.setNumber(Math.log1p(pastEvents()), null);
+            return;
+        }
+        if (pastEvents() == 0) {
+            into.setAbsent();
+            return;
+        }
+        final int s = history.sourceOf(h);
+        final double v = switch (kind) {
+            case EWM_MEAN -> state.seen[s] >= 1 ? state.mean[history.trackerOf(h)] : Double.NaN;
+            case EWM_STD -> state.seen[s] >= 2 ? Math.sqrt(state.var[history.trackerOf(h)]) : Double.NaN;
+            case PREVIOUS -> state.seen[s] >= 1 ? state.last[s] : Double.NaN;
+            case SINCE_PREVIOUS -> eventTime != null && state.lastTime != Long.MIN_VALUE
+                    ? Math.max(0L, eventTime - state.lastTime) / 1000.0 : Double.NaN;
+            case EVENTS -> throw new AssertionError();
+        };
+        if (Double.isNaN(v)) {
+            into.setAbsent();
+        } else {
+            into.setNumber(v, null);
+        }
+    }
+
+    /** Adds the bound record (which encoded) to its key's history. */
+    public void commit() {
+        latestSeen = Math.max(latestSeen, seenAt);
+        if (key == null || !tracked) {
+            return;
+        }
+        state.events++;
+        if (eventTime != null) {
+            state.lastTime = eventTime;
+        }
+        state.seenAt = seenAt;
+        for (int s = 0; s < history.sourceCount(); s++) {
+            final int feature = history.sourceFeature(s);
+            base.read(feature, scratch);
+            final double v = FeatureEncoder.historyValue(history.def(feature), scratch);
+            took[s] = !Double.isNaN(v) && (encoder == null || encoder.encodable(feature, v));
+            if (took[s]) {
+                state.seen[s]++;
+                state.last[s] = v;
+            }
+        }
+        for (int t = 0; t < history.trackerCount(); t++) {
+            final int s = history.trackerSource(t);
+            if (!took[s]) {
+                continue;
+            }
+            final double v = state.last[s];
+            if (state.seen[s] == 1) {
+                state.mean[t] = v;
+                state.var[t] = 0;
+            } else {
+                final double a = history.trackerAlpha(t);
+                final double d = v - state.mean[t];
+                state.mean[t] += a * d;
+                state.var[t] = (1 - a) * (state.var[t] + a * d * d);
+            }
+        }
+        store.put(key, history.write(state));
+    }
+
+    /** @return keys scored without history because the store was full */
+    public long untracked() {
+        return untracked;
+    }
+
+    /**
+     * Forgets keys not seen for {@code retentionMs} before the latest record seen.
+     *
+     * @param retentionMs how long an idle key is kept
+     * @return keys held afterwards, their bytes, and keys removed
+     */
+    public Figures purge(final long retentionMs) {
+        final List<String> expired = new ArrayList<>();
+        final long[] kept = new long[2];
+        store.forEach((k, bytes) -> {
+            final long seen = history.seenAt(bytes);
+            if (latestSeen != Long.MIN_VALUE && (seen == Long.MIN_VALUE || latestSeen - seen > retentionMs)) {
+                expired.add(k);
+            } else {
+                kept[0]++;
+                kept[1] += k.length() + bytes.length;
+            }
+        });
+        expired.forEach(store::delete);
+        return new Figures(kept[0], kept[1], expired.size());
+    }
+
+    /**
+     * @param keys    keys held
+     * @param bytes   approximate size of the entries held
+     * @param expired keys just removed
+     */
+    public record Figures(long keys, long bytes, long expired) {
+    }
+}

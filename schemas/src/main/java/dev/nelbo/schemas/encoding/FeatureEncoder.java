@@ -41,6 +41,9 @@ public final class FeatureEncoder {
      */
     public static final double MAX_ABS_ENCODED = 1e6;
 
+    /** Largest distance, in training standard deviations, of a value that enters its entity's history. */
+    public static final double MAX_HISTORY_Z = 20;
+
     private final FeatureSpec spec;
     private final EncoderStats stats;
     private final List<ColumnBlock> layout;
@@ -432,8 +435,7 @@ public final class FeatureEncoder {
 
     /**
      * The value an entity's history summarises for a continuous feature: its transformed value, or NaN when
-     * it is missing, not a number, not finite, or (see {@link #encodable}) beyond what the encoder keeps, so
-     * that one extreme event cannot skew its entity's baseline.
+     * it is missing, not a number or not finite (see also {@link #historyEligible}).
      *
      * @param f   a continuous feature
      * @param raw its raw value in a record that encodes
@@ -448,12 +450,16 @@ public final class FeatureEncoder {
     }
 
     /**
+     * Whether a value may enter its entity's history: within {@link #MAX_HISTORY_Z} training standard deviations
+     * of the training mean. A value beyond is anomalous whatever the entity (its event alerts on its own) and
+     * would drag the entity's baseline for many events; a level any entity had in training is well inside.
+     *
      * @param feature     index of a continuous feature
      * @param transformed its transformed value
-     * @return whether the value encodes without being clamped
+     * @return whether the value is within the bound
      */
-    public boolean encodable(final int feature, final double transformed) {
-        return Math.abs((transformed - centre[feature]) * invScale[feature]) <= MAX_ABS_ENCODED;
+    public boolean historyEligible(final int feature, final double transformed) {
+        return Math.abs((transformed - centre[feature]) * invScale[feature]) <= MAX_HISTORY_Z;
     }
 
     private static void fill(final float[] a, final int from, final int n, final float v) {

@@ -17,8 +17,8 @@ import java.util.List;
  *
  * <p>Bounded: a key first seen when the store holds {@code maxKeys} keys is scored without history and not
  * tracked ({@link #untracked()}); {@link #purge} forgets keys idle for longer than the retention. A record
- * without a key has no history. Values the encoder would clamp (and non-finite ones) never enter a key's state,
- * so one extreme event does not skew its entity's baseline.
+ * without a key has no history. Values far outside the training range ({@link FeatureEncoder#historyEligible})
+ * and non-finite ones never enter a key's state, so one extreme event does not skew its entity's baseline.
  */
 public final class HistoryTracker implements RecordSource {
 
@@ -42,8 +42,8 @@ public final class HistoryTracker implements RecordSource {
     /**
      * @param history         the spec's history definition
      * @param store           the per-key state
-     * @param encoder         the model's encoder (values it would clamp are kept out of the state), or null while
-     *                        the encoder is being fitted
+     * @param encoder         the model's encoder (values far outside the training range are kept out of the
+     *                        state), or null while the encoder is being fitted
      * @param maskForTraining whether to hide the history of {@link EntityHistory#TRAINING_MASK_FRACTION} of the
      *                        records (training only), so the model learns to score an entity without history
      * @param maxKeys         most keys tracked
@@ -161,7 +161,7 @@ public final class HistoryTracker implements RecordSource {
             final int feature = history.sourceFeature(s);
             base.read(feature, scratch);
             final double v = FeatureEncoder.historyValue(history.def(feature), scratch);
-            took[s] = !Double.isNaN(v) && (encoder == null || encoder.encodable(feature, v));
+            took[s] = !Double.isNaN(v) && (encoder == null || encoder.historyEligible(feature, v));
             if (took[s]) {
                 state.seen[s]++;
                 state.last[s] = v;

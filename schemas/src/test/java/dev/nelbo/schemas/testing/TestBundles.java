@@ -47,18 +47,34 @@ public final class TestBundles {
      * @return encoder and decoder weights
      */
     public static MlpWeights[] randomVae(final long seed, final int d, final int hidden, final int k) {
+        return randomVae(seed, d, 0, hidden, k);
+    }
+
+    /**
+     * A random conditional VAE: the decoder reads z followed by the last {@code context} columns of x and
+     * reconstructs the others.
+     *
+     * @param seed    random seed
+     * @param d       encoded width
+     * @param context width of the context columns (0: a plain VAE)
+     * @param hidden  hidden width (one layer each side)
+     * @param k       latent size
+     * @return encoder and decoder weights
+     */
+    public static MlpWeights[] randomVae(final long seed, final int d, final int context, final int hidden, final int k) {
         final Random rnd = new Random(seed);
         final double s1 = 1.0 / Math.sqrt(d);
         final double s2 = 1.0 / Math.sqrt(hidden);
+        final int out = d - context;
         final MlpWeights enc = new MlpWeights("x", d, List.of(randomLayer(rnd, d, hidden, s1)), Activation.TANH,
                 List.of(MlpHead.dense("mu", randomLayer(rnd, hidden, k, s2)),
                         MlpHead.dense("logvar", randomLayer(rnd, hidden, k, s2 * 0.3))));
-        final float[] logvar = new float[d];
-        for (int i = 0; i < d; i++) {
+        final float[] logvar = new float[out];
+        for (int i = 0; i < out; i++) {
             logvar[i] = (float) (rnd.nextGaussian() * 0.2 - 0.5);
         }
-        final MlpWeights dec = new MlpWeights("z", k, List.of(randomLayer(rnd, k, hidden, 1.0 / Math.sqrt(k))),
-                Activation.TANH, List.of(MlpHead.dense("mean", randomLayer(rnd, hidden, d, s2)),
+        final MlpWeights dec = new MlpWeights("z", k + context, List.of(randomLayer(rnd, k + context, hidden,
+                1.0 / Math.sqrt(k + context))), Activation.TANH, List.of(MlpHead.dense("mean", randomLayer(rnd, hidden, out, s2)),
                 MlpHead.constant("logvar", logvar)));
         return new MlpWeights[] {enc, dec};
     }

@@ -7,7 +7,12 @@ import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.event.EventFields;
 import dev.nelbo.schemas.event.EventReader;
 import dev.nelbo.schemas.json.Json;
+import dev.nelbo.schemas.history.EntityHistory;
+import dev.nelbo.schemas.history.HistoryTracker;
+import dev.nelbo.schemas.history.MapHistoryStore;
 import dev.nelbo.schemas.spec.FeatureDef;
+import dev.nelbo.schemas.spec.HistoryDef;
+import dev.nelbo.schemas.spec.HistoryStat;
 import dev.nelbo.schemas.spec.FeatureSpec;
 import dev.nelbo.schemas.spec.FeatureType;
 import dev.nelbo.schemas.spec.MissingPolicy;
@@ -60,13 +65,43 @@ public final class TestData {
 
     /** @return an encoder fitted on n normal events, read as the trainer reads them */
     public static FeatureEncoder fittedEncoder(final long seed, final int n) {
-        final FeatureSpec spec = spec();
+        return fittedEncoder(spec(), seed, n);
+    }
+
+    /**
+     * @return {@link #spec()} with history context: the key's weighted mean and spread of the latency (half-life
+     *         5 events) and its number of past events
+     */
+    public static FeatureSpec historySpec() {
+        final List<FeatureDef> features = new ArrayList<>(spec().features());
+        features.add(new FeatureDef("latency_recent", null, FeatureType.CONTINUOUS, null, null, true, null,
+                new HistoryDef("latency_ms", HistoryStat.EWM_MEAN, 5)));
+        features.add(new FeatureDef("latency_spread", null, FeatureType.CONTINUOUS, null, null, true, null,
+                new HistoryDef("latency_ms", HistoryStat.EWM_STD, 5)));
+        features.add(new FeatureDef("key_events", null, FeatureType.CONTINUOUS, null, null, true, null,
+                new HistoryDef(null, HistoryStat.EVENTS, null)));
+        return new FeatureSpec("event_id", "key", "ts", 8, features);
+    }
+
+    /**
+     * @param spec a spec for {@link #event} (history features are built over the events in order)
+     * @return an encoder fitted on n normal events, read as the trainer reads them
+     */
+    public static FeatureEncoder fittedEncoder(final FeatureSpec spec, final long seed, final int n) {
         final EventReader reader = EventReader.forSpec(spec, DecodeLimits.defaults());
         final FeatureEncoder.Fitter fitter = new FeatureEncoder.Fitter(spec);
         final EventFields fields = reader.newFields();
+        final EntityHistory history = EntityHistory.forSpec(spec);
+        final HistoryTracker tracker = history == null ? null
+                : new HistoryTracker(history, new MapHistoryStore(), null, true, Long.MAX_VALUE);
         for (JsonNode e : events(seed, n)) {
             reader.read(bytes(e), fields);
-            fitter.accept(fields);
+            if (tracker == null) {
+                fitter.accept(fields);
+            } else {
+                fitter.accept(tracker.bind(fields, fields.key(), fields.timeMillis(), fields.timeMillis()));
+                tracker.commit();
+            }
         }
         return fitter.finish().encoder();
     }

@@ -49,6 +49,22 @@ public final class ScorerFixtures {
     }
 
     /**
+     * Writes a random (untrained) conditional bundle over {@link TestData#historySpec()}: its scores depend on each
+     * key's history.
+     *
+     * @param dir  target directory
+     * @param seed weight seed
+     * @return the model version
+     */
+    public static String writeHistoryModel(final Path dir, final long seed) {
+        final FeatureEncoder encoder = TestData.fittedEncoder(TestData.historySpec(), 11, 2000);
+        final MlpWeights[] vae = TestBundles.randomVae(seed, encoder.width(), encoder.width() - encoder.reconstructedWidth(),
+                16, 4);
+        return BundleWriter.write(dir, TestBundles.draft(encoder, 4, List.of(16), THRESHOLD), vae[0], vae[1], Map.of())
+                .modelVersion();
+    }
+
+    /**
      * @param i event number (id e-i, key svc-(i%5))
      * @return a normal event as JSON bytes
      */

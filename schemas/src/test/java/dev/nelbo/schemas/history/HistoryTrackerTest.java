@@ -1,0 +1,173 @@
+package dev.nelbo.schemas.history;
+
+import dev.nelbo.schemas.encoding.FeatureEncoder;
+import dev.nelbo.schemas.encoding.RawValue;
+import dev.nelbo.schemas.event.EventFields;
+import dev.nelbo.schemas.json.Json;
+import dev.nelbo.schemas.spec.FeatureDef;
+import dev.nelbo.schemas.spec.FeatureSpec;
+import dev.nelbo.schemas.spec.FeatureType;
+import dev.nelbo.schemas.spec.HistoryDef;
+import dev.nelbo.schemas.spec.HistoryStat;
+import dev.nelbo.schemas.testing.TestData;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HistoryTrackerTest {
+
+    private static final FeatureSpec SPEC = TestData.historySpec();
+    private static final int RECENT = 4;
+    private static final int SPREAD = 5;
+    private static final int EVENTS = 6;
+
+    private static EventFields event(final String key, final long ts, final double latency) {
+        final ObjectNode e = TestData.event(new Random(1), 1);
+        e.put("key", key);
+        e.put("ts", ts);
+        e.putObject("http").put("latency_ms", latency);
+        return TestData.fields(SPEC, e);
+    }
+
+    private static RawValue read(final HistoryTracker t, final int feature) {
+        final RawValue v = new RawValue();
+        t.read(feature, v);
+        return v;
+    }
+
+    @Test
+    void history_features_are_the_key_s_weighted_mean_and_spread_of_its_past_values_computed_sequentially() {
+        final HistoryTracker t = new HistoryTracker(EntityHistory.forSpec(SPEC), new MapHistoryStore(), null, false, 100);
+        final double a = 1 - Math.pow(2, -1.0 / 5);
+        double mean = 0;
+        double var = 0;
+        final double[] values = {10, 20, 15, 40, 12};
+        for (int i = 0; i < values.length; i++) {
+            t.bind(event("k", 1000L * i, values[i]), "k", 1000L * i, 1000L * i);
+            assertEquals(Math.log1p(i), read(t, EVENTS).number(), 0.0);
+            if (i == 0) {
+                assertEquals(RawValue.Kind.ABSENT, read(t, RECENT).kind(), "a new key has no history");
+                assertEquals(RawValue.Kind.ABSENT, read(t, SPREAD).kind());
+            } else {
+                assertEquals(mean, read(t, RECENT).number(), 0.0);
+                if (i == 1) {
+                    assertEquals(RawValue.Kind.ABSENT, read(t, SPREAD).kind(), "a spread needs two values");
+                } else {
+                    assertEquals(Math.sqrt(var), read(t, SPREAD).number(), 0.0);
+                }
+            }
+            // the record's own features read through
+            assertEquals(values[i], read(t, 0).number(), 0.0);
+            t.commit();
+            final double v = Math.log1p(values[i]);
+            if (i == 0) {
+                mean = v;
+            } else {
+                final double d = v - mean;
+                mean += a * d;
+                var = (1 - a) * (var + a * d * d);
+            }
+        }
+        t.bind(event("other", 0, 10), "other", 0L, 0L);
+        assertEquals(0.0, read(t, EVENTS).number(), 0.0, "keys do not share history");
+    }
+
+    @Test
+    void state_survives_the_store_byte_for_byte_and_state_of_another_definition_reads_as_none() {
+        final MapHistoryStore store = new MapHistoryStore();
+        final HistoryTracker t = new HistoryTracker(EntityHistory.forSpec(SPEC), store, null, false, 100);
+        for (int i = 0; i < 7; i++) {
+            t.bind(event("k", i, 10 + i), "k", (long) i, i);
+            t.commit();
+        }
+        final byte[] saved = store.get("k").clone();
+        final HistoryTracker again = new HistoryTracker(EntityHistory.forSpec(SPEC), store, null, false, 100);
+        again.bind(event("k", 7, 1), "k", 7L, 7);
+        assertEquals(7, again.pastEvents());
+        assertArrayEquals(saved, store.get("k"), "binding does not change the state");
+
+        final List<FeatureDef> other = new ArrayList<>(SPEC.features());
+        other.set(RECENT, new FeatureDef("latency_recent", null, FeatureType.CONTINUOUS, null, null, true, null,
+                new HistoryDef("latency_ms", HistoryStat.EWM_MEAN, 50)));
+        final FeatureSpec changed = new FeatureSpec("event_id", "key", "ts", 8, other);
+        final HistoryTracker newer = new HistoryTracker(EntityHistory.forSpec(changed), store, null, false, 100);
+        newer.bind(event("k", 8, 1), "k", 8L, 8);
+        assertEquals(0, newer.pastEvents(), "a model with other history definitions starts the key afresh");
+    }
+
+    @Test
+    void an_extreme_value_far_outside_the_training_range_never_enters_the_history_and_the_store_is_bounded() {
+        final FeatureEncoder encoder = TestData.fittedEncoder(SPEC, 3, 500);
+        final MapHistoryStore store = new MapHistoryStore();
+        final HistoryTracker t = new HistoryTracker(EntityHistory.forSpec(SPEC), store, encoder, false, 2);
+        t.bind(event("k", 0, 50), "k", 0L, 0);
+        t.commit();
+        t.bind(event("k", 1, 1e300), "k", 1L, 1);
+        t.commit();
+        t.bind(event("k", 2, 50), "k", 2L, 2);
+        assertEquals(Math.log1p(50), read(t, RECENT).number(), 0.0, "1e300 was left out of the mean");
+        assertEquals(2, t.pastEvents(), "but the event was counted");
+        t.commit();
+        t.bind(event("j", 3, 50), "j", 3L, 3);
+        t.commit();
+        t.bind(event("full", 4, 50), "full", 4L, 4);
+        assertEquals(0, t.pastEvents());
+        t.commit();
+        assertEquals(2, store.size(), "a third key is not tracked at max keys 2");
+        assertEquals(1, t.untracked());
+        t.bind(event("j", 10_000, 50), "j", 10_000L, 10_000);
+        t.commit();
+        final HistoryTracker.Figures f = t.purge(5_000);
+        assertEquals(1, f.expired(), "k, idle for 9.998 s, expired");
+        assertEquals(1, f.keys());
+        assertTrue(store.get("j") != null && store.get("k") == null);
+    }
+
+    @Test
+    void a_share_of_training_rows_hides_its_history_the_same_way_in_every_pass() {
+        final HistoryTracker a = new HistoryTracker(EntityHistory.forSpec(SPEC), new MapHistoryStore(), null, true, 100);
+        final HistoryTracker b = new HistoryTracker(EntityHistory.forSpec(SPEC), new MapHistoryStore(), null, true, 100);
+        int hidden = 0;
+        for (int i = 0; i < 4000; i++) {
+            final String key = "k" + (i % 40);
+            a.bind(event(key, i, 10), key, (long) i, i);
+            b.bind(event(key, i, 10), key, (long) i, i);
+            assertEquals(a.pastEvents(), b.pastEvents());
+            if (i >= 40 && a.pastEvents() == 0) {
+                hidden++;
+            }
+            a.commit();
+            b.commit();
+        }
+        assertEquals(0.05 * 3960, hidden, 60, "about 5% of rows with history hide it");
+    }
+
+    @Test
+    void a_spec_with_history_says_what_it_is_missing() throws Exception {
+        final List<FeatureDef> noEvents = new ArrayList<>(SPEC.features().subList(0, EVENTS));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new FeatureSpec("event_id", "key", "ts", 8, noEvents))
+                .getMessage().contains("\"events\""));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new FeatureSpec("event_id", null, "ts", 8,
+                SPEC.features())).getMessage().contains("key_path"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new HistoryDef("x", HistoryStat.EVENTS, null))
+                .getMessage().contains("remove \"of\""));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new FeatureDef("h", null, FeatureType.CONTINUOUS, null,
+                null, null, null, new HistoryDef(null, HistoryStat.EVENTS, null))).getMessage().contains("context"));
+        final List<FeatureDef> badSource = new ArrayList<>(SPEC.features());
+        badSource.set(RECENT, new FeatureDef("latency_recent", null, FeatureType.CONTINUOUS, null, null, true, null,
+                new HistoryDef("region", HistoryStat.EWM_MEAN, 5)));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new FeatureSpec("event_id", "key", "ts", 8, badSource))
+                .getMessage().contains("not a continuous feature"));
+        // the spec reads back from JSON as written
+        final FeatureSpec json = Json.DOCUMENTS.readValue(Json.DOCUMENTS.writeValueAsString(SPEC), FeatureSpec.class);
+        assertEquals(SPEC, json);
+    }
+}

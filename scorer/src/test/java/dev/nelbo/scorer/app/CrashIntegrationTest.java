@@ -55,8 +55,8 @@ class CrashIntegrationTest {
         final Topics topics = TestScorers.freshTopics("crash", 4);
         ScorerFixtures.writeModel(dir.resolve("model"), 3);
         final String appId = SharedBroker.uniqueName("crash-app");
-        final Process a = launch("a", appId, topics);
-        final Process b = launch("b", appId, topics);
+        final Process a = launch("a", appId, topics, dir.resolve("model"));
+        final Process b = launch("b", appId, topics, dir.resolve("model"));
         try {
             awaitLog("a", "REBALANCING -> RUNNING", Duration.ofSeconds(90));
             awaitLog("b", "REBALANCING -> RUNNING", Duration.ofSeconds(90));
@@ -169,10 +169,87 @@ class CrashIntegrationTest {
         }
     }
 
-    private Process launch(final String name, final String appId, final Topics topics) throws IOException {
+    /**
+     * History under a crash: one scorer runs through, another (same input, its own application id and outputs) is
+     * killed mid-stream and restarted; its history store comes back from the changelog as of its last commit, so
+     * every event scores exactly as in the uninterrupted run, down to the last bit.
+     */
+    @Test
+    void history_scores_after_a_kill_and_restart_are_identical_to_an_uninterrupted_run() throws Exception {
+        final int events = 12_000;
+        final Topics reference = TestScorers.freshTopics("hist-ref", 2);
+        final Topics crashed = new Topics(reference.events(), SharedBroker.uniqueName("hist-crash-scores"),
+                SharedBroker.uniqueName("hist-crash-alerts"), SharedBroker.uniqueName("hist-crash-dlq"),
+                SharedBroker.uniqueName("hist-crash-models"));
+        SharedBroker.get().createTopics(2, crashed.scores(), crashed.alerts(), crashed.dlq());
+        SharedBroker.get().createCompactedTopic(crashed.registry());
+        final Path model = dir.resolve("history-model");
+        ScorerFixtures.writeHistoryModel(model, 5);
+        final String crashApp = SharedBroker.uniqueName("hist-crash-app");
+        final Process ref = launch("ref", SharedBroker.uniqueName("hist-ref-app"), reference, model);
+        Process first = launch("c1", crashApp, crashed, model);
+        Process second = null;
+        try {
+            awaitLog("ref", "REBALANCING -> RUNNING", Duration.ofSeconds(90));
+            awaitLog("c1", "REBALANCING -> RUNNING", Duration.ofSeconds(90));
+            final long start = System.nanoTime();
+            try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer()) {
+                for (int i = 0; i < events; i++) {
+                    // keyed by the entity, as history needs: each key's events stay in one partition, in order
+                    producer.send(new ProducerRecord<>(reference.events(), ("svc-" + (i % 5)).getBytes(StandardCharsets.UTF_8),
+                            ScorerFixtures.normal(i)));
+                    if (i % 500 == 499) {
+                        final long wait = start + (long) ((i + 1) * 1e9 / 4_000) - System.nanoTime();
+                        if (wait > 0) {
+                            TimeUnit.NANOSECONDS.sleep(wait);
+                        }
+                    }
+                    if (second == null && i == events * 2 / 5) {
+                        producer.flush();
+                        awaitOpenTransactions(crashed.scores());
+                        first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                        second = launch("c2", crashApp, crashed, model);
+                    }
+                }
+            }
+            final Map<String, String> expected = scoresBySource(reference.scores(), events);
+            final Map<String, String> actual = scoresBySource(crashed.scores(), events);
+            assertTrue(Files.readString(log("c1")).contains("scores with model"), "the first instance processed before the kill");
+            assertEquals(events, expected.size());
+            assertEquals(expected.keySet(), actual.keySet());
+            final long differing = expected.keySet().stream().filter(k -> !expected.get(k).equals(actual.get(k))).count();
+            System.out.printf("history crash test: %d events, %d scores differ after kill -9 and restart%n", events, differing);
+            assertEquals(0, differing, "scores that differ from the uninterrupted run");
+        } finally {
+            ref.destroyForcibly();
+            first.destroyForcibly();
+            if (second != null) {
+                second.destroyForcibly();
+            }
+        }
+    }
+
+    /** Committed score records by input coordinates: score, history length and the key's history behind it. */
+    private static Map<String, String> scoresBySource(final String topic, final int events) throws Exception {
+        final Map<String, String> out = new HashMap<>();
+        long deepest = 0;
+        for (final ConsumerRecord<byte[], byte[]> r : KafkaTestClients.readCommitted(List.of(topic), Duration.ofSeconds(120),
+                new SettleAfter(events, Duration.ofSeconds(3)))) {
+            final JsonNode score = ScorerFixtures.parse(r.value());
+            final JsonNode src = score.get("source");
+            deepest = Math.max(deepest, score.get("history_events").asLong());
+            final String previous = out.put(src.get("partition").asInt() + "@" + src.get("offset").asLong(),
+                    score.get("score").asText() + " " + score.get("iw_nll").asText() + " " + score.get("history_events").asLong());
+            assertTrue(previous == null, "an input scored twice in " + topic);
+        }
+        assertTrue(deepest > events / 5 - 100, "each key's history grew with its events: " + deepest);
+        return out;
+    }
+
+    private Process launch(final String name, final String appId, final Topics topics, final Path model) throws IOException {
         // small batches fill up under this load, so both paths are killed mid-way: full batches scored in the
         // background, and partial batches flushed by the punctuation and before each commit
-        final Map<String, String> settings = TestScorers.settings(appId, topics, dir.resolve("model"), Map.of(
+        final Map<String, String> settings = TestScorers.settings(appId, topics, model, Map.of(
                 "nelbo.batch.max.records", "8"));
         final Properties props = new Properties();
         props.putAll(settings);

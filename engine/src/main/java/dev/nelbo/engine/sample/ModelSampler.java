@@ -172,7 +172,8 @@ public final class ModelSampler implements AutoCloseable {
             final ColumnBlock b = layout.get(f);
             final FeatureDef def = spec.features().get(f);
             if (b.contextual()) {
-                if (def.type() != FeatureType.TIME) {
+                // time features come from the event time; history features from the entity's past, not the event
+                if (def.type() != FeatureType.TIME && !def.derivedFromHistory()) {
                     putText(e, def, contextValues[f]);
                 }
                 continue;

@@ -68,8 +68,9 @@ public final class ScorerTopology {
         t.addProcessor(PROCESSOR, () -> new ScoringProcessor(models, metrics, settings, shadowTopic != null), SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SUPPRESSION_STORE), Serdes.String(),
                 Suppression.serde()).withCachingDisabled(), PROCESSOR);
+        // cached: a key updated many times between two commits writes its changelog once per commit, not per event
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(HISTORY_STORE), Serdes.String(),
-                Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
+                Serdes.ByteArray()).withCachingEnabled(), PROCESSOR);
         t.addStateStore(StreamsInternals.preCommitStore(PRE_COMMIT_STORE), PROCESSOR);
         t.addSink(SCORES_SINK, topics.scores(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
         t.addSink(ALERTS_SINK, topics.alerts(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);

@@ -12,7 +12,12 @@ import dev.nelbo.schemas.encoding.FeatureEncoder;
 import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.event.EventFields;
 import dev.nelbo.schemas.event.EventReader;
+import dev.nelbo.schemas.history.EntityHistory;
+import dev.nelbo.schemas.history.HistoryTracker;
+import dev.nelbo.schemas.history.MapHistoryStore;
 import dev.nelbo.schemas.spec.FeatureDef;
+import dev.nelbo.schemas.spec.HistoryDef;
+import dev.nelbo.schemas.spec.HistoryStat;
 import dev.nelbo.schemas.spec.FeatureSpec;
 import dev.nelbo.schemas.spec.FeatureType;
 import dev.nelbo.schemas.spec.MissingPolicy;
@@ -75,7 +80,8 @@ import java.util.stream.Collectors;
  * <p>Arguments: {@code --bootstrap HOST:PORT} (required), {@code --events N} (300000), {@code --partitions P}
  * (4), {@code --rounds R} (2), {@code --threads 1,2} (stream thread counts), {@code --latency-rate N} (0: no
  * latency part), {@code --latency-seconds S} (10), {@code --profile scorer|baseline} (that app alone, for a
- * profiler), {@code --scorer-set k=v,k=v} (extra scorer settings) and {@code --broker-pid PID} (to report the
+ * profiler), {@code --scorer-set k=v,k=v} (extra scorer settings), {@code --history true} (each round also runs the
+ * scorer with a model conditioned on five history features, and reports its ratio to the scorer without) and {@code --broker-pid PID} (to report the
  * broker's CPU per record too).
  */
 public final class ScorerBenchmark {
@@ -128,7 +134,8 @@ public final class ScorerBenchmark {
         }
         System.out.printf(Locale.ROOT, "nelbo scorer benchmark: %,d events of %d numeric fields, %d partitions, %d cores, broker %s%n",
                 events, FEATURES, partitions, Runtime.getRuntime().availableProcessors(), bootstrap);
-        final Path model = b.writeModel();
+        final Path model = b.writeModel(false);
+        final Path historyModel = Boolean.parseBoolean(a.getOrDefault("history", "false")) ? b.writeModel(true) : null;
         final String input = b.topic("bench-events", partitions);
         b.fill(input, events);
         // a fresh broker is markedly slower for its first run, and the first transactional app pays for the
@@ -136,6 +143,7 @@ public final class ScorerBenchmark {
         b.throughput("warm-up", input, partitions, StreamsConfig.EXACTLY_ONCE_V2, 1, false, model);
         b.throughput("warm-up", input, partitions, StreamsConfig.EXACTLY_ONCE_V2, 1, true, model);
         final List<String> summary = new ArrayList<>();
+        final Map<String, List<Double>> historyRatios = new LinkedHashMap<>();
         if (profile != null) {
             // for a profiler attached to this JVM: one app alone, at_least_once, once per round
             for (int r = 0; r < rounds; r++) {
@@ -155,14 +163,25 @@ public final class ScorerBenchmark {
                                     + " | scorer %,8.0f rec/s %6.1f us CPU/rec | ratio %.2f (target >= 0.85)", guarantee, t, r + 1,
                             base.perSecond(), base.cpuMicros(), scorer.perSecond(), scorer.cpuMicros(),
                             scorer.perSecond() / base.perSecond()));
+                    if (historyModel != null) {
+                        final Run history = b.throughput("history", input, partitions, guarantee, t, true, historyModel);
+                        historyRatios.computeIfAbsent(guarantee + " threads=" + t, g -> new ArrayList<>())
+                                .add(history.perSecond() / scorer.perSecond());
+                        summary.add(String.format(Locale.ROOT, "%-16s threads=%d round %d: scorer with 5 history features"
+                                        + " %,8.0f rec/s %6.1f us CPU/rec | ratio to the scorer without %.2f (target >= 0.8)",
+                                guarantee, t, r + 1, history.perSecond(), history.cpuMicros(),
+                                history.perSecond() / scorer.perSecond()));
+                    }
                 }
                 ratios.sort(null);
                 final int n = ratios.size();
-                final double median = n % 2 == 1 ? ratios.get(n / 2) : (ratios.get(n / 2 - 1) + ratios.get(n / 2)) / 2;
                 summary.add(String.format(Locale.ROOT, "%-16s threads=%d median ratio %.2f over %d rounds (min %.2f, max %.2f)",
-                        guarantee, t, median, n, ratios.get(0), ratios.get(n - 1)));
+                        guarantee, t, median(ratios), n, ratios.get(0), ratios.get(n - 1)));
             }
         }
+        historyRatios.forEach((run, list) -> summary.add(String.format(Locale.ROOT,
+                "%-26s history/no-history median ratio %.2f over %d rounds (min %.2f)", run, median(list), list.size(),
+                java.util.Collections.min(list))));
         if (latencyRate > 0) {
             for (final String guarantee : List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE)) {
                 summary.add(b.latency(guarantee, latencyRate, latencySeconds, partitions, model));
@@ -172,6 +191,13 @@ public final class ScorerBenchmark {
         summary.forEach(System.out::println);
         b.admin.close();
         System.exit(0);
+    }
+
+    private static double median(final List<Double> values) {
+        final List<Double> v = new ArrayList<>(values);
+        v.sort(null);
+        final int n = v.size();
+        return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
     }
 
     /** One measured run. */
@@ -376,23 +402,42 @@ public final class ScorerBenchmark {
         }
     }
 
-    /** A model of the trainer's default shape (hidden 64, 64, latent 8) over the 20 features, random weights. */
-    private Path writeModel() {
+    /**
+     * A model of the trainer's default shape (hidden 64, 64, latent 8) over the 20 features, random weights; with
+     * {@code history}, conditioned on five history features of the key (weighted mean and spread of f0, previous
+     * f1, seconds since the previous event, number of past events).
+     */
+    private Path writeModel(final boolean history) {
         final List<FeatureDef> defs = new ArrayList<>();
         for (int f = 0; f < FEATURES; f++) {
             defs.add(new FeatureDef("f" + f, "f" + f, FeatureType.CONTINUOUS, Transform.NONE, MissingPolicy.REJECT));
         }
+        if (history) {
+            defs.add(historyFeature("f0_recent", new HistoryDef("f0", HistoryStat.EWM_MEAN, 20)));
+            defs.add(historyFeature("f0_spread", new HistoryDef("f0", HistoryStat.EWM_STD, 20)));
+            defs.add(historyFeature("f1_previous", new HistoryDef("f1", HistoryStat.PREVIOUS, null)));
+            defs.add(historyFeature("since_previous", new HistoryDef(null, HistoryStat.SINCE_PREVIOUS, null)));
+            defs.add(historyFeature("key_events", new HistoryDef(null, HistoryStat.EVENTS, null)));
+        }
         final FeatureSpec spec = new FeatureSpec("event_id", "key", "ts", null, defs);
         final EventReader reader = EventReader.forSpec(spec, DecodeLimits.defaults());
         final FeatureEncoder.Fitter fitter = new FeatureEncoder.Fitter(spec);
+        final HistoryTracker tracker = history ? new HistoryTracker(EntityHistory.forSpec(spec), new MapHistoryStore(), null,
+                true, Long.MAX_VALUE) : null;
         final Random rnd = new Random(1);
-        for (int i = 0; i < 2000; i++) {
+        for (int i = 0; i < 20_000; i++) {
             final EventFields fields = reader.newFields();
-            reader.read(event(rnd, i, 0), fields);
-            fitter.accept(fields);
+            reader.read(event(rnd, i, i * 10L), fields);
+            if (tracker == null) {
+                fitter.accept(fields);
+            } else {
+                fitter.accept(tracker.bind(fields, fields.key(), fields.timeMillis(), fields.timeMillis()));
+                tracker.commit();
+            }
         }
         final FeatureEncoder encoder = fitter.finish().encoder();
         final int d = encoder.width();
+        final int c = d - encoder.reconstructedWidth();
         final int h = 64;
         final int k = 8;
         final Random w = new Random(7);
@@ -400,13 +445,17 @@ public final class ScorerBenchmark {
                 TestBundles.randomLayer(w, h, h, 1 / Math.sqrt(h))), Activation.ELU,
                 List.of(MlpHead.dense("mu", TestBundles.randomLayer(w, h, k, 1 / Math.sqrt(h))),
                         MlpHead.dense("logvar", TestBundles.randomLayer(w, h, k, 0.3 / Math.sqrt(h)))));
-        final MlpWeights dec = new MlpWeights("z", k, List.of(TestBundles.randomLayer(w, k, h, 1 / Math.sqrt(k)),
+        final MlpWeights dec = new MlpWeights("z", k + c, List.of(TestBundles.randomLayer(w, k + c, h, 1 / Math.sqrt(k + c)),
                 TestBundles.randomLayer(w, h, h, 1 / Math.sqrt(h))), Activation.ELU,
-                List.of(MlpHead.dense("mean", TestBundles.randomLayer(w, h, d, 1 / Math.sqrt(h))),
-                        MlpHead.constant("logvar", new float[d])));
-        final Path dir = work.resolve("model");
+                List.of(MlpHead.dense("mean", TestBundles.randomLayer(w, h, d - c, 1 / Math.sqrt(h))),
+                        MlpHead.constant("logvar", new float[d - c])));
+        final Path dir = work.resolve(history ? "history-model" : "model");
         BundleWriter.write(dir, TestBundles.draft(encoder, k, List.of(h, h), 1e6), enc, dec, Map.of());
         return dir;
+    }
+
+    private static FeatureDef historyFeature(final String name, final HistoryDef history) {
+        return new FeatureDef(name, null, FeatureType.CONTINUOUS, null, null, true, null, history);
     }
 
     /** One event: id, key, time and 20 correlated numeric fields (about 450 bytes of JSON). */

@@ -193,7 +193,7 @@ expected=$((DURATION * RATE + 3))
 tools watch --bootstrap-servers "$BOOTSTRAP" --labels "$RUN/live-labels.jsonl" --expect "$expected" \
   --idle 30 --timeout $((DURATION + 120)) --max-rows 30 &
 WATCH_PID=$!
-tools generate --topic events --bootstrap-servers "$BOOTSTRAP" --rate "$RATE" --duration "$DURATION" --clock wall \
+tools generate --topic events --key-field host --bootstrap-servers "$BOOTSTRAP" --rate "$RATE" --duration "$DURATION" --clock wall \
   --anomaly-rate "$ANOMALY_RATE" --seed $((SEED + 1)) --labels "$RUN/live-labels.jsonl" > "$RUN/generate.out" 2> "$RUN/generate.err" &
 GENERATOR_PID=$!
 tools replay --file "$RUN/bad.jsonl" --topic events --bootstrap-servers "$BOOTSTRAP" > /dev/null

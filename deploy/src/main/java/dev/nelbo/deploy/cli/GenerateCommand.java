@@ -87,7 +87,8 @@ public final class GenerateCommand implements Callable<Integer> {
     private double anomalyRate;
 
     @Option(names = "--anomaly-kinds", split = ",", converter = AnomalyKindConverter.class,
-            description = "Kinds to plant: extreme_value, broken_correlation, rare_category, contextual. Default: all.")
+            description = "Kinds to plant: extreme_value, broken_correlation, rare_category, contextual, level_shift."
+                    + " Default: all.")
     private List<AnomalyKind> anomalyKinds;
 
     @Option(names = "--clock", description = "simulated (reproducible; default for --out) or wall (default for --topic).")
@@ -101,7 +102,8 @@ public final class GenerateCommand implements Callable<Integer> {
     private Duration span;
 
     @Option(names = "--key-field", defaultValue = "service",
-            description = "Record key with --topic: service or event_id. Default: ${DEFAULT-VALUE}")
+            description = "Record key with --topic: service, host (for history features keyed by host) or event_id."
+                    + " Default: ${DEFAULT-VALUE}")
     private String keyField;
 
     @Override
@@ -157,9 +159,10 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         final Function<LabelledEvent, String> key = switch (keyField) {
             case EventJson.SERVICE -> e -> e.event().service();
+            case EventJson.HOST -> e -> e.event().host();
             case EventJson.EVENT_ID -> e -> e.event().eventId();
             default -> throw new ParameterException(spec.commandLine(),
-                    "--key-field must be service or event_id, got '" + keyField + "'");
+                    "--key-field must be service, host or event_id, got '" + keyField + "'");
         };
         return new TopicSink(new CheckedProducer(kafka.properties(spec), destination.topic), destination.topic, key,
                 Optional.ofNullable(labels).map(LabelWriter::new), inline);

@@ -11,7 +11,12 @@ public enum AnomalyKind {
     /** A category value that normal traffic never uses (an unknown region, a TRACE request, a 1xx status). */
     RARE_CATEGORY,
     /** A traffic level that is normal for some hour of the day but not for the event's hour. */
-    CONTEXTUAL;
+    CONTEXTUAL,
+    /**
+     * One host's latency level rises for its next events, to a level other hosts have all the time: abnormal only
+     * against the host's own recent past (every shifted event is labelled).
+     */
+    LEVEL_SHIFT;
 
     /** @return the lower-case name used in label files and on the command line */
     public String label() {
@@ -32,6 +37,6 @@ public enum AnomalyKind {
             }
         }
         throw new IllegalArgumentException("unknown anomaly kind '" + label + "' (known: extreme_value, "
-                + "broken_correlation, rare_category, contextual)");
+                + "broken_correlation, rare_category, contextual, level_shift)");
     }
 }

@@ -20,6 +20,8 @@ public final class EventJson {
     public static final String TIMESTAMP = "ts";
     /** Field holding the service, the default record key. */
     public static final String SERVICE = "service";
+    /** Field holding the service instance (the entity of history features). */
+    public static final String HOST = "host";
     /** Label file: true for a planted anomaly. */
     public static final String LABEL_ANOMALY = "anomaly";
     /** Label file: the anomaly kind, null for normal events. */
@@ -52,6 +54,7 @@ public final class EventJson {
                 .put(EVENT_ID, e.eventId())
                 .put(TIMESTAMP, e.timestamp().toString())
                 .put(SERVICE, e.service())
+                .put(HOST, e.host())
                 .put("method", e.method())
                 .put("region", e.region())
                 .put("status_class", e.statusClass())

@@ -7,7 +7,8 @@ import java.time.Instant;
  *
  * @param eventId unique id, stable for a given seed
  * @param timestamp when the request finished
- * @param service the service that handled it (the entity key)
+ * @param service the service that handled it
+ * @param host the service instance that handled it (the entity of history features)
  * @param method HTTP method
  * @param region serving region
  * @param statusClass "2xx", "3xx", "4xx" or "5xx" (anomalies may use others)
@@ -23,6 +24,7 @@ public record TelemetryEvent(
         String eventId,
         Instant timestamp,
         String service,
+        String host,
         String method,
         String region,
         String statusClass,

@@ -6,6 +6,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -22,12 +23,22 @@ import java.util.SplittableRandom;
 public final class TelemetryGenerator {
 
     private static final String GET = "GET";
+    /** Instances per service; each has its own latency level (see {@link #HOST_LEVELS}). */
+    static final int HOSTS_PER_SERVICE = 6;
+    /** Latency factor of each instance of a service: the levels hosts run at, 0.6x to 1.6x the service's. */
+    private static final double[] HOST_LEVELS = {0.62, 0.79, 0.92, 1.08, 1.27, 1.62};
+    /** Events of the shifted host that carry a level shift. */
+    static final int SHIFT_EVENTS = 12;
 
     private final SplittableRandom random;
     private final double anomalyRate;
     private final List<AnomalyKind> kinds;
     private final String idPrefix;
     private long sequence;
+    /** The host whose level is shifted, or null; its remaining shifted events and the factor. */
+    private String shiftedHost;
+    private int shiftLeft;
+    private double shiftFactor;
 
     /**
      * @param seed random seed; equal seeds give equal streams
@@ -55,15 +66,28 @@ public final class TelemetryGenerator {
     public LabelledEvent next(final Instant timestamp) {
         final String eventId = idPrefix + "-" + String.format("%010d", sequence++);
         final TelemetryEvent normal = normalEvent(eventId, timestamp);
+        if (normal.host().equals(shiftedHost)) {
+            return levelShift(normal);
+        }
         if (anomalyRate > 0 && random.nextDouble() < anomalyRate) {
             final AnomalyKind kind = kinds.get(random.nextInt(kinds.size()));
-            return plant(kind, normal);
+            if (kind != AnomalyKind.LEVEL_SHIFT) {
+                return plant(kind, normal);
+            }
+            if (shiftedHost == null) {
+                // one shift at a time: it starts at this event's host and lasts its next SHIFT_EVENTS events
+                shiftedHost = normal.host();
+                shiftLeft = SHIFT_EVENTS;
+                shiftFactor = 4 + 2 * random.nextDouble();
+                return levelShift(normal);
+            }
         }
         return new LabelledEvent(normal, new Label(eventId, Optional.empty(), ""));
     }
 
     private TelemetryEvent normalEvent(final String eventId, final Instant timestamp) {
         final ServiceProfile service = pickService();
+        final int host = random.nextInt(HOSTS_PER_SERVICE);
         final String region = pick(ServiceCatalog.REGIONS);
         final String method = pick(service.methods());
         final double hour = hourOfDay(timestamp);
@@ -73,10 +97,10 @@ public final class TelemetryGenerator {
         final long requestBytes = requestBytes(service, method);
         final String status = statusClass(service, method, load, cacheHit);
         final long responseBytes = responseBytes(service, method, status);
-        final double baseLatency = baseLatency(service, method, region, load);
+        final double baseLatency = baseLatency(service, method, region, load) * HOST_LEVELS[host];
         final double latency = latency(baseLatency, status, cacheHit, responseBytes);
         final boolean retried = retried(status, latency, baseLatency);
-        return new TelemetryEvent(eventId, timestamp, service.name(), method, region, status,
+        return new TelemetryEvent(eventId, timestamp, service.name(), service.name() + "-" + host, method, region, status,
                 round(latency, 100), requestBytes, responseBytes, retried, cacheHit, round(rps, 10), round(hour, 1000));
     }
 
@@ -146,6 +170,7 @@ public final class TelemetryGenerator {
             case BROKEN_CORRELATION -> brokenCorrelation(e);
             case RARE_CATEGORY -> rareCategory(e);
             case CONTEXTUAL -> contextual(e);
+            case LEVEL_SHIFT -> throw new IllegalStateException("a level shift spans events: see next()");
         };
         return new LabelledEvent(planted.event(), new Label(e.eventId(), Optional.of(kind), planted.detail()));
     }
@@ -218,11 +243,22 @@ public final class TelemetryGenerator {
                         (int) e.hourOfDay(), (int) ((e.hourOfDay() % 1) * 60)));
     }
 
+    private LabelledEvent levelShift(final TelemetryEvent e) {
+        final int index = SHIFT_EVENTS - shiftLeft + 1;
+        if (--shiftLeft == 0) {
+            shiftedHost = null;
+        }
+        final TelemetryEvent shifted = copy(e, e.method(), e.region(), e.statusClass(), round(e.latencyMs() * shiftFactor, 100),
+                e.requestBytes(), e.responseBytes(), e.retried(), e.cacheHit(), e.serviceRps());
+        return new LabelledEvent(shifted, new Label(e.eventId(), Optional.of(AnomalyKind.LEVEL_SHIFT),
+                String.format(Locale.ROOT, "%s latency x%.2f (event %d of %d)", e.host(), shiftFactor, index, SHIFT_EVENTS)));
+    }
+
     private static TelemetryEvent copy(final TelemetryEvent e, final String method, final String region,
                                        final String status, final double latency, final long requestBytes,
                                        final long responseBytes, final boolean retried, final boolean cacheHit,
                                        final double rps) {
-        return new TelemetryEvent(e.eventId(), e.timestamp(), e.service(), method, region, status, latency,
+        return new TelemetryEvent(e.eventId(), e.timestamp(), e.service(), e.host(), method, region, status, latency,
                 requestBytes, responseBytes, retried, cacheHit, rps, e.hourOfDay());
     }
 

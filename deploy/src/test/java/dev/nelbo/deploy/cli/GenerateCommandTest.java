@@ -47,7 +47,7 @@ class GenerateCommandTest {
             final JsonNode label = MAPPER.readTree(labelLines.get(i));
             assertEquals(event.get("event_id"), label.get("event_id"));
             assertFalse(event.has("is_anomaly") || event.has("anomaly"), "labels must stay out of events: " + event);
-            assertEquals(13, event.size(), event.toString());
+            assertEquals(14, event.size(), event.toString());
             assertTrue(!event.has("hour_sin") && !event.has("hour_cos"), "events carry their time, not its sine");
             anomalies += label.get("anomaly").asBoolean() ? 1 : 0;
         }

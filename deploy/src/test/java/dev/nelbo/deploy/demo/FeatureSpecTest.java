@@ -16,7 +16,6 @@ import dev.nelbo.schemas.encoding.FeatureEncoder;
 import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.event.EventFields;
 import dev.nelbo.schemas.event.EventReader;
-import dev.nelbo.schemas.encoding.RecordSource;
 import dev.nelbo.schemas.json.Json;
 import dev.nelbo.schemas.spec.FeatureDef;
 import dev.nelbo.schemas.spec.FeatureSpec;
@@ -27,6 +26,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import dev.nelbo.schemas.history.EntityHistory;
+import dev.nelbo.schemas.history.HistoryTracker;
+import dev.nelbo.schemas.history.MapHistoryStore;
 import org.junit.jupiter.api.Test;
 
 /** deploy/demo/feature-spec.json against the schema and the shared encoder, on generated events. */
@@ -42,16 +44,32 @@ class FeatureSpecTest {
         return events;
     }
 
-    /** The events as the trainer and the scorer read them (one holder per event, since the fitter keeps none). */
-    private static List<RecordSource> sources(final FeatureSpec spec, final List<JsonNode> events) throws Exception {
+    /**
+     * Fits the spec's encoder on events as the trainer does, history features built over them in order, then
+     * encodes other events as the scorer does: every one must encode.
+     */
+    private static FeatureEncoder fitThenEncode(final FeatureSpec spec, final List<JsonNode> fit, final List<JsonNode> encode)
+            throws Exception {
         final EventReader reader = EventReader.forSpec(spec, DecodeLimits.defaults());
-        final List<RecordSource> sources = new ArrayList<>();
-        for (final JsonNode event : events) {
-            final EventFields fields = reader.newFields();
+        final EventFields fields = reader.newFields();
+        final FeatureEncoder.Fitter fitter = new FeatureEncoder.Fitter(spec);
+        final HistoryTracker fitting = new HistoryTracker(EntityHistory.forSpec(spec), new MapHistoryStore(), null, true,
+                Long.MAX_VALUE);
+        for (final JsonNode event : fit) {
             reader.read(Json.EVENTS.writeValueAsBytes(event), fields);
-            sources.add(fields);
+            fitter.accept(fitting.bind(fields, fields.key(), fields.timeMillis(), fields.timeMillis()));
+            fitting.commit();
         }
-        return sources;
+        final FeatureEncoder encoder = fitter.finish().encoder();
+        final HistoryTracker scoring = HistoryTracker.inMemory(encoder);
+        final float[] x = new float[encoder.width()];
+        final float[] mask = new float[encoder.width()];
+        for (final JsonNode event : encode) {
+            reader.read(Json.EVENTS.writeValueAsBytes(event), fields);
+            encoder.encode(scoring.bind(fields, fields.key(), fields.timeMillis(), fields.timeMillis()), x, mask, 0);
+            scoring.commit();
+        }
+        return encoder;
     }
 
     @Test
@@ -64,19 +82,15 @@ class FeatureSpecTest {
         final Set<String> fields = new HashSet<>();
         normal.get(0).fieldNames().forEachRemaining(fields::add);
         for (final FeatureDef f : spec.features()) {
-            assertTrue(fields.contains(f.path()), "feature " + f.name() + " reads a field generated events lack");
+            assertTrue(f.derivedFromHistory() || fields.contains(f.path()), "feature " + f.name() + " reads a field generated events lack");
         }
         // the id is never a feature; the time only through time features (derived, context)
         assertFalse(spec.features().stream().filter(f -> f.type() != dev.nelbo.schemas.spec.FeatureType.TIME)
                 .anyMatch(f -> Set.of("event_id", "ts").contains(f.path())));
         assertTrue(spec.features().stream().anyMatch(f -> f.type() == dev.nelbo.schemas.spec.FeatureType.TIME && f.contextual()));
 
-        final FeatureEncoder encoder = FeatureEncoder.fit(spec, sources(spec, normal)).encoder();
-        final List<JsonNode> mixed = events(0.3, 2000);
-        final float[] x = new float[encoder.width()];
-        final float[] mask = new float[encoder.width()];
-        for (final RecordSource source : sources(spec, mixed)) {
-            encoder.encode(source, x, mask, 0);
-        }
+        final FeatureEncoder encoder = fitThenEncode(spec, normal, events(0.3, 2000));
+        assertTrue(spec.hasHistory(), "the demo's spec has history features");
+        assertTrue(encoder.stats().features().stream().allMatch(f -> f.count() > 0));
     }
 }

@@ -69,8 +69,11 @@ class TelemetryGeneratorTest {
             e.label().kind().ifPresent(k -> counts.merge(k, 1, Integer::sum));
             assertEquals(e.label().anomaly(), !e.label().detail().isEmpty());
         }
-        final int planted = counts.values().stream().mapToInt(Integer::intValue).sum();
-        assertTrue(planted > 650 && planted < 950, "expected about 800 anomalies at 2%, got " + planted);
+        // a level shift spans SHIFT_EVENTS events of one host, one shift at a time: count the single-event kinds alone
+        final int planted = counts.entrySet().stream().filter(k -> k.getKey() != AnomalyKind.LEVEL_SHIFT)
+                .mapToInt(Map.Entry::getValue).sum();
+        assertTrue(planted > 500 && planted < 780, "expected about 640 single-event anomalies at 4/5 of 2%, got " + planted);
+
         for (final AnomalyKind kind : AnomalyKind.values()) {
             assertTrue(counts.getOrDefault(kind, 0) > 120, kind + " planted only " + counts.get(kind) + " times");
         }
@@ -107,6 +110,10 @@ class TelemetryGeneratorTest {
         assertTrue(median(events, e -> "4xx".equals(e.statusClass()), TelemetryEvent::responseBytes)
                 < 0.2 * median(events, uncachedGet2xx, TelemetryEvent::responseBytes), "errors have small bodies");
 
+        final Predicate<TelemetryEvent> searchUncached = search.and(uncachedGet2xx);
+        assertTrue(median(events, searchUncached.and(e -> e.host().equals("search-5")), TelemetryEvent::latencyMs)
+                > 2 * median(events, searchUncached.and(e -> e.host().equals("search-0")), TelemetryEvent::latencyMs),
+                "each host of a service runs at its own latency level");
         for (final TelemetryEvent e : events) {
             assertFalse(ServiceCatalog.RARE_METHODS.contains(e.method()) || ServiceCatalog.RARE_REGIONS.contains(e.region())
                     || ServiceCatalog.RARE_STATUS_CLASSES.contains(e.statusClass()), "normal traffic used a rare category: " + e);
@@ -117,6 +124,7 @@ class TelemetryGeneratorTest {
     void each_planted_kind_changes_what_its_label_says() {
         final List<TelemetryEvent> normal = normal(60_000);
         final double maxNormalLatency = normal.stream().mapToDouble(TelemetryEvent::latencyMs).max().orElseThrow();
+        final Map<String, Integer> shifts = new java.util.HashMap<>();
         for (final LabelledEvent e : generate(3, 0.2, EnumSet.allOf(AnomalyKind.class), 20_000, 2)) {
             final TelemetryEvent event = e.event();
             final String detail = e.label().detail();
@@ -145,6 +153,12 @@ class TelemetryGeneratorTest {
                     // Individually normal: the level occurs at some hour of the day.
                     assertTrue(event.serviceRps() <= service.peakRps() * 1.4 && event.serviceRps() >= service.peakRps() * DailyCycle.TROUGH / 1.4);
                 }
+                case LEVEL_SHIFT -> {
+                    assertTrue(event.latencyMs() <= maxNormalLatency, "inside the global range: " + event);
+                    assertTrue(detail.startsWith(event.host() + " latency x"), detail);
+                    final String host = event.host();
+                    shifts.merge(host, 1, Integer::sum);
+                }
                 case BROKEN_CORRELATION -> {
                     assertTrue(event.latencyMs() <= maxNormalLatency, "values stay in the normal range: " + event);
                     assertTrue(Arrays.asList("cache hit with uncached latency", "GET with a write-sized request body",
@@ -152,6 +166,7 @@ class TelemetryGeneratorTest {
                 }
             }
         }
+        assertTrue(shifts.values().stream().allMatch(n -> n >= 1) && shifts.size() > 3, "level shifts on several hosts: " + shifts);
     }
 
     @Test

@@ -28,7 +28,7 @@ import java.util.Optional;
 import java.util.Set;
 import dev.nelbo.schemas.history.EntityHistory;
 import dev.nelbo.schemas.history.HistoryTracker;
-import dev.nelbo.schemas.history.MapHistoryStore;
+import dev.nelbo.schemas.state.MapKeyedStore;
 import org.junit.jupiter.api.Test;
 
 /** deploy/demo/feature-spec.json against the schema and the shared encoder, on generated events. */
@@ -53,7 +53,7 @@ class FeatureSpecTest {
         final EventReader reader = EventReader.forSpec(spec, DecodeLimits.defaults());
         final EventFields fields = reader.newFields();
         final FeatureEncoder.Fitter fitter = new FeatureEncoder.Fitter(spec);
-        final HistoryTracker fitting = new HistoryTracker(EntityHistory.forSpec(spec), new MapHistoryStore(), null, true,
+        final HistoryTracker fitting = new HistoryTracker(EntityHistory.forSpec(spec), new MapKeyedStore<>(), null, true,
                 Long.MAX_VALUE);
         for (final JsonNode event : fit) {
             reader.read(Json.EVENTS.writeValueAsBytes(event), fields);

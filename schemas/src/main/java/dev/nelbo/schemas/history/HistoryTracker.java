@@ -4,26 +4,26 @@ import dev.nelbo.schemas.encoding.FeatureEncoder;
 import dev.nelbo.schemas.encoding.RawValue;
 import dev.nelbo.schemas.encoding.RecordSource;
 import dev.nelbo.schemas.spec.HistoryStat;
+import dev.nelbo.schemas.state.KeyedStore;
+import dev.nelbo.schemas.state.MapKeyedStore;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
- * An {@link EntityHistory} over a {@link HistoryStore}, one record at a time: {@link #bind} loads the state of the
+ * An {@link EntityHistory} over a {@link KeyedStore} of state bytes, one record at a time: {@link #bind} loads the state of the
  * record's key and makes this tracker a {@link RecordSource} that reads the record's own features from it and the
  * history features from the state (as they were before this record); once the record encoded, {@link #commit}
  * adds it to the state. Records must come in event order per key (a partition's order when the topic is keyed by
  * the entity; file order when training). Not thread-safe: one per stream task or pass.
  *
  * <p>Bounded: a key first seen when the store holds {@code maxKeys} keys is scored without history and not
- * tracked ({@link #untracked()}); {@link #purge} forgets keys idle for longer than the retention. A record
+ * tracked ({@link #takeUntracked()}); {@link #purge} forgets keys idle for longer than the retention. A record
  * without a key has no history. Values far outside the training range ({@link FeatureEncoder#historyEligible})
  * and non-finite ones never enter a key's state, so one extreme event does not skew its entity's baseline.
  */
 public final class HistoryTracker implements RecordSource {
 
     private final EntityHistory history;
-    private final HistoryStore store;
+    private final KeyedStore<byte[]> store;
     private final FeatureEncoder encoder;
     private final boolean maskForTraining;
     private final long maxKeys;
@@ -48,7 +48,7 @@ public final class HistoryTracker implements RecordSource {
      *                        records (training only), so the model learns to score an entity without history
      * @param maxKeys         most keys tracked
      */
-    public HistoryTracker(final EntityHistory history, final HistoryStore store, final FeatureEncoder encoder,
+    public HistoryTracker(final EntityHistory history, final KeyedStore<byte[]> store, final FeatureEncoder encoder,
                           final boolean maskForTraining, final long maxKeys) {
         if (maxKeys < 1) {
             throw new IllegalArgumentException("history needs max keys >= 1, got " + maxKeys);
@@ -70,7 +70,7 @@ public final class HistoryTracker implements RecordSource {
      */
     public static HistoryTracker inMemory(final FeatureEncoder encoder) {
         final EntityHistory h = EntityHistory.forSpec(encoder.spec());
-        return h == null ? null : new HistoryTracker(h, new MapHistoryStore(), encoder, false, Long.MAX_VALUE);
+        return h == null ? null : new HistoryTracker(h, new MapKeyedStore<>(), encoder, false, Long.MAX_VALUE);
     }
 
     /**
@@ -186,9 +186,11 @@ public final class HistoryTracker implements RecordSource {
         store.put(key, history.write(state));
     }
 
-    /** @return keys scored without history because the store was full */
-    public long untracked() {
-        return untracked;
+    /** @return events scored without history because the store was full, since the previous call */
+    public long takeUntracked() {
+        final long n = untracked;
+        untracked = 0;
+        return n;
     }
 
     /**
@@ -197,27 +199,10 @@ public final class HistoryTracker implements RecordSource {
      * @param retentionMs how long an idle key is kept
      * @return keys held afterwards, their bytes, and keys removed
      */
-    public Figures purge(final long retentionMs) {
-        final List<String> expired = new ArrayList<>();
-        final long[] kept = new long[2];
-        store.forEach((k, bytes) -> {
+    public KeyedStore.Figures purge(final long retentionMs) {
+        return store.purge((k, bytes) -> {
             final long seen = history.seenAt(bytes);
-            if (latestSeen != Long.MIN_VALUE && (seen == Long.MIN_VALUE || latestSeen - seen > retentionMs)) {
-                expired.add(k);
-            } else {
-                kept[0]++;
-                kept[1] += k.length() + bytes.length;
-            }
-        });
-        expired.forEach(store::delete);
-        return new Figures(kept[0], kept[1], expired.size());
-    }
-
-    /**
-     * @param keys    keys held
-     * @param bytes   approximate size of the entries held
-     * @param expired keys just removed
-     */
-    public record Figures(long keys, long bytes, long expired) {
+            return latestSeen != Long.MIN_VALUE && (seen == Long.MIN_VALUE || latestSeen - seen > retentionMs);
+        }, bytes -> bytes.length);
     }
 }

@@ -1,5 +1,7 @@
 package dev.nelbo.schemas.history;
 
+import dev.nelbo.schemas.state.MapKeyedStore;
+import dev.nelbo.schemas.state.KeyedStore;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
 import dev.nelbo.schemas.encoding.RawValue;
 import dev.nelbo.schemas.event.EventFields;
@@ -45,7 +47,7 @@ class HistoryTrackerTest {
 
     @Test
     void history_features_are_the_key_s_weighted_mean_and_spread_of_its_past_values_computed_sequentially() {
-        final HistoryTracker t = new HistoryTracker(EntityHistory.forSpec(SPEC), new MapHistoryStore(), null, false, 100);
+        final HistoryTracker t = new HistoryTracker(EntityHistory.forSpec(SPEC), new MapKeyedStore<>(), null, false, 100);
         final double a = 1 - Math.pow(2, -1.0 / 5);
         double mean = 0;
         double var = 0;
@@ -82,7 +84,7 @@ class HistoryTrackerTest {
 
     @Test
     void state_survives_the_store_byte_for_byte_and_state_of_another_definition_reads_as_none() {
-        final MapHistoryStore store = new MapHistoryStore();
+        final MapKeyedStore<byte[]> store = new MapKeyedStore<>();
         final HistoryTracker t = new HistoryTracker(EntityHistory.forSpec(SPEC), store, null, false, 100);
         for (int i = 0; i < 7; i++) {
             t.bind(event("k", i, 10 + i), "k", (long) i, i);
@@ -106,7 +108,7 @@ class HistoryTrackerTest {
     @Test
     void an_extreme_value_far_outside_the_training_range_never_enters_the_history_and_the_store_is_bounded() {
         final FeatureEncoder encoder = TestData.fittedEncoder(SPEC, 3, 500);
-        final MapHistoryStore store = new MapHistoryStore();
+        final MapKeyedStore<byte[]> store = new MapKeyedStore<>();
         final HistoryTracker t = new HistoryTracker(EntityHistory.forSpec(SPEC), store, encoder, false, 2);
         t.bind(event("k", 0, 50), "k", 0L, 0);
         t.commit();
@@ -122,10 +124,11 @@ class HistoryTrackerTest {
         assertEquals(0, t.pastEvents());
         t.commit();
         assertEquals(2, store.size(), "a third key is not tracked at max keys 2");
-        assertEquals(1, t.untracked());
+        assertEquals(1, t.takeUntracked());
+        assertEquals(0, t.takeUntracked(), "taken once");
         t.bind(event("j", 10_000, 50), "j", 10_000L, 10_000);
         t.commit();
-        final HistoryTracker.Figures f = t.purge(5_000);
+        final KeyedStore.Figures f = t.purge(5_000);
         assertEquals(1, f.expired(), "k, idle for 9.998 s, expired");
         assertEquals(1, f.keys());
         assertTrue(store.get("j") != null && store.get("k") == null);
@@ -133,8 +136,8 @@ class HistoryTrackerTest {
 
     @Test
     void a_share_of_training_rows_hides_its_history_the_same_way_in_every_pass() {
-        final HistoryTracker a = new HistoryTracker(EntityHistory.forSpec(SPEC), new MapHistoryStore(), null, true, 100);
-        final HistoryTracker b = new HistoryTracker(EntityHistory.forSpec(SPEC), new MapHistoryStore(), null, true, 100);
+        final HistoryTracker a = new HistoryTracker(EntityHistory.forSpec(SPEC), new MapKeyedStore<>(), null, true, 100);
+        final HistoryTracker b = new HistoryTracker(EntityHistory.forSpec(SPEC), new MapKeyedStore<>(), null, true, 100);
         int hidden = 0;
         for (int i = 0; i < 4000; i++) {
             final String key = "k" + (i % 40);

@@ -9,7 +9,7 @@ import dev.nelbo.schemas.event.EventReader;
 import dev.nelbo.schemas.json.Json;
 import dev.nelbo.schemas.history.EntityHistory;
 import dev.nelbo.schemas.history.HistoryTracker;
-import dev.nelbo.schemas.history.MapHistoryStore;
+import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.schemas.spec.FeatureDef;
 import dev.nelbo.schemas.spec.HistoryDef;
 import dev.nelbo.schemas.spec.HistoryStat;
@@ -93,7 +93,7 @@ public final class TestData {
         final EventFields fields = reader.newFields();
         final EntityHistory history = EntityHistory.forSpec(spec);
         final HistoryTracker tracker = history == null ? null
-                : new HistoryTracker(history, new MapHistoryStore(), null, true, Long.MAX_VALUE);
+                : new HistoryTracker(history, new MapKeyedStore<>(), null, true, Long.MAX_VALUE);
         for (JsonNode e : events(seed, n)) {
             reader.read(bytes(e), fields);
             if (tracker == null) {

@@ -1,8 +1,6 @@
 package dev.nelbo.scorer.pipeline;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
+import dev.nelbo.schemas.state.KeyedStore;
 
 /**
  * At most one alert per entity key per window, with bounded state. Times are event times already bounded
@@ -22,7 +20,7 @@ public final class AlertSuppressor {
     /** Bytes a stored entry takes besides its key (two longs). */
     static final int VALUE_BYTES = 16;
 
-    private final SuppressionStore store;
+    private final KeyedStore<Suppression> store;
     private final long windowMs;
     private final long retentionMs;
     private final long maxKeys;
@@ -36,7 +34,7 @@ public final class AlertSuppressor {
      * @param maxKeys     most keys tracked
      * @param onUntracked called for each alert sent unsuppressed because the state is full
      */
-    public AlertSuppressor(final SuppressionStore store, final long windowMs, final long retentionMs, final long maxKeys,
+    public AlertSuppressor(final KeyedStore<Suppression> store, final long windowMs, final long retentionMs, final long maxKeys,
                            final Runnable onUntracked) {
         if (windowMs < 0 || retentionMs < windowMs || maxKeys < 1) {
             throw new IllegalArgumentException("suppression needs window >= 0, retention >= window and max keys >= 1, got "
@@ -80,27 +78,10 @@ public final class AlertSuppressor {
      *
      * @return the state's size after the purge
      */
-    public Figures purge() {
-        final List<String> expired = new ArrayList<>();
-        final long[] kept = new long[2];
-        store.forEach((key, s) -> {
+    public KeyedStore.Figures purge() {
+        return store.purge((key, s) -> {
             final long age = streamTime == Long.MIN_VALUE ? 0 : streamTime - s.lastAlertMs();
-            if (age >= (s.suppressed() == 0 ? windowMs : retentionMs)) {
-                expired.add(key);
-            } else {
-                kept[0]++;
-                kept[1] += key.getBytes(StandardCharsets.UTF_8).length + VALUE_BYTES;
-            }
-        });
-        expired.forEach(store::delete);
-        return new Figures(kept[0], kept[1], expired.size());
-    }
-
-    /**
-     * @param keys      keys held
-     * @param bytes     serialized size of the entries held
-     * @param expired   keys just removed
-     */
-    public record Figures(long keys, long bytes, long expired) {
+            return age >= (s.suppressed() == 0 ? windowMs : retentionMs);
+        }, s -> VALUE_BYTES);
     }
 }

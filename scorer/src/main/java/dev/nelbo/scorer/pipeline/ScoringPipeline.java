@@ -8,10 +8,10 @@ import dev.nelbo.schemas.event.DecodedEvent;
 import dev.nelbo.schemas.event.EventDecoder;
 import dev.nelbo.schemas.event.EventFields;
 import dev.nelbo.schemas.history.EntityHistory;
-import dev.nelbo.schemas.history.HistoryStore;
 import dev.nelbo.schemas.history.HistoryTracker;
 import dev.nelbo.schemas.output.DeadLetter;
 import dev.nelbo.schemas.output.SourceRef;
+import dev.nelbo.schemas.state.KeyedStore;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.LoadedModel;
 import dev.nelbo.scorer.model.ModelManager;
@@ -51,7 +51,7 @@ public final class ScoringPipeline implements AutoCloseable {
     private final PipelineSettings settings;
     private final ExecutorService inference;
     private final AlertSuppressor suppressor;
-    private final HistoryStore historyStore;
+    private final KeyedStore<byte[]> historyStore;
     private final Outputs outputs;
     private final ShadowScorer shadow;
     private final String task;
@@ -62,7 +62,6 @@ public final class ScoringPipeline implements AutoCloseable {
     private DecodedEvent decoded;
     /** The current model's history features over the task's store, or null when it has none. */
     private HistoryTracker history;
-    private long untrackedReported;
     /** Rows decoded a second time for an alert or a clamped value (the batch rows are already scored). */
     private float[] scratchX;
     private float[] scratchMask;
@@ -86,7 +85,7 @@ public final class ScoringPipeline implements AutoCloseable {
      * @param task       name of the task, for logs
      */
     public ScoringPipeline(final ModelManager models, final ScorerMetrics metrics, final PipelineSettings settings,
-                           final AlertSuppressor suppressor, final HistoryStore historyStore, final Outputs outputs,
+                           final AlertSuppressor suppressor, final KeyedStore<byte[]> historyStore, final Outputs outputs,
                            final boolean shadow, final String task) {
         this.models = models;
         this.metrics = metrics;
@@ -189,8 +188,8 @@ public final class ScoringPipeline implements AutoCloseable {
      *
      * @return the state's size afterwards
      */
-    public AlertSuppressor.Figures purgeSuppression() {
-        final AlertSuppressor.Figures f = suppressor.purge();
+    public KeyedStore.Figures purgeSuppression() {
+        final KeyedStore.Figures f = suppressor.purge();
         metrics.suppressionState(task, f.keys(), f.bytes());
         return f;
     }
@@ -200,12 +199,10 @@ public final class ScoringPipeline implements AutoCloseable {
      *
      * @return the state's size afterwards (zeros when the model has no history features)
      */
-    public HistoryTracker.Figures purgeHistory() {
-        final HistoryTracker.Figures f = history == null ? new HistoryTracker.Figures(0, 0, 0)
+    public KeyedStore.Figures purgeHistory() {
+        final KeyedStore.Figures f = history == null ? new KeyedStore.Figures(0, 0, 0)
                 : history.purge(settings.historyRetentionMs());
-        final long untracked = history == null ? 0 : history.untracked();
-        metrics.historyState(task, f.keys(), f.bytes(), Math.max(0, untracked - untrackedReported));
-        untrackedReported = untracked;
+        metrics.historyState(task, f.keys(), f.bytes(), history == null ? 0 : history.takeUntracked());
         return f;
     }
 
@@ -372,7 +369,6 @@ public final class ScoringPipeline implements AutoCloseable {
         decoder = new EventDecoder(latest.encoder(), settings.limits());
         decoded = decoder.newEvent();
         final EntityHistory definition = EntityHistory.forSpec(latest.encoder().spec());
-        untrackedReported = 0;
         history = definition == null ? null : new HistoryTracker(definition, historyStore, latest.encoder(), false,
                 settings.historyMaxKeys());
         scratchX = new float[latest.encoder().width()];

@@ -55,11 +55,11 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.context = ctx;
         this.internals = StreamsInternals.of(ctx);
         final KeyValueStore<String, Suppression> store = ctx.getStateStore(ScorerTopology.SUPPRESSION_STORE);
-        final AlertSuppressor suppressor = new AlertSuppressor(new KeyValueSuppressionStore(store),
+        final AlertSuppressor suppressor = new AlertSuppressor(new KeyValueKeyedStore<>(store),
                 settings.suppressionWindowMs(), settings.suppressionRetentionMs(), settings.suppressionMaxKeys(),
                 metrics::suppressionUntracked);
         final KeyValueStore<String, byte[]> history = ctx.getStateStore(ScorerTopology.HISTORY_STORE);
-        pipeline = new ScoringPipeline(models, metrics, settings, suppressor, new KeyValueHistoryStore(history), this::forward,
+        pipeline = new ScoringPipeline(models, metrics, settings, suppressor, new KeyValueKeyedStore<>(history), this::forward,
                 shadowEnabled, ctx.taskId().toString());
         internals.beforeEachCommit(ScorerTopology.PRE_COMMIT_STORE, () -> {
             if (pipeline.hasPending()) {

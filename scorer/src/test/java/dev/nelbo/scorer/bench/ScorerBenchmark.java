@@ -14,7 +14,7 @@ import dev.nelbo.schemas.event.EventFields;
 import dev.nelbo.schemas.event.EventReader;
 import dev.nelbo.schemas.history.EntityHistory;
 import dev.nelbo.schemas.history.HistoryTracker;
-import dev.nelbo.schemas.history.MapHistoryStore;
+import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.schemas.spec.FeatureDef;
 import dev.nelbo.schemas.spec.HistoryDef;
 import dev.nelbo.schemas.spec.HistoryStat;
@@ -422,7 +422,7 @@ public final class ScorerBenchmark {
         final FeatureSpec spec = new FeatureSpec("event_id", "key", "ts", null, defs);
         final EventReader reader = EventReader.forSpec(spec, DecodeLimits.defaults());
         final FeatureEncoder.Fitter fitter = new FeatureEncoder.Fitter(spec);
-        final HistoryTracker tracker = history ? new HistoryTracker(EntityHistory.forSpec(spec), new MapHistoryStore(), null,
+        final HistoryTracker tracker = history ? new HistoryTracker(EntityHistory.forSpec(spec), new MapKeyedStore<>(), null,
                 true, Long.MAX_VALUE) : null;
         final Random rnd = new Random(1);
         for (int i = 0; i < 20_000; i++) {

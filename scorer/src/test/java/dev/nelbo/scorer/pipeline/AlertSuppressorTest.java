@@ -1,6 +1,7 @@
 package dev.nelbo.scorer.pipeline;
 
-import dev.nelbo.scorer.testkit.MapSuppressionStore;
+import dev.nelbo.schemas.state.KeyedStore;
+import dev.nelbo.schemas.state.MapKeyedStore;
 
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /** Suppression: one alert per key and window, the held-back count with the next alert, and bounded state. */
 class AlertSuppressorTest {
 
-    private final MapSuppressionStore store = new MapSuppressionStore();
+    private final MapKeyedStore<Suppression> store = new MapKeyedStore<>();
     private final AtomicInteger untracked = new AtomicInteger();
     private final AlertSuppressor s = new AlertSuppressor(store, 1000, 5000, 3, untracked::incrementAndGet);
 
@@ -43,7 +44,7 @@ class AlertSuppressorTest {
         s.offer("busy", 0);
         s.offer("busy", 100);
         s.offer("later", 1500);
-        AlertSuppressor.Figures f = s.purge();
+        KeyedStore.Figures f = s.purge();
         assertEquals(1, f.expired(), "quiet's window passed at 1000, the latest time seen is 1500");
         assertEquals(2, f.keys());
         assertEquals(("busy".length() + 16) + ("later".length() + 16), f.bytes());

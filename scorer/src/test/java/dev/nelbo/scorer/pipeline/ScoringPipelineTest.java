@@ -1,7 +1,7 @@
 package dev.nelbo.scorer.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.nelbo.schemas.history.MapHistoryStore;
+import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.schemas.SchemaDocument;
 import dev.nelbo.schemas.Schemas;
@@ -10,7 +10,7 @@ import dev.nelbo.schemas.testing.GeneratedInputs;
 import dev.nelbo.schemas.testing.TestData;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.ModelManager;
-import dev.nelbo.scorer.testkit.MapSuppressionStore;
+import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -59,9 +59,9 @@ class ScoringPipelineTest {
     }
 
     private ScoringPipeline pipeline(final PipelineSettings settings) {
-        final AlertSuppressor suppressor = new AlertSuppressor(new MapSuppressionStore(), settings.suppressionWindowMs(),
+        final AlertSuppressor suppressor = new AlertSuppressor(new MapKeyedStore<>(), settings.suppressionWindowMs(),
                 settings.suppressionRetentionMs(), settings.suppressionMaxKeys(), metrics::suppressionUntracked);
-        return new ScoringPipeline(models, metrics, settings, suppressor, new MapHistoryStore(),
+        return new ScoringPipeline(models, metrics, settings, suppressor, new MapKeyedStore<>(),
                 (kind, origin, key, value, version) -> out.add(new Output(kind, origin.offset(), key, value)), false, "0_0");
     }
 

@@ -7,7 +7,7 @@ import dev.nelbo.schemas.encoding.RecordSource;
 import dev.nelbo.schemas.event.EventFields;
 import dev.nelbo.schemas.history.EntityHistory;
 import dev.nelbo.schemas.history.HistoryTracker;
-import dev.nelbo.schemas.history.MapHistoryStore;
+import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.schemas.spec.FeatureSpec;
 import dev.nelbo.schemas.spec.SpecInference;
 
@@ -83,7 +83,7 @@ public final class DatasetReader {
         // history features are built over every usable line in file order, in both passes, the same way
         final EntityHistory history = EntityHistory.forSpec(spec);
         final HistoryTracker fitHistory = history == null ? null
-                : new HistoryTracker(history, new MapHistoryStore(), null, true, Long.MAX_VALUE);
+                : new HistoryTracker(history, new MapKeyedStore<>(), null, true, Long.MAX_VALUE);
         lines.scan(spec, false, bad, (line, record, label) -> {
             fitter.accept(withHistory(fitHistory, record));
             commit(fitHistory);
@@ -106,7 +106,7 @@ public final class DatasetReader {
         final int[] row = {0};
         final BadLines late = new BadLines();
         final HistoryTracker encodeHistory = history == null ? null
-                : new HistoryTracker(history, new MapHistoryStore(), encoder, true, Long.MAX_VALUE);
+                : new HistoryTracker(history, new MapKeyedStore<>(), encoder, true, Long.MAX_VALUE);
         final float[] scratchX = new float[width];
         final float[] scratchMask = new float[width];
         lines.scan(spec, false, late, (line, record, label) -> {

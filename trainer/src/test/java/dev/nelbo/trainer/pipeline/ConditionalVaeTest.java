@@ -15,7 +15,7 @@ import dev.nelbo.scorer.pipeline.Origin;
 import dev.nelbo.scorer.pipeline.Outputs;
 import dev.nelbo.scorer.pipeline.PipelineSettings;
 import dev.nelbo.scorer.pipeline.ScoringPipeline;
-import dev.nelbo.scorer.testkit.MapSuppressionStore;
+import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.trainer.vae.VaeConfig;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.junit.jupiter.api.BeforeAll;
@@ -127,7 +127,7 @@ class ConditionalVaeTest {
         try (ModelManager models = new ModelManager(EngineOptions.defaults().withMaxBatch(16), metrics)) {
             assertTrue(models.offer(dir.resolve("cvae"), "test"), "the conditional bundle serves");
             final PipelineSettings settings = PipelineSettings.defaults(0);
-            final AlertSuppressor suppressor = new AlertSuppressor(new MapSuppressionStore(), 0, settings.suppressionRetentionMs(),
+            final AlertSuppressor suppressor = new AlertSuppressor(new MapKeyedStore<>(), 0, settings.suppressionRetentionMs(),
                     settings.suppressionMaxKeys(), () -> { });
             final Outputs outputs = (kind, origin, key, value, version) -> {
                 try {
@@ -136,7 +136,7 @@ class ConditionalVaeTest {
                     throw new java.io.UncheckedIOException(e);
                 }
             };
-            try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, suppressor, new dev.nelbo.schemas.history.MapHistoryStore(), outputs, false, "0_0")) {
+            try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, suppressor, new MapKeyedStore<>(), outputs, false, "0_0")) {
                 long offset = 0;
                 for (final byte[] e : events.values()) {
                     p.accept(e, new Origin("events", 0, offset++, Json.EVENTS.readTree(e).get("ts").asLong(), null, null));

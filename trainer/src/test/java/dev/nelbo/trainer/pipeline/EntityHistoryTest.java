@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.schemas.bundle.Activation;
-import dev.nelbo.schemas.history.MapHistoryStore;
+import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.schemas.json.Json;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.ModelManager;
@@ -13,7 +13,7 @@ import dev.nelbo.scorer.pipeline.Origin;
 import dev.nelbo.scorer.pipeline.Outputs;
 import dev.nelbo.scorer.pipeline.PipelineSettings;
 import dev.nelbo.scorer.pipeline.ScoringPipeline;
-import dev.nelbo.scorer.testkit.MapSuppressionStore;
+import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.trainer.vae.VaeConfig;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.junit.jupiter.api.BeforeAll;
@@ -115,7 +115,7 @@ class EntityHistoryTest {
         try (ModelManager models = new ModelManager(EngineOptions.defaults().withMaxBatch(64), metrics)) {
             assertTrue(models.offer(dir.resolve(model), "test"), model + " serves");
             final PipelineSettings settings = PipelineSettings.defaults(0);
-            final AlertSuppressor suppressor = new AlertSuppressor(new MapSuppressionStore(), 0, settings.suppressionRetentionMs(),
+            final AlertSuppressor suppressor = new AlertSuppressor(new MapKeyedStore<>(), 0, settings.suppressionRetentionMs(),
                     settings.suppressionMaxKeys(), () -> { });
             final Outputs outputs = (kind, origin, key, value, version) -> {
                 if (kind == Outputs.Kind.SCORE) {
@@ -126,7 +126,7 @@ class EntityHistoryTest {
                     }
                 }
             };
-            try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, suppressor, new MapHistoryStore(), outputs,
+            try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, suppressor, new MapKeyedStore<>(), outputs,
                     false, "0_0")) {
                 long offset = 0;
                 for (final byte[] e : events) {

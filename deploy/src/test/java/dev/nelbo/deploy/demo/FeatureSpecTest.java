@@ -26,9 +26,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import dev.nelbo.schemas.history.EntityHistory;
 import dev.nelbo.schemas.history.HistoryTracker;
-import dev.nelbo.schemas.state.MapKeyedStore;
 import org.junit.jupiter.api.Test;
 
 /** deploy/demo/feature-spec.json against the schema and the shared encoder, on generated events. */
@@ -53,11 +51,10 @@ class FeatureSpecTest {
         final EventReader reader = EventReader.forSpec(spec, DecodeLimits.defaults());
         final EventFields fields = reader.newFields();
         final FeatureEncoder.Fitter fitter = new FeatureEncoder.Fitter(spec);
-        final HistoryTracker fitting = new HistoryTracker(EntityHistory.forSpec(spec), new MapKeyedStore<>(), null, true,
-                Long.MAX_VALUE);
+        final HistoryTracker fitting = HistoryTracker.forTraining(spec, null);
         for (final JsonNode event : fit) {
             reader.read(Json.EVENTS.writeValueAsBytes(event), fields);
-            fitter.accept(fitting.bind(fields, fields.key(), fields.timeMillis(), fields.timeMillis()));
+            fitter.accept(fields.withHistory(fitting, fields.timeOrMin()));
             fitting.commit();
         }
         final FeatureEncoder encoder = fitter.finish().encoder();
@@ -66,7 +63,7 @@ class FeatureSpecTest {
         final float[] mask = new float[encoder.width()];
         for (final JsonNode event : encode) {
             reader.read(Json.EVENTS.writeValueAsBytes(event), fields);
-            encoder.encode(scoring.bind(fields, fields.key(), fields.timeMillis(), fields.timeMillis()), x, mask, 0);
+            encoder.encode(fields.withHistory(scoring, fields.timeOrMin()), x, mask, 0);
             scoring.commit();
         }
         return encoder;

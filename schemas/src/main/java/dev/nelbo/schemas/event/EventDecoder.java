@@ -98,15 +98,13 @@ public final class EventDecoder {
         } catch (final RuntimeException e) {
             return failed(e, into);
         }
-        final Long time = into.fields().timeMillis();
-        return encode(into, x, mask, row, history, time == null ? Long.MIN_VALUE : time);
+        return encode(into, x, mask, row, history, into.fields().timeOrMin());
     }
 
     private DecodedEvent encode(final DecodedEvent into, final float[] x, final float[] mask, final int row,
                                 final HistoryTracker history, final long seenAt) {
         try {
-            final EventFields fields = into.fields();
-            final RecordSource source = history == null ? fields : history.bind(fields, fields.key(), fields.timeMillis(), seenAt);
+            final RecordSource source = into.fields().withHistory(history, seenAt);
             into.succeeded(encoder.encode(source, x, mask, row, into.clampedBuffer()), history == null ? -1 : history.pastEvents());
             if (history != null) {
                 history.commit();

@@ -2,6 +2,7 @@ package dev.nelbo.schemas.event;
 
 import dev.nelbo.schemas.encoding.RawValue;
 import dev.nelbo.schemas.encoding.RecordSource;
+import dev.nelbo.schemas.history.HistoryTracker;
 
 
 /**
@@ -51,6 +52,22 @@ public final class EventFields implements RecordSource {
 
     static int extraSlot(final int features, final int extra) {
         return features + 3 + extra;
+    }
+
+    /**
+     * @param history the tracker of the model's history features, or null
+     * @param seenAt  when the record was seen (history expiry counts from it)
+     * @return this record with its entity's history features (the tracker bound to it, to commit once it encoded),
+     *         or this record itself without a tracker
+     */
+    public RecordSource withHistory(final HistoryTracker history, final long seenAt) {
+        return history == null ? this : history.bind(this, key(), timeMillis(), seenAt);
+    }
+
+    /** @return the event time, or {@link Long#MIN_VALUE} when the record has none (when a file's record was seen) */
+    public long timeOrMin() {
+        final Long t = timeMillis();
+        return t == null ? Long.MIN_VALUE : t;
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.nelbo.schemas.history;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
 import dev.nelbo.schemas.encoding.RawValue;
 import dev.nelbo.schemas.encoding.RecordSource;
+import dev.nelbo.schemas.spec.FeatureSpec;
 import dev.nelbo.schemas.spec.HistoryStat;
 import dev.nelbo.schemas.state.KeyedStore;
 import dev.nelbo.schemas.state.MapKeyedStore;
@@ -69,8 +70,23 @@ public final class HistoryTracker implements RecordSource {
      * @return the tracker, or null when the model has no history features
      */
     public static HistoryTracker inMemory(final FeatureEncoder encoder) {
-        final EntityHistory h = EntityHistory.forSpec(encoder.spec());
-        return h == null ? null : new HistoryTracker(h, new MapKeyedStore<>(), encoder, false, Long.MAX_VALUE);
+        return inMemory(encoder.spec(), encoder, false);
+    }
+
+    /**
+     * A tracker for one training pass over a fresh in-memory store, hiding the history of a share of the rows.
+     *
+     * @param spec    the feature spec
+     * @param encoder the fitted encoder, or null for the pass that fits it
+     * @return the tracker, or null when the spec has no history features
+     */
+    public static HistoryTracker forTraining(final FeatureSpec spec, final FeatureEncoder encoder) {
+        return inMemory(spec, encoder, true);
+    }
+
+    private static HistoryTracker inMemory(final FeatureSpec spec, final FeatureEncoder encoder, final boolean mask) {
+        final EntityHistory h = EntityHistory.forSpec(spec);
+        return h == null ? null : new HistoryTracker(h, new MapKeyedStore<>(), encoder, mask, Long.MAX_VALUE);
     }
 
     /**

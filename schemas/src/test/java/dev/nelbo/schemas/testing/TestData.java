@@ -7,9 +7,7 @@ import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.event.EventFields;
 import dev.nelbo.schemas.event.EventReader;
 import dev.nelbo.schemas.json.Json;
-import dev.nelbo.schemas.history.EntityHistory;
 import dev.nelbo.schemas.history.HistoryTracker;
-import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.schemas.spec.FeatureDef;
 import dev.nelbo.schemas.spec.HistoryDef;
 import dev.nelbo.schemas.spec.HistoryStat;
@@ -91,16 +89,12 @@ public final class TestData {
         final EventReader reader = EventReader.forSpec(spec, DecodeLimits.defaults());
         final FeatureEncoder.Fitter fitter = new FeatureEncoder.Fitter(spec);
         final EventFields fields = reader.newFields();
-        final EntityHistory history = EntityHistory.forSpec(spec);
-        final HistoryTracker tracker = history == null ? null
-                : new HistoryTracker(history, new MapKeyedStore<>(), null, true, Long.MAX_VALUE);
+        final HistoryTracker history = HistoryTracker.forTraining(spec, null);
         for (JsonNode e : events(seed, n)) {
             reader.read(bytes(e), fields);
-            if (tracker == null) {
-                fitter.accept(fields);
-            } else {
-                fitter.accept(tracker.bind(fields, fields.key(), fields.timeMillis(), fields.timeMillis()));
-                tracker.commit();
+            fitter.accept(fields.withHistory(history, fields.timeOrMin()));
+            if (history != null) {
+                history.commit();
             }
         }
         return fitter.finish().encoder();

@@ -12,9 +12,7 @@ import dev.nelbo.schemas.encoding.FeatureEncoder;
 import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.event.EventFields;
 import dev.nelbo.schemas.event.EventReader;
-import dev.nelbo.schemas.history.EntityHistory;
 import dev.nelbo.schemas.history.HistoryTracker;
-import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.schemas.spec.FeatureDef;
 import dev.nelbo.schemas.spec.HistoryDef;
 import dev.nelbo.schemas.spec.HistoryStat;
@@ -422,16 +420,13 @@ public final class ScorerBenchmark {
         final FeatureSpec spec = new FeatureSpec("event_id", "key", "ts", null, defs);
         final EventReader reader = EventReader.forSpec(spec, DecodeLimits.defaults());
         final FeatureEncoder.Fitter fitter = new FeatureEncoder.Fitter(spec);
-        final HistoryTracker tracker = history ? new HistoryTracker(EntityHistory.forSpec(spec), new MapKeyedStore<>(), null,
-                true, Long.MAX_VALUE) : null;
+        final HistoryTracker tracker = HistoryTracker.forTraining(spec, null);
         final Random rnd = new Random(1);
         for (int i = 0; i < 20_000; i++) {
             final EventFields fields = reader.newFields();
             reader.read(event(rnd, i, i * 10L), fields);
-            if (tracker == null) {
-                fitter.accept(fields);
-            } else {
-                fitter.accept(tracker.bind(fields, fields.key(), fields.timeMillis(), fields.timeMillis()));
+            fitter.accept(fields.withHistory(tracker, fields.timeOrMin()));
+            if (tracker != null) {
                 tracker.commit();
             }
         }

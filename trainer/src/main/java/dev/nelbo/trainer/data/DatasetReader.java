@@ -5,9 +5,7 @@ import dev.nelbo.schemas.encoding.FailureReason;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
 import dev.nelbo.schemas.encoding.RecordSource;
 import dev.nelbo.schemas.event.EventFields;
-import dev.nelbo.schemas.history.EntityHistory;
 import dev.nelbo.schemas.history.HistoryTracker;
-import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.schemas.spec.FeatureSpec;
 import dev.nelbo.schemas.spec.SpecInference;
 
@@ -81,11 +79,9 @@ public final class DatasetReader {
         final BadLines bad = new BadLines();
         final Reservoir reservoir = new Reservoir(read.maxRows(), new Random(read.seed()));
         // history features are built over every usable line in file order, in both passes, the same way
-        final EntityHistory history = EntityHistory.forSpec(spec);
-        final HistoryTracker fitHistory = history == null ? null
-                : new HistoryTracker(history, new MapKeyedStore<>(), null, true, Long.MAX_VALUE);
+        final HistoryTracker fitHistory = HistoryTracker.forTraining(spec, null);
         lines.scan(spec, false, bad, (line, record, label) -> {
-            fitter.accept(withHistory(fitHistory, record));
+            fitter.accept(record.withHistory(fitHistory, record.timeOrMin()));
             commit(fitHistory);
             reservoir.offer(line);
         });
@@ -105,12 +101,11 @@ public final class DatasetReader {
         final float[] mask = new float[chosen.length * width];
         final int[] row = {0};
         final BadLines late = new BadLines();
-        final HistoryTracker encodeHistory = history == null ? null
-                : new HistoryTracker(history, new MapKeyedStore<>(), encoder, true, Long.MAX_VALUE);
+        final HistoryTracker encodeHistory = HistoryTracker.forTraining(spec, encoder);
         final float[] scratchX = new float[width];
         final float[] scratchMask = new float[width];
         lines.scan(spec, false, late, (line, record, label) -> {
-            final RecordSource source = withHistory(encodeHistory, record);
+            final RecordSource source = record.withHistory(encodeHistory, record.timeOrMin());
             if (row[0] < chosen.length && chosen[row[0]] == line) {
                 encoder.encode(source, x, mask, row[0]);
                 row[0]++;
@@ -150,7 +145,7 @@ public final class DatasetReader {
         final BadLines bad = new BadLines();
         final HistoryTracker history = HistoryTracker.inMemory(encoder);
         lines.scan(encoder.spec(), true, bad, (line, record, label) -> {
-            rows.add(encoder, withHistory(history, record), label);
+            rows.add(encoder, record.withHistory(history, record.timeOrMin()), label);
             commit(history);
         });
         checkBadShare(file, bad, rows.count, maxBadFraction);
@@ -245,18 +240,6 @@ public final class DatasetReader {
     @FunctionalInterface
     interface RowSink {
         void accept(long line, EventFields record, int label);
-    }
-
-    /**
-     * The record as the encoder sees it: with its entity's history features when the spec has them (bound to
-     * {@code history}, which the caller commits once the record encoded).
-     */
-    private static RecordSource withHistory(final HistoryTracker history, final EventFields record) {
-        if (history == null) {
-            return record;
-        }
-        final Long time = record.timeMillis();
-        return history.bind(record, record.key(), time, time == null ? Long.MIN_VALUE : time);
     }
 
     private static void commit(final HistoryTracker history) {

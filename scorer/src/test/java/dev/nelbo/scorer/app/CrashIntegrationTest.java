@@ -69,13 +69,7 @@ class CrashIntegrationTest {
                 for (int i = 0; i < EVENTS; i++) {
                     final byte[] value = i % 997 == 0 ? ("{broken " + i).getBytes(StandardCharsets.UTF_8) : ScorerFixtures.normal(i);
                     acks.add(producer.send(new ProducerRecord<>(topics.events(), ("k" + i).getBytes(StandardCharsets.UTF_8), value)));
-                    if (i % 500 == 499) {
-                        final long due = start + (long) ((i + 1) * 1e9 / RATE_PER_SECOND);
-                        final long wait = due - System.nanoTime();
-                        if (wait > 0) {
-                            TimeUnit.NANOSECONDS.sleep(wait);
-                        }
-                    }
+                    pace(start, i, RATE_PER_SECOND);
                     if (!killed && i == EVENTS * 2 / 5) {
                         producer.flush();
                         awaitOpenTransactions(topics.scores());
@@ -198,12 +192,7 @@ class CrashIntegrationTest {
                     // keyed by the entity, as history needs: each key's events stay in one partition, in order
                     producer.send(new ProducerRecord<>(reference.events(), ("svc-" + (i % 5)).getBytes(StandardCharsets.UTF_8),
                             ScorerFixtures.normal(i)));
-                    if (i % 500 == 499) {
-                        final long wait = start + (long) ((i + 1) * 1e9 / 4_000) - System.nanoTime();
-                        if (wait > 0) {
-                            TimeUnit.NANOSECONDS.sleep(wait);
-                        }
-                    }
+                    pace(start, i, 4_000);
                     if (second == null && i == events * 2 / 5) {
                         producer.flush();
                         awaitOpenTransactions(crashed.scores());
@@ -225,6 +214,16 @@ class CrashIntegrationTest {
             first.destroyForcibly();
             if (second != null) {
                 second.destroyForcibly();
+            }
+        }
+    }
+
+    /** Holds production to {@code ratePerSecond}, checking every 500 records (a steady load, so the kill lands mid-stream). */
+    private static void pace(final long startNanos, final int sent, final int ratePerSecond) throws InterruptedException {
+        if (sent % 500 == 499) {
+            final long wait = startNanos + (long) ((sent + 1) * 1e9 / ratePerSecond) - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
             }
         }
     }

@@ -107,6 +107,15 @@ public final class EntityHistory {
         return spec.hasHistory() ? new EntityHistory(spec) : null;
     }
 
+    /**
+     * @param other another definition
+     * @return whether a key's state under {@code other} means the same under this one (same source features,
+     *         transforms and half-lives), so one can read the other's state
+     */
+    public boolean sharesStateWith(final EntityHistory other) {
+        return other != null && other.fingerprint == fingerprint && other.stateBytes() == stateBytes();
+    }
+
     /** @return bytes one key's state takes */
     public int stateBytes() {
         return HEADER_BYTES + sources.length * 16 + trackerSource.length * 16;

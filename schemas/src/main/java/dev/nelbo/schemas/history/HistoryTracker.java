@@ -33,6 +33,7 @@ public final class HistoryTracker implements RecordSource {
     private final boolean[] took;
     private RecordSource base;
     private String key;
+    private byte[] boundState;
     private Long eventTime;
     private long seenAt;
     private boolean masked;
@@ -102,10 +103,12 @@ public final class HistoryTracker implements RecordSource {
         this.eventTime = time;
         this.seenAt = seenAt;
         if (entityKey == null) {
+            boundState = null;
             state.clear();
             tracked = false;
         } else {
             final byte[] bytes = store.get(entityKey);
+            boundState = bytes;
             history.read(bytes, state);
             tracked = bytes != null || store.size() < maxKeys;
             if (!tracked) {
@@ -123,6 +126,14 @@ public final class HistoryTracker implements RecordSource {
         h *= 0xFF51AFD7ED558CCDL;
         h ^= h >>> 33;
         return (h >>> 11) * 0x1.0p-53 < EntityHistory.TRAINING_MASK_FRACTION;
+    }
+
+    /**
+     * @return the state the bound record's history was read from (null for a new key or a record without one), as
+     *         the store holds it: never written to, so a shadow model can read it later ({@link ReplayedState})
+     */
+    public byte[] boundState() {
+        return boundState;
     }
 
     /** @return how many past events the bound record's history holds (0 without a key, untracked or hidden) */

@@ -9,8 +9,9 @@ import java.util.concurrent.Future;
 
 /**
  * One engine batch with its results and, per row, what the row's outputs need: where the record came from,
- * its bytes (kept by reference: re-read only for an alert, a clamped value or the shadow model), id, key and
- * event time. Nothing per record but the strings the event carries.
+ * its bytes (kept by reference: re-read only for an alert, a clamped value or the shadow model), id, key, event
+ * time and the history state it was scored with (by reference too, for the shadow model). Nothing per record but
+ * the strings the event carries.
  */
 final class PendingBatch {
 
@@ -23,6 +24,7 @@ final class PendingBatch {
     final Long[] eventTimes;
     final int[] clamps;
     final long[] pastEvents;
+    final byte[][] historyStates;
     Future<?> scoring;
     long scoringNanos;
 
@@ -37,6 +39,7 @@ final class PendingBatch {
         eventTimes = new Long[n];
         clamps = new int[n];
         pastEvents = new long[n];
+        historyStates = new byte[n][];
     }
 
     int size() {
@@ -53,7 +56,7 @@ final class PendingBatch {
 
     /** Keeps the row the decoder just wrote at {@link ScoringBatch#nextRow()}. */
     void commit(final Origin origin, final byte[] value, final String id, final String key, final Long eventTime,
-                final int clamped, final long past) {
+                final int clamped, final long past, final byte[] historyState) {
         final int row = batch.commitRow(id);
         origins[row] = origin;
         values[row] = value;
@@ -62,6 +65,7 @@ final class PendingBatch {
         eventTimes[row] = eventTime;
         clamps[row] = clamped;
         pastEvents[row] = past;
+        historyStates[row] = historyState;
     }
 
     void clear() {
@@ -69,6 +73,7 @@ final class PendingBatch {
         // drop the references so the input bytes are not held until the slot fills again
         Arrays.fill(origins, 0, n, null);
         Arrays.fill(values, 0, n, null);
+        Arrays.fill(historyStates, 0, n, null);
         batch.clear();
         scoring = null;
     }

@@ -95,7 +95,7 @@ public final class ScoringPipeline implements AutoCloseable {
         this.historyStore = historyStore;
         this.outputs = outputs;
         this.task = task;
-        this.shadow = shadow ? new ShadowScorer(models, metrics, task, settings.limits(), settings.contributions()) : null;
+        this.shadow = shadow ? new ShadowScorer(models, metrics, task, settings) : null;
     }
 
     /**
@@ -131,7 +131,8 @@ public final class ScoringPipeline implements AutoCloseable {
         if (history != null && origin.key() != null && fields.key() != null && !keyMatches(origin.key(), fields.key())) {
             metrics.historyKeyMismatch();
         }
-        filling.commit(origin, value, id, key, eventTime, event.clampedCount(), event.pastEvents());
+        filling.commit(origin, value, id, key, eventTime, event.clampedCount(), event.pastEvents(),
+                history == null ? null : history.boundState());
         if (filling.isFull()) {
             rotate();
         }
@@ -202,6 +203,9 @@ public final class ScoringPipeline implements AutoCloseable {
     public KeyedStore.Figures purgeHistory() {
         final KeyedStore.Figures f = history == null ? new KeyedStore.Figures(0, 0, 0)
                 : history.purge(settings.historyRetentionMs());
+        if (shadow != null) {
+            shadow.purgeHistory();
+        }
         metrics.historyState(task, f.keys(), f.bytes(), history == null ? 0 : history.takeUntracked());
         return f;
     }
@@ -371,6 +375,9 @@ public final class ScoringPipeline implements AutoCloseable {
         final EntityHistory definition = EntityHistory.forSpec(latest.encoder().spec());
         history = definition == null ? null : new HistoryTracker(definition, historyStore, latest.encoder(), false,
                 settings.historyMaxKeys());
+        if (shadow != null) {
+            shadow.championChanged(definition, latest.encoder().spec().keyPath());
+        }
         scratchX = new float[latest.encoder().width()];
         scratchMask = new float[latest.encoder().width()];
         writer = new ScoreWriter(latest.encoder(), latest.version(), settings.contributions(),

@@ -3,10 +3,13 @@ package dev.nelbo.scorer.pipeline;
 import dev.nelbo.engine.ScoringBatch;
 import dev.nelbo.engine.ScoringEngine;
 import dev.nelbo.engine.ScoringResults;
-import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.event.DecodedEvent;
 import dev.nelbo.schemas.event.EventDecoder;
+import dev.nelbo.schemas.history.EntityHistory;
+import dev.nelbo.schemas.history.HistoryTracker;
+import dev.nelbo.schemas.history.ReplayedState;
 import dev.nelbo.schemas.output.SourceRef;
+import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.LoadedModel;
 import dev.nelbo.scorer.model.ModelManager;
@@ -16,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * Scores each batch the champion scored once more with the registry's shadow model (when there is
@@ -23,6 +27,12 @@ import java.util.Locale;
  * Each event is decoded again with the shadow model's own decoder (its spec may read fewer fields). Its
  * outputs go out in the same transaction as the champion's. Events the shadow cannot decode are skipped;
  * the champion's outputs never depend on the shadow.
+ *
+ * <p>History features: when the shadow's history {@link EntityHistory#sharesStateWith shares its state} with the
+ * champion's (same sources and half-lives, same key path: a retrained model of the same spec), the shadow reads
+ * each event's history as the champion read it, from the champion's changelogged store, so its scores are what it
+ * would score as champion, across restarts too. Otherwise it keeps its own history in memory, from the moment it
+ * arrived: cold at first and again after a restart or rebalance (its alerts say so while warming up).
  */
 final class ShadowScorer {
 
@@ -34,8 +44,7 @@ final class ShadowScorer {
     private final ModelManager models;
     private final ScorerMetrics metrics;
     private final String task;
-    private final DecodeLimits limits;
-    private final boolean contributions;
+    private final PipelineSettings settings;
 
     private LoadedModel model;
     private ScoringEngine engine;
@@ -47,6 +56,14 @@ final class ShadowScorer {
     private byte[] versionHeader;
     private int[] rows;
     private int[] clamps;
+    private long[] pastEvents;
+    /** The shadow's history features, or null when it has none. */
+    private HistoryTracker history;
+    /** Non-null when {@link #history} reads the champion's state (each row's, as the champion read it). */
+    private ReplayedState replayed;
+    private EntityHistory championHistory;
+    private String championKeyPath;
+    private boolean championChanged;
     /** Rows decoded a second time only for their clamped values (the results are already computed). */
     private float[] scratchX;
     private float[] scratchMask;
@@ -55,13 +72,23 @@ final class ShadowScorer {
     private long championAnomalies;
     private long nextLog;
 
-    ShadowScorer(final ModelManager models, final ScorerMetrics metrics, final String task, final DecodeLimits limits,
-                 final boolean contributions) {
+    ShadowScorer(final ModelManager models, final ScorerMetrics metrics, final String task, final PipelineSettings settings) {
         this.models = models;
         this.metrics = metrics;
         this.task = task;
-        this.limits = limits;
-        this.contributions = contributions;
+        this.settings = settings;
+    }
+
+    /**
+     * The champion changed (between batches): the shadow decides again whether it can read the champion's history.
+     *
+     * @param history the champion's history definition, or null
+     * @param keyPath the champion's entity key path
+     */
+    void championChanged(final EntityHistory history, final String keyPath) {
+        championHistory = history;
+        championKeyPath = keyPath;
+        championChanged = true;
     }
 
     /**
@@ -77,9 +104,14 @@ final class ShadowScorer {
         batch.clear();
         for (int i = 0; i < champion.size() && batch.size() < batch.capacity(); i++) {
             final int row = batch.nextRow();
-            if (decoder.decode(champion.values[i], batch.x(), batch.mask(), row, decoded).ok()) {
+            if (replayed != null) {
+                replayed.set(champion.historyStates[i]);
+            }
+            if (decoder.decode(champion.values[i], batch.x(), batch.mask(), row, decoded, history,
+                    champion.origins[i].timestamp()).ok()) {
                 rows[row] = i;
                 clamps[row] = decoded.clampedCount();
+                pastEvents[row] = decoded.pastEvents();
                 batch.commitRow(champion.ids[i]);
             }
         }
@@ -98,7 +130,8 @@ final class ShadowScorer {
             shadowHits += ScoreWriter.anomaly(results, j, clamped) ? 1 : 0;
             championHits += championAnomaly[i] ? 1 : 0;
             outputs.emit(Outputs.Kind.SHADOW, o, o.key(), writer.score(results, j, champion.ids[i], champion.keys[i],
-                    champion.eventTimes[i], SourceRef.kafka(o.topic(), o.partition(), o.offset()), clamped, -1), versionHeader);
+                    champion.eventTimes[i], SourceRef.kafka(o.topic(), o.partition(), o.offset()), clamped, pastEvents[j]),
+                    versionHeader);
         }
         metrics.shadowScored(n, shadowHits, championHits);
         scored += n;
@@ -116,6 +149,9 @@ final class ShadowScorer {
     /** Between batches: move to the manager's shadow model, or drop it. */
     private void follow() {
         if (models.shadow() == model) {
+            if (championChanged && model != null) {
+                followHistory();
+            }
             return;
         }
         release();
@@ -128,12 +164,14 @@ final class ShadowScorer {
         engine = lease.engine();
         batch = engine.newBatch();
         results = engine.newResults();
-        decoder = new EventDecoder(latest.encoder(), limits);
+        decoder = new EventDecoder(latest.encoder(), settings.limits());
         decoded = decoder.newEvent();
-        writer = new ScoreWriter(latest.encoder(), latest.version(), contributions, 1);
+        writer = new ScoreWriter(latest.encoder(), latest.version(), settings.contributions(), 1);
         versionHeader = latest.version().getBytes(StandardCharsets.UTF_8);
         rows = new int[batch.capacity()];
         clamps = new int[batch.capacity()];
+        pastEvents = new long[batch.capacity()];
+        followHistory();
         scratchX = new float[batch.width()];
         scratchMask = new float[batch.width()];
         scored = 0;
@@ -142,12 +180,41 @@ final class ShadowScorer {
         nextLog = 0;
     }
 
+    /** Reads the champion's history state when it means the same to the shadow, else keeps the shadow's own. */
+    private void followHistory() {
+        championChanged = false;
+        final EntityHistory own = EntityHistory.forSpec(model.encoder().spec());
+        final boolean shared = own != null && own.sharesStateWith(championHistory)
+                && Objects.equals(championKeyPath, model.encoder().spec().keyPath());
+        if (own == null) {
+            replayed = null;
+            history = null;
+        } else if (shared) {
+            replayed = new ReplayedState();
+            history = new HistoryTracker(own, replayed, model.encoder(), false, Long.MAX_VALUE);
+        } else if (history == null || replayed != null) {
+            replayed = null;
+            history = new HistoryTracker(own, new MapKeyedStore<>(), model.encoder(), false, settings.historyMaxKeys());
+            LOG.info("Task {} shadow model {} keeps its own entity history (its history features differ from the"
+                    + " champion's): it starts cold and is not restored after a restart", task, model.version());
+        }
+    }
+
+    /** Forgets the history of keys idle for longer than the retention, when the shadow keeps its own. */
+    void purgeHistory() {
+        if (history != null && replayed == null) {
+            history.purge(settings.historyRetentionMs());
+        }
+    }
+
     /** Gives the engine back (the pipeline is closing or the shadow changed). */
     void release() {
         if (model != null) {
             model.giveBack(engine);
             model = null;
             engine = null;
+            history = null;
+            replayed = null;
         }
     }
 }

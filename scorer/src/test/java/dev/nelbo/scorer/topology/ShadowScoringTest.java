@@ -100,6 +100,72 @@ class ShadowScoringTest {
         }
     }
 
+    /**
+     * A shadow with the champion's history definition reads each event's history as the champion did (so it scores
+     * as it would as champion, from its first event on); a shadow whose history differs keeps its own, from the
+     * event it arrived at. Each is checked against the shadow model serving as champion over the same events.
+     */
+    @Test
+    void should_score_history_features_in_the_shadow_as_the_shadow_would_score_them_as_champion() {
+        final String historyChampion = ScorerFixtures.writeHistoryModel(dir.resolve("h1"), 5);
+        final String historyShadow = ScorerFixtures.writeHistoryModel(dir.resolve("h2"), 6);
+        ScorerFixtures.writeModel(dir.resolve("p1"), 1);
+        assertNotEquals(historyChampion, historyShadow);
+        final int events = 60;
+        final int shadowFrom = 30;
+        final List<JsonNode> alone = scores(dir.resolve("h2"), null, 0, events, false);
+
+        final List<JsonNode> shared = scores(dir.resolve("h1"), dir.resolve("h2"), shadowFrom, events, true);
+        assertEquals(events - shadowFrom, shared.size());
+        assertTrue(shared.get(0).get("history_events").asLong() > 0, "the champion's history, not a cold start: " + shared.get(0));
+        for (int i = 0; i < shared.size(); i++) {
+            final JsonNode asChampion = alone.get(shadowFrom + i);
+            assertEquals(asChampion.get("event_id"), shared.get(i).get("event_id"));
+            assertEquals(asChampion.get("history_events"), shared.get(i).get("history_events"));
+            assertEquals(asChampion.get("score").asDouble(), shared.get(i).get("score").asDouble(), 0.0,
+                    "shadow score of " + asChampion.get("event_id"));
+        }
+
+        final List<JsonNode> own = scores(dir.resolve("p1"), dir.resolve("h2"), shadowFrom, events, true);
+        final List<JsonNode> fromThere = scores(dir.resolve("h2"), null, shadowFrom, events, false);
+        assertEquals(fromThere.size(), own.size());
+        assertEquals(0, own.get(0).get("history_events").asLong(), "the shadow's own history starts when it arrives");
+        for (int i = 0; i < own.size(); i++) {
+            assertEquals(fromThere.get(i).get("history_events"), own.get(i).get("history_events"));
+            assertEquals(fromThere.get(i).get("score").asDouble(), own.get(i).get("score").asDouble(), 0.0);
+        }
+        assertTrue(own.get(own.size() - 1).get("history_events").asLong() > 0, "its own history grew");
+    }
+
+    /**
+     * Feeds events {@code from..to} (events before {@code from} too when a shadow arrives at {@code from}) and returns
+     * the shadow's score records, or the champion's from {@code from} on.
+     */
+    private List<JsonNode> scores(final Path champion, final Path shadowModel, final int from, final int to,
+                                  final boolean readShadow) {
+        final ScorerMetrics metrics = new ScorerMetrics(new PrometheusRegistry(), false);
+        final Topics topics = Topics.defaults();
+        final Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "shadow-history-ttd");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        try (ModelManager models = new ModelManager(EngineOptions.defaults().withMaxBatch(8), metrics);
+             TopologyTestDriver driver = new TopologyTestDriver(ScorerTopology.build(PipelineSettings.defaults(60_000),
+                     topics, SHADOW_TOPIC, models, metrics), props)) {
+            assertTrue(models.offer(champion, "test"));
+            final TestInputTopic<byte[], byte[]> in = driver.createInputTopic(topics.events(), new ByteArraySerializer(),
+                    new ByteArraySerializer());
+            final TestOutputTopic<byte[], byte[]> out = driver.createOutputTopic(readShadow ? SHADOW_TOPIC : topics.scores(),
+                    new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            for (int i = shadowModel == null ? from : 0; i < to; i++) {
+                if (shadowModel != null && i == from) {
+                    assertTrue(models.offerShadow(shadowModel, "test", false));
+                }
+                in.pipeInput(key(i), ScorerFixtures.normal(i));
+            }
+            return out.readRecordsToList().stream().map(r -> ScorerFixtures.parse(r.value())).toList();
+        }
+    }
+
     private static byte[] key(final int i) {
         return ("svc-" + (i % 5)).getBytes(StandardCharsets.UTF_8);
     }

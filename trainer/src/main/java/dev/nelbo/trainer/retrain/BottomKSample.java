@@ -6,36 +6,77 @@ import java.util.List;
 import java.util.PriorityQueue;
 
 /**
- * A uniform sample of at most {@code k} records that does not depend on the order they arrive in:
- * each record gets a pseudo-random priority from a hash of its identity (partition and offset) and
- * the seed, and the k smallest priorities are kept. Kafka interleaves partitions differently on every
- * read, so an order-dependent reservoir would train a different model on every rerun; this one makes
- * a rerun over the same window see the same rows, which is what makes retraining idempotent.
+ * At most {@code k} records chosen in a way that does not depend on the order they arrive in: each record gets a
+ * priority from its identity (partition, offset) or its timestamp, and the k smallest are kept (ties by partition
+ * and offset). Kafka interleaves partitions differently on every read, so an order-dependent reservoir would train
+ * a different model on every rerun; this one makes a rerun over the same window see the same rows, which is what
+ * makes retraining idempotent.
+ *
+ * <p>{@link #uniform} keeps a pseudo-random sample (a hash of identity and seed); {@link #latest} and
+ * {@link #earliest} keep a run of consecutive records by timestamp, which history features need: a key's
+ * exponentially weighted statistics and previous value over a thinned-out sample would not be the ones the scorer
+ * computes over every event.
  *
  * @param <T> record type
  */
 public final class BottomKSample<T> {
 
-    private record Entry<T>(long priority, long partition, long offset, T value) {
+    /** {@code tie} orders records of one priority within a partition. */
+    private record Entry<T>(long priority, long partition, long tie, long offset, T value) {
     }
 
+    /** A record's priority (smallest kept). */
+    @FunctionalInterface
+    private interface Priority {
+        long of(long partition, long offset, long timestamp);
+    }
+
+    private static final Comparator<Entry<?>> ORDER = Comparator.<Entry<?>>comparingLong(e -> e.priority)
+            .thenComparingLong(e -> e.partition).thenComparingLong(e -> e.tie);
+
+    private final boolean newestFirst;
     private final int k;
-    private final long seed;
+    private final Priority priority;
     private final PriorityQueue<Entry<T>> heap;
     private long seen;
 
-    /**
-     * @param k    most records kept (&gt; 0)
-     * @param seed sampling seed
-     */
-    public BottomKSample(final int k, final long seed) {
+    private BottomKSample(final int k, final Priority priority, final boolean newestFirst) {
         if (k < 1) {
             throw new IllegalArgumentException("sample size must be at least 1, got " + k);
         }
         this.k = k;
-        this.seed = seed;
-        // max-heap on priority: the root is the entry to evict
-        this.heap = new PriorityQueue<>(Comparator.comparingLong((Entry<T> e) -> e.priority).reversed());
+        this.priority = priority;
+        this.newestFirst = newestFirst;
+        // max-heap: the root is the entry to evict
+        this.heap = new PriorityQueue<>(ORDER.reversed());
+    }
+
+    /**
+     * @param k    most records kept (&gt; 0)
+     * @param seed sampling seed
+     * @param <T>  record type
+     * @return a uniform sample
+     */
+    public static <T> BottomKSample<T> uniform(final int k, final long seed) {
+        return new BottomKSample<>(k, (partition, offset, timestamp) -> mix(mix(seed ^ partition) + offset) >>> 1, false);
+    }
+
+    /**
+     * @param k   most records kept (&gt; 0)
+     * @param <T> record type
+     * @return the {@code k} records with the latest timestamps (of one timestamp, the latest offsets)
+     */
+    public static <T> BottomKSample<T> latest(final int k) {
+        return new BottomKSample<>(k, (partition, offset, timestamp) -> ~timestamp, true);
+    }
+
+    /**
+     * @param k   most records kept (&gt; 0)
+     * @param <T> record type
+     * @return the {@code k} records with the earliest timestamps
+     */
+    public static <T> BottomKSample<T> earliest(final int k) {
+        return new BottomKSample<>(k, (partition, offset, timestamp) -> timestamp, false);
     }
 
     /**
@@ -43,16 +84,18 @@ public final class BottomKSample<T> {
      *
      * @param partition its partition (or any stable group id)
      * @param offset    its offset within the partition
+     * @param timestamp its record timestamp
      * @param value     the record
      */
-    public void offer(final long partition, final long offset, final T value) {
+    public void offer(final long partition, final long offset, final long timestamp, final T value) {
         seen++;
-        final long p = mix(mix(seed ^ partition) + offset) >>> 1;
+        final Entry<T> e = new Entry<>(priority.of(partition, offset, timestamp), partition,
+                newestFirst ? ~offset : offset, offset, value);
         if (heap.size() < k) {
-            heap.add(new Entry<>(p, partition, offset, value));
-        } else if (p < heap.peek().priority) {
+            heap.add(e);
+        } else if (ORDER.compare(e, heap.peek()) < 0) {
             heap.poll();
-            heap.add(new Entry<>(p, partition, offset, value));
+            heap.add(e);
         }
     }
 

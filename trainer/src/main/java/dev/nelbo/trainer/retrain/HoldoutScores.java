@@ -16,7 +16,10 @@ import java.util.List;
 /**
  * The held-back events scored by champion and challenger through the scoring engine, each with its
  * own encoder, keyed by event id exactly as the scorer scores them. Events either model cannot
- * encode are left out of both, so row {@code i} is the same event for both.
+ * encode are left out of both, so row {@code i} is the same event for both. For models with history features
+ * each model's history is first built over the records before the held-back ones (the training records, which
+ * for such models are the window's latest), so the held-back events are scored with their keys' history as the
+ * scorer would have it.
  *
  * @param champion   champion negative ELBO per event, or null without a champion
  * @param challenger challenger negative ELBO per event
@@ -25,16 +28,24 @@ import java.util.List;
 public record HoldoutScores(double[] champion, double[] challenger, int unusable) {
 
     /**
+     * @param before     the records before the held-back ones, in order (they only build history)
      * @param held       held-back events
      * @param champion   champion bundle, or null when there is none (a first model)
      * @param challenger challenger bundle
      * @param options    engine options (samples)
      * @return the scores
      */
-    public static HoldoutScores score(final List<WindowSample.Held> held, final ModelBundle champion,
-                                      final ModelBundle challenger, final EngineOptions options) {
+    public static HoldoutScores score(final List<byte[]> before, final List<WindowSample.Held> held,
+                                      final ModelBundle champion, final ModelBundle challenger,
+                                      final EngineOptions options) {
         final Encoded a = champion == null ? null : new Encoded(champion.encoder(), held.size());
         final Encoded b = new Encoded(challenger.encoder(), held.size());
+        for (final byte[] value : before) {
+            if (a != null) {
+                a.buildHistory(value);
+            }
+            b.buildHistory(value);
+        }
         final List<String> ids = new ArrayList<>(held.size());
         int unusable = 0;
         for (final WindowSample.Held h : held) {
@@ -56,10 +67,12 @@ public record HoldoutScores(double[] champion, double[] challenger, int unusable
     private static final class Encoded {
         private final EventDecoder decoder;
         private final DecodedEvent event;
-        /** History over the held-back events in window order (a sample of each key's events, not all of them). */
+        /** History over the records before the held-back events and these, in window order; or null. */
         private final HistoryTracker history;
         private final float[] x;
         private final float[] mask;
+        private final float[] scratchX;
+        private final float[] scratchMask;
 
         Encoded(final FeatureEncoder encoder, final int capacity) {
             this.decoder = new EventDecoder(encoder, DecodeLimits.defaults());
@@ -67,6 +80,15 @@ public record HoldoutScores(double[] champion, double[] challenger, int unusable
             this.history = HistoryTracker.inMemory(encoder);
             this.x = new float[capacity * encoder.width()];
             this.mask = new float[capacity * encoder.width()];
+            this.scratchX = new float[encoder.width()];
+            this.scratchMask = new float[encoder.width()];
+        }
+
+        /** Adds a record before the held-back ones to its key's history (it is not scored). */
+        void buildHistory(final byte[] value) {
+            if (history != null) {
+                decoder.decode(value, scratchX, scratchMask, 0, event, history, Long.MIN_VALUE);
+            }
         }
 
         boolean decode(final byte[] value, final int row) {

@@ -87,7 +87,8 @@ public final class RetrainJob {
         final String eventsTopic = config.require(RetrainKey.TOPIC_EVENTS);
         final WindowSample sample = WindowSample.read(client, eventsTopic, window,
                 champion == null ? null : champion.manifest().featureSpec().idPath(), alerted, config.maxRows(),
-                config.holdoutMaxRows(), config.sampleSeed(), config.readTimeout(), out);
+                config.holdoutMaxRows(), champion != null && champion.manifest().featureSpec().hasHistory(),
+                config.sampleSeed(), config.readTimeout(), out);
         final Map<String, Long> counts = new LinkedHashMap<>();
         counts.put("records read", sample.read());
         counts.put("training pool", sample.trainPool());
@@ -140,7 +141,7 @@ public final class RetrainJob {
         out.flush();
         final List<WindowSample.Held> held = champion == null
                 ? WindowSample.withIds(sample.holdout(), trained.featureSpec().idPath(), eventsTopic) : sample.holdout();
-        final HoldoutScores scores = HoldoutScores.score(held, champion, challenger,
+        final HoldoutScores scores = HoldoutScores.score(sample.train(), held, champion, challenger,
                 EngineOptions.defaults().withSamples(settings.samples()));
         counts.put("held-back records unusable", (long) scores.unusable());
         final ChallengerComparison comparison = champion == null

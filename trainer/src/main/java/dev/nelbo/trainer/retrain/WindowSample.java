@@ -15,7 +15,10 @@ import java.util.Set;
 
 /**
  * What one run reads from Kafka: a uniform, order-independent sample of the training part of the
- * window (without the records the champion alerted on) and of the held-back recent slice.
+ * window (without the records the champion alerted on) and of the held-back recent slice. For a model with
+ * history features the samples are runs of consecutive records instead, so each key's history is built over its
+ * events as the scorer sees them: the latest training records, then the earliest held-back ones (one run across
+ * the slice boundary, in which the held-back events' history continues the training records').
  *
  * @param train           raw event values to train on, in (partition, offset) order
  * @param holdout         held-back events, in (partition, offset) order
@@ -90,6 +93,7 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
      * @param alerted    event ids to leave out of training
      * @param maxTrain   training sample cap
      * @param maxHoldout held-back sample cap
+     * @param consecutive whether to keep runs of consecutive records rather than uniform samples (history features)
      * @param seed       sampling seed
      * @param timeout    read bound
      * @param out        progress
@@ -97,11 +101,13 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
      */
     public static WindowSample read(final Properties client, final String topic, final RetrainWindow window,
                                     final String idPath, final Set<String> alerted, final int maxTrain,
-                                    final int maxHoldout, final long seed, final Duration timeout, final PrintWriter out) {
+                                    final int maxHoldout, final boolean consecutive, final long seed,
+                                    final Duration timeout, final PrintWriter out) {
         final EventReader ids = EventReader.forId(idPath, DecodeLimits.defaults());
         final EventFields fields = ids.newFields();
-        final BottomKSample<byte[]> train = new BottomKSample<>(maxTrain, seed);
-        final BottomKSample<Held> holdout = new BottomKSample<>(maxHoldout, seed + 1);
+        final BottomKSample<byte[]> train = consecutive ? BottomKSample.latest(maxTrain) : BottomKSample.uniform(maxTrain, seed);
+        final BottomKSample<Held> holdout = consecutive ? BottomKSample.earliest(maxHoldout)
+                : BottomKSample.uniform(maxHoldout, seed + 1);
         final long[] excluded = {0};
         final long[] read = {0};
         out.printf(Locale.ROOT, "reading %s over %s%n", topic, window);
@@ -116,21 +122,22 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
             }
             final boolean recent = window.inHoldout(t);
             if (!recent && alerted.isEmpty()) {
-                train.offer(p, o, value);
+                train.offer(p, o, t, value);
                 return;
             }
             final String id = eventId(value, ids, fields, topic, p, o);
             if (recent) {
-                holdout.offer(p, o, new Held(id, value, p, o));
+                holdout.offer(p, o, t, new Held(id, value, p, o));
             } else if (alerted.contains(id)) {
                 excluded[0]++;
             } else {
-                train.offer(p, o, value);
+                train.offer(p, o, t, value);
             }
         });
         final WindowSample s = new WindowSample(train.result(), holdout.result(), read[0], train.seen(), excluded[0], holdout.seen());
-        out.printf(Locale.ROOT, "read %d records: %d for training (%d left out as alerted), sampled %d; %d held back, sampled %d%n",
-                s.read(), s.trainPool(), s.excludedAlerted(), s.train().size(), s.holdoutPool(), s.holdout().size());
+        out.printf(Locale.ROOT, "read %d records: %d for training (%d left out as alerted), %s %d; %d held back, %s %d%n",
+                s.read(), s.trainPool(), s.excludedAlerted(), consecutive ? "kept the latest" : "sampled", s.train().size(),
+                s.holdoutPool(), consecutive ? "kept the earliest" : "sampled", s.holdout().size());
         out.flush();
         return s;
     }

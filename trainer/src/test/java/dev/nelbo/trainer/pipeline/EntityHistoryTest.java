@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.schemas.bundle.Activation;
+import dev.nelbo.schemas.bundle.ModelBundle;
 import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.schemas.json.Json;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
@@ -13,7 +14,8 @@ import dev.nelbo.scorer.pipeline.Origin;
 import dev.nelbo.scorer.pipeline.Outputs;
 import dev.nelbo.scorer.pipeline.PipelineSettings;
 import dev.nelbo.scorer.pipeline.ScoringPipeline;
-import dev.nelbo.schemas.state.MapKeyedStore;
+import dev.nelbo.trainer.retrain.HoldoutScores;
+import dev.nelbo.trainer.retrain.WindowSample;
 import dev.nelbo.trainer.vae.VaeConfig;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.junit.jupiter.api.BeforeAll;
@@ -100,7 +102,7 @@ class EntityHistoryTest {
     }
 
     /** Every host warms up with 20 events at its level, then 10 more: host 0's at 1.6 times its level. */
-    private static List<JsonNode> score(final String model) throws Exception {
+    private static List<byte[]> events() throws Exception {
         final Random rnd = new Random(99);
         final List<byte[]> events = new ArrayList<>();
         long seq = 1_000_000;
@@ -110,6 +112,11 @@ class EntityHistoryTest {
                 events.add(Json.EVENTS.writeValueAsBytes(event(rnd, h, seq++, level)));
             }
         }
+        return events;
+    }
+
+    private static List<JsonNode> score(final String model) throws Exception {
+        final List<byte[]> events = events();
         final List<JsonNode> scores = new ArrayList<>();
         final ScorerMetrics metrics = new ScorerMetrics(new PrometheusRegistry(), false);
         try (ModelManager models = new ModelManager(EngineOptions.defaults().withMaxBatch(64), metrics)) {
@@ -177,5 +184,32 @@ class EntityHistoryTest {
         assertTrue(plain.get(0).get("history_events") == null, "no history field without history features");
         System.out.println("history test: shifted hits plain " + plainHits + "/10, history " + historyHits
                 + "/10; other hosts " + othersHit + "/" + others);
+    }
+
+    /**
+     * Retraining's champion/challenger comparison scores the held-back events with the history the records before
+     * them built, so its scores are the scorer's: the last 10 rounds held back after the first 20.
+     */
+    @Test
+    void the_retrain_holdout_scores_held_back_events_with_the_history_of_the_records_before_them() throws Exception {
+        final List<byte[]> events = events();
+        final List<JsonNode> scorer = score("history");
+        final int split = 20 * HOSTS;
+        final List<WindowSample.Held> held = new ArrayList<>();
+        for (int i = split; i < events.size(); i++) {
+            held.add(new WindowSample.Held(Json.EVENTS.readTree(events.get(i)).get("event_id").asText(), events.get(i), 0, i));
+        }
+        final ModelBundle bundle = ModelBundle.load(dir.resolve("history"));
+        final double[] warm = HoldoutScores.score(events.subList(0, split), held, null, bundle, EngineOptions.defaults())
+                .challenger();
+        final double[] cold = HoldoutScores.score(List.of(), held, null, bundle, EngineOptions.defaults()).challenger();
+        assertEquals(held.size(), warm.length);
+        int differ = 0;
+        for (int j = 0; j < warm.length; j++) {
+            assertEquals(scorer.get(split + j).get("score").asDouble(), warm[j], 1e-9 * Math.max(1, Math.abs(warm[j])),
+                    "held-back event " + held.get(j).id());
+            differ += Math.abs(cold[j] - warm[j]) > 1e-6 ? 1 : 0;
+        }
+        assertTrue(differ > held.size() / 2, "without the records before them the history differs: " + differ);
     }
 }

@@ -14,9 +14,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BottomKSampleTest {
 
     private static List<Long> sample(final List<long[]> records, final int k, final long seed) {
-        final BottomKSample<Long> s = new BottomKSample<>(k, seed);
+        return offered(BottomKSample.uniform(k, seed), records);
+    }
+
+    /** Offers {partition, offset, timestamp} records; the value is partition * 1e6 + offset. */
+    private static List<Long> offered(final BottomKSample<Long> s, final List<long[]> records) {
         for (long[] r : records) {
-            s.offer(r[0], r[1], r[0] * 1_000_000 + r[1]);
+            s.offer(r[0], r[1], r.length > 2 ? r[2] : 0, r[0] * 1_000_000 + r[1]);
         }
         return s.result();
     }
@@ -50,6 +54,32 @@ class BottomKSampleTest {
         // binomial(4000, 0.5): sd ~ 32; 5 sd bounds
         assertTrue(Math.abs(partitionOne - 2000) < 160, "partition 1 share: " + partitionOne);
         assertTrue(Math.abs(firstHalf - 2000) < 160, "first-half share: " + firstHalf);
+    }
+
+    @Test
+    void latest_and_earliest_keep_runs_of_consecutive_records_in_any_arrival_order() {
+        final List<long[]> records = new ArrayList<>();
+        for (int p = 0; p < 3; p++) {
+            for (int o = 0; o < 1000; o++) {
+                // timestamps rise with the offset, several records share one (a batch), partitions interleave
+                records.add(new long[] {p, o, 10_000 + o / 4 * 10L + p});
+            }
+        }
+        final List<Long> latest = offered(BottomKSample.latest(301), records);
+        final List<Long> earliest = offered(BottomKSample.earliest(301), records);
+        Collections.shuffle(records, new Random(3));
+        assertEquals(latest, offered(BottomKSample.latest(301), records));
+        assertEquals(earliest, offered(BottomKSample.earliest(301), records));
+        for (int p = 0; p < 3; p++) {
+            final int partition = p;
+            final List<Long> late = latest.stream().filter(v -> v / 1_000_000 == partition).map(v -> v % 1_000_000).toList();
+            final List<Long> early = earliest.stream().filter(v -> v / 1_000_000 == partition).map(v -> v % 1_000_000).toList();
+            assertTrue(late.size() >= 100 && early.size() >= 100, "every partition has its share: " + late.size());
+            assertEquals(999L, late.get(late.size() - 1), "the latest run ends at the last offset");
+            assertEquals(late.size() - 1, late.get(late.size() - 1) - late.get(0), "no gap in partition " + p + ": " + late);
+            assertEquals(0L, early.get(0), "the earliest run starts at the first offset");
+            assertEquals(early.size() - 1, early.get(early.size() - 1) - early.get(0), "no gap in partition " + p);
+        }
     }
 
     @Test

@@ -288,9 +288,8 @@ public final class ScorerMetrics {
      * @param task      stream task
      * @param keys      keys held, or -1 when the task is gone
      * @param bytes     bytes held
-     * @param untracked events scored without history since the last report
      */
-    public void historyState(final String task, final long keys, final long bytes, final long untracked) {
+    public void historyState(final String task, final long keys, final long bytes) {
         if (keys < 0) {
             historyKeys.remove(task);
             historyBytes.remove(task);
@@ -298,7 +297,11 @@ public final class ScorerMetrics {
         }
         historyKeys.labelValues(task).set(keys);
         historyBytes.labelValues(task).set(bytes);
-        historyUntracked.inc(untracked);
+    }
+
+    /** @param events events scored without history because the history store was full */
+    public void historyUntracked(final long events) {
+        historyUntracked.inc(events);
     }
 
     /** Counts an event whose Kafka key differs from its entity key while the model keeps history. */

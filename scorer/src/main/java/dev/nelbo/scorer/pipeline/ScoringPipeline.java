@@ -206,7 +206,10 @@ public final class ScoringPipeline implements AutoCloseable {
         if (shadow != null) {
             shadow.purgeHistory();
         }
-        metrics.historyState(task, f.keys(), f.bytes(), history == null ? 0 : history.takeUntracked());
+        metrics.historyState(task, f.keys(), f.bytes());
+        if (history != null) {
+            metrics.historyUntracked(history.takeUntracked());
+        }
         return f;
     }
 
@@ -373,6 +376,10 @@ public final class ScoringPipeline implements AutoCloseable {
         decoder = new EventDecoder(latest.encoder(), settings.limits());
         decoded = decoder.newEvent();
         final EntityHistory definition = EntityHistory.forSpec(latest.encoder().spec());
+        if (history != null) {
+            // the new model's tracker counts afresh
+            metrics.historyUntracked(history.takeUntracked());
+        }
         history = definition == null ? null : new HistoryTracker(definition, historyStore, latest.encoder(), false,
                 settings.historyMaxKeys());
         if (shadow != null) {
@@ -411,6 +418,9 @@ public final class ScoringPipeline implements AutoCloseable {
             engine = null;
         }
         metrics.suppressionState(task, -1, -1);
-        metrics.historyState(task, -1, -1, 0);
+        if (history != null) {
+            metrics.historyUntracked(history.takeUntracked());
+        }
+        metrics.historyState(task, -1, -1);
     }
 }

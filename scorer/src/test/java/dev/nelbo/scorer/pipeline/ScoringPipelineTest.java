@@ -38,6 +38,7 @@ class ScoringPipelineTest {
     Path dir;
 
     private ModelManager models;
+    private PrometheusRegistry registry;
     private ScorerMetrics metrics;
     private final List<Output> out = new ArrayList<>();
 
@@ -47,7 +48,8 @@ class ScoringPipelineTest {
 
     @BeforeEach
     void setUp() {
-        metrics = new ScorerMetrics(new PrometheusRegistry(), false);
+        registry = new PrometheusRegistry();
+        metrics = new ScorerMetrics(registry, false);
         models = new ModelManager(EngineOptions.defaults().withMaxBatch(32), metrics);
         ScorerFixtures.writeModel(dir.resolve("v1"), 1);
         assertTrue(models.offer(dir.resolve("v1"), "test"));
@@ -59,9 +61,13 @@ class ScoringPipelineTest {
     }
 
     private ScoringPipeline pipeline(final PipelineSettings settings) {
+        return pipeline(settings, new MapKeyedStore<>());
+    }
+
+    private ScoringPipeline pipeline(final PipelineSettings settings, final MapKeyedStore<byte[]> history) {
         final AlertSuppressor suppressor = new AlertSuppressor(new MapKeyedStore<>(), settings.suppressionWindowMs(),
                 settings.suppressionRetentionMs(), settings.suppressionMaxKeys(), metrics::suppressionUntracked);
-        return new ScoringPipeline(models, metrics, settings, suppressor, new MapKeyedStore<>(),
+        return new ScoringPipeline(models, metrics, settings, suppressor, history,
                 (kind, origin, key, value, version) -> out.add(new Output(kind, origin.offset(), key, value)), false, "0_0");
     }
 
@@ -159,5 +165,56 @@ class ScoringPipelineTest {
         assertEquals(256, score.get("event_id").asText().length());
         assertEquals(256, score.get("key").asText().length());
         assertFalse(score.get("event_id").asText().equals(score.get("key").asText()));
+    }
+
+    /**
+     * History state is bounded and visible: keys beyond {@code nelbo.history.max.keys} are scored without history and
+     * counted (across a model swap too), idle keys expire, and events keyed other than by their entity are counted.
+     */
+    @Test
+    void history_state_is_bounded_expires_idle_keys_and_shows_in_the_metrics() {
+        ScorerFixtures.writeHistoryModel(dir.resolve("h1"), 5);
+        ScorerFixtures.writeHistoryModel(dir.resolve("h2"), 6);
+        assertTrue(models.offer(dir.resolve("h1"), "test"));
+        final PipelineSettings d = PipelineSettings.defaults(0);
+        final PipelineSettings settings = new PipelineSettings(true, false, 3, 0, d.suppressionRetentionMs(),
+                d.suppressionMaxKeys(), d.maxEventTimeSkewMs(), d.limits(), d.maxOutputBytes(), 10_000, 3);
+        final MapKeyedStore<byte[]> store = new MapKeyedStore<>();
+        try (ScoringPipeline p = pipeline(settings, store)) {
+            // keys svc-0..svc-4 in turn: the first three are tracked, svc-3 and svc-4 are not (4 events)
+            for (int i = 0; i < 10; i++) {
+                p.accept(ScorerFixtures.normal(i), origin(i, ("svc-" + (i % 5)).getBytes(StandardCharsets.UTF_8)));
+            }
+            p.flush();
+            assertTrue(models.offer(dir.resolve("h2"), "test"));
+            // the next event follows the new model (same definitions: the state carries on); keyed by another key
+            p.accept(ScorerFixtures.normal(10), origin(20_000, "not-the-entity".getBytes(StandardCharsets.UTF_8)));
+            p.flush();
+            final dev.nelbo.schemas.state.KeyedStore.Figures f = p.purgeHistory();
+            assertEquals(1, f.keys(), "svc-1 and svc-2 idle for over 10 s before the latest event: " + f);
+            assertEquals(2, f.expired());
+            assertEquals(1, store.size());
+            assertTrue(store.get("svc-0") != null);
+        }
+        final List<JsonNode> scores = out.stream().map(o -> ScorerFixtures.parse(o.value())).toList();
+        assertEquals(11, scores.size());
+        assertEquals(1, scores.get(5).get("history_events").asLong(), "svc-0's second event");
+        assertEquals(0, scores.get(8).get("history_events").asLong(), "svc-3 is not tracked");
+        assertEquals(2, scores.get(10).get("history_events").asLong(), "svc-0 after the swap keeps its history");
+        assertEquals(4.0, metric("nelbo_history_untracked"), "untracked events of the model swapped out count too");
+        assertEquals(1.0, metric("nelbo_history_key_mismatch"));
+        assertTrue(Double.isNaN(metric("nelbo_history_keys")), "the closed task's figures are gone");
+    }
+
+    /** @return the sum of a metric's data points, NaN when it has none */
+    private double metric(final String name) {
+        final double[] sum = {Double.NaN};
+        registry.scrape().stream().filter(s -> s.getMetadata().getName().equals(name))
+                .flatMap(s -> s.getDataPoints().stream()).forEach(d -> {
+                    final double v = d instanceof io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot c
+                            ? c.getValue() : ((io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot) d).getValue();
+                    sum[0] = Double.isNaN(sum[0]) ? v : sum[0] + v;
+                });
+        return sum[0];
     }
 }

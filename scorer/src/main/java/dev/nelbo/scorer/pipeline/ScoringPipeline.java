@@ -142,8 +142,23 @@ public final class ScoringPipeline implements AutoCloseable {
      * History needs every event of an entity in one partition, which holds when the Kafka key is the entity key;
      * a mismatch is counted (the events topic must be keyed by the spec's key path for history features).
      */
-    private static boolean keyMatches(final byte[] kafkaKey, final String entityKey) {
-        return java.util.Arrays.equals(kafkaKey, entityKey.getBytes(StandardCharsets.UTF_8));
+    static boolean keyMatches(final byte[] kafkaKey, final String entityKey) {
+        final int n = entityKey.length();
+        if (kafkaKey.length < n) {
+            return false;
+        }
+        if (kafkaKey.length > n) {
+            // only a key with characters beyond ASCII has more UTF-8 bytes than characters
+            return java.util.Arrays.equals(kafkaKey, entityKey.getBytes(StandardCharsets.UTF_8));
+        }
+        // per event: compare ASCII without encoding the key; a non-ASCII character makes the UTF-8 form longer
+        for (int i = 0; i < n; i++) {
+            final char c = entityKey.charAt(i);
+            if (c >= 0x80 || kafkaKey[i] != (byte) c) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The entity key: the spec's key path, else the Kafka key as UTF-8 (capped like ids). */

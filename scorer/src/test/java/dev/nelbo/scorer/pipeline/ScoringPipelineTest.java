@@ -206,6 +206,28 @@ class ScoringPipelineTest {
         assertTrue(Double.isNaN(metric("nelbo_history_keys")), "the closed task's figures are gone");
     }
 
+    @Test
+    void a_kafka_key_matches_an_entity_key_when_its_bytes_are_the_keys_utf8() {
+        final Random rnd = new Random(5);
+        final String alphabet = "az09-_.:/ \u00e9\u00df\u4e2d\ud83d\ude00";
+        for (int i = 0; i < 2_000; i++) {
+            final StringBuilder key = new StringBuilder();
+            for (int j = rnd.nextInt(6); j > 0; j--) {
+                final char c = alphabet.charAt(rnd.nextInt(alphabet.length()));
+                key.append(Character.isSurrogate(c) ? "\ud83d\ude00" : String.valueOf(c));
+            }
+            final String k = key.toString();
+            final byte[] utf8 = k.getBytes(StandardCharsets.UTF_8);
+            assertTrue(ScoringPipeline.keyMatches(utf8, k), k);
+            final byte[] other = utf8.length == 0 ? new byte[] {'x'} : java.util.Arrays.copyOf(utf8, utf8.length);
+            if (utf8.length > 0) {
+                other[rnd.nextInt(other.length)] ^= 1;
+            }
+            assertFalse(ScoringPipeline.keyMatches(other, k), k);
+            assertFalse(ScoringPipeline.keyMatches(k.getBytes(StandardCharsets.ISO_8859_1), k + "x"), k);
+        }
+    }
+
     /** @return the sum of a metric's data points, NaN when it has none */
     private double metric(final String name) {
         final double[] sum = {Double.NaN};

@@ -1,6 +1,7 @@
 package dev.nelbo.deploy;
 
 import dev.nelbo.deploy.cli.CheckDashboardCommand;
+import dev.nelbo.deploy.cli.EvaluateCommand;
 import dev.nelbo.deploy.cli.GenerateCommand;
 import dev.nelbo.deploy.cli.ReplayCommand;
 import dev.nelbo.deploy.cli.TopicsCommand;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "nelbo-tools", mixinStandardHelpOptions = true, version = "nelbo-tools 0.1.0",
         description = "Tools for running nelbo locally: create topics, generate telemetry, replay JSONL, check a dashboard.",
         subcommands = {TopicsCommand.class, GenerateCommand.class, ReplayCommand.class, WatchCommand.class,
-                CheckDashboardCommand.class})
+                EvaluateCommand.class, CheckDashboardCommand.class})
 public final class NelboTools implements Callable<Integer> {
 
     @CommandLine.Spec

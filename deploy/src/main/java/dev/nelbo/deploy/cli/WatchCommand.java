@@ -177,17 +177,7 @@ public final class WatchCommand implements Callable<Integer> {
                                final long deadLetters, final double seconds) {
         out.println();
         out.printf("scored %,d events, %,d alerts, %,d dead letters in %.0f s%n", scored, alerts, deadLetters, seconds);
-        out.printf("planted anomalies %,d, flagged %,d: true positives %,d, false positives %,d, missed %,d%n",
-                e.truePositives() + e.falseNegatives(), e.truePositives() + e.falsePositives(),
-                e.truePositives(), e.falsePositives(), e.falseNegatives());
-        out.printf("precision %.3f   recall %.3f%n", e.precision(), e.recall());
-        final StringBuilder kinds = new StringBuilder("recall by kind:");
-        e.recallByKind().forEach((kind, counts) -> kinds.append(String.format("  %s %d/%d", kind, counts[0], counts[1])));
-        out.println(kinds);
-        if (e.unlabelled() > 0) {
-            out.printf("(%,d scored events had no label and are not counted)%n", e.unlabelled());
-        }
-        out.flush();
+        e.print(out);
     }
 
     private Properties consumerProperties() {

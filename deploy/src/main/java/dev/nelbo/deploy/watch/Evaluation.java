@@ -1,5 +1,6 @@
 package dev.nelbo.deploy.watch;
 
+import java.io.PrintWriter;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -63,5 +64,24 @@ public record Evaluation(long truePositives, long falsePositives, long falseNega
     /** @return TP / (TP + FN), NaN without any planted anomaly */
     public double recall() {
         return truePositives + falseNegatives == 0 ? Double.NaN : (double) truePositives / (truePositives + falseNegatives);
+    }
+
+    /**
+     * Prints the planted, flagged, precision, recall and per-kind lines.
+     *
+     * @param out where to print
+     */
+    public void print(final PrintWriter out) {
+        out.printf("planted anomalies %,d, flagged %,d: true positives %,d, false positives %,d, missed %,d%n",
+                truePositives + falseNegatives, truePositives + falsePositives, truePositives, falsePositives,
+                falseNegatives);
+        out.printf("precision %.3f   recall %.3f%n", precision(), recall());
+        final StringBuilder kinds = new StringBuilder("recall by kind:");
+        recallByKind.forEach((kind, counts) -> kinds.append(String.format("  %s %d/%d", kind, counts[0], counts[1])));
+        out.println(kinds);
+        if (unlabelled > 0) {
+            out.printf("(%,d scored events had no label and are not counted)%n", unlabelled);
+        }
+        out.flush();
     }
 }

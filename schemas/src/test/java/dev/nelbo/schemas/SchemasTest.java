@@ -126,6 +126,21 @@ class SchemasTest {
     }
 
     @Test
+    void history_features_with_half_lives_in_events_or_time_validate_and_both_at_once_do_not() throws Exception {
+        roundTrip(SchemaDocument.FEATURE_SPEC, TestData.historySpec(), FeatureSpec.class);
+        final ObjectNode timed = tree(TestData.historySpec());
+        final int recent = TestData.spec().features().size();
+        final ObjectNode history = (ObjectNode) timed.get("features").get(recent).get("history");
+        history.remove("half_life");
+        history.put("half_life_time", "PT5M");
+        assertEquals(List.of(), Schemas.validate(SchemaDocument.FEATURE_SPEC, timed));
+        final FeatureSpec read = Json.DOCUMENTS.treeToValue(timed, FeatureSpec.class);
+        assertEquals(300_000L, read.features().get(recent).history().halfLifeMillis());
+        history.put("half_life", 5);
+        assertRejected(SchemaDocument.FEATURE_SPEC, timed, "$.features[" + recent + "].history");
+    }
+
+    @Test
     void manifest_round_trip_and_rejections(@TempDir final Path dir) throws Exception {
         final Manifest m = TestBundles.writeRandom(dir, TestData.fittedEncoder(1, 500), 3);
         roundTrip(SchemaDocument.MANIFEST, m, Manifest.class);

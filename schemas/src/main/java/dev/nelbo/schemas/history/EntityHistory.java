@@ -20,7 +20,10 @@ import java.util.Objects;
  * reads as no history), the number of past events, the last event time and the last time the key was seen
  * (for expiry); per source feature the number of values seen and the last one; per tracker (source and
  * half-life) the weighted mean and variance, updated as in West (1979): {@code d = v - m; m += a d;
- * s2 = (1 - a)(s2 + a d^2)}, sequential doubles, so a replay of the same events rebuilds the same bytes.
+ * s2 = (1 - a)(s2 + a d^2)}, sequential doubles, so a replay of the same events rebuilds the same bytes. With a
+ * half-life in events {@code a} is fixed; with one in event time a tracker also keeps the decayed weight {@code w}
+ * of the values it has seen and the time of the last, and {@code a = 1 / (w 2^(-dt/h) + 1)}: each value weighs
+ * {@code 2^(-age/h)}, so values with one timestamp are averaged and a long gap all but forgets the past.
  */
 public final class EntityHistory {
 
@@ -41,6 +44,9 @@ public final class EntityHistory {
     /** Source slot and weight of each tracker. */
     private final int[] trackerSource;
     private final double[] trackerAlpha;
+    /** Per tracker: its half-life in event time (ms), or 0 for a half-life in events. */
+    private final long[] trackerHalfLifeMs;
+    private final int timeTrackers;
     private final int fingerprint;
 
     private EntityHistory(final FeatureSpec spec) {
@@ -53,6 +59,7 @@ public final class EntityHistory {
         final List<Integer> trkOf = new ArrayList<>();
         final List<Integer> trkSource = new ArrayList<>();
         final List<Double> trkAlpha = new ArrayList<>();
+        final List<Long> trkHalfLifeMs = new ArrayList<>();
         final StringBuilder print = new StringBuilder();
         for (int i = 0; i < defs.length; i++) {
             final HistoryDef h = defs[i].history();
@@ -72,13 +79,14 @@ public final class EntityHistory {
                     src.add(feature);
                 }
                 if (h.stat().weighted()) {
-                    final String id = s + "/" + h.halfLife();
+                    final String id = s + "/" + (h.timeWeighted() ? "t" + h.halfLifeMillis() : h.halfLife());
                     t = trackers.indexOf(id);
                     if (t < 0) {
                         t = trackers.size();
                         trackers.add(id);
                         trkSource.add(s);
-                        trkAlpha.add(h.alpha());
+                        trkAlpha.add(h.timeWeighted() ? Double.NaN : h.alpha());
+                        trkHalfLifeMs.add(h.timeWeighted() ? h.halfLifeMillis() : 0L);
                     }
                 }
             }
@@ -95,6 +103,8 @@ public final class EntityHistory {
         sources = src.stream().mapToInt(Integer::intValue).toArray();
         trackerSource = trkSource.stream().mapToInt(Integer::intValue).toArray();
         trackerAlpha = trkAlpha.stream().mapToDouble(Double::doubleValue).toArray();
+        trackerHalfLifeMs = trkHalfLifeMs.stream().mapToLong(Long::longValue).toArray();
+        timeTrackers = (int) trkHalfLifeMs.stream().filter(ms -> ms > 0).count();
         fingerprint = print.toString().hashCode();
     }
 
@@ -118,7 +128,7 @@ public final class EntityHistory {
 
     /** @return bytes one key's state takes */
     public int stateBytes() {
-        return HEADER_BYTES + sources.length * 16 + trackerSource.length * 16;
+        return HEADER_BYTES + sources.length * 16 + trackerSource.length * 16 + timeTrackers * 16;
     }
 
     int featureCount() {
@@ -166,6 +176,11 @@ public final class EntityHistory {
         return trackerAlpha[t];
     }
 
+    /** @return the tracker's half-life in event time (ms), or 0 when its half-life counts events */
+    long trackerHalfLifeMs(final int t) {
+        return trackerHalfLifeMs[t];
+    }
+
     /** One key's state, mutable; read from and written to the store as {@link #stateBytes()} bytes. */
     static final class State {
         long events;
@@ -175,12 +190,17 @@ public final class EntityHistory {
         final double[] last;
         final double[] mean;
         final double[] var;
+        /** Time trackers: the decayed weight of the values seen (0: none yet), and the event time of the last. */
+        final double[] weight;
+        final long[] updated;
 
         State(final EntityHistory h) {
             seen = new long[h.sources.length];
             last = new double[h.sources.length];
             mean = new double[h.trackerSource.length];
             var = new double[h.trackerSource.length];
+            weight = new double[h.trackerSource.length];
+            updated = new long[h.trackerSource.length];
         }
 
         void clear() {
@@ -191,6 +211,8 @@ public final class EntityHistory {
             java.util.Arrays.fill(last, 0);
             java.util.Arrays.fill(mean, 0);
             java.util.Arrays.fill(var, 0);
+            java.util.Arrays.fill(weight, 0);
+            java.util.Arrays.fill(updated, 0);
         }
     }
 
@@ -214,6 +236,10 @@ public final class EntityHistory {
         for (int t = 0; t < into.mean.length; t++) {
             into.mean[t] = b.getDouble();
             into.var[t] = b.getDouble();
+            if (trackerHalfLifeMs[t] > 0) {
+                into.weight[t] = b.getDouble();
+                into.updated[t] = b.getLong();
+            }
         }
     }
 
@@ -225,6 +251,9 @@ public final class EntityHistory {
         }
         for (int t = 0; t < state.mean.length; t++) {
             b.putDouble(state.mean[t]).putDouble(state.var[t]);
+            if (trackerHalfLifeMs[t] > 0) {
+                b.putDouble(state.weight[t]).putLong(state.updated[t]);
+            }
         }
         return b.array();
     }

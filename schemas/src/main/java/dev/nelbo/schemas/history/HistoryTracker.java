@@ -159,8 +159,8 @@ public final class HistoryTracker implements RecordSource {
         }
         final int s = history.sourceOf(h);
         final double v = switch (kind) {
-            case EWM_MEAN -> state.seen[s] >= 1 ? state.mean[history.trackerOf(h)] : Double.NaN;
-            case EWM_STD -> state.seen[s] >= 2 ? Math.sqrt(state.var[history.trackerOf(h)]) : Double.NaN;
+            case EWM_MEAN -> weighted(s, history.trackerOf(h), 1) ? state.mean[history.trackerOf(h)] : Double.NaN;
+            case EWM_STD -> weighted(s, history.trackerOf(h), 2) ? Math.sqrt(state.var[history.trackerOf(h)]) : Double.NaN;
             case PREVIOUS -> state.seen[s] >= 1 ? state.last[s] : Double.NaN;
             case SINCE_PREVIOUS -> eventTime != null && state.lastTime != Long.MIN_VALUE
                     ? Math.max(0L, eventTime - state.lastTime) / 1000.0 : Double.NaN;
@@ -171,6 +171,11 @@ public final class HistoryTracker implements RecordSource {
         } else {
             into.setNumber(v, null);
         }
+    }
+
+    /** Whether tracker {@code t} of source {@code s} has taken at least {@code values} values. */
+    private boolean weighted(final int s, final int t, final int values) {
+        return state.seen[s] >= values && (history.trackerHalfLifeMs(t) == 0 || state.weight[t] > 0);
     }
 
     /** Adds the bound record (which encoded) to its key's history. */
@@ -196,19 +201,25 @@ public final class HistoryTracker implements RecordSource {
         }
         for (int t = 0; t < history.trackerCount(); t++) {
             final int s = history.trackerSource(t);
-            if (!took[s]) {
+            final long halfLifeMs = history.trackerHalfLifeMs(t);
+            // an event without a time does not enter statistics weighted by time
+            if (!took[s] || halfLifeMs > 0 && eventTime == null) {
                 continue;
             }
             final double v = state.last[s];
-            if (state.seen[s] == 1) {
-                state.mean[t] = v;
-                state.var[t] = 0;
+            final double a;
+            if (halfLifeMs > 0) {
+                final double kept = state.weight[t] == 0 ? 0
+                        : state.weight[t] * StrictMath.pow(2.0, -Math.max(0L, eventTime - state.updated[t]) / (double) halfLifeMs);
+                a = 1.0 / (kept + 1.0);
+                state.weight[t] = kept + 1.0;
+                state.updated[t] = eventTime;
             } else {
-                final double a = history.trackerAlpha(t);
-                final double d = v - state.mean[t];
-                state.mean[t] += a * d;
-                state.var[t] = (1 - a) * (state.var[t] + a * d * d);
+                a = state.seen[s] == 1 ? 1.0 : history.trackerAlpha(t);
             }
+            final double d = v - state.mean[t];
+            state.mean[t] += a * d;
+            state.var[t] = (1 - a) * (state.var[t] + a * d * d);
         }
         store.put(key, history.write(state));
     }

@@ -63,7 +63,7 @@ public record FeatureSpec(String idPath, String keyPath, String timestampPath, I
         if (timeZone != null) {
             TimePeriod.rules(timeZone);
         }
-        checkHistory(normalised, keyPath);
+        checkHistory(normalised, keyPath, timestampPath);
         features = List.copyOf(normalised);
         maxCategories = maxCategories == null ? DEFAULT_MAX_CATEGORIES : maxCategories;
         if (maxCategories < 1) {
@@ -77,7 +77,7 @@ public record FeatureSpec(String idPath, String keyPath, String timestampPath, I
         }
     }
 
-    private static void checkHistory(final List<FeatureDef> features, final String keyPath) {
+    private static void checkHistory(final List<FeatureDef> features, final String keyPath, final String timestampPath) {
         final List<FeatureDef> history = features.stream().filter(FeatureDef::derivedFromHistory).toList();
         if (history.isEmpty()) {
             return;
@@ -91,6 +91,10 @@ public record FeatureSpec(String idPath, String keyPath, String timestampPath, I
                     + " number of past events), so the model can tell an entity without history from an average one");
         }
         for (final FeatureDef f : history) {
+            if (f.history().timeWeighted() && timestampPath == null) {
+                throw new IllegalArgumentException("history feature '" + f.name() + "' has a half_life_time, which needs"
+                        + " the spec's timestamp_path: the event time its weights decay with");
+            }
             final String of = f.history().of();
             if (of == null) {
                 continue;

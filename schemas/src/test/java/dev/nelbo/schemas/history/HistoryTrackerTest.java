@@ -173,4 +173,85 @@ class HistoryTrackerTest {
         final FeatureSpec json = Json.DOCUMENTS.readValue(Json.DOCUMENTS.writeValueAsString(SPEC), FeatureSpec.class);
         assertEquals(SPEC, json);
     }
+
+    /** The spec with its weighted statistics on a half-life of {@code halfLife} of event time. */
+    private static FeatureSpec timeSpec(final String halfLife) {
+        final List<FeatureDef> features = new ArrayList<>(SPEC.features());
+        features.set(RECENT, new FeatureDef("latency_recent", null, FeatureType.CONTINUOUS, null, null, true, null,
+                new HistoryDef("latency_ms", HistoryStat.EWM_MEAN, null, halfLife)));
+        features.set(SPREAD, new FeatureDef("latency_spread", null, FeatureType.CONTINUOUS, null, null, true, null,
+                new HistoryDef("latency_ms", HistoryStat.EWM_STD, null, halfLife)));
+        return new FeatureSpec("event_id", "key", "ts", 8, features);
+    }
+
+    @Test
+    void with_a_half_life_in_time_each_past_value_weighs_two_to_the_minus_its_age_over_the_half_life() {
+        final FeatureSpec spec = timeSpec("PT10S");
+        final HistoryTracker t = new HistoryTracker(EntityHistory.forSpec(spec), new MapKeyedStore<>(), null, false, 100);
+        final Random rnd = new Random(4);
+        final List<long[]> seen = new ArrayList<>();
+        final List<Double> values = new ArrayList<>();
+        long time = 1_700_000_000_000L;
+        for (int i = 0; i < 60; i++) {
+            // irregular: bursts within one millisecond, seconds, and a gap of minutes
+            time += i == 30 ? 600_000 : rnd.nextInt(4) == 0 ? 0 : rnd.nextInt(20_000);
+            final double latency = 5 + 100 * rnd.nextDouble();
+            t.bind(event("k", time, latency), "k", time, time);
+            if (i >= 2) {
+                double w = 0;
+                double m = 0;
+                for (int j = 0; j < values.size(); j++) {
+                    final double weight = Math.pow(2, -(seen.get(seen.size() - 1)[0] - seen.get(j)[0]) / 10_000.0);
+                    w += weight;
+                    m += weight * values.get(j);
+                }
+                m /= w;
+                double v = 0;
+                for (int j = 0; j < values.size(); j++) {
+                    final double weight = Math.pow(2, -(seen.get(seen.size() - 1)[0] - seen.get(j)[0]) / 10_000.0);
+                    v += weight * (values.get(j) - m) * (values.get(j) - m);
+                }
+                v /= w;
+                assertEquals(m, read(t, RECENT).number(), 1e-9, "weighted mean before event " + i);
+                assertEquals(Math.sqrt(v), read(t, SPREAD).number(), 1e-7, "weighted spread before event " + i);
+            }
+            t.commit();
+            seen.add(new long[] {time});
+            values.add(Math.log1p(latency));
+        }
+    }
+
+    @Test
+    void an_event_without_a_time_stays_out_of_time_weighted_statistics_and_the_spec_needs_a_timestamp_path() throws Exception {
+        final FeatureSpec spec = timeSpec("PT1M");
+        final HistoryTracker t = new HistoryTracker(EntityHistory.forSpec(spec), new MapKeyedStore<>(), null, false, 100);
+        t.bind(event("k", 0, 10), "k", null, 0);
+        t.commit();
+        t.bind(event("k", 0, 20), "k", null, 1);
+        assertEquals(1, t.pastEvents(), "the event counts");
+        assertEquals(RawValue.Kind.ABSENT, read(t, RECENT).kind(), "but no time, no weight");
+        t.commit();
+        t.bind(event("k", 5_000, 30), "k", 5_000L, 2);
+        t.commit();
+        t.bind(event("k", 6_000, 30), "k", 6_000L, 3);
+        assertEquals(Math.log1p(30), read(t, RECENT).number(), 1e-12, "only the timed value");
+
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new FeatureSpec("event_id", "key", null, 8,
+                spec.features())).getMessage().contains("timestamp_path"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new HistoryDef("x", HistoryStat.EWM_MEAN, 5, "PT1M"))
+                .getMessage().contains("give one"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new HistoryDef("x", HistoryStat.EWM_MEAN, null, "10m"))
+                .getMessage().contains("ISO-8601"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new HistoryDef("x", HistoryStat.EWM_MEAN, null, "PT0S"))
+                .getMessage().contains("between 1 ms"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new HistoryDef(null, HistoryStat.EVENTS, null, "PT1M"))
+                .getMessage().contains("no half_life"));
+        // state is kept per definition: a half-life of a minute is not one of 60 events, nor of another time
+        assertTrue(!EntityHistory.forSpec(spec).sharesStateWith(EntityHistory.forSpec(SPEC)));
+        assertTrue(!EntityHistory.forSpec(spec).sharesStateWith(EntityHistory.forSpec(timeSpec("PT2M"))));
+        assertTrue(EntityHistory.forSpec(spec).sharesStateWith(EntityHistory.forSpec(timeSpec("PT60S"))));
+        final FeatureSpec json = Json.DOCUMENTS.readValue(Json.DOCUMENTS.writeValueAsString(spec), FeatureSpec.class);
+        assertEquals(spec, json);
+        assertTrue(Json.DOCUMENTS.writeValueAsString(spec).contains("\"half_life_time\":\"PT1M\""));
+    }
 }

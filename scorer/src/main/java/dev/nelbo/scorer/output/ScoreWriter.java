@@ -8,6 +8,7 @@ import dev.nelbo.schemas.event.DecodedEvent;
 import dev.nelbo.schemas.output.DeadLetter;
 import dev.nelbo.schemas.output.SourceRef;
 import dev.nelbo.schemas.spec.FeatureDef;
+import dev.nelbo.schemas.spec.HistoryDef;
 
 import java.util.List;
 
@@ -84,9 +85,11 @@ public final class ScoreWriter {
         names = defs.stream().map(FeatureDef::name).toArray(String[]::new);
         encodedNames = defs.stream().map(f -> JsonBytes.encodeName(f.name())).toArray(byte[][]::new);
         top = new int[Math.min(topFeatures, names.length)];
-        // a key's weighted statistics lean on its first events until about one half-life has passed
+        // a key's weighted statistics lean on its first events until about one half-life has passed (a half-life in
+        // time counts as the default number of events)
         historyWarmUp = defs.stream().filter(FeatureDef::derivedFromHistory)
-                .mapToLong(f -> f.history().halfLife() == null ? 1 : f.history().halfLife()).max().orElse(0);
+                .mapToLong(f -> f.history().halfLife() != null ? f.history().halfLife()
+                        : f.history().timeWeighted() ? HistoryDef.DEFAULT_HALF_LIFE : 1).max().orElse(0);
     }
 
     /** @return how many past events a key needs before its alerts are no longer flagged as warming up */

@@ -91,6 +91,9 @@ class EntityHistoryTest {
                    "history": {"of": "latency_ms", "stat": "ewm_std", "half_life": 8}},
                   {"name": "host_events", "type": "continuous", "context": true, "history": {"stat": "events"}}]}
                 """.formatted(features));
+        // the same statistics over event time: a host sees an event every two minutes or so, 16 minutes is ~8 events
+        final Path historyTime = Files.writeString(dir.resolve("history-time.json"), Files.readString(history)
+                .replace("\"half_life\": 8", "\"half_life_time\": \"PT16M\""));
         final VaeConfig vae = new VaeConfig(List.of(32, 32), 2, Activation.ELU, false, 40, 128, 3e-3f, 1f, 5, 0.1f, 0.1f,
                 40, 5f, -12f, 8f, 3L);
         final StringWriter log = new StringWriter();
@@ -98,6 +101,8 @@ class EntityHistoryTest {
                 new PrintWriter(log));
         TrainingPipeline.run(new TrainSettings(data, dir.resolve("history"), history, null, 100_000, 0.01, vae, 0.001, 8),
                 new PrintWriter(log));
+        TrainingPipeline.run(new TrainSettings(data, dir.resolve("history-time"), historyTime, null, 100_000, 0.01, vae, 0.001,
+                8), new PrintWriter(log));
         trainingOutput = log.toString();
     }
 
@@ -154,8 +159,18 @@ class EntityHistoryTest {
 
     @Test
     void a_level_shift_inside_the_global_range_is_flagged_with_history_within_a_few_events_and_not_without() throws Exception {
+        assertShiftFlagged("history");
+    }
+
+    @Test
+    void with_half_lives_in_event_time_the_level_shift_is_flagged_too() throws Exception {
+        assertTrue(Files.readString(dir.resolve("history-time.json")).contains("PT16M"));
+        assertShiftFlagged("history-time");
+    }
+
+    private static void assertShiftFlagged(final String model) throws Exception {
         final List<JsonNode> plain = score("plain");
-        final List<JsonNode> history = score("history");
+        final List<JsonNode> history = score(model);
         final List<Integer> shifted = new ArrayList<>();
         for (int i = 0; i < plain.size(); i++) {
             if (shiftedEvent(i)) {
@@ -182,7 +197,7 @@ class EntityHistoryTest {
         assertEquals(0, history.get(0).get("history_events").asLong());
         assertEquals(20, history.get(shifted.get(0)).get("history_events").asLong());
         assertTrue(plain.get(0).get("history_events") == null, "no history field without history features");
-        System.out.println("history test: shifted hits plain " + plainHits + "/10, history " + historyHits
+        System.out.println("history test (" + model + "): shifted hits plain " + plainHits + "/10, history " + historyHits
                 + "/10; other hosts " + othersHit + "/" + others);
     }
 

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -75,8 +77,15 @@ class ScoringPipelineTest {
         return new Origin("events", 0, offset, 1_700_000_000_000L + offset, key, null);
     }
 
-    @Test
-    void generated_hostile_inputs_give_exactly_one_score_or_dead_letter_each_and_good_events_still_score() {
+    /** With history features too: hostile keys, times and values pass through each key's state as well. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void generated_hostile_inputs_give_exactly_one_score_or_dead_letter_each_and_good_events_still_score(
+            final boolean history) {
+        if (history) {
+            ScorerFixtures.writeHistoryModel(dir.resolve("h1"), 5);
+            assertTrue(models.offer(dir.resolve("h1"), "test"));
+        }
         final List<byte[]> inputs = new ArrayList<>();
         final List<Boolean> good = new ArrayList<>();
         final Random rnd = new Random(42);
@@ -114,6 +123,9 @@ class ScoringPipelineTest {
             }
             for (final Output o : mine) {
                 final JsonNode doc = ScorerFixtures.parse(o.value());
+                if (history && good.get(i) && o.kind() == Outputs.Kind.SCORE) {
+                    assertTrue(doc.path("history_events").isIntegralNumber(), "input " + i + ": " + doc);
+                }
                 final SchemaDocument schema = switch (o.kind()) {
                     case SCORE, SHADOW -> SchemaDocument.SCORE;
                     case ALERT -> SchemaDocument.ALERT;

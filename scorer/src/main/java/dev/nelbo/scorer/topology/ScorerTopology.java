@@ -68,9 +68,10 @@ public final class ScorerTopology {
         t.addProcessor(PROCESSOR, () -> new ScoringProcessor(models, metrics, settings, shadowTopic != null), SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SUPPRESSION_STORE), Serdes.String(),
                 Suppression.serde()).withCachingDisabled(), PROCESSOR);
-        // cached: a key updated many times between two commits writes its changelog once per commit, not per event
+        // not cached: the processor writes a key updated many times between two commits once, before the commit
+        // (WriteBehindKeyedStore), so its changelog gets one record per key per commit
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(HISTORY_STORE), Serdes.String(),
-                Serdes.ByteArray()).withCachingEnabled(), PROCESSOR);
+                Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
         t.addStateStore(StreamsInternals.preCommitStore(PRE_COMMIT_STORE), PROCESSOR);
         t.addSink(SCORES_SINK, topics.scores(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
         t.addSink(ALERTS_SINK, topics.alerts(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);

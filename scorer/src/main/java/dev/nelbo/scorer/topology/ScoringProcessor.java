@@ -58,13 +58,15 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         final AlertSuppressor suppressor = new AlertSuppressor(new KeyValueKeyedStore<>(store),
                 settings.suppressionWindowMs(), settings.suppressionRetentionMs(), settings.suppressionMaxKeys(),
                 metrics::suppressionUntracked);
-        final KeyValueStore<String, byte[]> history = ctx.getStateStore(ScorerTopology.HISTORY_STORE);
-        pipeline = new ScoringPipeline(models, metrics, settings, suppressor, new KeyValueKeyedStore<>(history), this::forward,
-                shadowEnabled, ctx.taskId().toString());
+        final WriteBehindKeyedStore<byte[]> history = new WriteBehindKeyedStore<>(new KeyValueKeyedStore<>(
+                ctx.getStateStore(ScorerTopology.HISTORY_STORE)));
+        pipeline = new ScoringPipeline(models, metrics, settings, suppressor, history, this::forward, shadowEnabled,
+                ctx.taskId().toString());
         internals.beforeEachCommit(ScorerTopology.PRE_COMMIT_STORE, () -> {
             if (pipeline.hasPending()) {
                 pipeline.flush();
             }
+            history.flush();
         });
         ctx.schedule(FLUSH_INTERVAL, PunctuationType.WALL_CLOCK_TIME, ts -> pipeline.onFlushInterval());
         final long purgeEvery = Math.max(1000L, Math.min(Math.max(settings.suppressionWindowMs(), 1), 60_000L));

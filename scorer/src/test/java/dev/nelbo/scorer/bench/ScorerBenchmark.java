@@ -77,8 +77,8 @@ import java.util.stream.Collectors;
  *
  * <p>Arguments: {@code --bootstrap HOST:PORT} (required), {@code --events N} (300000), {@code --partitions P}
  * (4), {@code --rounds R} (2), {@code --threads 1,2} (stream thread counts), {@code --latency-rate N} (0: no
- * latency part), {@code --latency-seconds S} (10), {@code --profile scorer|baseline} (that app alone, for a
- * profiler), {@code --scorer-set k=v,k=v} (extra scorer settings), {@code --history true} (each round also runs the
+ * latency part), {@code --latency-seconds S} (10), {@code --profile scorer|baseline|history} (that app alone, for a
+ * profiler; history needs {@code --history true}), {@code --scorer-set k=v,k=v} (extra scorer settings), {@code --history true} (each round also runs the
  * scorer with a model conditioned on five history features, and reports its ratio to the scorer without) and {@code --broker-pid PID} (to report the
  * broker's CPU per record too).
  */
@@ -145,8 +145,8 @@ public final class ScorerBenchmark {
         if (profile != null) {
             // for a profiler attached to this JVM: one app alone, at_least_once, once per round
             for (int r = 0; r < rounds; r++) {
-                b.throughput("profile", input, partitions, StreamsConfig.AT_LEAST_ONCE, threads.get(0), profile.equals("scorer"),
-                        model);
+                b.throughput("profile", input, partitions, StreamsConfig.AT_LEAST_ONCE, threads.get(0), !profile.equals("baseline"),
+                        profile.equals("history") ? historyModel : model);
             }
             threads.clear();
         }

@@ -222,10 +222,15 @@ public final class ScoringPipeline implements AutoCloseable {
             shadow.purgeHistory();
         }
         metrics.historyState(task, f.keys(), f.bytes());
+        reportUntracked();
+        return f;
+    }
+
+    /** Counts the events the current tracker scored without history since it last reported them. */
+    private void reportUntracked() {
         if (history != null) {
             metrics.historyUntracked(history.takeUntracked());
         }
-        return f;
     }
 
     /**
@@ -391,10 +396,8 @@ public final class ScoringPipeline implements AutoCloseable {
         decoder = new EventDecoder(latest.encoder(), settings.limits());
         decoded = decoder.newEvent();
         final EntityHistory definition = EntityHistory.forSpec(latest.encoder().spec());
-        if (history != null) {
-            // the new model's tracker counts afresh
-            metrics.historyUntracked(history.takeUntracked());
-        }
+        // the new model's tracker counts afresh
+        reportUntracked();
         history = definition == null ? null : new HistoryTracker(definition, historyStore, latest.encoder(), false,
                 settings.historyMaxKeys());
         if (shadow != null) {
@@ -433,9 +436,7 @@ public final class ScoringPipeline implements AutoCloseable {
             engine = null;
         }
         metrics.suppressionState(task, -1, -1);
-        if (history != null) {
-            metrics.historyUntracked(history.takeUntracked());
-        }
+        reportUntracked();
         metrics.historyState(task, -1, -1);
     }
 }

@@ -21,8 +21,7 @@ import java.util.PriorityQueue;
  */
 public final class BottomKSample<T> {
 
-    /** {@code tie} orders records of one priority within a partition. */
-    private record Entry<T>(long priority, long partition, long tie, long offset, T value) {
+    private record Entry<T>(long priority, long partition, long offset, T value) {
     }
 
     /** A record's priority (smallest kept). */
@@ -31,12 +30,10 @@ public final class BottomKSample<T> {
         long of(long partition, long offset, long timestamp);
     }
 
-    private static final Comparator<Entry<?>> ORDER = Comparator.<Entry<?>>comparingLong(e -> e.priority)
-            .thenComparingLong(e -> e.partition).thenComparingLong(e -> e.tie);
-
-    private final boolean newestFirst;
     private final int k;
     private final Priority priority;
+    /** Which of two records is kept first: priority, then partition, then offset (the latest first for {@link #latest}). */
+    private final Comparator<Entry<T>> order;
     private final PriorityQueue<Entry<T>> heap;
     private long seen;
 
@@ -46,9 +43,10 @@ public final class BottomKSample<T> {
         }
         this.k = k;
         this.priority = priority;
-        this.newestFirst = newestFirst;
+        this.order = Comparator.<Entry<T>>comparingLong(e -> e.priority).thenComparingLong(e -> e.partition)
+                .thenComparingLong(e -> newestFirst ? ~e.offset : e.offset);
         // max-heap: the root is the entry to evict
-        this.heap = new PriorityQueue<>(ORDER.reversed());
+        this.heap = new PriorityQueue<>(order.reversed());
     }
 
     /**
@@ -89,11 +87,10 @@ public final class BottomKSample<T> {
      */
     public void offer(final long partition, final long offset, final long timestamp, final T value) {
         seen++;
-        final Entry<T> e = new Entry<>(priority.of(partition, offset, timestamp), partition,
-                newestFirst ? ~offset : offset, offset, value);
+        final Entry<T> e = new Entry<>(priority.of(partition, offset, timestamp), partition, offset, value);
         if (heap.size() < k) {
             heap.add(e);
-        } else if (ORDER.compare(e, heap.peek()) < 0) {
+        } else if (order.compare(e, heap.peek()) < 0) {
             heap.poll();
             heap.add(e);
         }

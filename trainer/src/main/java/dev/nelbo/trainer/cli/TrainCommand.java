@@ -79,7 +79,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--learning-rate", defaultValue = "0.001", description = "Adam learning rate.")
     private float learningRate;
 
-    @Option(names = "--beta", defaultValue = "1.0", description = "Final KL weight.")
+    @Option(names = "--beta", defaultValue = "0.5", description = "Final KL weight of the training loss (validation,"
+            + " calibration and scores always use the ELBO, weight 1).")
     private float beta;
 
     @Option(names = "--beta-warmup-epochs", defaultValue = "10", description = "Epochs over which beta rises from 0.")

@@ -97,9 +97,16 @@ public record VaeConfig(List<Integer> hidden, int latent, Activation activation,
                 "flow length must be in [0, " + MAX_FLOW_LENGTH + "], got " + flowLength);
     }
 
-    /** @return the one default configuration used for every data set */
+    /**
+     * Why the KL weight is 0.5, not the ELBO's 1: a cheaper KL lets the posterior carry more about each row, so
+     * the decoder learns normal rows more precisely (smaller variances). Scored with the full ELBO, rows unlike
+     * the training data then cost more: on the five shared data sets the mean AUROC rose for every seed and the
+     * mean AP by about 0.03 (docs/quality.md). Validation, calibration and scores always use weight 1.
+     *
+     * @return the one default configuration used for every data set
+     */
     public static VaeConfig defaults() {
-        return new VaeConfig(List.of(64, 64), 8, Activation.ELU, false, 200, 256, 1e-3f, 1f, 10, 0.1f,
+        return new VaeConfig(List.of(64, 64), 8, Activation.ELU, false, 200, 256, 1e-3f, 0.5f, 10, 0.1f,
                 0.1f, 15, 5f, -12f, 8f, 42L);
     }
 

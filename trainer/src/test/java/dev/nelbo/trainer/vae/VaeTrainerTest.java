@@ -87,6 +87,24 @@ class VaeTrainerTest {
     }
 
     @Test
+    void the_default_kl_weight_below_one_weights_the_training_loss_only_and_validation_stays_the_full_elbo() {
+        final float beta = VaeConfig.defaults().beta();
+        assertTrue(beta < 1f, "the default trains with a KL weight below the ELBO's 1, got " + beta);
+        final VaeConfig base = small(6, 10, 4L);
+        final VaeConfig config = new VaeConfig(base.hidden(), base.latent(), base.activation(), false, base.epochs(),
+                base.batchSize(), base.learningRate(), beta, base.betaWarmupEpochs(), 0f, base.validationFraction(),
+                base.patience(), base.gradClip(), base.logvarMin(), base.logvarMax(), base.seed());
+        final TrainingData data = TrainingBenchmark.lowRankData(400, 6, 2, new Random(9));
+        try (TrainedVae vae = VaeTrainer.fit(data, config, s -> { })) {
+            final EpochStats last = vae.history().get(vae.history().size() - 1);
+            assertEquals(beta, last.beta(), 1e-7, "warm-up reached the final weight");
+            assertTrue(last.trainKl() > 0.05, "a KL worth weighting: " + last.trainKl());
+            assertEquals(last.trainRecon() + beta * last.trainKl(), last.trainLoss(), 1e-3 * Math.abs(last.trainLoss()));
+            assertEquals(last.valRecon() + last.valKl(), last.valNelbo(), 1e-9);
+        }
+    }
+
+    @Test
     void early_stopping_ends_the_run_and_keeps_the_best_epoch() {
         final TrainingData data = TrainingBenchmark.lowRankData(400, 6, 2, new Random(5));
         final List<EpochStats> seen = new ArrayList<>();

@@ -101,7 +101,7 @@ public record VaeConfig(List<Integer> hidden, int latent, Activation activation,
      * Why the KL weight is 0.5, not the ELBO's 1: a cheaper KL lets the posterior carry more about each row, so
      * the decoder learns normal rows more precisely (smaller variances). Scored with the full ELBO, rows unlike
      * the training data then cost more: on the five shared data sets the mean AUROC rose for every seed and the
-     * mean AP by about 0.03 (docs/quality.md). Validation, calibration and scores always use weight 1.
+     * mean AP by 0.010-0.025 (docs/quality.md). Validation, calibration and scores always use weight 1.
      *
      * @return the one default configuration used for every data set
      */

@@ -18,7 +18,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class VaeTrainerTest {
 
     private static VaeConfig small(final int epochs, final int patience, final long seed) {
-        return new VaeConfig(List.of(16, 16), 2, Activation.ELU, false, epochs, 64, 3e-3f, 1f, 2, 0f, 0.2f, patience, 5f,
+        return small(epochs, patience, seed, 1f);
+    }
+
+    private static VaeConfig small(final int epochs, final int patience, final long seed, final float beta) {
+        return new VaeConfig(List.of(16, 16), 2, Activation.ELU, false, epochs, 64, 3e-3f, beta, 2, 0f, 0.2f, patience, 5f,
                 -12f, 8f, seed);
     }
 
@@ -90,12 +94,8 @@ class VaeTrainerTest {
     void the_default_kl_weight_below_one_weights_the_training_loss_only_and_validation_stays_the_full_elbo() {
         final float beta = VaeConfig.defaults().beta();
         assertTrue(beta < 1f, "the default trains with a KL weight below the ELBO's 1, got " + beta);
-        final VaeConfig base = small(6, 10, 4L);
-        final VaeConfig config = new VaeConfig(base.hidden(), base.latent(), base.activation(), false, base.epochs(),
-                base.batchSize(), base.learningRate(), beta, base.betaWarmupEpochs(), 0f, base.validationFraction(),
-                base.patience(), base.gradClip(), base.logvarMin(), base.logvarMax(), base.seed());
         final TrainingData data = TrainingBenchmark.lowRankData(400, 6, 2, new Random(9));
-        try (TrainedVae vae = VaeTrainer.fit(data, config, s -> { })) {
+        try (TrainedVae vae = VaeTrainer.fit(data, small(6, 10, 4L, beta), s -> { })) {
             final EpochStats last = vae.history().get(vae.history().size() - 1);
             assertEquals(beta, last.beta(), 1e-7, "warm-up reached the final weight");
             assertTrue(last.trainKl() > 0.05, "a KL worth weighting: " + last.trainKl());

@@ -13,12 +13,16 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.security.PrivateKey;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 /** {@code train}: fit a model on normal data and write a calibrated bundle. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+        defaultValueProvider = TrainCommand.ModelDefaults.class,
         description = "Train a VAE on normal records (CSV with header, or JSONL), export ONNX graphs, calibrate the"
                 + " alert threshold and write a model bundle with a report; with --publish, also make it the registry's"
                 + " current model (a first model for a fresh install, in one command).")
@@ -57,51 +61,51 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--max-bad-fraction", defaultValue = TrainSettings.DEFAULT_MAX_BAD_FRACTION, description = "Largest tolerated share of unusable lines.")
     private double maxBadFraction;
 
-    @Option(names = "--hidden", split = ",", paramLabel = "W[,W...]", defaultValue = "64,64",
+    @Option(names = "--hidden", split = ",", paramLabel = "W[,W...]",
             description = "Hidden layer widths (decoder mirrors encoder).")
     private List<Integer> hidden;
 
-    @Option(names = "--latent", defaultValue = "8", description = "Latent size.")
+    @Option(names = "--latent", description = "Latent size.")
     private int latent;
 
-    @Option(names = "--activation", defaultValue = "ELU", description = "Hidden activation: ${COMPLETION-CANDIDATES}.")
+    @Option(names = "--activation", description = "Hidden activation: ${COMPLETION-CANDIDATES}.")
     private Activation activation;
 
-    @Option(names = "--per-row-variance", defaultValue = "false", description = "Decoder log-variance per row (a head on z) instead of one learned value per feature.")
+    @Option(names = "--per-row-variance", description = "Decoder log-variance per row (a head on z) instead of one learned value per feature.")
     private boolean perRowVariance;
 
-    @Option(names = "--epochs", defaultValue = "200", description = "Maximum epochs (early stopping usually ends sooner).")
+    @Option(names = "--epochs", description = "Maximum epochs (early stopping usually ends sooner).")
     private int epochs;
 
-    @Option(names = "--batch-size", defaultValue = "256", description = "Rows per optimizer step.")
+    @Option(names = "--batch-size", description = "Rows per optimizer step.")
     private int batchSize;
 
-    @Option(names = "--learning-rate", defaultValue = "0.001", description = "Adam learning rate.")
+    @Option(names = "--learning-rate", description = "Adam learning rate.")
     private float learningRate;
 
-    @Option(names = "--beta", defaultValue = "0.5", description = "Final KL weight of the training loss (validation,"
+    @Option(names = "--beta", description = "Final KL weight of the training loss (validation,"
             + " calibration and scores always use the ELBO, weight 1).")
     private float beta;
 
-    @Option(names = "--beta-warmup-epochs", defaultValue = "10", description = "Epochs over which beta rises from 0.")
+    @Option(names = "--beta-warmup-epochs", description = "Epochs over which beta rises from 0.")
     private int betaWarmupEpochs;
 
-    @Option(names = "--denoise", defaultValue = "0.1", description = "Probability of hiding each input column during training (0 = off).")
+    @Option(names = "--denoise", description = "Probability of hiding each input column during training (0 = off).")
     private float denoise;
 
-    @Option(names = "--validation-fraction", defaultValue = "0.1", description = "Rows held out for early stopping and calibration.")
+    @Option(names = "--validation-fraction", description = "Rows held out for early stopping and calibration.")
     private float validationFraction;
 
-    @Option(names = "--patience", defaultValue = "15", description = "Epochs without validation improvement before stopping.")
+    @Option(names = "--patience", description = "Epochs without validation improvement before stopping.")
     private int patience;
 
-    @Option(names = "--grad-clip", defaultValue = "5.0", description = "Element-wise gradient clip.")
+    @Option(names = "--grad-clip", description = "Element-wise gradient clip.")
     private float gradClip;
 
-    @Option(names = "--logvar-min", defaultValue = "-12", description = "Lower clamp of every log-variance (a variance floor).")
+    @Option(names = "--logvar-min", description = "Lower clamp of every log-variance (a variance floor).")
     private float logvarMin;
 
-    @Option(names = "--logvar-max", defaultValue = "8", description = "Upper clamp of every log-variance.")
+    @Option(names = "--logvar-max", description = "Upper clamp of every log-variance.")
     private float logvarMax;
 
     /** Posterior families. */
@@ -112,14 +116,14 @@ final class TrainCommand implements Callable<Integer> {
         planar
     }
 
-    @Option(names = "--flow", defaultValue = "none", description = "Posterior: none (diagonal Gaussian) or planar"
+    @Option(names = "--flow", description = "Posterior: none (diagonal Gaussian) or planar"
             + " (--flow-length planar flows on its samples, shared by all records; KL by Monte Carlo).")
     private Flow flow;
 
     @Option(names = "--flow-length", defaultValue = "4", description = "Planar flow steps with --flow planar.")
     private int flowLength;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed: same seed and data give the same model.")
+    @Option(names = "--seed", description = "Seed: same seed and data give the same model.")
     private long seed;
 
     @Option(names = "--target-fpr", defaultValue = TrainSettings.DEFAULT_TARGET_FPR, description = "False-positive rate the alert threshold is set for.")
@@ -135,6 +139,41 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--threads", defaultValue = "1", description = "PyTorch intra-op threads (1 was fastest on 2 cores for models this size).")
     private int threads;
+
+    /**
+     * The model options' defaults, taken from {@link VaeConfig#defaults()} so that the one default configuration is
+     * written once: picocli applies and shows them as if they were the options' {@code defaultValue}s.
+     */
+    static final class ModelDefaults implements CommandLine.IDefaultValueProvider {
+        private static final Map<String, String> VALUES = values(VaeConfig.defaults());
+
+        private static Map<String, String> values(final VaeConfig d) {
+            final Map<String, String> v = new HashMap<>();
+            v.put("--hidden", d.hidden().stream().map(String::valueOf).collect(Collectors.joining(",")));
+            v.put("--latent", String.valueOf(d.latent()));
+            v.put("--activation", d.activation().name());
+            v.put("--per-row-variance", String.valueOf(d.perRowVariance()));
+            v.put("--epochs", String.valueOf(d.epochs()));
+            v.put("--batch-size", String.valueOf(d.batchSize()));
+            v.put("--learning-rate", String.valueOf(d.learningRate()));
+            v.put("--beta", String.valueOf(d.beta()));
+            v.put("--beta-warmup-epochs", String.valueOf(d.betaWarmupEpochs()));
+            v.put("--denoise", String.valueOf(d.denoise()));
+            v.put("--validation-fraction", String.valueOf(d.validationFraction()));
+            v.put("--patience", String.valueOf(d.patience()));
+            v.put("--grad-clip", String.valueOf(d.gradClip()));
+            v.put("--logvar-min", String.valueOf(d.logvarMin()));
+            v.put("--logvar-max", String.valueOf(d.logvarMax()));
+            v.put("--flow", (d.flowLength() == 0 ? Flow.none : Flow.planar).name());
+            v.put("--seed", String.valueOf(d.seed()));
+            return Map.copyOf(v);
+        }
+
+        @Override
+        public String defaultValue(final CommandLine.Model.ArgSpec arg) {
+            return arg instanceof CommandLine.Model.OptionSpec o ? VALUES.get(o.longestName()) : null;
+        }
+    }
 
     private Optional<PrivateKey> signingKey(final RetrainConfig connection) {
         try {
@@ -172,7 +211,7 @@ final class TrainCommand implements Callable<Integer> {
         if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         }
-        final RetrainConfig connection = publish ? registry.load(spec, java.util.Map.of()) : null;
+        final RetrainConfig connection = publish ? registry.load(spec, Map.of()) : null;
         final Optional<PrivateKey> key = signingKey(connection);
         // compare-and-set against the registry as it was before training: a publish meanwhile wins (exit 5)
         final ModelRegistry.Snapshot registryBefore = connection == null ? null : RegistryCommands.read(connection);

@@ -202,6 +202,9 @@ class NelboTrainerTest {
             assertTrue(train.out().contains(option), option + " in\n" + train.out());
         }
         assertTrue(train.out().contains("Default: 0.001"), train.out());
+        // the model options' defaults come from VaeConfig.defaults() through the command's default value provider
+        assertTrue(train.out().contains("Default: 64,64") && train.out().contains("Default: " + VaeConfig.defaults().beta()),
+                train.out());
         assertTrue(run("evaluate", "--help").out().contains("--json"));
     }
 

@@ -44,10 +44,20 @@ public final class KafkaTestClients {
      * @return metadata of each record, in order
      */
     public static List<RecordMetadata> produce(final String topic, final List<byte[][]> records) {
+        return send(records.stream().map(kv -> new ProducerRecord<>(topic, kv[0], kv[1])).toList());
+    }
+
+    /**
+     * Sends records as given (timestamps and headers included) and waits for every acknowledgement.
+     *
+     * @param records the records
+     * @return metadata of each record, in order
+     */
+    public static List<RecordMetadata> send(final List<ProducerRecord<byte[], byte[]>> records) {
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             final List<Future<RecordMetadata>> futures = new ArrayList<>();
-            for (final byte[][] kv : records) {
-                futures.add(producer.send(new ProducerRecord<>(topic, kv[0], kv[1])));
+            for (final ProducerRecord<byte[], byte[]> r : records) {
+                futures.add(producer.send(r));
             }
             producer.flush();
             final List<RecordMetadata> out = new ArrayList<>();

@@ -34,6 +34,11 @@ public enum FailureReason {
     STRING_TOO_LONG,
     /** The record was read, but an output for it would exceed what the producer may send (e.g. a huge Kafka key). */
     OUTPUT_TOO_LARGE,
+    /**
+     * The record was read, but the broker refused an output for it as one record's fault (its timestamp outside the
+     * output topic's bounds, a record the topic's validation refuses).
+     */
+    OUTPUT_REFUSED,
     /** Reading or encoding the record hit an unexpected error (a bug, logged with its cause); the record is kept here. */
     INTERNAL_ERROR;
 

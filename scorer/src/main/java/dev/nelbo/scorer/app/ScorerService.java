@@ -16,6 +16,7 @@ import dev.nelbo.scorer.model.RegistryFollower;
 import dev.nelbo.scorer.model.StatusReporter;
 import dev.nelbo.scorer.model.UnpackDirectory;
 import dev.nelbo.scorer.topology.OutputExceptionHandler;
+import dev.nelbo.scorer.topology.OutputTimestamps;
 import dev.nelbo.scorer.topology.ScorerTopology;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.apache.kafka.clients.admin.Admin;
@@ -101,10 +102,15 @@ public final class ScorerService implements AutoCloseable {
         final ModelManager models = new ModelManager(options, metrics, policy);
         final String registryTopic = config.topics().registry();
         final Map<String, Object> client = config.clientProperties();
+        final OutputTimestamps outputTimes;
         try (Admin admin = Admin.create(client)) {
             ModelRegistry.ensureTopic(admin, registryTopic);
             FleetStatus.ensureTopic(admin, config.require(ScorerKey.TOPIC_STATUS));
             config.get(ScorerKey.SHADOW_TOPIC).ifPresent(t -> requireShadowTopic(admin, t));
+            final List<String> outputs = new java.util.ArrayList<>(List.of(config.topics().scores(), config.topics().alerts(),
+                    config.topics().dlq()));
+            config.get(ScorerKey.SHADOW_TOPIC).ifPresent(outputs::add);
+            outputTimes = OutputTimestamps.of(admin, outputs);
         } catch (final RuntimeException e) {
             models.close();
             throw e;
@@ -146,7 +152,7 @@ public final class ScorerService implements AutoCloseable {
         props.put(OutputExceptionHandler.METRICS, metrics);
         props.put(OutputExceptionHandler.SCORES_TOPIC, config.topics().scores());
         props.put(OutputExceptionHandler.DLQ_TOPIC, config.topics().dlq());
-        final KafkaStreams streams = new KafkaStreams(ScorerTopology.build(config, models, metrics), props);
+        final KafkaStreams streams = new KafkaStreams(ScorerTopology.build(config, models, metrics, outputTimes), props);
         StreamsMetricsBridge.register(registry, streams::metrics);
         final ScorerService[] self = new ScorerService[1];
         final MetricsServer server;

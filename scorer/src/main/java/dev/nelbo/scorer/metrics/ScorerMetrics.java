@@ -41,6 +41,8 @@ public final class ScorerMetrics {
     private final Info shadowInfo;
     private final Counter clamped;
     private final Counter eventTimeBounded;
+    private final Counter recordTimestampInvalid;
+    private final Counter outputTimestampAdjusted;
     private final Gauge suppressionKeys;
     private final Gauge suppressionBytes;
     private final Counter suppressionUntracked;
@@ -116,6 +118,12 @@ public final class ScorerMetrics {
         eventTimeBounded = Counter.builder().name("nelbo_event_time_out_of_bounds_total")
                 .help("Events whose own time was further from the record timestamp than nelbo.event.time.max.skew.ms;"
                         + " the record timestamp was used").withoutExemplars().register(registry);
+        recordTimestampInvalid = Counter.builder().name("nelbo_record_timestamp_invalid_total")
+                .help("Input records with an invalid (negative) timestamp; each took its partition's time, or the wall clock")
+                .withoutExemplars().register(registry);
+        outputTimestampAdjusted = Counter.builder().name("nelbo_output_timestamp_adjusted_total")
+                .help("Outputs stamped other than their input: its timestamp was ahead of the scorer's clock, or older than"
+                        + " an output topic's message.timestamp.before.max.ms accepts").withoutExemplars().register(registry);
         suppressionKeys = Gauge.builder().name("nelbo_alert_suppression_keys")
                 .help("Entity keys held in the alert-suppression state, per stream task").labelNames("task").register(registry);
         suppressionBytes = Gauge.builder().name("nelbo_alert_suppression_bytes").unit(Unit.BYTES)
@@ -267,6 +275,16 @@ public final class ScorerMetrics {
     /** Counts an event whose time was replaced by its record timestamp. */
     public void eventTimeBounded() {
         eventTimeBounded.inc();
+    }
+
+    /** Counts an input record whose timestamp was invalid and was replaced. */
+    public void recordTimestampInvalid() {
+        recordTimestampInvalid.inc();
+    }
+
+    /** Counts an output stamped other than its input, so that its topic accepts it. */
+    public void outputTimestampAdjusted() {
+        outputTimestampAdjusted.inc();
     }
 
     /**

@@ -10,6 +10,7 @@ import dev.nelbo.scorer.pipeline.Suppression;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.AutoOffsetReset;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
@@ -46,11 +47,13 @@ public final class ScorerTopology {
      * @param config  scorer configuration
      * @param models  the model manager (must hold a model before the topology runs)
      * @param metrics metrics
+     * @param outputTimes the timestamps the output topics accept
      * @return the topology
      */
-    public static Topology build(final ScorerConfig config, final ModelManager models, final ScorerMetrics metrics) {
+    public static Topology build(final ScorerConfig config, final ModelManager models, final ScorerMetrics metrics,
+                                 final OutputTimestamps outputTimes) {
         return build(config.pipelineSettings(), config.topics(), config.get(ScorerKey.SHADOW_TOPIC).orElse(null), models,
-                metrics);
+                metrics, outputTimes);
     }
 
     /**
@@ -59,13 +62,17 @@ public final class ScorerTopology {
      * @param shadowTopic where the shadow model's score records go, or null for no shadow scoring
      * @param models      the model manager
      * @param metrics     metrics
+     * @param outputTimes the timestamps the output topics accept
      * @return the topology
      */
     static Topology build(final PipelineSettings settings, final Topics topics, final String shadowTopic,
-                          final ModelManager models, final ScorerMetrics metrics) {
+                          final ModelManager models, final ScorerMetrics metrics, final OutputTimestamps outputTimes) {
         final Topology t = new Topology();
-        t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
-        t.addProcessor(PROCESSOR, () -> new ScoringProcessor(models, metrics, settings, shadowTopic != null), SOURCE);
+        // no per-source offset reset (null): auto.offset.reset applies
+        t.addSource((AutoOffsetReset) null, SOURCE, new RecordTimes(metrics, System::currentTimeMillis),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
+        t.addProcessor(PROCESSOR, () -> new ScoringProcessor(models, metrics, settings, shadowTopic != null,
+                outputTimes), SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SUPPRESSION_STORE), Serdes.String(),
                 Suppression.serde()).withCachingDisabled(), PROCESSOR);
         // not cached: the processor writes a key updated many times between two commits once, before the commit

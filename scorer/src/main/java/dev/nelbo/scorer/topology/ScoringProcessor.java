@@ -34,6 +34,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final ScorerMetrics metrics;
     private final PipelineSettings settings;
     private final boolean shadowEnabled;
+    private final OutputTimestamps outputTimes;
 
     private ProcessorContext<byte[], byte[]> context;
     private StreamsInternals internals;
@@ -41,13 +42,15 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     /**
      * @param shadowEnabled whether to score with the registry's shadow model too, to {@link ScorerTopology#SHADOW_SINK}
+     * @param outputTimes   the timestamps the output topics accept
      */
     ScoringProcessor(final ModelManager models, final ScorerMetrics metrics, final PipelineSettings settings,
-                     final boolean shadowEnabled) {
+                     final boolean shadowEnabled, final OutputTimestamps outputTimes) {
         this.models = models;
         this.metrics = metrics;
         this.settings = settings;
         this.shadowEnabled = shadowEnabled;
+        this.outputTimes = outputTimes;
     }
 
     @Override
@@ -87,7 +90,11 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                          final byte[] versionHeader) {
         final RecordHeaders headers = new RecordHeaders();
         headers.add(Topics.MODEL_VERSION_HEADER, versionHeader);
-        internals.forwardAs(origin.context(), new Record<>(key, value, origin.timestamp(), headers), sink(kind));
+        final long timestamp = outputTimes.of(origin.timestamp(), System.currentTimeMillis());
+        if (timestamp != origin.timestamp()) {
+            metrics.outputTimestampAdjusted();
+        }
+        internals.forwardAs(origin.context(), new Record<>(key, value, timestamp, headers), sink(kind));
     }
 
     private static String sink(final Outputs.Kind kind) {

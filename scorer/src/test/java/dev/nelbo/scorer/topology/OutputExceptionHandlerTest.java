@@ -8,7 +8,11 @@ import dev.nelbo.scorer.testkit.ScorerFixtures;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -25,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The production exception handler skips records the producer refuses as too large, and nothing else. */
+/** The production exception handler skips outputs refused as one record's fault, and nothing else. */
 class OutputExceptionHandlerTest {
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -63,6 +67,39 @@ class OutputExceptionHandlerTest {
         assertEquals(ProductionExceptionHandler.Result.FAIL, handler.handleError(context(), record("scores"),
                 new TopicAuthorizationException(Set.of("scores"))).result());
         assertEquals(1.0, dropped());
+    }
+
+    @Test
+    void a_score_the_broker_refuses_for_its_timestamp_becomes_a_dead_letter_for_the_input_it_names() {
+        final byte[] score = "{\"event_id\":\"e\",\"source\":{\"topic\":\"events\",\"partition\":3,\"offset\":40}}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        final ProductionExceptionHandler.Response r = handler.handleError(context(), new ProducerRecord<>("scores", null, 5L,
+                null, score), new InvalidTimestampException("Timestamp 5 of message is out of range"));
+        assertEquals(ProductionExceptionHandler.Result.RESUME, r.result());
+        final ProducerRecord<byte[], byte[]> letter = r.deadLetterQueueRecords().get(0);
+        assertNull(letter.timestamp(), "the producer stamps the dead letter now");
+        final JsonNode doc = ScorerFixtures.parse(letter.value());
+        assertEquals(List.of(), Schemas.validate(SchemaDocument.DEAD_LETTER, doc));
+        assertEquals("output_refused", doc.get("reason").asText());
+        assertEquals(40, doc.at("/source/offset").asLong(), "the refused output's own input, not the context's (17)");
+        assertEquals(0, doc.get("payload_bytes").asLong(), "the context's bytes are another input's");
+        // the replacement refused in turn is not replaced again
+        final ProductionExceptionHandler.Response again = handler.handleError(context(), letter,
+                new InvalidTimestampException("again"));
+        assertEquals(ProductionExceptionHandler.Result.RESUME, again.result());
+        assertTrue(again.deadLetterQueueRecords().isEmpty());
+        assertEquals(2.0, dropped());
+    }
+
+    @Test
+    void errors_that_are_not_one_records_fault_fail_the_thread() {
+        for (final Exception e : List.of(new KafkaException("Failed to append record because it was part of a batch"),
+                new UnknownTopicOrPartitionException("gone"), new TopicAuthorizationException(Set.of("scores")))) {
+            assertEquals(ProductionExceptionHandler.Result.FAIL, handler.handleError(context(), record("scores"), e).result(),
+                    e.toString());
+        }
+        assertEquals(ProductionExceptionHandler.Result.RESUME, handler.handleError(context(), record("scores"),
+                new InvalidRecordException("compacted topic cannot accept message without key")).result());
     }
 
     private double dropped() {

@@ -51,10 +51,12 @@ class ScorerTopologyTest {
     private TestOutputTopic<byte[], byte[]> alerts;
     private TestOutputTopic<byte[], byte[]> dlq;
     private String v1;
+    private PrometheusRegistry registry;
 
     @BeforeEach
     void setUp() {
-        final ScorerMetrics metrics = new ScorerMetrics(new PrometheusRegistry(), false);
+        registry = new PrometheusRegistry();
+        final ScorerMetrics metrics = new ScorerMetrics(registry, false);
         models = new ModelManager(EngineOptions.defaults().withMaxBatch(256), metrics);
         v1 = ScorerFixtures.writeModel(dir.resolve("v1"), 1);
         assertTrue(models.offer(dir.resolve("v1"), "test"));
@@ -64,7 +66,7 @@ class ScorerTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         driver = new TopologyTestDriver(ScorerTopology.build(PipelineSettings.defaults(WINDOW_MS), topics, null, models,
-                metrics), props);
+                metrics, OutputTimestamps.anyPast()), props);
         events = driver.createInputTopic(topics.events(), new ByteArraySerializer(), new ByteArraySerializer());
         scores = driver.createOutputTopic(topics.scores(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         alerts = driver.createOutputTopic(topics.alerts(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -93,6 +95,39 @@ class ScorerTopologyTest {
             assertFalse(score.get("anomaly").asBoolean(), "normal event scored " + score.get("score"));
         }
         assertTrue(dlq.isEmpty());
+    }
+
+    /**
+     * Kafka Streams' default extractor throws on a negative timestamp, which stops every instance that takes the
+     * partition; here the record takes the partition's time (or the wall clock before the partition has one).
+     */
+    @Test
+    void should_score_a_record_without_a_valid_timestamp_at_its_partitions_time_and_count_it() {
+        final long before = System.currentTimeMillis();
+        events.pipeInput(withoutTimestamp(key(0), ScorerFixtures.normal(0)));
+        final long after = System.currentTimeMillis();
+        final long first = scores.readRecord().timestamp();
+        assertTrue(first >= before && first <= after, "no partition time yet: the wall clock, got " + first);
+        final long t = 1_700_000_000_000L;
+        events.pipeInput(key(1), ScorerFixtures.normal(1), Instant.ofEpochMilli(t));
+        events.pipeInput(withoutTimestamp(key(2), ScorerFixtures.normal(2)));
+        events.pipeInput(key(3), ScorerFixtures.normal(3), Instant.ofEpochMilli(t + 5));
+        final List<TestRecord<byte[], byte[]>> out = scores.readRecordsToList();
+        assertEquals(3, out.size());
+        assertEquals(List.of(t, first, t + 5), out.stream().map(TestRecord::timestamp).toList(),
+                "the partition's time is the largest valid timestamp seen, here the first record's wall clock");
+        assertEquals(2.0, registry.scrape().stream()
+                .filter(m -> m.getMetadata().getName().equals("nelbo_record_timestamp_invalid"))
+                .flatMap(m -> ((io.prometheus.metrics.model.snapshots.CounterSnapshot) m).getDataPoints().stream())
+                .mapToDouble(io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot::getValue).sum());
+        assertTrue(dlq.isEmpty());
+    }
+
+    /** A record as a consumer receives it from the broker with timestamp -1 (TestRecord's own constructors refuse it). */
+    private static TestRecord<byte[], byte[]> withoutTimestamp(final byte[] key, final byte[] value) {
+        return new TestRecord<>(new org.apache.kafka.clients.consumer.ConsumerRecord<>("events", 0, 0L, -1L,
+                org.apache.kafka.common.record.TimestampType.CREATE_TIME, 0, value.length, key, value,
+                new org.apache.kafka.common.header.internals.RecordHeaders(), java.util.Optional.empty()));
     }
 
     @Test
@@ -182,7 +217,7 @@ class ScorerTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "scorer-ttd-contributions");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         try (TopologyTestDriver on = new TopologyTestDriver(ScorerTopology.build(
-                PipelineSettings.defaults(WINDOW_MS).withContributions(true), topics, null, models, metrics), props)) {
+                PipelineSettings.defaults(WINDOW_MS).withContributions(true), topics, null, models, metrics, OutputTimestamps.anyPast()), props)) {
             on.createInputTopic(topics.events(), new ByteArraySerializer(), new ByteArraySerializer())
                     .pipeInput(key(1), ScorerFixtures.normal(1));
             final JsonNode score = ScorerFixtures.parse(on.createOutputTopic(topics.scores(), new ByteArrayDeserializer(),
@@ -246,7 +281,7 @@ class ScorerTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "scorer-ttd-off");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         try (TopologyTestDriver off = new TopologyTestDriver(ScorerTopology.build(
-                PipelineSettings.defaults(WINDOW_MS).withScores(false), topics, null, models, metrics), props)) {
+                PipelineSettings.defaults(WINDOW_MS).withScores(false), topics, null, models, metrics, OutputTimestamps.anyPast()), props)) {
             final TestInputTopic<byte[], byte[]> in = off.createInputTopic(topics.events(), new ByteArraySerializer(),
                     new ByteArraySerializer());
             in.pipeInput(key(1), ScorerFixtures.normal(1));
@@ -269,7 +304,7 @@ class ScorerTopologyTest {
         try (ModelManager single = new ModelManager(EngineOptions.defaults().withMaxBatch(1), metrics)) {
             assertTrue(single.offer(dir.resolve("v1"), "test"));
             try (TopologyTestDriver d = new TopologyTestDriver(ScorerTopology.build(
-                    PipelineSettings.defaults(WINDOW_MS), topics, null, single, metrics), props)) {
+                    PipelineSettings.defaults(WINDOW_MS), topics, null, single, metrics, OutputTimestamps.anyPast()), props)) {
                 final TestInputTopic<byte[], byte[]> in = d.createInputTopic(topics.events(), new ByteArraySerializer(),
                         new ByteArraySerializer());
                 final TestOutputTopic<byte[], byte[]> out = d.createOutputTopic(topics.scores(), new ByteArrayDeserializer(),

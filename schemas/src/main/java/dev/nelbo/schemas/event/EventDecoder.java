@@ -66,7 +66,7 @@ public final class EventDecoder {
      * @param row     row in the buffers
      * @param into    receives the event's fields, clamped features, past events or failure
      * @param history the tracker of the model's history features, or null (they read as missing, nothing is added)
-     * @param seenAt  when the record was seen (its timestamp; history expiry counts from it)
+     * @param seenAt  when the record was seen (its timestamp, never ahead of the scorer's clock; expiry counts from it)
      * @return {@code into}
      */
     public DecodedEvent decode(final byte[] value, final float[] x, final float[] mask, final int row,

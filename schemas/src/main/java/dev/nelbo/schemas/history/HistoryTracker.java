@@ -94,7 +94,8 @@ public final class HistoryTracker implements RecordSource {
      * @param record    the record's own fields
      * @param entityKey its entity key, or null
      * @param time      its event time, or null
-     * @param seenAt    when it was seen (the record timestamp; expiry counts from it)
+     * @param seenAt    when it was seen (the record timestamp, never ahead of the scorer's clock; expiry counts from
+     *                  the latest such time of the key)
      * @return this, reading the record with its history features
      */
     public RecordSource bind(final RecordSource record, final String entityKey, final Long time, final long seenAt) {
@@ -188,7 +189,8 @@ public final class HistoryTracker implements RecordSource {
         if (eventTime != null) {
             state.lastTime = eventTime;
         }
-        state.seenAt = seenAt;
+        // forward only: a record stamped in the past must not age its key towards expiry
+        state.seenAt = Math.max(state.seenAt, seenAt);
         for (int s = 0; s < history.sourceCount(); s++) {
             final int feature = history.sourceFeature(s);
             base.read(feature, scratch);

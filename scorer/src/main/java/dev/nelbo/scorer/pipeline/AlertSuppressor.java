@@ -3,9 +3,9 @@ package dev.nelbo.scorer.pipeline;
 import dev.nelbo.schemas.state.KeyedStore;
 
 /**
- * At most one alert per entity key per window, with bounded state. Times are event times already bounded
- * against the record timestamps ({@link EventTimes#bound}), so a forged far-future time cannot mute a key
- * for longer than the window plus the allowed skew.
+ * At most one alert per entity key per window, with bounded state. Times are event times bounded against the
+ * record timestamps ({@link EventTimes#bound}) and then by the scorer's clock ({@link ScoringPipeline#stateTime}),
+ * so a forged future time cannot mute a key for longer than the window.
  *
  * <p>Bounded: a key's entry expires once its window has passed (when it counts suppressed alerts, once the
  * longer retention has passed, so the count can still travel with the key's next alert); at {@code maxKeys}

@@ -25,6 +25,8 @@ final class PendingBatch {
     final int[] clamps;
     final long[] pastEvents;
     final byte[][] historyStates;
+    /** When each record was seen by the per-key state's clock ({@link ScoringPipeline#stateTime}). */
+    final long[] seenAt;
     Future<?> scoring;
     long scoringNanos;
 
@@ -40,6 +42,7 @@ final class PendingBatch {
         clamps = new int[n];
         pastEvents = new long[n];
         historyStates = new byte[n][];
+        seenAt = new long[n];
     }
 
     int size() {
@@ -56,7 +59,7 @@ final class PendingBatch {
 
     /** Keeps the row the decoder just wrote at {@link ScoringBatch#nextRow()}. */
     void commit(final Origin origin, final byte[] value, final String id, final String key, final Long eventTime,
-                final int clamped, final long past, final byte[] historyState) {
+                final int clamped, final long past, final byte[] historyState, final long seen) {
         final int row = batch.commitRow(id);
         origins[row] = origin;
         values[row] = value;
@@ -66,6 +69,7 @@ final class PendingBatch {
         clamps[row] = clamped;
         pastEvents[row] = past;
         historyStates[row] = historyState;
+        seenAt[row] = seen;
     }
 
     void clear() {

@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.function.LongSupplier;
 
 /**
  * The scorer's per-record path, without Kafka Streams: decode each record into the batch being filled (or
@@ -55,6 +56,7 @@ public final class ScoringPipeline implements AutoCloseable {
     private final Outputs outputs;
     private final ShadowScorer shadow;
     private final String task;
+    private final LongSupplier wallClock;
 
     private LoadedModel model;
     private ScoringEngine engine;
@@ -83,10 +85,11 @@ public final class ScoringPipeline implements AutoCloseable {
      * @param outputs    where outputs go
      * @param shadow     whether to score with the registry's shadow model too
      * @param task       name of the task, for logs
+     * @param wallClock  the scorer's clock (epoch ms), which bounds the per-key state's ({@link #stateTime})
      */
     public ScoringPipeline(final ModelManager models, final ScorerMetrics metrics, final PipelineSettings settings,
                            final AlertSuppressor suppressor, final KeyedStore<byte[]> historyStore, final Outputs outputs,
-                           final boolean shadow, final String task) {
+                           final boolean shadow, final String task, final LongSupplier wallClock) {
         this.models = models;
         this.metrics = metrics;
         this.settings = settings;
@@ -95,6 +98,7 @@ public final class ScoringPipeline implements AutoCloseable {
         this.historyStore = historyStore;
         this.outputs = outputs;
         this.task = task;
+        this.wallClock = wallClock;
         this.shadow = shadow ? new ShadowScorer(models, metrics, task, settings) : null;
     }
 
@@ -114,8 +118,9 @@ public final class ScoringPipeline implements AutoCloseable {
             throw new IllegalStateException("no model loaded; the service must not start processing without one");
         }
         final int row = filling.batch.nextRow();
+        final long seenAt = stateTime(origin.timestamp(), wallClock.getAsLong());
         final DecodedEvent event = decoder.decode(value, filling.batch.x(), filling.batch.mask(), row, decoded, history,
-                origin.timestamp());
+                seenAt);
         if (!event.ok()) {
             deadLetter(value, origin, event.failure());
             return;
@@ -132,10 +137,26 @@ public final class ScoringPipeline implements AutoCloseable {
             metrics.historyKeyMismatch();
         }
         filling.commit(origin, value, id, key, eventTime, event.clampedCount(), event.pastEvents(),
-                history == null ? null : history.boundState());
+                history == null ? null : history.boundState(), seenAt);
         if (filling.isFull()) {
             rotate();
         }
+    }
+
+    /**
+     * The clock of the per-key state (history expiry, alert suppression): the record's time, but never ahead of the
+     * scorer's own clock. Record and event times are written by producers; were the state to follow them, one event
+     * stamped hours ahead would mute its key's alerts for hours, or purge other keys' history early. Capped by the
+     * wall clock it cannot run ahead, and a key's last-seen time only moves forward ({@link HistoryTracker}), so a
+     * record stamped in the past cannot age a key either. Replaying old records gives the same state times (they
+     * are all behind the clock); only records stamped ahead of the clock when processed are moved.
+     *
+     * @param time  a record or event time
+     * @param nowMs the scorer's clock
+     * @return the time the state uses
+     */
+    static long stateTime(final long time, final long nowMs) {
+        return Math.min(time, nowMs);
     }
 
     /**
@@ -279,7 +300,7 @@ public final class ScoringPipeline implements AutoCloseable {
         final int n = slot.size();
         metrics.batchScored(n, slot.scoringNanos / 1e9);
         final ScoringResults results = slot.results;
-        final long now = System.currentTimeMillis();
+        final long now = wallClock.getAsLong();
         final boolean[] anomalies = shadow == null ? null : new boolean[n];
         try {
             for (int i = 0; i < n; i++) {
@@ -297,7 +318,7 @@ public final class ScoringPipeline implements AutoCloseable {
                     metrics.eventTimeBounded();
                 }
                 if (anomaly) {
-                    alert(slot, i, at);
+                    alert(slot, i, stateTime(at, now));
                 }
                 if (anomalies != null) {
                     anomalies[i] = anomaly;

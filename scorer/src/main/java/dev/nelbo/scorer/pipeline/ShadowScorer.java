@@ -108,7 +108,7 @@ final class ShadowScorer {
                 replayed.set(champion.historyStates[i]);
             }
             if (decoder.decode(champion.values[i], batch.x(), batch.mask(), row, decoded, history,
-                    champion.origins[i].timestamp()).ok()) {
+                    champion.seenAt[i]).ok()) {
                 rows[row] = i;
                 clamps[row] = decoded.clampedCount();
                 pastEvents[row] = decoded.pastEvents();

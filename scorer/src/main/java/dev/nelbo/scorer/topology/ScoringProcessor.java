@@ -64,7 +64,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         final WriteBehindKeyedStore<byte[]> history = new WriteBehindKeyedStore<>(new KeyValueKeyedStore<>(
                 ctx.getStateStore(ScorerTopology.HISTORY_STORE)));
         pipeline = new ScoringPipeline(models, metrics, settings, suppressor, history, this::forward, shadowEnabled,
-                ctx.taskId().toString());
+                ctx.taskId().toString(), System::currentTimeMillis);
         internals.beforeEachCommit(ScorerTopology.PRE_COMMIT_STORE, () -> {
             if (pipeline.hasPending()) {
                 pipeline.flush();

@@ -1,7 +1,6 @@
 package dev.nelbo.scorer.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.schemas.SchemaDocument;
 import dev.nelbo.schemas.Schemas;
@@ -27,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -43,6 +43,8 @@ class ScoringPipelineTest {
     private PrometheusRegistry registry;
     private ScorerMetrics metrics;
     private final List<Output> out = new ArrayList<>();
+    /** The scorer's wall clock, as the pipeline reads it. */
+    private final AtomicLong clock = new AtomicLong(System.currentTimeMillis());
 
     /** One emitted output. */
     record Output(Outputs.Kind kind, long offset, byte[] key, byte[] value) {
@@ -70,7 +72,8 @@ class ScoringPipelineTest {
         final AlertSuppressor suppressor = new AlertSuppressor(new MapKeyedStore<>(), settings.suppressionWindowMs(),
                 settings.suppressionRetentionMs(), settings.suppressionMaxKeys(), metrics::suppressionUntracked);
         return new ScoringPipeline(models, metrics, settings, suppressor, history,
-                (kind, origin, key, value, version) -> out.add(new Output(kind, origin.offset(), key, value)), false, "0_0");
+                (kind, origin, key, value, version) -> out.add(new Output(kind, origin.offset(), key, value)), false, "0_0",
+                clock::get);
     }
 
     private static Origin origin(final long offset, final byte[] key) {
@@ -216,6 +219,56 @@ class ScoringPipelineTest {
         assertEquals(4.0, metric("nelbo_history_untracked"), "untracked events of the model swapped out count too");
         assertEquals(1.0, metric("nelbo_history_key_mismatch"));
         assertTrue(Double.isNaN(metric("nelbo_history_keys")), "the closed task's figures are gone");
+    }
+
+    /** Record timestamps are a producer's: one stamped long ago must not make its key's history expire. */
+    @Test
+    void a_record_stamped_in_the_past_does_not_age_its_keys_history_towards_expiry() {
+        ScorerFixtures.writeHistoryModel(dir.resolve("h1"), 5);
+        assertTrue(models.offer(dir.resolve("h1"), "test"));
+        final PipelineSettings d = PipelineSettings.defaults(0);
+        final long week = 7L * 86_400_000L;
+        final PipelineSettings settings = new PipelineSettings(true, false, 3, 0, d.suppressionRetentionMs(),
+                d.suppressionMaxKeys(), d.maxEventTimeSkewMs(), d.limits(), d.maxOutputBytes(), week, 100);
+        final MapKeyedStore<byte[]> store = new MapKeyedStore<>();
+        final long now = clock.get();
+        try (ScoringPipeline p = pipeline(settings, store)) {
+            // svc-0 (normal(0) and normal(5)) seen now, then once more stamped 40 days ago; svc-1 seen now
+            p.accept(ScorerFixtures.normal(0), new Origin("events", 0, 0, now - 1000, "svc-0".getBytes(StandardCharsets.UTF_8), null));
+            p.accept(ScorerFixtures.normal(5), new Origin("events", 0, 1, now - 40 * 86_400_000L,
+                    "svc-0".getBytes(StandardCharsets.UTF_8), null));
+            p.accept(ScorerFixtures.normal(1), new Origin("events", 0, 2, now, "svc-1".getBytes(StandardCharsets.UTF_8), null));
+            p.flush();
+            final dev.nelbo.schemas.state.KeyedStore.Figures f = p.purgeHistory();
+            assertEquals(0, f.expired(), "svc-0 was seen a second ago");
+            assertEquals(2, f.keys());
+            // a record stamped ahead of the clock cannot move the purge's clock past the retention either
+            p.accept(ScorerFixtures.normal(2), new Origin("events", 0, 3, now + 30 * 86_400_000L,
+                    "svc-2".getBytes(StandardCharsets.UTF_8), null));
+            p.flush();
+            assertEquals(0, p.purgeHistory().expired(), "no key is a week older than the clock");
+        }
+    }
+
+    /**
+     * An anomaly stamped ahead (event time within the allowed skew of a record timestamp that is itself ahead) is
+     * alerted, and its key's suppression counts from the scorer's clock, not from the forged time: the key's next real
+     * anomaly after the window is alerted.
+     */
+    @Test
+    void an_alert_stamped_ahead_of_the_clock_mutes_its_key_no_longer_than_the_window() {
+        final long window = 60_000;
+        final long c = clock.get();
+        try (ScoringPipeline p = pipeline(PipelineSettings.defaults(window))) {
+            p.accept(ScorerFixtures.anomaly(1, "db-1", c + 7_200_000), new Origin("events", 0, 0, c + 3_600_000,
+                    "db-1".getBytes(StandardCharsets.UTF_8), null));
+            p.flush();
+            clock.set(c + window + 1000);
+            p.accept(ScorerFixtures.anomaly(2, "db-1", c + window + 1000), new Origin("events", 0, 1, c + window + 1000,
+                    "db-1".getBytes(StandardCharsets.UTF_8), null));
+            p.flush();
+        }
+        assertEquals(List.of(0L, 1L), out.stream().filter(o -> o.kind() == Outputs.Kind.ALERT).map(Output::offset).toList());
     }
 
     @Test

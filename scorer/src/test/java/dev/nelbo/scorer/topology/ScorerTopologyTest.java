@@ -163,7 +163,7 @@ class ScorerTopologyTest {
 
     @Test
     void should_alert_once_per_key_and_window_and_report_the_suppressed_count_with_the_next_alert() {
-        final long t0 = 1_800_000_000_000L;
+        final long t0 = 1_700_000_000_000L;
         events.pipeInput(key(1), ScorerFixtures.anomaly(1, "db-1", t0), Instant.ofEpochMilli(t0));
         events.pipeInput(key(2), ScorerFixtures.anomaly(2, "db-1", t0 + 1000), Instant.ofEpochMilli(t0 + 1000));
         events.pipeInput(key(3), ScorerFixtures.anomaly(3, "db-1", t0 + 2000), Instant.ofEpochMilli(t0 + 2000));
@@ -234,7 +234,7 @@ class ScorerTopologyTest {
 
     @Test
     void should_not_let_a_forged_event_time_mute_a_key() {
-        final long now = 1_800_000_000_000L;
+        final long now = 1_700_000_000_000L;
         // the event claims 9e18: its record timestamp is now, so suppression uses now
         events.pipeInput(key(1), ScorerFixtures.anomaly(1, "db-1", 9_000_000_000_000_000_000L), Instant.ofEpochMilli(now));
         events.pipeInput(key(2), ScorerFixtures.anomaly(2, "db-1", now + WINDOW_MS + 1), Instant.ofEpochMilli(now + WINDOW_MS + 1));
@@ -243,7 +243,7 @@ class ScorerTopologyTest {
 
     @Test
     void should_never_suppress_events_without_a_key() {
-        final long t0 = 1_800_000_000_000L;
+        final long t0 = 1_700_000_000_000L;
         for (int i = 0; i < 5; i++) {
             final com.fasterxml.jackson.databind.node.ObjectNode e = (com.fasterxml.jackson.databind.node.ObjectNode)
                     ScorerFixtures.parse(ScorerFixtures.anomaly(i, "x", t0 + i));
@@ -285,7 +285,7 @@ class ScorerTopologyTest {
             final TestInputTopic<byte[], byte[]> in = off.createInputTopic(topics.events(), new ByteArraySerializer(),
                     new ByteArraySerializer());
             in.pipeInput(key(1), ScorerFixtures.normal(1));
-            in.pipeInput(key(2), ScorerFixtures.anomaly(2, "db-9", 1_800_000_000_000L));
+            in.pipeInput(key(2), ScorerFixtures.anomaly(2, "db-9", 1_700_000_000_000L));
             assertTrue(off.createOutputTopic(topics.scores(), new ByteArrayDeserializer(), new ByteArrayDeserializer()).isEmpty());
             assertEquals(1, off.createOutputTopic(topics.alerts(), new ByteArrayDeserializer(), new ByteArrayDeserializer())
                     .getQueueSize());

@@ -136,7 +136,8 @@ class ConditionalVaeTest {
                     throw new java.io.UncheckedIOException(e);
                 }
             };
-            try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, suppressor, new MapKeyedStore<>(), outputs, false, "0_0")) {
+            try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, suppressor, new MapKeyedStore<>(), outputs, false, "0_0",
+                    System::currentTimeMillis)) {
                 long offset = 0;
                 for (final byte[] e : events.values()) {
                     p.accept(e, new Origin("events", 0, offset++, Json.EVENTS.readTree(e).get("ts").asLong(), null, null));

@@ -139,7 +139,7 @@ class EntityHistoryTest {
                 }
             };
             try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, suppressor, new MapKeyedStore<>(), outputs,
-                    false, "0_0")) {
+                    false, "0_0", System::currentTimeMillis)) {
                 long offset = 0;
                 for (final byte[] e : events) {
                     final String host = Json.EVENTS.readTree(e).get("host").asText();

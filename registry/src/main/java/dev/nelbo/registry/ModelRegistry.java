@@ -353,13 +353,13 @@ public final class ModelRegistry implements AutoCloseable {
         String shadow = before.shadow();
         for (final ProducerRecord<String, byte[]> r : change) {
             if (r.key().startsWith(BUNDLE_PREFIX)) {
-                final String v = r.key().substring(BUNDLE_PREFIX.length());
+                final String v = bundleVersion(r.key());
                 order.remove(v);
                 order.add(v);
             } else if (r.key().equals(CURRENT_KEY)) {
-                current = new String(r.value(), StandardCharsets.UTF_8);
+                current = pointer(r.value());
             } else if (r.key().equals(SHADOW_KEY)) {
-                shadow = r.value().length == 0 ? null : new String(r.value(), StandardCharsets.UTF_8);
+                shadow = pointer(r.value());
             }
         }
         final List<ProducerRecord<String, byte[]>> tombstones = new ArrayList<>();
@@ -447,6 +447,45 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
+    /**
+     * The version a pointer record names. Pointers are written by whoever may write the registry topic and end up in
+     * logs and status reports: control characters are escaped ({@code \\u000a}), so a pointer cannot forge a log
+     * line, and such a version is simply one the registry holds no bundle for.
+     *
+     * @param value the pointer record's value
+     * @return the version, or null for an empty or deleted pointer
+     */
+    public static String pointer(final byte[] value) {
+        return value == null || value.length == 0 ? null : escapeControls(new String(value, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * @param key a registry record key that starts with {@link #BUNDLE_PREFIX}
+     * @return the version it holds, control characters escaped as in {@link #pointer}
+     */
+    public static String bundleVersion(final String key) {
+        return escapeControls(key.substring(BUNDLE_PREFIX.length()));
+    }
+
+    private static String escapeControls(final String s) {
+        StringBuilder out = null;
+        for (int i = 0; i < s.length(); i++) {
+            final char c = s.charAt(i);
+            final boolean control = Character.isISOControl(c) || c == '\u2028' || c == '\u2029';
+            if (control && out == null) {
+                out = new StringBuilder(s.length() + 16).append(s, 0, i);
+            }
+            if (out != null) {
+                if (control) {
+                    out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+                } else {
+                    out.append(c);
+                }
+            }
+        }
+        return out == null ? s : out.toString();
+    }
+
     /** Folds registry records (latest wins, null values delete). */
     public static final class SnapshotBuilder {
         private final Map<String, byte[]> bundles = new TreeMap<>();
@@ -464,7 +503,7 @@ public final class ModelRegistry implements AutoCloseable {
             } else if (SHADOW_KEY.equals(r.key())) {
                 shadow = pointer(r.value());
             } else if (r.key().startsWith(BUNDLE_PREFIX)) {
-                final String version = r.key().substring(BUNDLE_PREFIX.length());
+                final String version = bundleVersion(r.key());
                 if (r.value() == null) {
                     bundles.remove(version);
                     offsets.remove(version);
@@ -475,9 +514,6 @@ public final class ModelRegistry implements AutoCloseable {
             }
         }
 
-        private static String pointer(final byte[] value) {
-            return value == null || value.length == 0 ? null : new String(value, StandardCharsets.UTF_8);
-        }
 
         /** @return the current version, or null */
         public String current() {

@@ -61,6 +61,8 @@ public final class EventReader {
     private final int features;
     private final int extras;
     private final boolean[] needsText;
+    /** Slots read as the literal text of a number (ids and keys) rather than a tree's text of it. */
+    private final boolean[] literal;
     private final Node root = new Node();
 
     private EventReader(final List<String> featurePaths, final boolean[] featureText, final String idPath,
@@ -70,6 +72,9 @@ public final class EventReader {
         this.features = featurePaths.size();
         this.extras = extraPaths.size();
         this.needsText = new boolean[features + 3 + extras];
+        this.literal = new boolean[features + 3 + extras];
+        literal[EventFields.idSlot(features)] = true;
+        literal[EventFields.keySlot(features)] = true;
         for (int f = 0; f < features; f++) {
             add(featurePaths.get(f), f, featureText[f]);
         }
@@ -143,6 +148,13 @@ public final class EventReader {
             throw new EncodingException(FailureReason.TOO_LARGE, null, "record of " + bytes.length
                     + " bytes exceeds the limit of " + limits.maxBytes() + " bytes");
         }
+        final int invalid = Utf8.firstInvalid(bytes);
+        if (invalid >= 0) {
+            throw new EncodingException(FailureReason.MALFORMED, null, "not UTF-8 JSON: " + (invalid == 0 && bytes.length >= 3
+                    && bytes[0] == (byte) 0xEF ? "a byte order mark" : bytes[invalid] == 0 ? "a NUL byte (UTF-16 or UTF-32 text?)"
+                    : "an invalid UTF-8 sequence") + " at byte " + invalid);
+        }
+        // strict UTF-8 without a byte order mark or NUL bytes: Jackson's encoding detection can only choose UTF-8
         try (JsonParser p = FACTORY.createParser(bytes)) {
             final JsonToken first = p.nextToken();
             if (first == null) {
@@ -211,6 +223,12 @@ public final class EventReader {
         switch (value) {
             case VALUE_STRING -> {
                 final String text = p.getText();
+                final int lone = Utf8.loneSurrogate(text);
+                if (lone >= 0) {
+                    throw new EncodingException(FailureReason.MALFORMED, null, "a string escapes half of a surrogate pair"
+                            + " (\\u" + Integer.toHexString(text.charAt(lone)) + "): it has no UTF-8 form"
+                            + at(p.currentTokenLocation()));
+                }
                 for (final int slot : slots) {
                     into.slot(slot).setText(text);
                 }
@@ -222,7 +240,8 @@ public final class EventReader {
                     if (needsText[slot] && text == null) {
                         text = treeText(p, value, number);
                     }
-                    into.slot(slot).setNumber(number, needsText[slot] ? text : null);
+                    // an id or key is an identifier: 1e0 and 1.0 are two, as written
+                    into.slot(slot).setNumber(number, !needsText[slot] ? null : literal[slot] ? p.getText() : text);
                 }
             }
             case VALUE_TRUE, VALUE_FALSE -> {

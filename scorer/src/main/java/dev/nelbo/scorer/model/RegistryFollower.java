@@ -367,11 +367,11 @@ public final class RegistryFollower implements AutoCloseable {
             }
             partition = new TopicPartition(r.topic(), r.partition());
             if (ModelRegistry.CURRENT_KEY.equals(r.key())) {
-                current = pointer(r.value());
+                current = ModelRegistry.pointer(r.value());
             } else if (ModelRegistry.SHADOW_KEY.equals(r.key())) {
-                shadow = pointer(r.value());
+                shadow = ModelRegistry.pointer(r.value());
             } else if (r.key().startsWith(ModelRegistry.BUNDLE_PREFIX)) {
-                final String version = r.key().substring(ModelRegistry.BUNDLE_PREFIX.length());
+                final String version = ModelRegistry.bundleVersion(r.key());
                 recent.remove(version);
                 if (r.value() == null) {
                     offsets.remove(version);
@@ -421,10 +421,6 @@ public final class RegistryFollower implements AutoCloseable {
                 }
             }
             throw new IllegalStateException("timed out fetching " + key + " from the model registry " + topic);
-        }
-
-        private String pointer(final byte[] value) {
-            return value == null || value.length == 0 ? null : new String(value, StandardCharsets.UTF_8);
         }
     }
 }

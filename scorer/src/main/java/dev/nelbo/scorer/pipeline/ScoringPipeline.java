@@ -7,6 +7,7 @@ import dev.nelbo.schemas.encoding.FailureReason;
 import dev.nelbo.schemas.event.DecodedEvent;
 import dev.nelbo.schemas.event.EventDecoder;
 import dev.nelbo.schemas.event.EventFields;
+import dev.nelbo.schemas.event.Utf8;
 import dev.nelbo.schemas.history.EntityHistory;
 import dev.nelbo.schemas.history.HistoryTracker;
 import dev.nelbo.schemas.output.DeadLetter;
@@ -182,12 +183,15 @@ public final class ScoringPipeline implements AutoCloseable {
         return true;
     }
 
-    /** The entity key: the spec's key path, else the Kafka key as UTF-8 (capped like ids). */
+    /**
+     * The entity key: the spec's key path, else the Kafka key as strict UTF-8, or in hex when it is not
+     * ({@link Utf8#keyText}: two different invalid keys stay two entities), capped like ids.
+     */
     private static String entityKey(final EventFields fields, final Origin origin) {
         if (fields.key() != null) {
             return fields.key();
         }
-        return origin.key() == null ? null : EventFields.capped(new String(origin.key(), StandardCharsets.UTF_8));
+        return origin.key() == null ? null : EventFields.capped(Utf8.keyText(origin.key()));
     }
 
     /**

@@ -118,8 +118,9 @@ class ScorerServiceIntegrationTest {
         final Topics topics = TestScorers.freshTopics("suppress", 1);
         ScorerFixtures.writeModel(dir.resolve("model"), 1);
         final String appId = SharedBroker.uniqueName("suppress-app");
-        // event times near the record timestamps (now): further away the record timestamp would be used instead
-        final long t0 = System.currentTimeMillis();
+        // event times near the record timestamps (now): further away the record timestamp would be used instead; and
+        // behind the clock, which the suppression state never runs ahead of
+        final long t0 = System.currentTimeMillis() - 120_000;
         try (ScorerService first = ScorerService.start(TestScorers.config(TestScorers.settings(appId, topics, dir.resolve("model"),
                 Map.of())), new PrometheusRegistry(), false)) {
             KafkaTestClients.produce(topics.events(), List.of(

@@ -48,6 +48,24 @@ public final class KafkaTestClients {
     }
 
     /**
+     * The lowest-level record the Java client allows: its constructor refuses a negative timestamp, but the record
+     * format's "no timestamp" (-1) passes the producer's own checks and the broker's, as older clients send it.
+     *
+     * @param topic topic
+     * @param key   key, or null
+     * @param value value
+     * @return a record the broker stores with timestamp -1
+     */
+    public static ProducerRecord<byte[], byte[]> withoutTimestamp(final String topic, final byte[] key, final byte[] value) {
+        return new ProducerRecord<>(topic, key, value) {
+            @Override
+            public Long timestamp() {
+                return -1L;
+            }
+        };
+    }
+
+    /**
      * Sends records as given (timestamps and headers included) and waits for every acknowledgement.
      *
      * @param records the records

@@ -40,21 +40,6 @@ class RecordMetadataIntegrationTest {
     @TempDir
     Path dir;
 
-    /**
-     * The lowest-level record the Java client allows: its constructor refuses a negative timestamp, but the record
-     * format's "no timestamp" (-1) passes the producer's own checks and the broker's, as older clients send it.
-     */
-    private static final class NoTimestampRecord extends ProducerRecord<byte[], byte[]> {
-        NoTimestampRecord(final String topic, final byte[] key, final byte[] value) {
-            super(topic, key, value);
-        }
-
-        @Override
-        public Long timestamp() {
-            return -1L;
-        }
-    }
-
     @Test
     void a_record_without_a_valid_timestamp_is_scored_with_its_partitions_time_and_counted() throws Exception {
         final Topics topics = TestScorers.freshTopics("no-ts", 1);
@@ -63,7 +48,7 @@ class RecordMetadataIntegrationTest {
         final List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             final byte[] key = ("k-" + i).getBytes(StandardCharsets.UTF_8);
-            records.add(i == 20 ? new NoTimestampRecord(topics.events(), key, ScorerFixtures.normal(i))
+            records.add(i == 20 ? KafkaTestClients.withoutTimestamp(topics.events(), key, ScorerFixtures.normal(i))
                     : new ProducerRecord<>(topics.events(), null, base + i, key, ScorerFixtures.normal(i)));
         }
         final PrometheusRegistry registry = new PrometheusRegistry();

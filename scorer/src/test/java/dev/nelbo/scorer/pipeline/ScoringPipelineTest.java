@@ -80,7 +80,10 @@ class ScoringPipelineTest {
         return new Origin("events", 0, offset, 1_700_000_000_000L + offset, key, null);
     }
 
-    /** With history features too: hostile keys, times and values pass through each key's state as well. */
+    /**
+     * With history features too: hostile keys, record timestamps, event times and values pass through each key's state
+     * as well.
+     */
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void generated_hostile_inputs_give_exactly_one_score_or_dead_letter_each_and_good_events_still_score(
@@ -105,7 +108,8 @@ class ScoringPipelineTest {
         }
         try (ScoringPipeline p = pipeline(PipelineSettings.defaults(0))) {
             for (int i = 0; i < inputs.size(); i++) {
-                p.accept(inputs.get(i), origin(i, rnd.nextBoolean() ? null : GeneratedInputs.arbitraryBytes(rnd, 40)));
+                p.accept(inputs.get(i), new Origin("events", 0, i, arbitraryTimestamp(rnd),
+                        rnd.nextBoolean() ? null : GeneratedInputs.arbitraryBytes(rnd, 40), null));
                 if (i % 97 == 0) {
                     p.onFlushInterval();
                 }
@@ -137,6 +141,18 @@ class ScoringPipelineTest {
                 assertEquals(List.of(), Schemas.validate(schema, doc), "input " + i + " " + o.kind() + ": " + doc);
             }
         }
+    }
+
+    /** Record timestamps a producer can write (the extractor has already replaced negative ones): any of them. */
+    private long arbitraryTimestamp(final Random rnd) {
+        return switch (rnd.nextInt(6)) {
+            case 0 -> 0;
+            case 1 -> Long.MAX_VALUE;
+            case 2 -> clock.get() + rnd.nextInt(3_600_000);
+            case 3 -> clock.get() - (rnd.nextLong() >>> 20);
+            case 4 -> rnd.nextLong() >>> 1;
+            default -> clock.get() - rnd.nextInt(10_000);
+        };
     }
 
     @Test

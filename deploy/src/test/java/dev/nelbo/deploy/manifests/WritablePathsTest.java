@@ -60,18 +60,10 @@ class WritablePathsTest {
         return out;
     }
 
-    private static List<JsonNode> documents(final Path file) throws IOException {
-        try (var parser = YAML.getFactory().createParser(file.toFile())) {
-            final List<JsonNode> docs = new ArrayList<>();
-            YAML.readValues(parser, JsonNode.class).forEachRemaining(docs::add);
-            return docs;
-        }
-    }
-
     private static Properties configMapProperties(final String configMap, final String key) throws IOException {
         try (Stream<Path> files = Files.list(DeployFiles.resolve("k8s/base"))) {
             for (final Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
-                for (final JsonNode d : documents(f)) {
+                for (final JsonNode d : Manifests.documents(f)) {
                     if (d.path("kind").asText().equals("ConfigMap") && d.path("metadata").path("name").asText().equals(configMap)) {
                         final Properties p = new Properties();
                         p.load(new StringReader(d.path("data").path(key).asText()));
@@ -138,19 +130,11 @@ class WritablePathsTest {
         final Map<String, Image> images = images();
         final List<String> problems = new ArrayList<>();
         int workloads = 0;
-        try (Stream<Path> files = Files.list(DeployFiles.resolve("k8s/base"))) {
-            for (final Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
-                for (final JsonNode d : documents(f)) {
-                    final JsonNode pod = switch (d.path("kind").asText()) {
-                        case "Deployment", "Job" -> d.path("spec").path("template").path("spec");
-                        case "CronJob" -> d.path("spec").path("jobTemplate").path("spec").path("template").path("spec");
-                        default -> null;
-                    };
-                    if (pod != null) {
-                        workloads++;
-                        problems.addAll(problems(f.getFileName() + " " + d.path("kind").asText(), pod, images));
-                    }
-                }
+        for (final JsonNode d : Manifests.base()) {
+            final JsonNode pod = Manifests.podSpec(d);
+            if (pod != null) {
+                workloads++;
+                problems.addAll(problems(d.path("kind").asText() + " " + d.path("metadata").path("name").asText(), pod, images));
             }
         }
         assertEquals(3, workloads, "scorer Deployment, retrain CronJob, first-model Job");
@@ -202,18 +186,10 @@ class WritablePathsTest {
         final Optional<Path> kubectl = ExternalTool.find("kubectl");
         assumeTrue(kubectl.isPresent(), "kubectl not on PATH (Debian package kubectl or kubernetes-client; .ci/run installs"
                 + " it): the kustomizations are NOT rendered");
-        final List<Path> roots = new ArrayList<>(List.of(DeployFiles.resolve("k8s")));
-        try (Stream<Path> overlays = Files.list(DeployFiles.resolve("k8s/overlays"))) {
-            overlays.filter(Files::isDirectory).sorted().forEach(roots::add);
-        }
+        final List<Path> roots = Manifests.kustomizations();
         assertTrue(roots.size() >= 2, "at least one overlay: " + roots);
         for (final Path root : roots) {
-            final ExternalTool.Output out = ExternalTool.run(root, 60, kubectl.get().toString(), "kustomize", root.toString());
-            assertEquals(0, out.exitCode(), root + ": " + out.text());
-            final List<JsonNode> rendered = new ArrayList<>();
-            try (var parser = YAML.getFactory().createParser(out.text())) {
-                YAML.readValues(parser, JsonNode.class).forEachRemaining(rendered::add);
-            }
+            final List<JsonNode> rendered = Manifests.render(kubectl.get(), root);
             for (final String kind : List.of("Deployment", "CronJob", "Job", "ConfigMap", "Service")) {
                 assertTrue(rendered.stream().anyMatch(d -> d.path("kind").asText().equals(kind)), root + " renders a " + kind);
             }

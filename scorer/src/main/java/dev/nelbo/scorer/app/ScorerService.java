@@ -34,6 +34,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The running scorer: model manager and registry follower, the Kafka Streams client and the
@@ -99,6 +100,16 @@ public final class ScorerService implements AutoCloseable {
         } else {
             LOG.info("Serving only bundles signed by {}", policy.trustedKeys().stream().map(BundleSignature::keyId).toList());
         }
+        // the endpoint first: /healthz answers while the start-up steps below (topic checks, catching up with the
+        // registry, loading and warming a model; each bounded, together minutes on a slow cluster) run, so a pod's
+        // startup probe need not outlast them; /readyz says "starting" until the service is built
+        final AtomicReference<KafkaStreams> streamsRef = new AtomicReference<>();
+        final AtomicReference<ScorerService> self = new AtomicReference<>();
+        final MetricsServer server = MetricsServer.start(config.require(ScorerKey.METRICS_BIND_ADDRESS),
+                config.intValue(ScorerKey.METRICS_PORT), registry, () -> {
+                    final KafkaStreams s = streamsRef.get();
+                    return s == null || s.state().isRunningOrRebalancing() || s.state() == KafkaStreams.State.CREATED;
+                }, () -> self.get() == null ? Readiness.notReady("starting", "starting") : self.get().readiness());
         final ModelManager models = new ModelManager(options, metrics, policy);
         final String registryTopic = config.topics().registry();
         final Map<String, Object> client = config.clientProperties();
@@ -113,6 +124,7 @@ public final class ScorerService implements AutoCloseable {
             outputTimes = OutputTimestamps.of(admin, outputs);
         } catch (final RuntimeException e) {
             models.close();
+            server.close();
             throw e;
         }
         final UnpackDirectory unpack;
@@ -120,6 +132,7 @@ public final class ScorerService implements AutoCloseable {
             unpack = UnpackDirectory.create(Path.of(System.getProperty("java.io.tmpdir")));
         } catch (final RuntimeException e) {
             models.close();
+            server.close();
             throw e;
         }
         final RegistryFollower follower = new RegistryFollower(client, registryTopic, models,
@@ -143,6 +156,7 @@ public final class ScorerService implements AutoCloseable {
             follower.close();
             models.close();
             unpack.close();
+            server.close();
             throw e;
         }
         final FleetStatus.Writer statusWriter = new FleetStatus.Writer(client, config.require(ScorerKey.TOPIC_STATUS));
@@ -153,24 +167,11 @@ public final class ScorerService implements AutoCloseable {
         props.put(OutputExceptionHandler.SCORES_TOPIC, config.topics().scores());
         props.put(OutputExceptionHandler.DLQ_TOPIC, config.topics().dlq());
         final KafkaStreams streams = new KafkaStreams(ScorerTopology.build(config, models, metrics, outputTimes), props);
+        streamsRef.set(streams);
         StreamsMetricsBridge.register(registry, streams::metrics);
-        final ScorerService[] self = new ScorerService[1];
-        final MetricsServer server;
-        try {
-            server = MetricsServer.start(config.intValue(ScorerKey.METRICS_PORT), registry,
-                    () -> streams.state().isRunningOrRebalancing() || streams.state() == KafkaStreams.State.CREATED,
-                    () -> self[0] == null ? Readiness.notReady("starting", "starting") : self[0].readiness());
-        } catch (final RuntimeException e) {
-            status.close();
-            statusWriter.close();
-            follower.close();
-            models.close();
-            unpack.close();
-            throw e;
-        }
         final ScorerService service = new ScorerService(models, follower, streams, server, registryTopic, unpack,
                 status, statusWriter);
-        self[0] = service;
+        self.set(service);
         metrics.readiness(service::readiness);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Stream thread failed; shutting the scorer down: {}", e.getMessage(), e);

@@ -48,6 +48,11 @@ public enum ScorerKey {
     EVENT_TIME_MAX_SKEW_MS("nelbo.event.time.max.skew.ms", "3600000", Type.NON_NEGATIVE_LONG),
     /** Port of the /metrics, /healthz and /readyz endpoint (0 = any free port). */
     METRICS_PORT("nelbo.metrics.port", "9464", Type.PORT),
+    /**
+     * Address the /metrics, /healthz and /readyz endpoint binds (0.0.0.0: every interface, as a pod's probes need;
+     * 127.0.0.1 keeps it to the host).
+     */
+    METRICS_BIND_ADDRESS("nelbo.metrics.bind.address", "0.0.0.0", Type.STRING),
     /** Inference device: cpu, cuda or cuda:N. */
     DEVICE("nelbo.device", "cpu", Type.DEVICE),
     /** Fail instead of falling back to CPU when the requested device is unavailable. */

@@ -26,6 +26,7 @@ public final class MetricsServer implements AutoCloseable {
     /**
      * Starts the endpoint.
      *
+     * @param address  address to bind (a host name or IP literal; 0.0.0.0 for every interface)
      * @param port     port, 0 for any free port
      * @param registry metrics to expose
      * @param alive    liveness check for {@code /healthz}
@@ -33,13 +34,14 @@ public final class MetricsServer implements AutoCloseable {
      * @return the running server
      * @throws UncheckedIOException when the port cannot be bound
      */
-    public static MetricsServer start(final int port, final PrometheusRegistry registry, final BooleanSupplier alive,
-                                      final Supplier<Readiness> ready) {
+    public static MetricsServer start(final String address, final int port, final PrometheusRegistry registry,
+                                      final BooleanSupplier alive, final Supplier<Readiness> ready) {
         try {
-            return new MetricsServer(HTTPServer.builder().port(port).registry(registry)
+            return new MetricsServer(HTTPServer.builder().hostname(address).port(port).registry(registry)
                     .defaultHandler(exchange -> handle(exchange, alive, ready)).buildAndStart());
         } catch (final IOException e) {
-            throw new UncheckedIOException("cannot open the metrics endpoint on port " + port + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot open the metrics endpoint on " + address + ":" + port + ": "
+                    + e.getMessage(), e);
         }
     }
 

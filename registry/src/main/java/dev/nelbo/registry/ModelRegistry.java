@@ -207,18 +207,23 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /**
-     * Makes the shadow candidate current and clears the shadow pointer.
+     * Makes the shadow candidate current and clears the shadow pointer: compare-and-set on both pointers, so a shadow
+     * published after the caller checked it (a retrain finishing meanwhile) is never promoted unchecked.
      *
      * @param expectedCurrent the current version the caller last saw (null: none)
+     * @param expectedShadow  the shadow version the caller checked
      * @return the promoted version
      * @throws IllegalStateException      when the registry names no shadow
-     * @throws RegistryConflictException  when the current version is not the expected one
+     * @throws RegistryConflictException  when the current or the shadow version is not the expected one
      */
-    public String promoteShadow(final String expectedCurrent) {
+    public String promoteShadow(final String expectedCurrent, final String expectedShadow) {
         final String[] promoted = new String[1];
         write(expectedCurrent, s -> {
             if (s.shadow() == null) {
                 throw new IllegalStateException("the registry " + topic + " names no shadow model to promote");
+            }
+            if (!s.shadow().equals(expectedShadow)) {
+                throw new RegistryConflictException(topic, SHADOW_KEY, expectedShadow, s.shadow());
             }
             promoted[0] = s.shadow();
             return List.of(pointer(CURRENT_KEY, s.shadow()), new ProducerRecord<>(topic, SHADOW_KEY, new byte[0]));

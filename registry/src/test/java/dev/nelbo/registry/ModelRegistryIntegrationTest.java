@@ -50,7 +50,7 @@ class ModelRegistryIntegrationTest {
             ModelRegistry.Snapshot s = registry.read();
             assertEquals(m1.modelVersion(), s.current());
             assertNull(s.shadow());
-            assertThrows(IllegalStateException.class, () -> registry.promoteShadow(m1.modelVersion()));
+            assertThrows(IllegalStateException.class, () -> registry.promoteShadow(m1.modelVersion(), null));
 
             assertEquals(m2.modelVersion(), registry.publishShadow(dir.resolve("v2"), m1.modelVersion()));
             s = registry.read();
@@ -61,7 +61,17 @@ class ModelRegistryIntegrationTest {
             assertEquals(m2.modelVersion(), s.versionWithContentHash(m2.contentHash()).orElseThrow());
             assertTrue(s.versionWithContentHash("0".repeat(64)).isEmpty());
 
-            assertEquals(m2.modelVersion(), registry.promoteShadow(m1.modelVersion()));
+            // a shadow published after the caller checked m2 (a retrain finishing meanwhile) is not promoted
+            final Manifest m3 = TestBundles.writeRandom(dir.resolve("v3"), encoder, 3);
+            registry.publishShadow(dir.resolve("v3"), m1.modelVersion());
+            final RegistryConflictException moved = assertThrows(RegistryConflictException.class,
+                    () -> registry.promoteShadow(m1.modelVersion(), m2.modelVersion()));
+            assertTrue(moved.getMessage().contains("shadow is " + m3.modelVersion()), moved.getMessage());
+            assertEquals(m3.modelVersion(), moved.actual());
+            assertEquals(m1.modelVersion(), registry.read().current(), "nothing written");
+            assertEquals(m3.modelVersion(), registry.read().shadow());
+            registry.publishShadow(dir.resolve("v2"), m1.modelVersion());
+            assertEquals(m2.modelVersion(), registry.promoteShadow(m1.modelVersion(), m2.modelVersion()));
             s = registry.read();
             assertEquals(m2.modelVersion(), s.current());
             assertNull(s.shadow());

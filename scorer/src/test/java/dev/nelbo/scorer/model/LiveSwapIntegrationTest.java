@@ -178,7 +178,7 @@ class LiveSwapIntegrationTest {
             awaitShadow(models, v3);
             assertOnlyLoadedRemain(unpacked, models, 2);
 
-            assertEquals(v3, reg.promoteShadow(reg.read().current()));
+            assertEquals(v3, reg.promoteShadow(reg.read().current(), reg.read().shadow()));
             awaitCurrent(models, v3);
             awaitShadow(models, null);
             assertOnlyLoadedRemain(unpacked, models, 1);

@@ -188,7 +188,7 @@ final class RegistryCommands {
                 requireAdmissible(FleetCheck.problems(before, before.shadow(), settings.trustedKeys(), fleet.live()),
                         before.shadow(), out);
             }
-            final String promoted = registry.promoteShadow(before.current());
+            final String promoted = registry.promoteShadow(before.current(), before.shadow());
             out.println("promoted " + promoted + " to current");
             return confirm(fleet, promoted, out);
         }

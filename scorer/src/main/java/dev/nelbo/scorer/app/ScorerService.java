@@ -10,6 +10,7 @@ import dev.nelbo.scorer.metrics.Readiness;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.metrics.StreamsMetricsBridge;
 import dev.nelbo.schemas.bundle.BundleSignature;
+import dev.nelbo.scorer.model.LastGoodModel;
 import dev.nelbo.scorer.model.ModelManager;
 import dev.nelbo.scorer.model.ModelPolicy;
 import dev.nelbo.scorer.model.RegistryFollower;
@@ -135,8 +136,16 @@ public final class ScorerService implements AutoCloseable {
             server.close();
             throw e;
         }
+        // the last model this instance took from the registry serves first, and the registry's current version is
+        // checked against it as the running instances check it against theirs
+        final LastGoodModel lastGood = new LastGoodModel(config.lastGoodModelDir());
+        lastGood.latest().ifPresent(d -> {
+            if (models.offer(d, "the last-known-good model in " + d)) {
+                lastGood.servingFrom(d);
+            }
+        });
         final RegistryFollower follower = new RegistryFollower(client, registryTopic, models,
-                config.get(ScorerKey.SHADOW_TOPIC).isPresent(), metrics, unpack.path());
+                config.get(ScorerKey.SHADOW_TOPIC).isPresent(), metrics, unpack.path(), lastGood);
         try {
             final String fromRegistry = follower.catchUp();
             if (models.current() == null && config.modelDir().isPresent()) {

@@ -206,6 +206,19 @@ public final class ScorerConfig {
     }
 
     /**
+     * @return where the last model taken from the registry is kept: {@code nelbo.model.last.good.dir}, else
+     *         {@code nelbo-last-good-model/<application.id>} under Kafka Streams' state directory (the pod's volume)
+     */
+    public Path lastGoodModelDir() {
+        return get(ScorerKey.MODEL_LAST_GOOD_DIR).map(Path::of).orElseGet(() -> {
+            final Object stateDir = streamsProperties().get(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG);
+            final Path base = stateDir != null ? Path.of(stateDir.toString())
+                    : Path.of(System.getProperty("java.io.tmpdir"), "kafka-streams");
+            return base.resolve("nelbo-last-good-model").resolve(require(ScorerKey.APPLICATION_ID));
+        });
+    }
+
+    /**
      * @return what a bundle must satisfy to serve
      * @throws IllegalArgumentException when the trusted keys cannot be read
      */

@@ -16,6 +16,11 @@ public enum ScorerKey {
     PROCESSING_GUARANTEE("processing.guarantee", "exactly_once_v2", Type.STRING),
     /** Directory of the bundle to start from (optional when the registry topic already has a current model). */
     MODEL_DIR("nelbo.model.dir", null, Type.STRING),
+    /**
+     * Where the last model taken from the registry is kept, so a restarted instance serves it while the registry names
+     * a version it refuses (default: {@code nelbo-last-good-model/<application.id>} under Kafka Streams' state.dir).
+     */
+    MODEL_LAST_GOOD_DIR("nelbo.model.last.good.dir", null, Type.STRING),
     /** Input topic of JSON events. */
     TOPIC_EVENTS("nelbo.topic.events", "events", Type.TOPIC),
     /** Output topic of score records. */

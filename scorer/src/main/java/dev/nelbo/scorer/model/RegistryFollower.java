@@ -67,6 +67,7 @@ public final class RegistryFollower implements AutoCloseable {
     private final ScorerMetrics metrics;
     private final boolean followShadow;
     private final Path unpackParent;
+    private final LastGoodModel lastGood;
     /** Written by the follower's thread, read by the status reporter. */
     private final Map<String, Refusal> refused = new ConcurrentHashMap<>();
     private final Set<String> missingReported = new HashSet<>();
@@ -83,30 +84,19 @@ public final class RegistryFollower implements AutoCloseable {
     }
 
     /**
-     * Unpacks bundles under {@code java.io.tmpdir}.
-     *
-     * @param clientProps  Kafka client settings
-     * @param topic        registry topic
-     * @param models       where verified models go
-     * @param followShadow whether to load the registry's shadow model too (shadow scoring is on)
-     * @param metrics      metrics
-     */
-    public RegistryFollower(final Map<String, Object> clientProps, final String topic, final ModelManager models,
-                            final boolean followShadow, final ScorerMetrics metrics) {
-        this(clientProps, topic, models, followShadow, metrics, Path.of(System.getProperty("java.io.tmpdir")));
-    }
-
-    /**
      * @param clientProps  Kafka client settings
      * @param topic        registry topic
      * @param models       where verified models go
      * @param followShadow whether to load the registry's shadow model too (shadow scoring is on)
      * @param metrics      metrics
      * @param unpackParent directory the followed bundles are unpacked under (one new directory per bundle)
+     * @param lastGood     where each current model switched to is kept for a restart, or null for nowhere
      */
     public RegistryFollower(final Map<String, Object> clientProps, final String topic, final ModelManager models,
-                            final boolean followShadow, final ScorerMetrics metrics, final Path unpackParent) {
+                            final boolean followShadow, final ScorerMetrics metrics, final Path unpackParent,
+                            final LastGoodModel lastGood) {
         this.followShadow = followShadow;
+        this.lastGood = lastGood;
         this.unpackParent = Objects.requireNonNull(unpackParent, "unpackParent");
         final Map<String, Object> p = new HashMap<>(clientProps);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -250,6 +240,9 @@ public final class RegistryFollower implements AutoCloseable {
         if (dir != null) {
             if (models.offer(dir, "registry " + topic, true)) {
                 refused.remove(wanted);
+                if (lastGood != null) {
+                    lastGood.remember(dir, wanted);
+                }
             } else {
                 refuse(wanted, models.lastRefusal());
             }

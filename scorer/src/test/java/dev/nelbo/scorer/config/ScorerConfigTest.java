@@ -125,8 +125,17 @@ class ScorerConfigTest {
                 "nelbo.event.max.depth", "nelbo.event.max.number.length", "nelbo.event.max.string.length",
                 "nelbo.event.time.max.skew.ms", "nelbo.alert.suppression.retention.ms", "nelbo.alert.suppression.max.keys",
                 "nelbo.bundle.trusted.keys", "nelbo.model.max.graph.bytes", "nelbo.model.warmup.timeout.ms", "nelbo.topic.status",
-                "nelbo.instance.id"),
+                "nelbo.instance.id", "nelbo.metrics.bind.address", "nelbo.model.last.good.dir"),
                 ScorerConfig.knownNelboKeys());
+    }
+
+    @Test
+    void the_last_known_good_model_is_kept_per_application_under_the_state_directory_unless_named() {
+        assertEquals(Path.of("/var/lib/nelbo/state/nelbo-last-good-model/scorer-a"), ScorerConfig.of(Map.of(
+                "bootstrap.servers", "b:9092", "application.id", "scorer-a", "state.dir", "/var/lib/nelbo/state"))
+                .lastGoodModelDir());
+        assertEquals(Path.of("/models/kept"), ScorerConfig.of(Map.of("bootstrap.servers", "b:9092",
+                "nelbo.model.last.good.dir", "/models/kept")).lastGoodModelDir());
     }
 
     private static void assertMessage(final String key, final Map<String, String> settings) {

@@ -148,7 +148,8 @@ class LiveSwapIntegrationTest {
         final Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.get().bootstrapServers());
         final ScorerMetrics metrics = new ScorerMetrics(registry, false);
         try (ModelManager models = new ModelManager(EngineOptions.defaults().withMaxBatch(16), metrics);
-             RegistryFollower follower = new RegistryFollower(client, topics.registry(), models, true, metrics, unpacked);
+             RegistryFollower follower = new RegistryFollower(client, topics.registry(), models, true, metrics, unpacked,
+                     null);
              ModelRegistry reg = new ModelRegistry(client, topics.registry())) {
             assertNull(follower.catchUp(), "the registry is empty");
             // what the service does when the registry names nothing: start from nelbo.model.dir

@@ -98,7 +98,9 @@ class SecuredKafkaIT {
             final Process scorer = start(new ProcessBuilder(java(), "-Xmx512m", "-Djava.io.tmpdir=" + dir, "-jar",
                     repo.resolve("scorer/target/nelbo-scorer.jar").toString(), "run", "--config", scorerConfig.toString())
                     .redirectErrorStream(true).redirectOutput(scorerLog.toFile()));
-            final HttpResponse<String> waiting = await(metricsPort, "/readyz", r -> r.statusCode() == 503, scorerLog);
+            // (while it starts, /readyz says "starting"; then why it is not ready)
+            final HttpResponse<String> waiting = await(metricsPort, "/readyz", r -> r.statusCode() == 503
+                    && !r.body().contains("(starting)"), scorerLog);
             assertTrue(waiting.body().contains("waiting_for_model"), waiting.body());
             assertTrue(get(metricsPort, "/metrics").body().contains("nelbo_not_ready{reason=\"waiting_for_model\"} 1"));
 

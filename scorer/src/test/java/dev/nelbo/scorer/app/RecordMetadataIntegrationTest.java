@@ -109,6 +109,54 @@ class RecordMetadataIntegrationTest {
         }
     }
 
+    /**
+     * Per-key state on a real broker: a record stamped 40 days back keeps its key's history alive (it used to make the key
+     * expire), and an anomaly stamped 50 minutes ahead (event time 110 minutes ahead) mutes its key for one window of
+     * the scorer's clock (it used to mute it for the forged time plus the window).
+     */
+    @Test
+    void record_timestamps_neither_erase_a_keys_history_nor_mute_it_for_longer_than_a_window() throws Exception {
+        final Topics topics = TestScorers.freshTopics("state-clock", 1);
+        ScorerFixtures.writeHistoryModel(dir.resolve("model"), 5);
+        final PrometheusRegistry registry = new PrometheusRegistry();
+        final Map<String, String> settings = TestScorers.settings(SharedBroker.uniqueName("state-clock-app"), topics,
+                dir.resolve("model"), Map.of("nelbo.alert.suppression.window.ms", "2000",
+                        "nelbo.alert.suppression.retention.ms", "2000", "nelbo.history.retention.ms", "600000"));
+        try (ScorerService service = ScorerService.start(TestScorers.config(settings), registry, false)) {
+            final long now = System.currentTimeMillis();
+            final long day = Duration.ofDays(1).toMillis();
+            KafkaTestClients.send(List.of(
+                    new ProducerRecord<>(topics.events(), null, now - 1000, key("svc-0"), ScorerFixtures.normal(0)),
+                    new ProducerRecord<>(topics.events(), null, now - 40 * day, key("svc-0"), ScorerFixtures.normal(5)),
+                    new ProducerRecord<>(topics.events(), null, now, key("svc-1"), ScorerFixtures.normal(1)),
+                    new ProducerRecord<>(topics.events(), null, now + 50 * 60_000L, key("db-1"),
+                            ScorerFixtures.anomaly(100, "db-1", now + 110 * 60_000L))));
+            KafkaTestClients.readCommitted(List.of(topics.scores()), Duration.ofSeconds(60), l -> l.size() >= 4);
+            // past the window by the scorer's clock, and past a purge (every 2 s with this window)
+            Thread.sleep(4500);
+            final long later = System.currentTimeMillis();
+            KafkaTestClients.send(List.of(new ProducerRecord<>(topics.events(), null, later, key("db-1"),
+                    ScorerFixtures.anomaly(101, "db-1", later))));
+            final List<ConsumerRecord<byte[], byte[]>> alerts = KafkaTestClients.readCommitted(List.of(topics.alerts()),
+                    Duration.ofSeconds(30), l -> l.size() >= 2);
+            assertEquals(List.of("e-100", "e-101"), alerts.stream()
+                    .map(r -> ScorerFixtures.parse(r.value()).get("event_id").asText()).toList(),
+                    "the real anomaly one window later is alerted");
+            assertEquals(3.0, gauge(registry, "nelbo_history_keys"), "svc-0, svc-1 and db-1 all kept");
+            assertEquals(KafkaStreams.State.RUNNING, service.state());
+        }
+    }
+
+    private static byte[] key(final String k) {
+        return k.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static double gauge(final PrometheusRegistry registry, final String name) {
+        return registry.scrape().stream().filter(s -> s.getMetadata().getName().equals(name))
+                .flatMap(s -> ((io.prometheus.metrics.model.snapshots.GaugeSnapshot) s).getDataPoints().stream())
+                .mapToDouble(io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot::getValue).sum();
+    }
+
     private static Map<Long, ConsumerRecord<byte[], byte[]>> byOffset(final List<ConsumerRecord<byte[], byte[]>> out) {
         final Map<Long, ConsumerRecord<byte[], byte[]>> m = new HashMap<>();
         for (final ConsumerRecord<byte[], byte[]> r : out) {

@@ -136,17 +136,11 @@ public final class ScorerService implements AutoCloseable {
             server.close();
             throw e;
         }
-        // the last model this instance took from the registry serves first, and the registry's current version is
-        // checked against it as the running instances check it against theirs
-        final LastGoodModel lastGood = new LastGoodModel(config.lastGoodModelDir());
-        lastGood.latest().ifPresent(d -> {
-            if (models.offer(d, "the last-known-good model in " + d)) {
-                lastGood.servingFrom(d);
-            }
-        });
         final RegistryFollower follower = new RegistryFollower(client, registryTopic, models,
-                config.get(ScorerKey.SHADOW_TOPIC).isPresent(), metrics, unpack.path(), lastGood);
+                config.get(ScorerKey.SHADOW_TOPIC).isPresent(), metrics, unpack.path(),
+                new LastGoodModel(config.lastGoodModelDir()));
         try {
+            follower.offerLastGood();
             final String fromRegistry = follower.catchUp();
             if (models.current() == null && config.modelDir().isPresent()) {
                 if (fromRegistry != null) {

@@ -1,17 +1,15 @@
 package dev.nelbo.scorer.model;
 
+import dev.nelbo.registry.ModelRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * The last model this instance switched to from the registry, kept on the pod's volume
@@ -20,101 +18,67 @@ import java.util.stream.Stream;
  * (spec compatibility) as they do. Without it a restarted instance has nothing to serve and waits, not ready, and
  * with no model to compare against it would take a spec the running ones refused: the fleet would split.
  *
- * <p>It is a copy, read back like any bundle: the model manager verifies it (checksums, signature, graph form) before
- * it serves. Each copy goes into its own directory and a pointer file names the latest, written last and moved into
- * place atomically, so a crash mid-copy leaves the previous copy in force. Copies other than the latest and the one
- * this process serves from are deleted.
+ * <p>What is kept is the registry record's archive, as it was read: the follower unpacks it like any registry bundle
+ * and the model manager verifies it (checksums, signature, graph form) before it serves. It is written beside its
+ * place and moved into it atomically, so a crash mid-write leaves the previous one in force.
  */
 public final class LastGoodModel {
 
     private static final Logger LOG = LoggerFactory.getLogger(LastGoodModel.class);
-    static final String POINTER = "LAST_GOOD";
+    /** The kept archive's file name. */
+    static final String ARCHIVE = "bundle.zip";
 
-    private final Path root;
-    /** The copy this process loaded at start, which its model may still read graphs from. */
-    private volatile Path inUse;
+    private final Path archive;
 
-    /** @param root the directory copies are kept under (created when needed) */
+    /** @param root the directory the archive is kept in (created when needed) */
     public LastGoodModel(final Path root) {
-        this.root = root;
+        this.archive = root.resolve(ARCHIVE);
     }
 
-    /** @return the directory of the latest copy, if there is one */
-    public Optional<Path> latest() {
-        final Path pointer = root.resolve(POINTER);
+    /** @return where the archive is kept */
+    public Path path() {
+        return archive;
+    }
+
+    /** @return the kept archive, if there is a readable one no larger than a registry record */
+    public Optional<byte[]> read() {
         try {
-            if (!Files.isRegularFile(pointer)) {
+            if (!Files.isRegularFile(archive)) {
                 return Optional.empty();
             }
-            final String name = Files.readString(pointer, StandardCharsets.UTF_8).trim();
-            final Path dir = root.resolve(name).normalize();
-            if (name.isEmpty() || !dir.getParent().equals(root.normalize()) || !Files.isDirectory(dir)) {
-                LOG.warn("The last-known-good pointer {} names no copy ({}); ignoring it", pointer, name);
+            if (Files.size(archive) > ModelRegistry.MAX_RECORD_BYTES) {
+                LOG.warn("The last-known-good model {} is larger than a registry record ({} bytes); ignoring it", archive,
+                        ModelRegistry.MAX_RECORD_BYTES);
                 return Optional.empty();
             }
-            return Optional.of(dir);
-        } catch (final IOException | UncheckedIOException e) {
-            LOG.warn("Cannot read the last-known-good model under {}: {}", root, e.getMessage());
+            return Optional.of(Files.readAllBytes(archive));
+        } catch (final IOException e) {
+            LOG.warn("Cannot read the last-known-good model {}: {}", archive, e.getMessage());
             return Optional.empty();
         }
     }
 
     /**
-     * Marks the copy the model serving at start was loaded from, so it is kept while in use.
+     * Keeps the archive of a bundle the instance now serves. Failures are logged, not thrown: the model serves either
+     * way, and only a later restart would miss it.
      *
-     * @param dir a directory {@link #latest()} returned
+     * @param bundle  the registry record's archive
+     * @param version its version, for the log
      */
-    public void servingFrom(final Path dir) {
-        inUse = dir;
-    }
-
-    /**
-     * Keeps a copy of a bundle the instance now serves. Failures are logged, not thrown: the model serves either
-     * way, and only a later restart would miss the copy.
-     *
-     * @param bundle  the bundle directory
-     * @param version its version, for the copy's name
-     */
-    public void remember(final Path bundle, final String version) {
+    public void remember(final byte[] bundle, final String version) {
+        final Path next = archive.resolveSibling(ARCHIVE + ".next");
         try {
-            Files.createDirectories(root);
-            final Path copy = Files.createTempDirectory(root, "model-" + version.replaceAll("[^A-Za-z0-9._-]", "_") + "-");
-            try (Stream<Path> files = Files.walk(bundle)) {
-                for (final Path f : files.toList()) {
-                    final Path target = copy.resolve(bundle.relativize(f).toString());
-                    if (Files.isDirectory(f)) {
-                        Files.createDirectories(target);
-                    } else if (Files.isRegularFile(f)) {
-                        Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
-                    }
-                }
-            }
-            final Path next = root.resolve(POINTER + ".next");
-            Files.writeString(next, copy.getFileName().toString(), StandardCharsets.UTF_8);
+            Files.createDirectories(archive.getParent());
+            Files.write(next, bundle);
             try {
-                Files.move(next, root.resolve(POINTER), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(next, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (final AtomicMoveNotSupportedException e) {
-                Files.move(next, root.resolve(POINTER), StandardCopyOption.REPLACE_EXISTING);
+                Files.move(next, archive, StandardCopyOption.REPLACE_EXISTING);
             }
-            LOG.info("Model {} kept as the last-known-good model in {}", version, copy);
-            deleteOthers(copy);
-        } catch (final IOException | UncheckedIOException e) {
-            LOG.warn("Could not keep model {} as the last-known-good model under {}: {} (a restart before the next model"
-                    + " would have none)", version, root, e.getMessage());
-        }
-    }
-
-    /**
-     * Deletes the copies other than {@code keep} and the one the model loaded at start reads its graphs from (models
-     * from the registry read their own unpacked bundles, never these copies).
-     */
-    private void deleteOthers(final Path keep) throws IOException {
-        try (Stream<Path> dirs = Files.list(root)) {
-            for (final Path d : dirs.filter(Files::isDirectory).toList()) {
-                if (!d.equals(keep) && !d.equals(inUse)) {
-                    BundleDirs.delete(d);
-                }
-            }
+            LOG.info("Model {} kept as the last-known-good model in {}", version, archive);
+        } catch (final IOException e) {
+            LOG.warn("Could not keep model {} as the last-known-good model in {}: {} (a restart before the next model"
+                    + " would have none)", version, archive, e.getMessage());
         }
     }
 }

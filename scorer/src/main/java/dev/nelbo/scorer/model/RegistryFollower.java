@@ -241,7 +241,7 @@ public final class RegistryFollower implements AutoCloseable {
             if (models.offer(dir, "registry " + topic, true)) {
                 refused.remove(wanted);
                 if (lastGood != null) {
-                    lastGood.remember(dir, wanted);
+                    lastGood.remember(state.bundle(wanted), wanted);
                 }
             } else {
                 refuse(wanted, models.lastRefusal());
@@ -295,19 +295,44 @@ public final class RegistryFollower implements AutoCloseable {
             }
             return null;
         }
-        Path dir = null;
         try {
-            dir = Files.createTempDirectory(unpackParent, "nelbo-model-" + wanted.replaceAll("[^A-Za-z0-9._-]", "_") + "-");
-            BundleArchive.unpack(archive, dir);
-            return dir;
+            return unpack(wanted, archive);
         } catch (final IOException | UncheckedIOException | IllegalArgumentException e) {
-            if (dir != null) {
-                BundleDirs.delete(dir);
-            }
             refuse(wanted, "the archive does not unpack: " + e.getMessage());
             models.refuse("registry " + topic, wanted, e.getMessage());
             return null;
         }
+    }
+
+    /** @return the archive unpacked into a new directory under {@code unpackParent} (removed again when it fails) */
+    private Path unpack(final String name, final byte[] archive) throws IOException {
+        final Path dir = Files.createTempDirectory(unpackParent, "nelbo-model-" + name.replaceAll("[^A-Za-z0-9._-]", "_") + "-");
+        try {
+            BundleArchive.unpack(archive, dir);
+            return dir;
+        } catch (final UncheckedIOException | IllegalArgumentException e) {
+            BundleDirs.delete(dir);
+            throw e;
+        }
+    }
+
+    /**
+     * Offers the model kept by the last run ({@link LastGoodModel}), unpacked and verified like a registry bundle. Call
+     * before {@link #catchUp()}: the registry's current version is then checked against it, as the instances that
+     * kept running check it against theirs.
+     */
+    public void offerLastGood() {
+        if (lastGood == null) {
+            return;
+        }
+        lastGood.read().ifPresent(archive -> {
+            final String origin = "the last-known-good model " + lastGood.path();
+            try {
+                models.offer(unpack("last-good", archive), origin, true);
+            } catch (final IOException | UncheckedIOException | IllegalArgumentException e) {
+                models.refuse(origin, "last-good", "the archive does not unpack: " + e.getMessage());
+            }
+        });
     }
 
     private boolean sleep(final long ms) {

@@ -49,7 +49,7 @@ class LastGoodModelIntegrationTest {
             assertEquals(v1, first.models().currentVersion().orElseThrow());
         }
         final Path kept = TestScorers.config(settings).lastGoodModelDir();
-        assertTrue(Files.isRegularFile(kept.resolve(LastGoodModel.POINTER)), "the model taken from the registry is kept");
+        assertTrue(Files.isRegularFile(kept.resolve(LastGoodModel.ARCHIVE)), "the model taken from the registry is kept");
 
         // whoever may write the registry topic points current at a version it does not hold
         final List<byte[][]> pointer = new ArrayList<>();

@@ -150,8 +150,8 @@ public final class EventReader {
         }
         final int invalid = Utf8.firstInvalid(bytes);
         if (invalid >= 0) {
-            throw new EncodingException(FailureReason.MALFORMED, null, "not UTF-8 JSON: " + (invalid == 0 && bytes.length >= 3
-                    && bytes[0] == (byte) 0xEF ? "a byte order mark" : bytes[invalid] == 0 ? "a NUL byte (UTF-16 or UTF-32 text?)"
+            throw new EncodingException(FailureReason.MALFORMED, null, "not UTF-8 JSON: " + (Utf8.startsWithByteOrderMark(bytes)
+                    ? "a byte order mark" : bytes[invalid] == 0 ? "a NUL byte (UTF-16 or UTF-32 text?)"
                     : "an invalid UTF-8 sequence") + " at byte " + invalid);
         }
         // strict UTF-8 without a byte order mark or NUL bytes: Jackson's encoding detection can only choose UTF-8

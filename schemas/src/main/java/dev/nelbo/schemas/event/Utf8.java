@@ -21,11 +21,15 @@ public final class Utf8 {
      *         there is none
      */
     public static int firstInvalid(final byte[] document) {
-        final int n = document.length;
-        if (n >= 3 && (document[0] & 0xFF) == 0xEF && (document[1] & 0xFF) == 0xBB && (document[2] & 0xFF) == 0xBF) {
-            return 0;
-        }
-        return scan(document, true);
+        return startsWithByteOrderMark(document) ? 0 : scan(document, true);
+    }
+
+    /**
+     * @param bytes the bytes
+     * @return whether they start with UTF-8's byte order mark (EF BB BF)
+     */
+    public static boolean startsWithByteOrderMark(final byte[] bytes) {
+        return bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB && (bytes[2] & 0xFF) == 0xBF;
     }
 
     /**

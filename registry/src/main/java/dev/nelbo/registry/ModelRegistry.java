@@ -362,9 +362,9 @@ public final class ModelRegistry implements AutoCloseable {
                 order.remove(v);
                 order.add(v);
             } else if (r.key().equals(CURRENT_KEY)) {
-                current = pointer(r.value());
+                current = pointedVersion(r.value());
             } else if (r.key().equals(SHADOW_KEY)) {
-                shadow = pointer(r.value());
+                shadow = pointedVersion(r.value());
             }
         }
         final List<ProducerRecord<String, byte[]>> tombstones = new ArrayList<>();
@@ -460,13 +460,13 @@ public final class ModelRegistry implements AutoCloseable {
      * @param value the pointer record's value
      * @return the version, or null for an empty or deleted pointer
      */
-    public static String pointer(final byte[] value) {
+    public static String pointedVersion(final byte[] value) {
         return value == null || value.length == 0 ? null : escapeControls(new String(value, StandardCharsets.UTF_8));
     }
 
     /**
      * @param key a registry record key that starts with {@link #BUNDLE_PREFIX}
-     * @return the version it holds, control characters escaped as in {@link #pointer}
+     * @return the version it holds, control characters escaped as in {@link #pointedVersion}
      */
     public static String bundleVersion(final String key) {
         return escapeControls(key.substring(BUNDLE_PREFIX.length()));
@@ -504,9 +504,9 @@ public final class ModelRegistry implements AutoCloseable {
                 return;
             }
             if (CURRENT_KEY.equals(r.key())) {
-                current = pointer(r.value());
+                current = pointedVersion(r.value());
             } else if (SHADOW_KEY.equals(r.key())) {
-                shadow = pointer(r.value());
+                shadow = pointedVersion(r.value());
             } else if (r.key().startsWith(BUNDLE_PREFIX)) {
                 final String version = bundleVersion(r.key());
                 if (r.value() == null) {

@@ -13,13 +13,13 @@ class RegistryPointerTest {
 
     @Test
     void control_characters_in_pointers_and_bundle_keys_are_escaped_and_plain_versions_kept() {
-        assertEquals("20261207T000000Z-ab12", ModelRegistry.pointer("20261207T000000Z-ab12".getBytes(StandardCharsets.UTF_8)));
-        final String forged = ModelRegistry.pointer("v1\n05:00:00.000 INFO  [main] ScorerService - Scorer stopped\r\u2028"
+        assertEquals("20261207T000000Z-ab12", ModelRegistry.pointedVersion("20261207T000000Z-ab12".getBytes(StandardCharsets.UTF_8)));
+        final String forged = ModelRegistry.pointedVersion("v1\n05:00:00.000 INFO  [main] ScorerService - Scorer stopped\r\u2028"
                 .getBytes(StandardCharsets.UTF_8));
         assertEquals("v1\\u000a05:00:00.000 INFO  [main] ScorerService - Scorer stopped\\u000d\\u2028", forged);
         assertTrue(forged.chars().noneMatch(Character::isISOControl));
-        assertNull(ModelRegistry.pointer(new byte[0]));
-        assertNull(ModelRegistry.pointer(null));
+        assertNull(ModelRegistry.pointedVersion(new byte[0]));
+        assertNull(ModelRegistry.pointedVersion(null));
         assertEquals("v\\u00002", ModelRegistry.bundleVersion(ModelRegistry.BUNDLE_PREFIX + "v\u00002"));
         assertEquals("v2", ModelRegistry.bundleVersion(ModelRegistry.BUNDLE_PREFIX + "v2"));
     }

@@ -385,9 +385,9 @@ public final class RegistryFollower implements AutoCloseable {
             }
             partition = new TopicPartition(r.topic(), r.partition());
             if (ModelRegistry.CURRENT_KEY.equals(r.key())) {
-                current = ModelRegistry.pointer(r.value());
+                current = ModelRegistry.pointedVersion(r.value());
             } else if (ModelRegistry.SHADOW_KEY.equals(r.key())) {
-                shadow = ModelRegistry.pointer(r.value());
+                shadow = ModelRegistry.pointedVersion(r.value());
             } else if (r.key().startsWith(ModelRegistry.BUNDLE_PREFIX)) {
                 final String version = ModelRegistry.bundleVersion(r.key());
                 recent.remove(version);

@@ -97,9 +97,8 @@ public final class OutputExceptionHandler implements ProductionExceptionHandler 
         }
         final SourceRef source = sourceOf(record, context);
         // the context is the record being processed when the broker answered, which need not be this output's input
-        final byte[] payload = source.offset() != null && source.offset() == context.offset()
-                && source.partition() != null && source.partition() == context.partition()
-                && context.topic() != null && context.topic().equals(source.topic()) ? context.sourceRawValue() : null;
+        final byte[] payload = source.equals(SourceRef.kafka(context.topic(), context.partition(), context.offset()))
+                ? context.sourceRawValue() : null;
         final DeadLetter letter = DeadLetter.of(reason, null, "the producer refused the " + record.topic()
                 + " record for this event: " + exception.getMessage(), source, payload, null);
         final RecordHeaders headers = new RecordHeaders();

@@ -53,23 +53,23 @@ class HostileInputIntegrationTest {
     void every_hostile_input_gives_one_score_or_dead_letter_and_the_scorer_keeps_running() throws Exception {
         final Topics topics = TestScorers.freshTopics("hostile", 1);
         ScorerFixtures.writeModel(dir.resolve("model"), 1);
-        final List<byte[][]> records = new ArrayList<>();
+        final List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        final String events = topics.events();
         final List<Expect> expect = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
-            records.add(new byte[][] {key("before-" + i), ScorerFixtures.normal(i)});
+            records.add(new ProducerRecord<>(events, key("before-" + i), ScorerFixtures.normal(i)));
             expect.add(new Expect("good before " + i, null, false));
         }
         for (final ScorerFixtures.BadRecord b : ScorerFixtures.badRecords(1000)) {
-            records.add(new byte[][] {null, b.value()});
+            records.add(new ProducerRecord<>(events, null, b.value()));
             expect.add(new Expect(b.name(), b.expected() == null ? null : b.expected().wireName(), false));
         }
         for (final ScorerFixtures.Extreme x : ScorerFixtures.extremes(2000)) {
-            records.add(new byte[][] {key("extreme-" + x.name()), x.value()});
+            records.add(new ProducerRecord<>(events, key("extreme-" + x.name()), x.value()));
             expect.add(new Expect(x.name(), null, true));
         }
         final Random rnd = new Random(11);
         // generated records: value, key, timestamp and headers, each as any producer may write them
-        final Map<Integer, ProducerRecord<byte[], byte[]>> generated = new HashMap<>();
         final long now = System.currentTimeMillis();
         for (int i = 0; i < 300; i++) {
             final byte[] key = rnd.nextBoolean() ? null : GeneratedInputs.arbitraryBytes(rnd, 64);
@@ -87,32 +87,27 @@ class HostileInputIntegrationTest {
                 headers.add(new String(GeneratedInputs.arbitraryBytes(rnd, 20), StandardCharsets.UTF_8),
                         rnd.nextInt(4) == 0 ? null : GeneratedInputs.arbitraryBytes(rnd, 100));
             }
-            generated.put(records.size(), ts != null && ts < 0 ? KafkaTestClients.withoutTimestamp(topics.events(), key, value)
-                    : new ProducerRecord<>(topics.events(), null, ts, key, value, headers));
-            records.add(new byte[][] {key, value});
+            records.add(ts != null && ts < 0 ? KafkaTestClients.withoutTimestamp(events, key, value)
+                    : new ProducerRecord<>(events, null, ts, key, value, headers));
             expect.add(new Expect("generated " + i, "?", false));
         }
         // just under the broker's limit: refused unread (too_large), its dead letter bounded
         final byte[] nearLimit = ("{\"pad\":\"" + "x".repeat(BROKER_MAX - 300) + "\"}").getBytes(StandardCharsets.UTF_8);
-        records.add(new byte[][] {null, nearLimit});
+        records.add(new ProducerRecord<>(events, null, nearLimit));
         expect.add(new Expect("value just under message.max.bytes", "too_large", false));
         // a key that leaves no room for the score under max.request.size: the score goes out without the Kafka key
         final int hugeKey = records.size();
-        records.add(new byte[][] {new byte[BROKER_MAX - 400], ScorerFixtures.normal(5000)});
+        records.add(new ProducerRecord<>(events, new byte[BROKER_MAX - 400], ScorerFixtures.normal(5000)));
         expect.add(new Expect("key just under message.max.bytes", null, false));
         for (int i = 0; i < 50; i++) {
-            records.add(new byte[][] {key("after-" + i), ScorerFixtures.normal(6000 + i)});
+            records.add(new ProducerRecord<>(events, key("after-" + i), ScorerFixtures.normal(6000 + i)));
             expect.add(new Expect("good after " + i, null, false));
         }
 
         final Map<String, String> settings = TestScorers.settings(SharedBroker.uniqueName("hostile-app"), topics,
                 dir.resolve("model"), Map.of("nelbo.alert.suppression.window.ms", "0"));
         try (ScorerService service = ScorerService.start(TestScorers.config(settings), new PrometheusRegistry(), false)) {
-            final List<ProducerRecord<byte[], byte[]>> toSend = new ArrayList<>();
-            for (int i = 0; i < records.size(); i++) {
-                toSend.add(generated.getOrDefault(i, new ProducerRecord<>(topics.events(), records.get(i)[0], records.get(i)[1])));
-            }
-            final List<RecordMetadata> sent = KafkaTestClients.send(toSend);
+            final List<RecordMetadata> sent = KafkaTestClients.send(records);
             final List<ConsumerRecord<byte[], byte[]>> out = KafkaTestClients.readCommitted(
                     List.of(topics.scores(), topics.dlq()), Duration.ofSeconds(90), l -> l.size() >= sent.size());
             final Map<Long, List<ConsumerRecord<byte[], byte[]>>> byOffset = new HashMap<>();

@@ -7,7 +7,6 @@ import dev.nelbo.scorer.testkit.TestScorers;
 import dev.nelbo.testkit.KafkaTestClients;
 import dev.nelbo.testkit.SharedBroker;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -62,7 +61,7 @@ class RecordMetadataIntegrationTest {
             assertEquals(records.size(), scores.size(), "every input scored once");
             assertEquals(base + 19, scores.get(sent.get(20).offset()).timestamp(), "the partition's time");
             assertEquals(base + 21, scores.get(sent.get(21).offset()).timestamp());
-            assertEquals(1.0, counter(registry, "nelbo_record_timestamp_invalid"));
+            assertEquals(1.0, TestScorers.metric(registry, "nelbo_record_timestamp_invalid"));
             assertEquals(KafkaStreams.State.RUNNING, service.state());
             assertTrue(service.isReady());
         }
@@ -104,7 +103,7 @@ class RecordMetadataIntegrationTest {
                             + score.timestamp());
                 }
             }
-            assertEquals(40.0, counter(registry, "nelbo_output_timestamp_adjusted"), "39 old, one ahead");
+            assertEquals(40.0, TestScorers.metric(registry, "nelbo_output_timestamp_adjusted"), "39 old, one ahead");
             assertEquals(KafkaStreams.State.RUNNING, service.state());
         }
     }
@@ -142,19 +141,13 @@ class RecordMetadataIntegrationTest {
             assertEquals(List.of("e-100", "e-101"), alerts.stream()
                     .map(r -> ScorerFixtures.parse(r.value()).get("event_id").asText()).toList(),
                     "the real anomaly one window later is alerted");
-            assertEquals(3.0, gauge(registry, "nelbo_history_keys"), "svc-0, svc-1 and db-1 all kept");
+            assertEquals(3.0, TestScorers.metric(registry, "nelbo_history_keys"), "svc-0, svc-1 and db-1 all kept");
             assertEquals(KafkaStreams.State.RUNNING, service.state());
         }
     }
 
     private static byte[] key(final String k) {
         return k.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static double gauge(final PrometheusRegistry registry, final String name) {
-        return registry.scrape().stream().filter(s -> s.getMetadata().getName().equals(name))
-                .flatMap(s -> ((io.prometheus.metrics.model.snapshots.GaugeSnapshot) s).getDataPoints().stream())
-                .mapToDouble(io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot::getValue).sum();
     }
 
     private static Map<Long, ConsumerRecord<byte[], byte[]>> byOffset(final List<ConsumerRecord<byte[], byte[]>> out) {
@@ -165,11 +158,5 @@ class RecordMetadataIntegrationTest {
             assertEquals(null, m.put(offset, r), "two outputs for input " + offset);
         }
         return m;
-    }
-
-    static double counter(final PrometheusRegistry registry, final String name) {
-        return registry.scrape().stream().filter(s -> s.getMetadata().getName().equals(name))
-                .flatMap(s -> ((CounterSnapshot) s).getDataPoints().stream())
-                .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum();
     }
 }

@@ -12,7 +12,6 @@ import dev.nelbo.scorer.testkit.TestScorers;
 import dev.nelbo.testkit.KafkaTestClients;
 import dev.nelbo.testkit.SharedBroker;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -263,13 +262,7 @@ class LiveSwapIntegrationTest {
     }
 
     private static double rejected(final PrometheusRegistry registry) {
-        return counter(registry, "nelbo_model_rejected");
-    }
-
-    static double counter(final PrometheusRegistry registry, final String name) {
-        return registry.scrape().stream().filter(s -> s.getMetadata().getName().equals(name))
-                .map(s -> ((CounterSnapshot) s).getDataPoints().stream().mapToDouble(d -> d.getValue()).sum())
-                .findFirst().orElseThrow();
+        return TestScorers.metric(registry, "nelbo_model_rejected");
     }
 
     static void awaitReady(final ScorerService service) throws InterruptedException {
@@ -282,7 +275,7 @@ class LiveSwapIntegrationTest {
 
     private static void awaitScored(final PrometheusRegistry registry, final int n) throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (counter(registry, "nelbo_records_scored") < n) {
+        while (TestScorers.metric(registry, "nelbo_records_scored") < n) {
             assertTrue(System.nanoTime() < deadline, "fewer than " + n + " records scored in 30 s");
             Thread.sleep(20);
         }

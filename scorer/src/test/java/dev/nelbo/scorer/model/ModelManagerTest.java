@@ -5,6 +5,7 @@ import dev.nelbo.schemas.bundle.BundleSignature;
 import dev.nelbo.schemas.bundle.ModelBundle;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
+import dev.nelbo.scorer.testkit.TestScorers;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +37,7 @@ class ModelManagerTest {
             assertFalse(models.offer(dir.resolve("v2"), "test"));
             assertFalse(models.offer(dir.resolve("missing"), "test"));
             assertEquals(v1, models.currentVersion().orElseThrow());
-            assertEquals(2.0, LiveSwapIntegrationTest.counter(registry, "nelbo_model_rejected"));
+            assertEquals(2.0, TestScorers.metric(registry, "nelbo_model_rejected"));
         }
     }
 

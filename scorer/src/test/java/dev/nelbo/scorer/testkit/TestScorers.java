@@ -3,6 +3,10 @@ package dev.nelbo.scorer.testkit;
 import dev.nelbo.testkit.SharedBroker;
 import dev.nelbo.scorer.config.ScorerConfig;
 import dev.nelbo.scorer.config.Topics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,5 +79,18 @@ public final class TestScorers {
      */
     public static ScorerConfig config(final Map<String, String> settings) {
         return ScorerConfig.of(settings);
+    }
+
+    /**
+     * @param registry a scorer's metrics
+     * @param name     a counter's or gauge's name (without {@code _total})
+     * @return the sum of its data points over every label
+     * @throws java.util.NoSuchElementException when no such metric is registered
+     */
+    public static double metric(final PrometheusRegistry registry, final String name) {
+        final MetricSnapshot snapshot = registry.scrape().stream().filter(s -> s.getMetadata().getName().equals(name))
+                .findFirst().orElseThrow();
+        return snapshot.getDataPoints().stream().mapToDouble(d -> d instanceof CounterSnapshot.CounterDataPointSnapshot c
+                ? c.getValue() : ((GaugeSnapshot.GaugeDataPointSnapshot) d).getValue()).sum();
     }
 }

@@ -5,8 +5,8 @@ import dev.nelbo.schemas.SchemaDocument;
 import dev.nelbo.schemas.Schemas;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
+import dev.nelbo.scorer.testkit.TestScorers;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
@@ -103,9 +103,7 @@ class OutputExceptionHandlerTest {
     }
 
     private double dropped() {
-        return registry.scrape().stream().filter(s -> s.getMetadata().getName().equals("nelbo_outputs_dropped"))
-                .flatMap(s -> ((CounterSnapshot) s).getDataPoints().stream())
-                .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum();
+        return TestScorers.metric(registry, "nelbo_outputs_dropped");
     }
 
     private static ProducerRecord<byte[], byte[]> record(final String topic) {

@@ -10,6 +10,7 @@ import dev.nelbo.scorer.model.ModelManager;
 import dev.nelbo.scorer.pipeline.PipelineSettings;
 import dev.nelbo.schemas.output.DeadLetter;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
+import dev.nelbo.scorer.testkit.TestScorers;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -116,10 +117,7 @@ class ScorerTopologyTest {
         assertEquals(3, out.size());
         assertEquals(List.of(t, first, t + 5), out.stream().map(TestRecord::timestamp).toList(),
                 "the partition's time is the largest valid timestamp seen, here the first record's wall clock");
-        assertEquals(2.0, registry.scrape().stream()
-                .filter(m -> m.getMetadata().getName().equals("nelbo_record_timestamp_invalid"))
-                .flatMap(m -> ((io.prometheus.metrics.model.snapshots.CounterSnapshot) m).getDataPoints().stream())
-                .mapToDouble(io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot::getValue).sum());
+        assertEquals(2.0, TestScorers.metric(registry, "nelbo_record_timestamp_invalid"));
         assertTrue(dlq.isEmpty());
     }
 

@@ -67,6 +67,11 @@ public final class LoadedModel {
      * Native code cannot be interrupted: on timeout the opening thread is left to finish (a daemon; the engine it may
      * still produce is closed) and the model is refused.
      */
+    private static IllegalStateException tooSlow(final java.time.Duration timeout) {
+        return new IllegalStateException("opening and warming up the model took longer than " + timeout.toMillis()
+                + " ms (nelbo.model.warmup.timeout.ms; " + timeout.toNanos() + " ns)");
+    }
+
     private static ScoringEngine openWithin(final ModelBundle bundle, final EngineOptions options, final java.time.Duration timeout) {
         final java.util.concurrent.CompletableFuture<ScoringEngine> opening = new java.util.concurrent.CompletableFuture<>();
         final Thread t = new Thread(() -> {
@@ -77,13 +82,19 @@ public final class LoadedModel {
             }
         }, "nelbo-model-warm-up-" + bundle.version());
         t.setDaemon(true);
+        final long start = System.nanoTime();
         t.start();
         try {
-            return opening.get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            final ScoringEngine engine = opening.get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            // a caller descheduled past the deadline can find the engine already done: the deadline still holds
+            if (System.nanoTime() - start > timeout.toNanos()) {
+                engine.close();
+                throw tooSlow(timeout);
+            }
+            return engine;
         } catch (final java.util.concurrent.TimeoutException e) {
             opening.thenAccept(ScoringEngine::close);
-            throw new IllegalStateException("opening and warming up the model took longer than " + timeout.toMillis()
-                    + " ms (nelbo.model.warmup.timeout.ms; " + timeout.toNanos() + " ns)");
+            throw tooSlow(timeout);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while warming up the model", e);

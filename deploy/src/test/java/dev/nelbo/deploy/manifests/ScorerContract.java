@@ -21,7 +21,7 @@ public final class ScorerContract {
             "nelbo_kafka_consumer_lag_records", "nelbo_kafka_process_rate", "nelbo_kafka_commit_latency_seconds",
             "nelbo_ready", "nelbo_not_ready", "nelbo_registry_follower_up", "nelbo_registry_last_read_timestamp_seconds",
             "nelbo_registry_current_info", "nelbo_model_matches_registry", "nelbo_alert_suppression_keys",
-            "nelbo_alert_suppression_untracked_total", "nelbo_history_keys", "nelbo_history_untracked_total",
+            "nelbo_alert_suppression_evicted_total", "nelbo_history_keys", "nelbo_history_evicted_total",
             "nelbo_history_key_mismatch_total");
 
     private static final Pattern NELBO_METRIC = Pattern.compile("\\bnelbo_[a-z0-9_]+");

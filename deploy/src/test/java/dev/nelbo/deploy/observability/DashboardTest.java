@@ -32,7 +32,7 @@ class DashboardTest {
         final Set<String> titles = queries.queries().stream().map(PanelQuery::panel).collect(Collectors.toSet());
         for (final String needed : List.of("Throughput", "Consumer lag", "End-to-end latency p50 / p99", "Score distribution",
                 "Alert rate", "Dead letters by reason", "Model version in use", "Keys held: entity history and alert suppression",
-                "Events without entity state, key mismatches")) {
+                "Keys evicted, key mismatches")) {
             assertTrue(titles.contains(needed), "missing panel '" + needed + "' in " + titles);
         }
         final Set<Integer> ids = new HashSet<>();

@@ -259,6 +259,15 @@ public final class EntityHistory {
     }
 
     /**
+     * @param bytes a key's state, of any definition
+     * @return when the key was last seen as the state records it, or {@link Long#MIN_VALUE} for bytes too short to
+     *         be state: orders a store's keys for expiry whichever model wrote them
+     */
+    public static long recordedSeenAt(final byte[] bytes) {
+        return bytes == null || bytes.length < HEADER_BYTES ? Long.MIN_VALUE : ByteBuffer.wrap(bytes).getLong(HEADER_BYTES - 8);
+    }
+
+    /**
      * @param bytes a key's state
      * @return when the key was last seen, or {@link Long#MIN_VALUE} for state of another definition
      */

@@ -16,8 +16,8 @@ import dev.nelbo.schemas.state.MapKeyedStore;
  * adds it to the state. Records must come in event order per key (a partition's order when the topic is keyed by
  * the entity; file order when training). Not thread-safe: one per stream task or pass.
  *
- * <p>Bounded: a key first seen when the store holds {@code maxKeys} keys is scored without history and not
- * tracked ({@link #takeUntracked()}); {@link #purge} forgets keys idle for longer than the retention. A record
+ * <p>Bounded by its store (the scorer's is a {@link dev.nelbo.schemas.state.BoundedKeyedStore}, which evicts the
+ * least recently seen keys); {@link #purge} forgets keys idle for longer than the retention. A record
  * without a key has no history. Values far outside the training range ({@link FeatureEncoder#historyEligible})
  * and non-finite ones never enter a key's state, so one extreme event does not skew its entity's baseline.
  */
@@ -27,7 +27,6 @@ public final class HistoryTracker implements RecordSource {
     private final KeyedStore<byte[]> store;
     private final FeatureEncoder encoder;
     private final boolean maskForTraining;
-    private final long maxKeys;
     private final EntityHistory.State state;
     private final RawValue scratch = new RawValue();
     private final boolean[] took;
@@ -37,8 +36,6 @@ public final class HistoryTracker implements RecordSource {
     private Long eventTime;
     private long seenAt;
     private boolean masked;
-    private boolean tracked;
-    private long untracked;
     private long latestSeen = Long.MIN_VALUE;
 
     /**
@@ -48,18 +45,13 @@ public final class HistoryTracker implements RecordSource {
      *                        state), or null while the encoder is being fitted
      * @param maskForTraining whether to hide the history of {@link EntityHistory#TRAINING_MASK_FRACTION} of the
      *                        records (training only), so the model learns to score an entity without history
-     * @param maxKeys         most keys tracked
      */
     public HistoryTracker(final EntityHistory history, final KeyedStore<byte[]> store, final FeatureEncoder encoder,
-                          final boolean maskForTraining, final long maxKeys) {
-        if (maxKeys < 1) {
-            throw new IllegalArgumentException("history needs max keys >= 1, got " + maxKeys);
-        }
+                          final boolean maskForTraining) {
         this.history = history;
         this.store = store;
         this.encoder = encoder;
         this.maskForTraining = maskForTraining;
-        this.maxKeys = maxKeys;
         this.state = new EntityHistory.State(history);
         this.took = new boolean[history.sourceCount()];
     }
@@ -87,7 +79,7 @@ public final class HistoryTracker implements RecordSource {
 
     private static HistoryTracker inMemory(final FeatureSpec spec, final FeatureEncoder encoder, final boolean mask) {
         final EntityHistory h = EntityHistory.forSpec(spec);
-        return h == null ? null : new HistoryTracker(h, new MapKeyedStore<>(), encoder, mask, Long.MAX_VALUE);
+        return h == null ? null : new HistoryTracker(h, new MapKeyedStore<>(), encoder, mask);
     }
 
     /**
@@ -106,15 +98,10 @@ public final class HistoryTracker implements RecordSource {
         if (entityKey == null) {
             boundState = null;
             state.clear();
-            tracked = false;
         } else {
             final byte[] bytes = store.get(entityKey);
             boundState = bytes;
             history.read(bytes, state);
-            tracked = bytes != null || store.size() < maxKeys;
-            if (!tracked) {
-                untracked++;
-            }
         }
         masked = maskForTraining && entityKey != null && maskedRow(entityKey, state.events);
         return this;
@@ -137,9 +124,9 @@ public final class HistoryTracker implements RecordSource {
         return boundState;
     }
 
-    /** @return how many past events the bound record's history holds (0 without a key, untracked or hidden) */
+    /** @return how many past events the bound record's history holds (0 without a key or hidden) */
     public long pastEvents() {
-        return masked || !tracked ? 0 : state.events;
+        return masked ? 0 : state.events;
     }
 
     @Override
@@ -182,7 +169,7 @@ public final class HistoryTracker implements RecordSource {
     /** Adds the bound record (which encoded) to its key's history. */
     public void commit() {
         latestSeen = Math.max(latestSeen, seenAt);
-        if (key == null || !tracked) {
+        if (key == null) {
             return;
         }
         state.events++;
@@ -224,13 +211,6 @@ public final class HistoryTracker implements RecordSource {
             state.var[t] = (1 - a) * (state.var[t] + a * d * d);
         }
         store.put(key, history.write(state));
-    }
-
-    /** @return events scored without history because the store was full, since the previous call */
-    public long takeUntracked() {
-        final long n = untracked;
-        untracked = 0;
-        return n;
     }
 
     /**

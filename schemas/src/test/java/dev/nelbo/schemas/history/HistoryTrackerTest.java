@@ -1,6 +1,7 @@
 package dev.nelbo.schemas.history;
 
 import dev.nelbo.schemas.state.MapKeyedStore;
+import dev.nelbo.schemas.state.BoundedKeyedStore;
 import dev.nelbo.schemas.state.KeyedStore;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
 import dev.nelbo.schemas.encoding.RawValue;
@@ -21,6 +22,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,7 +49,7 @@ class HistoryTrackerTest {
 
     @Test
     void history_features_are_the_key_s_weighted_mean_and_spread_of_its_past_values_computed_sequentially() {
-        final HistoryTracker t = new HistoryTracker(EntityHistory.forSpec(SPEC), new MapKeyedStore<>(), null, false, 100);
+        final HistoryTracker t = new HistoryTracker(EntityHistory.forSpec(SPEC), new MapKeyedStore<>(), null, false);
         final double a = 1 - Math.pow(2, -1.0 / 5);
         double mean = 0;
         double var = 0;
@@ -85,13 +87,13 @@ class HistoryTrackerTest {
     @Test
     void state_survives_the_store_byte_for_byte_and_state_of_another_definition_reads_as_none() {
         final MapKeyedStore<byte[]> store = new MapKeyedStore<>();
-        final HistoryTracker t = new HistoryTracker(EntityHistory.forSpec(SPEC), store, null, false, 100);
+        final HistoryTracker t = new HistoryTracker(EntityHistory.forSpec(SPEC), store, null, false);
         for (int i = 0; i < 7; i++) {
             t.bind(event("k", i, 10 + i), "k", (long) i, i);
             t.commit();
         }
         final byte[] saved = store.get("k").clone();
-        final HistoryTracker again = new HistoryTracker(EntityHistory.forSpec(SPEC), store, null, false, 100);
+        final HistoryTracker again = new HistoryTracker(EntityHistory.forSpec(SPEC), store, null, false);
         again.bind(event("k", 7, 1), "k", 7L, 7);
         assertEquals(7, again.pastEvents());
         assertArrayEquals(saved, store.get("k"), "binding does not change the state");
@@ -100,7 +102,7 @@ class HistoryTrackerTest {
         other.set(RECENT, new FeatureDef("latency_recent", null, FeatureType.CONTINUOUS, null, null, true, null,
                 new HistoryDef("latency_ms", HistoryStat.EWM_MEAN, 50)));
         final FeatureSpec changed = new FeatureSpec("event_id", "key", "ts", 8, other);
-        final HistoryTracker newer = new HistoryTracker(EntityHistory.forSpec(changed), store, null, false, 100);
+        final HistoryTracker newer = new HistoryTracker(EntityHistory.forSpec(changed), store, null, false);
         newer.bind(event("k", 8, 1), "k", 8L, 8);
         assertEquals(0, newer.pastEvents(), "a model with other history definitions starts the key afresh");
     }
@@ -108,8 +110,10 @@ class HistoryTrackerTest {
     @Test
     void an_extreme_value_far_outside_the_training_range_never_enters_the_history_and_the_store_is_bounded() {
         final FeatureEncoder encoder = TestData.fittedEncoder(SPEC, 3, 500);
-        final MapKeyedStore<byte[]> store = new MapKeyedStore<>();
-        final HistoryTracker t = new HistoryTracker(EntityHistory.forSpec(SPEC), store, encoder, false, 2);
+        final List<Long> evicted = new ArrayList<>();
+        final BoundedKeyedStore<byte[]> store = new BoundedKeyedStore<>(new MapKeyedStore<>(),
+                new BoundedKeyedStore.Bound(2, 1 << 20), v -> v.length, EntityHistory::recordedSeenAt, evicted::add);
+        final HistoryTracker t = new HistoryTracker(EntityHistory.forSpec(SPEC), store, encoder, false);
         t.bind(event("k", 0, 50), "k", 0L, 0);
         t.commit();
         t.bind(event("k", 1, 1e300), "k", 1L, 1);
@@ -120,24 +124,24 @@ class HistoryTrackerTest {
         t.commit();
         t.bind(event("j", 3, 50), "j", 3L, 3);
         t.commit();
-        t.bind(event("full", 4, 50), "full", 4L, 4);
+        t.bind(event("new", 4, 50), "new", 4L, 4);
         assertEquals(0, t.pastEvents());
         t.commit();
-        assertEquals(2, store.size(), "a third key is not tracked at max keys 2");
-        assertEquals(1, t.takeUntracked());
-        assertEquals(0, t.takeUntracked(), "taken once");
+        assertEquals(2, store.size(), "at max keys 2 a third key evicts the least recently seen");
+        assertEquals(List.of(1L), evicted);
+        assertNull(store.get("k"), "k was seen least recently");
         t.bind(event("j", 10_000, 50), "j", 10_000L, 10_000);
         t.commit();
         final KeyedStore.Figures f = t.purge(5_000);
-        assertEquals(1, f.expired(), "k, idle for 9.998 s, expired");
+        assertEquals(1, f.expired(), "new, idle for 9.996 s, expired");
         assertEquals(1, f.keys());
-        assertTrue(store.get("j") != null && store.get("k") == null);
+        assertTrue(store.get("j") != null && store.get("new") == null);
     }
 
     @Test
     void a_share_of_training_rows_hides_its_history_the_same_way_in_every_pass() {
-        final HistoryTracker a = new HistoryTracker(EntityHistory.forSpec(SPEC), new MapKeyedStore<>(), null, true, 100);
-        final HistoryTracker b = new HistoryTracker(EntityHistory.forSpec(SPEC), new MapKeyedStore<>(), null, true, 100);
+        final HistoryTracker a = new HistoryTracker(EntityHistory.forSpec(SPEC), new MapKeyedStore<>(), null, true);
+        final HistoryTracker b = new HistoryTracker(EntityHistory.forSpec(SPEC), new MapKeyedStore<>(), null, true);
         int hidden = 0;
         for (int i = 0; i < 4000; i++) {
             final String key = "k" + (i % 40);
@@ -187,7 +191,7 @@ class HistoryTrackerTest {
     @Test
     void with_a_half_life_in_time_each_past_value_weighs_two_to_the_minus_its_age_over_the_half_life() {
         final FeatureSpec spec = timeSpec("PT10S");
-        final HistoryTracker t = new HistoryTracker(EntityHistory.forSpec(spec), new MapKeyedStore<>(), null, false, 100);
+        final HistoryTracker t = new HistoryTracker(EntityHistory.forSpec(spec), new MapKeyedStore<>(), null, false);
         final Random rnd = new Random(4);
         final List<long[]> seen = new ArrayList<>();
         final List<Double> values = new ArrayList<>();
@@ -224,7 +228,7 @@ class HistoryTrackerTest {
     @Test
     void an_event_without_a_time_stays_out_of_time_weighted_statistics_and_the_spec_needs_a_timestamp_path() throws Exception {
         final FeatureSpec spec = timeSpec("PT1M");
-        final HistoryTracker t = new HistoryTracker(EntityHistory.forSpec(spec), new MapKeyedStore<>(), null, false, 100);
+        final HistoryTracker t = new HistoryTracker(EntityHistory.forSpec(spec), new MapKeyedStore<>(), null, false);
         t.bind(event("k", 0, 10), "k", null, 0);
         t.commit();
         t.bind(event("k", 0, 20), "k", null, 1);

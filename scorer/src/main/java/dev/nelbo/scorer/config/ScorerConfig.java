@@ -2,6 +2,7 @@ package dev.nelbo.scorer.config;
 
 import dev.nelbo.schemas.bundle.BundleSignature;
 import dev.nelbo.schemas.event.DecodeLimits;
+import dev.nelbo.schemas.state.BoundedKeyedStore;
 import dev.nelbo.scorer.model.ModelPolicy;
 import dev.nelbo.schemas.settings.SettingSources;
 import dev.nelbo.scorer.pipeline.PipelineSettings;
@@ -252,11 +253,13 @@ public final class ScorerConfig {
     public PipelineSettings pipelineSettings() {
         return new PipelineSettings(booleanValue(ScorerKey.SCORES_ENABLED), booleanValue(ScorerKey.SCORES_CONTRIBUTIONS),
                 intValue(ScorerKey.ALERT_TOP_FEATURES), longValue(ScorerKey.ALERT_SUPPRESSION_WINDOW_MS),
-                longValue(ScorerKey.ALERT_SUPPRESSION_RETENTION_MS), intValue(ScorerKey.ALERT_SUPPRESSION_MAX_KEYS),
+                longValue(ScorerKey.ALERT_SUPPRESSION_RETENTION_MS), new BoundedKeyedStore.Bound(
+                        intValue(ScorerKey.ALERT_SUPPRESSION_MAX_KEYS), longValue(ScorerKey.ALERT_SUPPRESSION_MAX_BYTES)),
                 longValue(ScorerKey.EVENT_TIME_MAX_SKEW_MS), new DecodeLimits(intValue(ScorerKey.EVENT_MAX_BYTES),
                         intValue(ScorerKey.EVENT_MAX_DEPTH), intValue(ScorerKey.EVENT_MAX_NUMBER_LENGTH),
                         intValue(ScorerKey.EVENT_MAX_STRING_LENGTH)), maxRequestSize(),
-                longValue(ScorerKey.HISTORY_RETENTION_MS), longValue(ScorerKey.HISTORY_MAX_KEYS));
+                longValue(ScorerKey.HISTORY_RETENTION_MS), new BoundedKeyedStore.Bound(longValue(ScorerKey.HISTORY_MAX_KEYS),
+                        longValue(ScorerKey.HISTORY_MAX_BYTES)));
     }
 
     /** The producer's {@code max.request.size} as Streams will configure it (producer prefix first). */

@@ -72,14 +72,21 @@ public enum ScorerKey {
     ALERT_SUPPRESSION_WINDOW_MS("nelbo.alert.suppression.window.ms", "60000", Type.NON_NEGATIVE_LONG),
     /** How long a key that has suppressed alerts to report is remembered (at least the window). */
     ALERT_SUPPRESSION_RETENTION_MS("nelbo.alert.suppression.retention.ms", "3600000", Type.NON_NEGATIVE_LONG),
-    /** Most entity keys the suppression state holds per task; alerts of further keys are not suppressed. */
-    ALERT_SUPPRESSION_MAX_KEYS("nelbo.alert.suppression.max.keys", "100000", Type.POSITIVE_INT),
+    /** Most entity keys the suppression state holds per task; the least recently alerted are evicted beyond it. */
+    ALERT_SUPPRESSION_MAX_KEYS("nelbo.alert.suppression.max.keys", Long.toString(dev.nelbo.scorer.pipeline.PipelineSettings
+            .DEFAULT_SUPPRESSION_MAX_KEYS), Type.POSITIVE_INT),
+    /** Most estimated heap bytes the suppression state takes per task; the least recently alerted keys are evicted beyond it. */
+    ALERT_SUPPRESSION_MAX_BYTES("nelbo.alert.suppression.max.bytes", Long.toString(dev.nelbo.scorer.pipeline.PipelineSettings
+            .DEFAULT_SUPPRESSION_MAX_BYTES), Type.POSITIVE_LONG),
     /** How long the history of an idle entity key is kept (models with history features), by record time. */
     HISTORY_RETENTION_MS("nelbo.history.retention.ms", Long.toString(dev.nelbo.scorer.pipeline.PipelineSettings
             .DEFAULT_HISTORY_RETENTION_MS), Type.POSITIVE_LONG),
-    /** Most entity keys whose history is kept per task; further keys are scored without history. */
+    /** Most entity keys whose history is kept per task; the least recently seen are evicted beyond it. */
     HISTORY_MAX_KEYS("nelbo.history.max.keys", Long.toString(dev.nelbo.scorer.pipeline.PipelineSettings
             .DEFAULT_HISTORY_MAX_KEYS), Type.POSITIVE_LONG),
+    /** Most estimated heap bytes of history per task; the least recently seen keys are evicted beyond it. */
+    HISTORY_MAX_BYTES("nelbo.history.max.bytes", Long.toString(dev.nelbo.scorer.pipeline.PipelineSettings
+            .DEFAULT_HISTORY_MAX_BYTES), Type.POSITIVE_LONG),
     /** Number of top contributing features an alert lists. */
     ALERT_TOP_FEATURES("nelbo.alert.top.features", "3", Type.POSITIVE_INT),
     /** Shadow output topic for a candidate model (unset = off). */

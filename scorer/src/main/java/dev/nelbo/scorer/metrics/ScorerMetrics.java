@@ -45,10 +45,10 @@ public final class ScorerMetrics {
     private final Counter outputTimestampAdjusted;
     private final Gauge suppressionKeys;
     private final Gauge suppressionBytes;
-    private final Counter suppressionUntracked;
+    private final Counter suppressionEvicted;
     private final Gauge historyKeys;
     private final Gauge historyBytes;
-    private final Counter historyUntracked;
+    private final Counter historyEvicted;
     private final Counter historyKeyMismatch;
     private final Counter outputsUnkeyed;
     private final Counter outputsTooLarge;
@@ -127,16 +127,18 @@ public final class ScorerMetrics {
         suppressionKeys = Gauge.builder().name("nelbo_alert_suppression_keys")
                 .help("Entity keys held in the alert-suppression state, per stream task").labelNames("task").register(registry);
         suppressionBytes = Gauge.builder().name("nelbo_alert_suppression_bytes").unit(Unit.BYTES)
-                .help("Serialized size of the alert-suppression state, per stream task").labelNames("task").register(registry);
-        suppressionUntracked = Counter.builder().name("nelbo_alert_suppression_untracked_total")
-                .help("Alerts sent unsuppressed because the suppression state was full (nelbo.alert.suppression.max.keys)")
+                .help("Estimated heap taken by the alert-suppression state, per stream task (what nelbo.alert.suppression.max.bytes bounds)").labelNames("task").register(registry);
+        suppressionEvicted = Counter.builder().name("nelbo_alert_suppression_evicted_total")
+                .help("Keys evicted from the alert-suppression state, least recently alerted first, to stay within"
+                        + " nelbo.alert.suppression.max.keys and .max.bytes: their next alert is not suppressed")
                 .withoutExemplars().register(registry);
         historyKeys = Gauge.builder().name("nelbo_history_keys")
                 .help("Entity keys held in the history state, per stream task").labelNames("task").register(registry);
         historyBytes = Gauge.builder().name("nelbo_history_bytes").unit(Unit.BYTES)
-                .help("Approximate size of the history state, per stream task").labelNames("task").register(registry);
-        historyUntracked = Counter.builder().name("nelbo_history_untracked_total")
-                .help("Events scored without history because the history state was full (nelbo.history.max.keys)")
+                .help("Estimated heap taken by the history state, per stream task (what nelbo.history.max.bytes bounds)").labelNames("task").register(registry);
+        historyEvicted = Counter.builder().name("nelbo_history_evicted_total")
+                .help("Keys whose history was evicted, least recently seen first, to stay within nelbo.history.max.keys"
+                        + " and .max.bytes: their next event is scored as a new entity's")
                 .withoutExemplars().register(registry);
         historyKeyMismatch = Counter.builder().name("nelbo_history_key_mismatch_total")
                 .help("Events whose Kafka key is not their entity key (key_path): an entity's events may then be split"
@@ -317,9 +319,9 @@ public final class ScorerMetrics {
         historyBytes.labelValues(task).set(bytes);
     }
 
-    /** @param events events scored without history because the history store was full */
-    public void historyUntracked(final long events) {
-        historyUntracked.inc(events);
+    /** @param keys keys whose history was evicted to stay within the state's bounds */
+    public void historyEvicted(final long keys) {
+        historyEvicted.inc(keys);
     }
 
     /** Counts an event whose Kafka key differs from its entity key while the model keeps history. */
@@ -327,9 +329,9 @@ public final class ScorerMetrics {
         historyKeyMismatch.inc();
     }
 
-    /** Counts an alert sent unsuppressed because the suppression state was full. */
-    public void suppressionUntracked() {
-        suppressionUntracked.inc();
+    /** @param keys keys evicted from the suppression state to stay within its bounds */
+    public void suppressionEvicted(final long keys) {
+        suppressionEvicted.inc(keys);
     }
 
     /** @param output which output was sent without its key */

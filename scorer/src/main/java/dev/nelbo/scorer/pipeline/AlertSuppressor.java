@@ -1,6 +1,9 @@
 package dev.nelbo.scorer.pipeline;
 
+import dev.nelbo.schemas.state.BoundedKeyedStore;
 import dev.nelbo.schemas.state.KeyedStore;
+
+import java.util.function.LongConsumer;
 
 /**
  * At most one alert per entity key per window, with bounded state. Times are event times bounded against the
@@ -8,9 +11,9 @@ import dev.nelbo.schemas.state.KeyedStore;
  * so a forged future time cannot mute a key for longer than the window.
  *
  * <p>Bounded: a key's entry expires once its window has passed (when it counts suppressed alerts, once the
- * longer retention has passed, so the count can still travel with the key's next alert); at {@code maxKeys}
- * entries a new key is not tracked and its alerts pass unsuppressed (counted), so no alert is lost to a full
- * store. Keys arrive capped in length. Events without a key are never suppressed: there is no entity to
+ * longer retention has passed, so the count can still travel with the key's next alert); the store is bounded in
+ * keys and bytes ({@link PipelineSettings#boundSuppression}) and evicts the least recently alerted keys, whose next
+ * alert then passes: no alert is lost to a full store. Keys arrive capped in length. Events without a key are never suppressed: there is no entity to
  * group them by, and one shared bucket would let any event mute all others.
  */
 public final class AlertSuppressor {
@@ -18,33 +21,37 @@ public final class AlertSuppressor {
     /** What {@link #offer} returns for an alert that is held back. */
     public static final long HELD = -1;
     /** Bytes a stored entry takes besides its key (two longs). */
-    static final int VALUE_BYTES = 16;
+    private static final long VALUE_BYTES = 16;
 
     private final KeyedStore<Suppression> store;
     private final long windowMs;
     private final long retentionMs;
-    private final long maxKeys;
-    private final Runnable onUntracked;
     private long streamTime = Long.MIN_VALUE;
 
     /**
      * @param store       the state
      * @param windowMs    suppression window (0: no suppression)
      * @param retentionMs how long an entry that counts suppressed alerts is kept (at least the window)
-     * @param maxKeys     most keys tracked
-     * @param onUntracked called for each alert sent unsuppressed because the state is full
      */
-    public AlertSuppressor(final KeyedStore<Suppression> store, final long windowMs, final long retentionMs, final long maxKeys,
-                           final Runnable onUntracked) {
-        if (windowMs < 0 || retentionMs < windowMs || maxKeys < 1) {
-            throw new IllegalArgumentException("suppression needs window >= 0, retention >= window and max keys >= 1, got "
-                    + windowMs + ", " + retentionMs + ", " + maxKeys);
+    public AlertSuppressor(final KeyedStore<Suppression> store, final long windowMs, final long retentionMs) {
+        if (windowMs < 0 || retentionMs < windowMs) {
+            throw new IllegalArgumentException("suppression needs window >= 0 and retention >= window, got " + windowMs
+                    + ", " + retentionMs);
         }
         this.store = store;
         this.windowMs = windowMs;
         this.retentionMs = retentionMs;
-        this.maxKeys = maxKeys;
-        this.onUntracked = onUntracked;
+    }
+
+    /**
+     * @param store     the suppression store
+     * @param bound     most keys and bytes it may hold
+     * @param onEvicted told how many keys were evicted to stay within the bound
+     * @return the store within the bound, least recently alerted keys evicted first
+     */
+    static BoundedKeyedStore<Suppression> bounded(final KeyedStore<Suppression> store, final BoundedKeyedStore.Bound bound,
+                                                  final LongConsumer onEvicted) {
+        return new BoundedKeyedStore<>(store, bound, v -> VALUE_BYTES, Suppression::lastAlertMs, onEvicted);
     }
 
     /**
@@ -64,10 +71,6 @@ public final class AlertSuppressor {
         if (state != null && timeMs - state.lastAlertMs() < windowMs) {
             store.put(key, new Suppression(state.lastAlertMs(), state.suppressed() + 1));
             return HELD;
-        }
-        if (state == null && store.size() >= maxKeys) {
-            onUntracked.run();
-            return 0;
         }
         store.put(key, new Suppression(timeMs, 0));
         return state == null ? 0 : state.suppressed();

@@ -1,8 +1,12 @@
 package dev.nelbo.scorer.pipeline;
 
 import dev.nelbo.schemas.event.DecodeLimits;
+import dev.nelbo.schemas.history.EntityHistory;
+import dev.nelbo.schemas.state.BoundedKeyedStore;
+import dev.nelbo.schemas.state.KeyedStore;
 
 import java.util.Objects;
+import java.util.function.LongConsumer;
 
 /**
  * What the scoring pipeline needs to know beyond the model (the batch capacity is the engine's,
@@ -13,30 +17,38 @@ import java.util.Objects;
  * @param topFeatures            features listed per alert
  * @param suppressionWindowMs    per-key alert suppression window (0: off)
  * @param suppressionRetentionMs how long a key that counts suppressed alerts is remembered
- * @param suppressionMaxKeys     most keys the suppression state tracks
+ * @param suppressionBound       most keys and bytes the suppression state holds per task
  * @param maxEventTimeSkewMs     largest trusted distance between an event's time and its record timestamp
  * @param limits                 what an event may be before it is dead-lettered unread
  * @param maxOutputBytes         largest output record the producer may send ({@code max.request.size})
  * @param historyRetentionMs     how long an idle key's history is kept (by record time)
- * @param historyMaxKeys         most keys whose history is tracked per task
+ * @param historyBound           most keys and bytes of history held per task
  */
 public record PipelineSettings(boolean scoresEnabled, boolean contributions, int topFeatures, long suppressionWindowMs,
-                               long suppressionRetentionMs, long suppressionMaxKeys, long maxEventTimeSkewMs,
-                               DecodeLimits limits, int maxOutputBytes, long historyRetentionMs, long historyMaxKeys) {
+                               long suppressionRetentionMs, BoundedKeyedStore.Bound suppressionBound, long maxEventTimeSkewMs,
+                               DecodeLimits limits, int maxOutputBytes, long historyRetentionMs,
+                               BoundedKeyedStore.Bound historyBound) {
 
     /** Kafka's default {@code max.request.size}. */
     public static final int DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
     /** Default {@link #historyRetentionMs}: a week. */
     public static final long DEFAULT_HISTORY_RETENTION_MS = 7L * 24 * 3_600_000L;
-    /** Default {@link #historyMaxKeys}. */
+    /** Default most keys of history per task. */
     public static final long DEFAULT_HISTORY_MAX_KEYS = 1_000_000L;
+    /** Default most bytes of history per task (see {@link BoundedKeyedStore} for what a byte counts). */
+    public static final long DEFAULT_HISTORY_MAX_BYTES = 128L << 20;
+    /** Default most keys of suppression state per task. */
+    public static final long DEFAULT_SUPPRESSION_MAX_KEYS = 100_000L;
+    /** Default most bytes of suppression state per task. */
+    public static final long DEFAULT_SUPPRESSION_MAX_BYTES = 16L << 20;
 
     /** @throws NullPointerException without limits */
     public PipelineSettings {
         Objects.requireNonNull(limits, "limits");
-        if (historyRetentionMs < 1 || historyMaxKeys < 1) {
-            throw new IllegalArgumentException("history retention and max keys must be positive, got " + historyRetentionMs
-                    + ", " + historyMaxKeys);
+        Objects.requireNonNull(suppressionBound, "suppressionBound");
+        Objects.requireNonNull(historyBound, "historyBound");
+        if (historyRetentionMs < 1) {
+            throw new IllegalArgumentException("history retention must be positive, got " + historyRetentionMs);
         }
     }
 
@@ -46,19 +58,38 @@ public record PipelineSettings(boolean scoresEnabled, boolean contributions, int
      */
     public static PipelineSettings defaults(final long suppressionWindowMs) {
         return new PipelineSettings(true, false, 3, suppressionWindowMs, Math.max(suppressionWindowMs, 3_600_000L),
-                100_000, 3_600_000L, DecodeLimits.defaults(), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_HISTORY_RETENTION_MS,
-                DEFAULT_HISTORY_MAX_KEYS);
+                new BoundedKeyedStore.Bound(DEFAULT_SUPPRESSION_MAX_KEYS, DEFAULT_SUPPRESSION_MAX_BYTES), 3_600_000L,
+                DecodeLimits.defaults(), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_HISTORY_RETENTION_MS,
+                new BoundedKeyedStore.Bound(DEFAULT_HISTORY_MAX_KEYS, DEFAULT_HISTORY_MAX_BYTES));
     }
 
     /** @return a copy with score records switched on or off */
     public PipelineSettings withScores(final boolean enabled) {
         return new PipelineSettings(enabled, contributions, topFeatures, suppressionWindowMs, suppressionRetentionMs,
-                suppressionMaxKeys, maxEventTimeSkewMs, limits, maxOutputBytes, historyRetentionMs, historyMaxKeys);
+                suppressionBound, maxEventTimeSkewMs, limits, maxOutputBytes, historyRetentionMs, historyBound);
     }
 
     /** @return a copy with per-feature contributions in score records on or off */
     public PipelineSettings withContributions(final boolean enabled) {
         return new PipelineSettings(scoresEnabled, enabled, topFeatures, suppressionWindowMs, suppressionRetentionMs,
-                suppressionMaxKeys, maxEventTimeSkewMs, limits, maxOutputBytes, historyRetentionMs, historyMaxKeys);
+                suppressionBound, maxEventTimeSkewMs, limits, maxOutputBytes, historyRetentionMs, historyBound);
+    }
+
+    /**
+     * @param store     a task's history store
+     * @param onEvicted told how many keys were evicted to stay within {@link #historyBound}
+     * @return the store within the bound, least recently seen keys evicted first
+     */
+    public BoundedKeyedStore<byte[]> boundHistory(final KeyedStore<byte[]> store, final LongConsumer onEvicted) {
+        return new BoundedKeyedStore<>(store, historyBound, v -> v.length, EntityHistory::recordedSeenAt, onEvicted);
+    }
+
+    /**
+     * @param store     a task's suppression store
+     * @param onEvicted told how many keys were evicted to stay within {@link #suppressionBound}
+     * @return the store within the bound, least recently alerted keys evicted first
+     */
+    public BoundedKeyedStore<Suppression> boundSuppression(final KeyedStore<Suppression> store, final LongConsumer onEvicted) {
+        return AlertSuppressor.bounded(store, suppressionBound, onEvicted);
     }
 }

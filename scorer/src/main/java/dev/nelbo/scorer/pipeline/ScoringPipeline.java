@@ -81,22 +81,25 @@ public final class ScoringPipeline implements AutoCloseable {
      * @param models     the model manager (its inference executor scores full batches)
      * @param metrics    metrics
      * @param settings   settings
-     * @param suppressor per-key alert suppression
-     * @param historyStore per-key history of the models with history features
+     * @param suppressionStore per-key alert suppression state (bounded here by {@link PipelineSettings#suppressionBound})
+     * @param historyStore     per-key history of the models with history features (bounded here by
+     *                         {@link PipelineSettings#historyBound})
      * @param outputs    where outputs go
      * @param shadow     whether to score with the registry's shadow model too
      * @param task       name of the task, for logs
      * @param wallClock  the scorer's clock (epoch ms), which bounds the per-key state's ({@link #stateTime})
      */
     public ScoringPipeline(final ModelManager models, final ScorerMetrics metrics, final PipelineSettings settings,
-                           final AlertSuppressor suppressor, final KeyedStore<byte[]> historyStore, final Outputs outputs,
+                           final KeyedStore<Suppression> suppressionStore, final KeyedStore<byte[]> historyStore,
+                           final Outputs outputs,
                            final boolean shadow, final String task, final LongSupplier wallClock) {
         this.models = models;
         this.metrics = metrics;
         this.settings = settings;
         this.inference = models.inferenceExecutor();
-        this.suppressor = suppressor;
-        this.historyStore = historyStore;
+        this.suppressor = new AlertSuppressor(settings.boundSuppression(suppressionStore, metrics::suppressionEvicted),
+                settings.suppressionWindowMs(), settings.suppressionRetentionMs());
+        this.historyStore = settings.boundHistory(historyStore, metrics::historyEvicted);
         this.outputs = outputs;
         this.task = task;
         this.wallClock = wallClock;
@@ -247,15 +250,7 @@ public final class ScoringPipeline implements AutoCloseable {
             shadow.purgeHistory();
         }
         metrics.historyState(task, f.keys(), f.bytes());
-        reportUntracked();
         return f;
-    }
-
-    /** Counts the events the current tracker scored without history since it last reported them. */
-    private void reportUntracked() {
-        if (history != null) {
-            metrics.historyUntracked(history.takeUntracked());
-        }
     }
 
     /**
@@ -421,10 +416,7 @@ public final class ScoringPipeline implements AutoCloseable {
         decoder = new EventDecoder(latest.encoder(), settings.limits());
         decoded = decoder.newEvent();
         final EntityHistory definition = EntityHistory.forSpec(latest.encoder().spec());
-        // the new model's tracker counts afresh
-        reportUntracked();
-        history = definition == null ? null : new HistoryTracker(definition, historyStore, latest.encoder(), false,
-                settings.historyMaxKeys());
+        history = definition == null ? null : new HistoryTracker(definition, historyStore, latest.encoder(), false);
         if (shadow != null) {
             shadow.championChanged(definition, latest.encoder().spec().keyPath());
         }
@@ -461,7 +453,6 @@ public final class ScoringPipeline implements AutoCloseable {
             engine = null;
         }
         metrics.suppressionState(task, -1, -1);
-        reportUntracked();
         metrics.historyState(task, -1, -1);
     }
 }

@@ -191,10 +191,11 @@ final class ShadowScorer {
             history = null;
         } else if (shared) {
             replayed = new ReplayedState();
-            history = new HistoryTracker(own, replayed, model.encoder(), false, Long.MAX_VALUE);
+            history = new HistoryTracker(own, replayed, model.encoder(), false);
         } else if (history == null || replayed != null) {
             replayed = null;
-            history = new HistoryTracker(own, new MapKeyedStore<>(), model.encoder(), false, settings.historyMaxKeys());
+            history = new HistoryTracker(own, settings.boundHistory(new MapKeyedStore<>(), metrics::historyEvicted),
+                    model.encoder(), false);
             LOG.info("Task {} shadow model {} keeps its own entity history (its history features differ from the"
                     + " champion's): it starts cold and is not restored after a restart", task, model.version());
         }

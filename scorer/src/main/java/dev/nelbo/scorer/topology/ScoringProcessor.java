@@ -2,7 +2,6 @@ package dev.nelbo.scorer.topology;
 
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.ModelManager;
-import dev.nelbo.scorer.pipeline.AlertSuppressor;
 import dev.nelbo.scorer.pipeline.Origin;
 import dev.nelbo.scorer.pipeline.Outputs;
 import dev.nelbo.scorer.pipeline.PipelineSettings;
@@ -57,14 +56,11 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     public void init(final ProcessorContext<byte[], byte[]> ctx) {
         this.context = ctx;
         this.internals = StreamsInternals.of(ctx);
-        final KeyValueStore<String, Suppression> store = ctx.getStateStore(ScorerTopology.SUPPRESSION_STORE);
-        final AlertSuppressor suppressor = new AlertSuppressor(new KeyValueKeyedStore<>(store),
-                settings.suppressionWindowMs(), settings.suppressionRetentionMs(), settings.suppressionMaxKeys(),
-                metrics::suppressionUntracked);
+        final KeyValueStore<String, Suppression> suppression = ctx.getStateStore(ScorerTopology.SUPPRESSION_STORE);
         final WriteBehindKeyedStore<byte[]> history = new WriteBehindKeyedStore<>(new KeyValueKeyedStore<>(
                 ctx.getStateStore(ScorerTopology.HISTORY_STORE)));
-        pipeline = new ScoringPipeline(models, metrics, settings, suppressor, history, this::forward, shadowEnabled,
-                ctx.taskId().toString(), System::currentTimeMillis);
+        pipeline = new ScoringPipeline(models, metrics, settings, new KeyValueKeyedStore<>(suppression), history,
+                this::forward, shadowEnabled, ctx.taskId().toString(), System::currentTimeMillis);
         internals.beforeEachCommit(ScorerTopology.PRE_COMMIT_STORE, () -> {
             if (pipeline.hasPending()) {
                 pipeline.flush();

@@ -21,37 +21,40 @@ import java.util.function.BiConsumer;
  */
 final class WriteBehindKeyedStore<V> implements KeyedStore<V> {
 
+    /** Marks a pending delete in {@link #pending} (values are never null). */
+    private static final Object DELETED = new Object();
+
     private final KeyedStore<V> store;
-    private final Map<String, V> pending = new HashMap<>();
-    /** Pending keys the store does not hold yet (so {@link #size} counts them). */
-    private long added;
+    /** Keys written since the last flush: their value, or {@link #DELETED}. */
+    private final Map<String, Object> pending = new HashMap<>();
 
     WriteBehindKeyedStore(final KeyedStore<V> store) {
         this.store = store;
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public V get(final String key) {
-        final V v = pending.get(key);
-        return v != null ? v : store.get(key);
+        final Object v = pending.get(key);
+        return v == null ? store.get(key) : v == DELETED ? null : (V) v;
     }
 
     @Override
     public void put(final String key, final V value) {
-        if (pending.put(key, value) == null && store.get(key) == null) {
-            added++;
-        }
+        pending.put(key, value);
     }
 
+    /** Deletes at the next flush, as writes are: evicting keys under a flood of new ones stays one write per commit. */
     @Override
     public void delete(final String key) {
-        flush();
-        store.delete(key);
+        pending.put(key, DELETED);
     }
 
+    /** @return the keys the store held at the last flush (a {@link dev.nelbo.schemas.state.BoundedKeyedStore} above
+     *         this one counts exactly) */
     @Override
     public long size() {
-        return store.size() + added;
+        return store.size();
     }
 
     @Override
@@ -61,11 +64,17 @@ final class WriteBehindKeyedStore<V> implements KeyedStore<V> {
     }
 
     /** Writes the pending keys to the store; must run before every commit. */
+    @SuppressWarnings("unchecked")
     void flush() {
         if (!pending.isEmpty()) {
-            pending.forEach(store::put);
+            pending.forEach((key, v) -> {
+                if (v == DELETED) {
+                    store.delete(key);
+                } else {
+                    store.put(key, (V) v);
+                }
+            });
             pending.clear();
-            added = 0;
         }
     }
 }

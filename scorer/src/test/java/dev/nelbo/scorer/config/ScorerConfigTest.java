@@ -118,12 +118,13 @@ class ScorerConfigTest {
     void should_expose_every_contract_key() {
         assertEquals(java.util.Set.of("bootstrap.servers", "application.id", "processing.guarantee", "nelbo.model.dir",
                 "nelbo.topic.events", "nelbo.topic.scores", "nelbo.topic.alerts", "nelbo.topic.dlq", "nelbo.topic.registry",
-                "nelbo.history.retention.ms", "nelbo.history.max.keys",
+                "nelbo.history.retention.ms", "nelbo.history.max.keys", "nelbo.history.max.bytes",
                 "nelbo.scores.enabled", "nelbo.metrics.port", "nelbo.device", "nelbo.device.strict", "nelbo.engine.samples",
                 "nelbo.engine.intra.op.threads", "nelbo.batch.max.records", "nelbo.alert.suppression.window.ms",
                 "nelbo.alert.top.features", "nelbo.shadow.topic", "nelbo.scores.contributions", "nelbo.event.max.bytes",
                 "nelbo.event.max.depth", "nelbo.event.max.number.length", "nelbo.event.max.string.length",
                 "nelbo.event.time.max.skew.ms", "nelbo.alert.suppression.retention.ms", "nelbo.alert.suppression.max.keys",
+                "nelbo.alert.suppression.max.bytes",
                 "nelbo.bundle.trusted.keys", "nelbo.model.max.graph.bytes", "nelbo.model.warmup.timeout.ms", "nelbo.topic.status",
                 "nelbo.instance.id", "nelbo.metrics.bind.address", "nelbo.model.last.good.dir"),
                 ScorerConfig.knownNelboKeys());

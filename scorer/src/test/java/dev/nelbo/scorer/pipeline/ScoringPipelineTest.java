@@ -9,6 +9,7 @@ import dev.nelbo.schemas.testing.GeneratedInputs;
 import dev.nelbo.schemas.testing.TestData;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.ModelManager;
+import dev.nelbo.schemas.state.BoundedKeyedStore;
 import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -69,9 +70,7 @@ class ScoringPipelineTest {
     }
 
     private ScoringPipeline pipeline(final PipelineSettings settings, final MapKeyedStore<byte[]> history) {
-        final AlertSuppressor suppressor = new AlertSuppressor(new MapKeyedStore<>(), settings.suppressionWindowMs(),
-                settings.suppressionRetentionMs(), settings.suppressionMaxKeys(), metrics::suppressionUntracked);
-        return new ScoringPipeline(models, metrics, settings, suppressor, history,
+        return new ScoringPipeline(models, metrics, settings, new MapKeyedStore<>(), history,
                 (kind, origin, key, value, version) -> out.add(new Output(kind, origin.offset(), key, value)), false, "0_0",
                 clock::get);
     }
@@ -159,8 +158,8 @@ class ScoringPipelineTest {
     void an_output_that_does_not_fit_loses_its_key_and_a_score_that_still_does_not_fit_becomes_a_dead_letter() {
         final byte[] hugeKey = new byte[5000];
         final PipelineSettings defaults = PipelineSettings.defaults(0);
-        final PipelineSettings limited = new PipelineSettings(true, false, 3, 0, 0, 10, 3_600_000L, defaults.limits(), 2000,
-                PipelineSettings.DEFAULT_HISTORY_RETENTION_MS, PipelineSettings.DEFAULT_HISTORY_MAX_KEYS);
+        final PipelineSettings limited = new PipelineSettings(true, false, 3, 0, 0, defaults.suppressionBound(), 3_600_000L,
+                defaults.limits(), 2000, PipelineSettings.DEFAULT_HISTORY_RETENTION_MS, defaults.historyBound());
         try (ScoringPipeline p = pipeline(limited)) {
             p.accept(ScorerFixtures.normal(1), origin(1, hugeKey));
             p.accept(ScorerFixtures.normal(2), origin(2, "k".getBytes(StandardCharsets.UTF_8)));
@@ -170,8 +169,8 @@ class ScoringPipelineTest {
         assertNull(out.get(0).key(), "sent without the key that did not fit");
         assertEquals("k", new String(out.get(1).key(), StandardCharsets.UTF_8));
         out.clear();
-        final PipelineSettings tiny = new PipelineSettings(true, true, 3, 0, 0, 10, 3_600_000L, defaults.limits(), 420,
-                PipelineSettings.DEFAULT_HISTORY_RETENTION_MS, PipelineSettings.DEFAULT_HISTORY_MAX_KEYS);
+        final PipelineSettings tiny = new PipelineSettings(true, true, 3, 0, 0, defaults.suppressionBound(), 3_600_000L,
+                defaults.limits(), 420, PipelineSettings.DEFAULT_HISTORY_RETENTION_MS, defaults.historyBound());
         try (ScoringPipeline p = pipeline(tiny)) {
             p.accept(ScorerFixtures.normal(3), origin(3, null));
             p.flush();
@@ -199,40 +198,44 @@ class ScoringPipelineTest {
     }
 
     /**
-     * History state is bounded and visible: keys beyond {@code nelbo.history.max.keys} are scored without history and
-     * counted (across a model swap too), idle keys expire, and events keyed other than by their entity are counted.
+     * History state is bounded and visible: beyond {@code nelbo.history.max.keys} the least recently seen keys are
+     * evicted (counted), so a flood of fresh keys never displaces an entity that keeps sending; idle keys expire, and
+     * events keyed other than by their entity are counted.
      */
     @Test
-    void history_state_is_bounded_expires_idle_keys_and_shows_in_the_metrics() {
+    void history_state_evicts_the_least_recently_seen_keys_expires_idle_ones_and_shows_in_the_metrics() {
         ScorerFixtures.writeHistoryModel(dir.resolve("h1"), 5);
         ScorerFixtures.writeHistoryModel(dir.resolve("h2"), 6);
         assertTrue(models.offer(dir.resolve("h1"), "test"));
         final PipelineSettings d = PipelineSettings.defaults(0);
         final PipelineSettings settings = new PipelineSettings(true, false, 3, 0, d.suppressionRetentionMs(),
-                d.suppressionMaxKeys(), d.maxEventTimeSkewMs(), d.limits(), d.maxOutputBytes(), 10_000, 3);
+                d.suppressionBound(), d.maxEventTimeSkewMs(), d.limits(), d.maxOutputBytes(), 10_000,
+                new BoundedKeyedStore.Bound(3, Long.MAX_VALUE));
         final MapKeyedStore<byte[]> store = new MapKeyedStore<>();
         try (ScoringPipeline p = pipeline(settings, store)) {
-            // keys svc-0..svc-4 in turn: the first three are tracked, svc-3 and svc-4 are not (4 events)
+            // svc-0 every other event, a fresh key in between: at 3 keys each fresh key evicts the least recently seen
             for (int i = 0; i < 10; i++) {
-                p.accept(ScorerFixtures.normal(i), origin(i, ("svc-" + (i % 5)).getBytes(StandardCharsets.UTF_8)));
+                final String key = i % 2 == 0 ? "svc-0" : "flood-" + i;
+                p.accept(ScorerFixtures.normal(i, key), origin(i, key.getBytes(StandardCharsets.UTF_8)));
             }
             p.flush();
+            assertEquals(3, store.size());
             assertTrue(models.offer(dir.resolve("h2"), "test"));
             // the next event follows the new model (same definitions: the state carries on); keyed by another key
-            p.accept(ScorerFixtures.normal(10), origin(20_000, "not-the-entity".getBytes(StandardCharsets.UTF_8)));
+            p.accept(ScorerFixtures.normal(10, "svc-0"), origin(20_000, "not-the-entity".getBytes(StandardCharsets.UTF_8)));
             p.flush();
             final dev.nelbo.schemas.state.KeyedStore.Figures f = p.purgeHistory();
-            assertEquals(1, f.keys(), "svc-1 and svc-2 idle for over 10 s before the latest event: " + f);
+            assertEquals(1, f.keys(), "flood-7 and flood-9 idle for over 10 s before the latest event: " + f);
             assertEquals(2, f.expired());
             assertEquals(1, store.size());
             assertTrue(store.get("svc-0") != null);
         }
         final List<JsonNode> scores = out.stream().map(o -> ScorerFixtures.parse(o.value())).toList();
         assertEquals(11, scores.size());
-        assertEquals(1, scores.get(5).get("history_events").asLong(), "svc-0's second event");
-        assertEquals(0, scores.get(8).get("history_events").asLong(), "svc-3 is not tracked");
-        assertEquals(2, scores.get(10).get("history_events").asLong(), "svc-0 after the swap keeps its history");
-        assertEquals(4.0, metric("nelbo_history_untracked"), "untracked events of the model swapped out count too");
+        assertEquals(4, scores.get(8).get("history_events").asLong(), "svc-0's fifth event, through the flood");
+        assertEquals(0, scores.get(9).get("history_events").asLong(), "a fresh key");
+        assertEquals(5, scores.get(10).get("history_events").asLong(), "svc-0 after the swap keeps its history");
+        assertEquals(3.0, metric("nelbo_history_evicted"), "flood-1, -3 and -5 made room for -5, -7 and -9");
         assertEquals(1.0, metric("nelbo_history_key_mismatch"));
         assertTrue(Double.isNaN(metric("nelbo_history_keys")), "the closed task's figures are gone");
     }
@@ -245,7 +248,7 @@ class ScoringPipelineTest {
         final PipelineSettings d = PipelineSettings.defaults(0);
         final long week = 7L * 86_400_000L;
         final PipelineSettings settings = new PipelineSettings(true, false, 3, 0, d.suppressionRetentionMs(),
-                d.suppressionMaxKeys(), d.maxEventTimeSkewMs(), d.limits(), d.maxOutputBytes(), week, 100);
+                d.suppressionBound(), d.maxEventTimeSkewMs(), d.limits(), d.maxOutputBytes(), week, d.historyBound());
         final MapKeyedStore<byte[]> store = new MapKeyedStore<>();
         final long now = clock.get();
         try (ScoringPipeline p = pipeline(settings, store)) {

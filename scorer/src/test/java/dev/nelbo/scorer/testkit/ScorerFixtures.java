@@ -75,6 +75,15 @@ public final class ScorerFixtures {
     /**
      * @param i   event number
      * @param key entity key
+     * @return normal event {@code i} of entity {@code key}
+     */
+    public static byte[] normal(final int i, final String key) {
+        return bytes(TestData.event(new Random(i), i).put("key", key));
+    }
+
+    /**
+     * @param i   event number
+     * @param key entity key
      * @param ts  event time
      * @return an anomalous event (latency a million ms, a thousand times the usual bytes)
      */

@@ -10,7 +10,6 @@ import dev.nelbo.schemas.bundle.ModelBundle;
 import dev.nelbo.schemas.json.Json;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.ModelManager;
-import dev.nelbo.scorer.pipeline.AlertSuppressor;
 import dev.nelbo.scorer.pipeline.Origin;
 import dev.nelbo.scorer.pipeline.Outputs;
 import dev.nelbo.scorer.pipeline.PipelineSettings;
@@ -127,8 +126,6 @@ class ConditionalVaeTest {
         try (ModelManager models = new ModelManager(EngineOptions.defaults().withMaxBatch(16), metrics)) {
             assertTrue(models.offer(dir.resolve("cvae"), "test"), "the conditional bundle serves");
             final PipelineSettings settings = PipelineSettings.defaults(0);
-            final AlertSuppressor suppressor = new AlertSuppressor(new MapKeyedStore<>(), 0, settings.suppressionRetentionMs(),
-                    settings.suppressionMaxKeys(), () -> { });
             final Outputs outputs = (kind, origin, key, value, version) -> {
                 try {
                     (kind == Outputs.Kind.ALERT ? alerts : scores).add(Json.EVENTS.readTree(value));
@@ -136,7 +133,7 @@ class ConditionalVaeTest {
                     throw new java.io.UncheckedIOException(e);
                 }
             };
-            try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, suppressor, new MapKeyedStore<>(), outputs, false, "0_0",
+            try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, new MapKeyedStore<>(), new MapKeyedStore<>(), outputs, false, "0_0",
                     System::currentTimeMillis)) {
                 long offset = 0;
                 for (final byte[] e : events.values()) {

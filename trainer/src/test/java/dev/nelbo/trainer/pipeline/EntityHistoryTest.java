@@ -9,7 +9,6 @@ import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.schemas.json.Json;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.ModelManager;
-import dev.nelbo.scorer.pipeline.AlertSuppressor;
 import dev.nelbo.scorer.pipeline.Origin;
 import dev.nelbo.scorer.pipeline.Outputs;
 import dev.nelbo.scorer.pipeline.PipelineSettings;
@@ -127,8 +126,6 @@ class EntityHistoryTest {
         try (ModelManager models = new ModelManager(EngineOptions.defaults().withMaxBatch(64), metrics)) {
             assertTrue(models.offer(dir.resolve(model), "test"), model + " serves");
             final PipelineSettings settings = PipelineSettings.defaults(0);
-            final AlertSuppressor suppressor = new AlertSuppressor(new MapKeyedStore<>(), 0, settings.suppressionRetentionMs(),
-                    settings.suppressionMaxKeys(), () -> { });
             final Outputs outputs = (kind, origin, key, value, version) -> {
                 if (kind == Outputs.Kind.SCORE) {
                     try {
@@ -138,7 +135,7 @@ class EntityHistoryTest {
                     }
                 }
             };
-            try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, suppressor, new MapKeyedStore<>(), outputs,
+            try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, new MapKeyedStore<>(), new MapKeyedStore<>(), outputs,
                     false, "0_0", System::currentTimeMillis)) {
                 long offset = 0;
                 for (final byte[] e : events) {

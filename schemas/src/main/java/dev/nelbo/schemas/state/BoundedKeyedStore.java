@@ -36,10 +36,12 @@ import java.util.function.ToLongFunction;
 public final class BoundedKeyedStore<V> implements KeyedStore<V> {
 
     /**
-     * Heap one entry takes besides its key and value bytes, estimated for an in-memory Kafka Streams store and this
-     * index: map nodes, the key's byte-array wrapper, array headers, the index entry and key string.
+     * Heap one entry takes besides its key and value bytes, for an in-memory Kafka Streams store (a tree map of byte
+     * arrays) and this index: map nodes, the key's byte-array wrapper, array headers, the index entry and key string.
+     * Measured on JDK 17 (G1, compressed oops): 384, 432 and 865 bytes per entry for 10-, 40- and 256-byte keys with
+     * 124-byte values, which this constant accounts as 384, 444 and 876.
      */
-    public static final int ENTRY_OVERHEAD_BYTES = 200;
+    public static final int ENTRY_OVERHEAD_BYTES = 240;
 
     private final KeyedStore<V> store;
     private final Bound bound;

@@ -17,8 +17,8 @@ import java.util.Map;
  * A verified model bundle on disk. {@link #load(Path)} refuses anything incomplete or altered: the
  * manifest must parse, validate against its schema and have a supported schema version; every file it
  * lists must exist with the recorded SHA-256; both graphs must be listed; the encoder statistics must
- * agree with the architecture's layout; the graphs must use only the operators nelbo writes, with every weight in
- * the file ({@link GraphCheck}). With trusted keys ({@link #load(Path, List)}) the manifest must
+ * agree with the architecture's layout; each graph must be exactly the one nelbo writes for its weights, with the
+ * manifest's hidden widths and activation ({@link GraphCheck}). With trusted keys ({@link #load(Path, List)}) the manifest must
  * also carry a valid signature by one of them, which then vouches for every listed file.
  *
  * @param dir      bundle directory
@@ -102,13 +102,17 @@ public record ModelBundle(Path dir, Manifest manifest, FeatureEncoder encoder) {
                         + "): the file was modified, truncated or belongs to another bundle");
             }
         }
-        for (final String graph : List.of(manifest.graphs().encoder().file(), manifest.graphs().decoder().file())) {
-            final List<String> foreign = GraphCheck.problems(dir.resolve(graph));
-            if (!foreign.isEmpty()) {
-                throw new BundleException(dir.resolve(graph), "not a graph nelbo writes: " + String.join("; ", foreign));
-            }
-        }
+        final Manifest.Architecture a = manifest.architecture();
+        checkGraph(dir.resolve(manifest.graphs().encoder().file()), a.encoderHidden(), a.activation());
+        checkGraph(dir.resolve(manifest.graphs().decoder().file()), a.decoderHidden(), a.activation());
         return new ModelBundle(dir, manifest, encoder);
+    }
+
+    private static void checkGraph(final Path graph, final List<Integer> hidden, final Activation activation) {
+        final List<String> foreign = GraphCheck.problems(graph, hidden, activation);
+        if (!foreign.isEmpty()) {
+            throw new BundleException(graph, "not a graph nelbo writes: " + String.join("; ", foreign));
+        }
     }
 
     /** @return path of the encoder graph */

@@ -32,6 +32,13 @@ public final class OnnxMlpWriter {
     public static final String BATCH_DIM = "batch";
     private static final String ELU_ZERO = "elu_zero";
     private static final String ELU_ONE = "elu_one";
+    /** The initializers the ELU form shares between layers (not weights: {@link OnnxMlpReader} skips them). */
+    static final java.util.Set<String> ELU_CONSTANTS = java.util.Set.of(ELU_ZERO, ELU_ONE);
+    /** Names the writer gives, which {@link OnnxMlpReader} reads back: a layer's weight, bias, and a constant head. */
+    static final String WEIGHT = "_W";
+    static final String BIAS = "_b";
+    static final String CONSTANT = "_value";
+    static final String HIDDEN = "hidden";
 
     private OnnxMlpWriter() {
     }
@@ -49,9 +56,9 @@ public final class OnnxMlpWriter {
         graph.addInput(valueInfo(mlp.inputName(), mlp.inputWidth(), true));
         String current = mlp.inputName();
         for (int i = 0; i < mlp.hidden().size(); i++) {
-            final String pre = "hidden" + i + "_linear";
-            final String post = "hidden" + i;
-            addGemm(graph, "hidden" + i, current, mlp.hidden().get(i), pre);
+            final String pre = HIDDEN + i + "_linear";
+            final String post = HIDDEN + i;
+            addGemm(graph, post, current, mlp.hidden().get(i), pre);
             switch (mlp.activation()) {
                 case TANH -> node(graph, "Tanh", post, pre);
                 case RELU -> node(graph, "Relu", post, pre);
@@ -66,7 +73,7 @@ public final class OnnxMlpWriter {
                 graph.addOutput(valueInfo(head.name(), head.layer().outputs(), true));
             } else {
                 final float[] c = head.constant();
-                final String init = head.name() + "_value";
+                final String init = head.name() + CONSTANT;
                 graph.addInitializer(tensor(init, c, c.length));
                 graph.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Identity").setName(head.name() + "_identity")
                         .addInput(init).addOutput(head.name()));
@@ -126,8 +133,8 @@ public final class OnnxMlpWriter {
 
     private static void addGemm(final OnnxMl.GraphProto.Builder graph, final String prefix, final String input,
                                 final DenseLayer layer, final String output) {
-        final String w = prefix + "_W";
-        final String b = prefix + "_b";
+        final String w = prefix + WEIGHT;
+        final String b = prefix + BIAS;
         graph.addInitializer(tensor(w, layer.weight(), layer.outputs(), layer.inputs()));
         graph.addInitializer(tensor(b, layer.bias(), layer.outputs()));
         graph.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Gemm").setName(prefix + "_gemm")

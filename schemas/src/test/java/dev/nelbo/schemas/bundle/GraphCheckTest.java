@@ -25,7 +25,7 @@ class GraphCheckTest {
             final MlpWeights[] vae = TestBundles.randomVae(1, 6, 8, 2);
             final MlpWeights enc = new MlpWeights(vae[0].inputName(), vae[0].inputWidth(), vae[0].hidden(), a, vae[0].heads());
             OnnxMlpWriter.write(enc, "enc", java.util.Map.of(), f);
-            assertEquals(List.of(), GraphCheck.problems(f), a.name());
+            assertEquals(List.of(), GraphCheck.problems(f, List.of(8), a), a.name());
         }
     }
 
@@ -34,11 +34,54 @@ class GraphCheckTest {
         final MlpWeights[] vae = TestBundles.randomVae(1, 6, 8, 2);
         final OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(OnnxMlpWriter.toBytes(vae[0], "enc", java.util.Map.of()));
         final OnnxMl.GraphProto.Builder g = model.getGraph().toBuilder();
-        // as written before 2026-12: one Elu node per hidden layer
-        g.setNode(1, OnnxMl.NodeProto.newBuilder().setOpType("Elu").addInput("hidden0_linear").addOutput("hidden0"));
+        // as written before 2026-12: one activation node per hidden layer, named hidden<i>_act
+        g.setNode(1, OnnxMl.NodeProto.newBuilder().setOpType("Elu").setName("hidden0_act").addInput("hidden0_linear")
+                .addOutput("hidden0"));
         final Path f = dir.resolve("old.onnx");
         Files.write(f, model.toBuilder().setGraph(g).build().toByteArray());
-        assertEquals(List.of(), GraphCheck.problems(f));
+        assertEquals(List.of(), GraphCheck.problems(f, List.of(8), Activation.ELU));
+        assertTrue(GraphCheck.problems(f, List.of(8), Activation.TANH).get(0).contains("exact graph"),
+                "an Elu node where the manifest says tanh");
+        g.setNode(1, g.getNode(1).toBuilder().setOpType("Tanh"));
+        Files.write(f, model.toBuilder().setGraph(g).build().toByteArray());
+        assertEquals(List.of(), GraphCheck.problems(f, List.of(8), Activation.TANH), "old node names are not the form");
+    }
+
+    /**
+     * Allowed operators are not enough: a broadcast Sub of a [32768, 1] and a [1, 32768] initializer builds a 4 GiB
+     * tensor; extra nodes, widths other than the manifest's, and tensors whose data is not their size are refused.
+     */
+    @Test
+    void a_graph_of_allowed_operators_in_any_other_form_is_refused_before_onnx_runtime_sees_it() throws Exception {
+        final MlpWeights[] vae = TestBundles.randomVae(1, 6, 8, 2);
+        final OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(OnnxMlpWriter.toBytes(vae[0], "enc", java.util.Map.of()));
+        final Path f = dir.resolve("g.onnx");
+        final OnnxMl.GraphProto.Builder bomb = model.getGraph().toBuilder()
+                .addInitializer(OnnxMl.TensorProto.newBuilder().setName("col").setDataType(1).addDims(32768).addDims(1)
+                        .setRawData(com.google.protobuf.ByteString.copyFrom(new byte[32768 * 4])))
+                .addInitializer(OnnxMl.TensorProto.newBuilder().setName("row").setDataType(1).addDims(1).addDims(32768)
+                        .setRawData(com.google.protobuf.ByteString.copyFrom(new byte[32768 * 4])))
+                .addNode(OnnxMl.NodeProto.newBuilder().setOpType("Sub").addInput("col").addInput("row").addOutput("huge"))
+                .addNode(OnnxMl.NodeProto.newBuilder().setOpType("Max").addInput("mu").addInput("huge").addOutput("mu2"));
+        Files.write(f, model.toBuilder().setGraph(bomb).build().toByteArray());
+        String p = String.join("; ", GraphCheck.problems(f, List.of(8), Activation.TANH));
+        assertTrue(p.contains("exact graph") && p.contains("Sub"), p);
+
+        Files.write(f, model.toByteArray());
+        p = String.join("; ", GraphCheck.problems(f, List.of(16), Activation.TANH));
+        assertTrue(p.contains("hidden widths [8]") && p.contains("[16]"), p);
+
+        final OnnxMl.GraphProto.Builder lying = model.getGraph().toBuilder();
+        lying.setInitializer(0, lying.getInitializer(0).toBuilder().setDims(0, 1L << 40));
+        Files.write(f, model.toBuilder().setGraph(lying).build().toByteArray());
+        p = String.join("; ", GraphCheck.problems(f, List.of(8), Activation.TANH));
+        assertTrue(p.contains("hidden0_W") && p.contains("dimension"), p);
+
+        final OnnxMl.GraphProto.Builder rewired = model.getGraph().toBuilder();
+        rewired.setNode(rewired.getNodeCount() - 1, rewired.getNode(rewired.getNodeCount() - 1).toBuilder().setInput(0, "x"));
+        Files.write(f, model.toBuilder().setGraph(rewired).build().toByteArray());
+        p = String.join("; ", GraphCheck.problems(f, List.of(8), Activation.TANH));
+        assertTrue(p.contains("exact graph"), "a head wired to the input: " + p);
     }
 
     @Test
@@ -53,11 +96,11 @@ class GraphCheckTest {
         final Path f = dir.resolve("hostile.onnx");
         Files.write(f, model.toBuilder().setGraph(g)
                 .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("com.microsoft").setVersion(1)).build().toByteArray());
-        final String problems = String.join("; ", GraphCheck.problems(f));
+        final String problems = String.join("; ", GraphCheck.problems(f, List.of(8), Activation.TANH));
         assertTrue(problems.contains("ConstantOfShape") && problems.contains("external data") && problems.contains("com.microsoft"),
                 problems);
         Files.writeString(f, "not protobuf at all, just text");
-        assertTrue(GraphCheck.problems(f).get(0).startsWith("not an ONNX model"), GraphCheck.problems(f).toString());
+        assertTrue(GraphCheck.problems(f, List.of(8), Activation.TANH).get(0).startsWith("not an ONNX model"));
     }
 
     @Test

@@ -1,5 +1,8 @@
 package dev.nelbo.registry;
 
+import dev.nelbo.schemas.bundle.BundleSignature;
+import dev.nelbo.schemas.bundle.BundleTrust;
+import dev.nelbo.schemas.bundle.Checksums;
 import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.json.Json;
 
@@ -10,6 +13,11 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Set;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -18,12 +26,16 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * A bundle directory packed into one registry record (a zip of its regular files). Packing does not
- * verify; the receiving side verifies the unpacked directory with the bundle loader (checksums).
+ * verify; unpacking checks the signature before it writes anything, and the receiving side then verifies the
+ * unpacked directory with the bundle loader (checksums, graphs).
  */
 public final class BundleArchive {
 
     /** Refuse archives that unpack to more than this (a registry record is small). */
     public static final long MAX_UNPACKED_BYTES = 256L * 1024 * 1024;
+
+    /** Most entries an archive may hold: a bundle has a manifest, its signature, two graphs and a few reports. */
+    public static final int MAX_ENTRIES = 64;
 
     private static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
@@ -51,26 +63,54 @@ public final class BundleArchive {
     }
 
     /**
+     * Unpacks an archive, its signature checked first: the manifest and its signature are read from the archive in
+     * memory and verified before any file is written, then only the files the manifest lists are written, each
+     * checked against its SHA-256 as it is. Nothing unverified reaches the disk, entries are capped in number and
+     * bytes, and an entry that escapes the target or comes twice refuses the archive.
+     *
      * @param archive zip bytes from {@link #pack}
      * @param target  empty directory to unpack into
-     * @throws IllegalArgumentException for an entry escaping the target or an oversized archive
+     * @param trust   the signatures accepted
+     * @throws dev.nelbo.schemas.bundle.BundleException when the signature is missing, invalid or for another audience
+     * @throws IllegalArgumentException for an archive without a readable manifest, with too many entries or bytes, an
+     *                                  entry escaping the target, a duplicate, or a file that is not what the manifest
+     *                                  lists
      * @throws UncheckedIOException     when writing fails
      */
-    public static void unpack(final byte[] archive, final Path target) {
+    public static void unpack(final byte[] archive, final Path target, final BundleTrust trust) {
+        final byte[] manifestBytes = entry(archive, Manifest.FILE_NAME);
+        if (manifestBytes == null) {
+            throw new IllegalArgumentException("bundle archive holds no " + Manifest.FILE_NAME);
+        }
+        final byte[] signature = entry(archive, BundleSignature.FILE_NAME);
+        BundleSignature.verify(manifestBytes, signature, target.resolve(BundleSignature.FILE_NAME), trust);
+        final Map<String, String> listed = parse(manifestBytes).files();
+        final Set<String> seen = new HashSet<>();
         long total = 0;
         try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(archive))) {
             Files.createDirectories(target);
             ZipEntry e;
             while ((e = zip.getNextEntry()) != null) {
-                final Path out = target.resolve(e.getName()).normalize();
-                if (!out.startsWith(target.normalize()) || e.isDirectory()) {
-                    if (e.isDirectory()) {
-                        continue;
-                    }
-                    throw new IllegalArgumentException("bundle archive entry escapes the bundle: " + e.getName());
+                final String name = e.getName();
+                if (e.isDirectory() || !(listed.containsKey(name) || name.equals(Manifest.FILE_NAME)
+                        || name.equals(BundleSignature.FILE_NAME))) {
+                    // a file the manifest does not list is not part of the bundle: it is not written
+                    continue;
+                }
+                if (!seen.add(name)) {
+                    throw new IllegalArgumentException("bundle archive holds " + name + " twice");
+                }
+                final Path out = target.resolve(name).normalize();
+                if (!out.startsWith(target.normalize())) {
+                    throw new IllegalArgumentException("bundle archive entry escapes the bundle: " + name);
                 }
                 Files.createDirectories(out.getParent());
-                total += copyLimited(zip, out, MAX_UNPACKED_BYTES - total);
+                if (name.equals(Manifest.FILE_NAME) || name.equals(BundleSignature.FILE_NAME)) {
+                    // the bytes that were verified, not a second copy further on in the archive
+                    Files.write(out, name.equals(Manifest.FILE_NAME) ? manifestBytes : signature);
+                    continue;
+                }
+                total += copyChecked(zip, out, MAX_UNPACKED_BYTES - total, listed.get(name));
             }
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot unpack bundle into " + target + ": " + e.getMessage(), e);
@@ -86,20 +126,52 @@ public final class BundleArchive {
      * @throws IllegalArgumentException when the archive holds no readable manifest
      */
     public static Manifest manifest(final byte[] archive) {
-        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(archive))) {
-            ZipEntry e;
-            while ((e = zip.getNextEntry()) != null) {
-                if (e.getName().equals(Manifest.FILE_NAME)) {
-                    return Json.DOCUMENTS.readValue(zip.readNBytes(MAX_MANIFEST_BYTES), Manifest.class);
-                }
-            }
+        final byte[] bytes = entry(archive, Manifest.FILE_NAME);
+        if (bytes == null) {
+            throw new IllegalArgumentException("bundle archive holds no " + Manifest.FILE_NAME);
+        }
+        return parse(bytes);
+    }
+
+    private static Manifest parse(final byte[] manifest) {
+        try {
+            return Json.DOCUMENTS.readValue(manifest, Manifest.class);
         } catch (final IOException e) {
             throw new IllegalArgumentException("unreadable manifest in bundle archive: " + e.getMessage(), e);
         }
-        throw new IllegalArgumentException("bundle archive holds no " + Manifest.FILE_NAME);
     }
 
-    private static long copyLimited(final InputStream in, final Path out, final long budget) throws IOException {
+    /**
+     * @return the bytes of the first entry named {@code name} (a manifest or a signature, so at most
+     *         {@value #MAX_MANIFEST_BYTES} bytes), or null; the archive's entries counted against {@link #MAX_ENTRIES}
+     */
+    private static byte[] entry(final byte[] archive, final String name) {
+        int entries = 0;
+        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(archive))) {
+            ZipEntry e;
+            byte[] found = null;
+            while ((e = zip.getNextEntry()) != null) {
+                if (++entries > MAX_ENTRIES) {
+                    throw new IllegalArgumentException("bundle archive holds more than " + MAX_ENTRIES + " entries");
+                }
+                if (found == null && e.getName().equals(name)) {
+                    found = zip.readNBytes(MAX_MANIFEST_BYTES + 1);
+                    if (found.length > MAX_MANIFEST_BYTES) {
+                        throw new IllegalArgumentException("bundle archive's " + name + " is over " + MAX_MANIFEST_BYTES
+                                + " bytes");
+                    }
+                }
+            }
+            return found;
+        } catch (final IOException e) {
+            throw new IllegalArgumentException("unreadable bundle archive: " + e.getMessage(), e);
+        }
+    }
+
+    /** Copies at most {@code budget} bytes, which must have the SHA-256 {@code sha256} (hex). */
+    private static long copyChecked(final InputStream in, final Path out, final long budget, final String sha256)
+            throws IOException {
+        final MessageDigest digest = Checksums.sha256();
         final byte[] buf = new byte[64 * 1024];
         long n = 0;
         try (var os = Files.newOutputStream(out)) {
@@ -109,8 +181,15 @@ public final class BundleArchive {
                 if (n > budget) {
                     throw new IllegalArgumentException("bundle archive unpacks to more than " + MAX_UNPACKED_BYTES + " bytes");
                 }
+                digest.update(buf, 0, r);
                 os.write(buf, 0, r);
             }
+        }
+        final String actual = HexFormat.of().formatHex(digest.digest());
+        if (!actual.equalsIgnoreCase(sha256)) {
+            Files.delete(out);
+            throw new IllegalArgumentException("bundle archive's " + out.getFileName() + " does not match its manifest"
+                    + " checksum (manifest " + sha256 + ", archive " + actual + ")");
         }
         return n;
     }

@@ -1,5 +1,6 @@
 package dev.nelbo.registry;
 
+import dev.nelbo.schemas.bundle.BundleTrust;
 import dev.nelbo.schemas.bundle.ModelBundle;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -449,6 +450,24 @@ public final class ModelRegistry implements AutoCloseable {
                     .filter(e -> contentHash.equals(BundleArchive.manifest(e.getValue()).contentHash()))
                     .map(Map.Entry::getKey)
                     .findFirst();
+        }
+
+        /**
+         * Unpacks a stored version, its signature checked before anything is written ({@link BundleArchive#unpack}).
+         *
+         * @param version a version
+         * @param dir     an empty directory (created when missing)
+         * @param trust   the signatures accepted
+         * @throws IllegalArgumentException when the registry holds no bundle for it, or its archive does not unpack
+         * @throws dev.nelbo.schemas.bundle.BundleException when its signature is not accepted
+         */
+        public void unpack(final String version, final Path dir, final BundleTrust trust) {
+            final byte[] archive = bundles.get(version);
+            if (archive == null) {
+                throw new IllegalArgumentException("the registry holds no bundle for version '" + version + "' (it holds: "
+                        + String.join(", ", bundles.keySet()) + ")");
+            }
+            BundleArchive.unpack(archive, dir, trust);
         }
     }
 

@@ -161,6 +161,25 @@ class HardeningTest {
         assertTrue(!selects(Manifests.YAML.readTree("matchLabels: {app: a}"), Manifests.YAML.readTree("{app: b}")));
     }
 
+    /** The secured overlay serves only bundles signed by its key for its own audience, which its trainer signs for. */
+    @Test
+    void the_secured_overlay_binds_bundles_to_its_keys_and_audience() throws Exception {
+        final JsonNode k = Manifests.documents(dev.nelbo.deploy.DeployFiles.resolve("k8s/overlays/secured/kustomization.yaml"))
+                .get(0);
+        final Map<String, Map<String, String>> literals = new java.util.HashMap<>();
+        k.path("configMapGenerator").forEach(g -> {
+            final Map<String, String> m = new java.util.HashMap<>();
+            g.path("literals").forEach(l -> m.put(l.asText().split("=", 2)[0], l.asText().split("=", 2)[1]));
+            literals.put(g.path("name").asText(), m);
+        });
+        final Map<String, String> scorer = literals.get("nelbo-scorer-security");
+        final Map<String, String> trainer = literals.get("nelbo-trainer-security");
+        assertTrue(scorer.containsKey("NELBO_BUNDLE_TRUSTED_KEYS"), scorer.toString());
+        assertTrue(scorer.containsKey("NELBO_BUNDLE_AUDIENCE"), "a staging bundle signed with the same key would serve");
+        assertEquals(scorer.get("NELBO_BUNDLE_AUDIENCE"), trainer.get("NELBO_BUNDLE_SIGNING_AUDIENCE"));
+        assertTrue(trainer.containsKey("NELBO_BUNDLE_SIGNING_KEY") && !scorer.containsKey("NELBO_BUNDLE_SIGNING_KEY"));
+    }
+
     @Test
     void compose_publishes_its_ports_on_the_hosts_loopback_only() throws Exception {
         final JsonNode services = Manifests.documents(dev.nelbo.deploy.DeployFiles.resolve("compose/compose.yaml")).get(0)

@@ -18,6 +18,7 @@ import java.security.PublicKey;
 import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -25,7 +26,9 @@ import java.util.List;
 /**
  * Ed25519 signatures of model bundles (the JDK's {@code Signature} "Ed25519"). The trainer signs
  * {@value Manifest#FILE_NAME}'s bytes, which list every other file with its SHA-256, so the signature covers the
- * whole bundle; it is stored beside them in {@value #FILE_NAME}. Keys are PEM text ({@code PRIVATE KEY}:
+ * whole bundle; it is stored beside them in {@value #FILE_NAME}. A signature can also bind the deployment the bundle is
+ * for (its audience, {@link BundleTrust}) and the time of a rollback to it (which lets an older bundle serve after
+ * newer ones: without it, a scorer refuses a bundle older than one it served). Keys are PEM text ({@code PRIVATE KEY}:
  * PKCS#8, {@code PUBLIC KEY}: X.509 SubjectPublicKeyInfo), as {@code openssl genpkey -algorithm ed25519} writes
  * them and {@link #generate} does.
  */
@@ -42,26 +45,54 @@ public final class BundleSignature {
     /**
      * The signature file's content.
      *
-     * @param algorithm always {@value #ALGORITHM}
-     * @param signature base64 signature of the manifest bytes
+     * @param algorithm  always {@value #ALGORITHM}
+     * @param signature  base64 signature of {@link #signedText}
+     * @param audience   the deployment it was signed for, or null (any)
+     * @param rollbackAt when it was signed as a rollback to this (older) bundle, or null
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record SignatureFile(String algorithm, String signature) {
+    record SignatureFile(String algorithm, String signature, String audience, String rollbackAt) {
     }
 
     /**
-     * Signs a bundle: writes {@value #FILE_NAME} next to its manifest.
+     * What a valid signature says besides the manifest.
+     *
+     * @param audience   the deployment it was signed for, or null (any)
+     * @param rollbackAt when it was signed as a rollback, or null
+     */
+    public record Signed(String audience, Instant rollbackAt) {
+        /** What an unchecked (or absent) signature says: nothing. */
+        public static final Signed NOTHING = new Signed(null, null);
+    }
+
+    /**
+     * Signs a bundle for any audience.
      *
      * @param bundleDir bundle directory (its manifest is final)
      * @param key       the Ed25519 private key
      * @throws UncheckedIOException when the manifest cannot be read or the signature written
      */
     public static void sign(final Path bundleDir, final PrivateKey key) {
+        sign(bundleDir, key, null, null);
+    }
+
+    /**
+     * Signs a bundle: writes {@value #FILE_NAME} next to its manifest (replacing any).
+     *
+     * @param bundleDir  bundle directory (its manifest is final)
+     * @param key        the Ed25519 private key
+     * @param audience   the deployment the bundle is for ({@link BundleTrust#audience}), or null for any
+     * @param rollbackAt the time of a rollback to this bundle, which lets it serve after newer ones, or null
+     * @throws UncheckedIOException when the manifest cannot be read or the signature written
+     */
+    public static void sign(final Path bundleDir, final PrivateKey key, final String audience, final Instant rollbackAt) {
+        BundleTrust.requireAudience(audience);
+        final String at = rollbackAt == null ? null : rollbackAt.toString();
         try {
             final Signature s = Signature.getInstance(ALGORITHM);
             s.initSign(key);
-            s.update(Files.readAllBytes(bundleDir.resolve(Manifest.FILE_NAME)));
-            final SignatureFile file = new SignatureFile(ALGORITHM, Base64.getEncoder().encodeToString(s.sign()));
+            s.update(signedText(Files.readAllBytes(bundleDir.resolve(Manifest.FILE_NAME)), audience, at));
+            final SignatureFile file = new SignatureFile(ALGORITHM, Base64.getEncoder().encodeToString(s.sign()), audience, at);
             Json.DOCUMENTS.writeValue(bundleDir.resolve(FILE_NAME).toFile(), file);
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot sign bundle " + bundleDir, e);
@@ -72,44 +103,86 @@ public final class BundleSignature {
     }
 
     /**
-     * Checks a bundle's signature against trusted keys.
+     * What is signed: the manifest's bytes alone (as signatures without audience and rollback always were), or,
+     * with either, a header naming both before them, so neither can be changed or dropped without the key.
+     */
+    private static byte[] signedText(final byte[] manifest, final String audience, final String rollbackAt) {
+        if (audience == null && rollbackAt == null) {
+            return manifest;
+        }
+        final byte[] header = ("nelbo-bundle-signature/1\naudience=" + (audience == null ? "" : audience) + "\nrollback_at="
+                + (rollbackAt == null ? "" : rollbackAt) + "\n").getBytes(StandardCharsets.UTF_8);
+        final byte[] text = java.util.Arrays.copyOf(header, header.length + manifest.length);
+        System.arraycopy(manifest, 0, text, header.length, manifest.length);
+        return text;
+    }
+
+    /**
+     * Checks a bundle directory's signature.
      *
      * @param bundleDir bundle directory
-     * @param trusted   the keys whose signatures are accepted (empty: nothing is checked)
-     * @throws BundleException when keys are given and the bundle is unsigned, signed by another key, or altered
+     * @param trust     what is accepted
+     * @return what the signature says ({@link Signed#NOTHING} when signatures are not checked)
+     * @throws BundleException when keys are given and the bundle is unsigned, signed by another key or for another
+     *                         audience, or altered
      */
-    public static void verify(final Path bundleDir, final List<PublicKey> trusted) {
-        if (trusted.isEmpty()) {
-            return;
+    public static Signed verify(final Path bundleDir, final BundleTrust trust) {
+        if (!trust.checksSignatures()) {
+            return Signed.NOTHING;
         }
         final Path sigFile = bundleDir.resolve(FILE_NAME);
-        final SignatureFile sig;
         try {
-            sig = Json.DOCUMENTS.readValue(Files.readAllBytes(sigFile), SignatureFile.class);
-        } catch (final NoSuchFileException e) {
+            return verify(Files.readAllBytes(bundleDir.resolve(Manifest.FILE_NAME)),
+                    Files.exists(sigFile) ? Files.readAllBytes(sigFile) : null, sigFile, trust);
+        } catch (final IOException e) {
+            throw new BundleException(sigFile, "cannot be checked: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks a signature over manifest bytes, before anything else of the bundle is read or written.
+     *
+     * @param manifest  the manifest's bytes
+     * @param signature the signature file's bytes, or null when the bundle has none
+     * @param sigFile   where the signature file is (or would be), for messages
+     * @param trust     what is accepted
+     * @return what the signature says ({@link Signed#NOTHING} when signatures are not checked)
+     * @throws BundleException when keys are given and the signature is missing, invalid or for another audience
+     */
+    public static Signed verify(final byte[] manifest, final byte[] signature, final Path sigFile, final BundleTrust trust) {
+        if (!trust.checksSignatures()) {
+            return Signed.NOTHING;
+        }
+        if (signature == null) {
             throw new BundleException(sigFile, "missing: the bundle is not signed, and trusted signing keys are configured"
                     + " (sign it with nelbo-trainer train --signing-key, or remove the trusted keys to accept unsigned bundles)");
-        } catch (final IOException e) {
+        }
+        final SignatureFile sig;
+        final byte[] bytes;
+        final Instant rollbackAt;
+        try {
+            sig = Json.DOCUMENTS.readValue(signature, SignatureFile.class);
+            bytes = Base64.getDecoder().decode(sig.signature() == null ? "" : sig.signature());
+            rollbackAt = sig.rollbackAt() == null ? null : Instant.parse(sig.rollbackAt());
+            BundleTrust.requireAudience(sig.audience());
+        } catch (final IOException | IllegalArgumentException | java.time.format.DateTimeParseException e) {
             throw new BundleException(sigFile, "not a readable signature: " + e.getMessage(), e);
         }
         if (!ALGORITHM.equals(sig.algorithm())) {
             throw new BundleException(sigFile, "algorithm " + sig.algorithm() + " is not " + ALGORITHM);
         }
-        final byte[] manifest;
-        final byte[] bytes;
-        try {
-            manifest = Files.readAllBytes(bundleDir.resolve(Manifest.FILE_NAME));
-            bytes = Base64.getDecoder().decode(sig.signature());
-        } catch (final IOException | IllegalArgumentException e) {
-            throw new BundleException(sigFile, "cannot be checked: " + e.getMessage(), e);
+        final byte[] text = signedText(manifest, sig.audience(), sig.rollbackAt());
+        if (trust.keys().stream().noneMatch(k -> valid(k, text, bytes))) {
+            throw new BundleException(sigFile, "not a valid signature by any trusted key (trusted: "
+                    + trust.keys().stream().map(BundleSignature::keyId).toList()
+                    + "): the bundle was altered or signed by another key");
         }
-        for (final PublicKey k : trusted) {
-            if (valid(k, manifest, bytes)) {
-                return;
-            }
+        if (trust.audience() != null && !trust.audience().equals(sig.audience())) {
+            throw new BundleException(sigFile, "signed for " + (sig.audience() == null ? "any audience" : "audience '"
+                    + sig.audience() + "'") + ", but this deployment accepts only bundles signed for '" + trust.audience()
+                    + "' (sign with --signing-audience " + trust.audience() + ")");
         }
-        throw new BundleException(sigFile, "not a valid signature by any trusted key (trusted: "
-                + trusted.stream().map(BundleSignature::keyId).toList() + "): the bundle was altered or signed by another key");
+        return new Signed(sig.audience(), rollbackAt);
     }
 
     private static boolean valid(final PublicKey key, final byte[] manifest, final byte[] signature) {

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -24,8 +25,9 @@ import java.util.Map;
  * @param dir      bundle directory
  * @param manifest its manifest
  * @param encoder  the feature encoder rebuilt from the manifest
+ * @param signed   what its signature says ({@link BundleSignature.Signed#NOTHING} when signatures are not checked)
  */
-public record ModelBundle(Path dir, Manifest manifest, FeatureEncoder encoder) {
+public record ModelBundle(Path dir, Manifest manifest, FeatureEncoder encoder, BundleSignature.Signed signed) {
 
     /**
      * Loads and verifies a bundle, checking no signature (for bundles the caller made itself).
@@ -35,12 +37,11 @@ public record ModelBundle(Path dir, Manifest manifest, FeatureEncoder encoder) {
      * @throws BundleException naming the file and the problem
      */
     public static ModelBundle load(final Path dir) {
-        return load(dir, List.of());
+        return load(dir, BundleTrust.NONE);
     }
 
     /**
-     * Loads and verifies a bundle, first its signature when trusted keys are given
-     * ({@link BundleSignature#verify}).
+     * Loads and verifies a bundle, first its signature when trusted keys are given, for any audience.
      *
      * @param dir     bundle directory
      * @param trusted keys whose signatures are accepted; empty: unsigned bundles are accepted
@@ -48,11 +49,24 @@ public record ModelBundle(Path dir, Manifest manifest, FeatureEncoder encoder) {
      * @throws BundleException naming the file and the problem
      */
     public static ModelBundle load(final Path dir, final List<java.security.PublicKey> trusted) {
+        return load(dir, BundleTrust.of(trusted));
+    }
+
+    /**
+     * Loads and verifies a bundle, first its signature when trusted keys are given
+     * ({@link BundleSignature#verify(Path, BundleTrust)}).
+     *
+     * @param dir   bundle directory
+     * @param trust the signatures accepted
+     * @return the verified bundle
+     * @throws BundleException naming the file and the problem
+     */
+    public static ModelBundle load(final Path dir, final BundleTrust trust) {
         if (!Files.isDirectory(dir)) {
             throw new BundleException(dir, "not a directory; expected a model bundle with " + Manifest.FILE_NAME
                     + ", encoder.onnx and decoder.onnx");
         }
-        BundleSignature.verify(dir, trusted);
+        final BundleSignature.Signed signed = BundleSignature.verify(dir, trust);
         final Path manifestFile = dir.resolve(Manifest.FILE_NAME);
         final JsonNode tree;
         try {
@@ -76,7 +90,11 @@ public record ModelBundle(Path dir, Manifest manifest, FeatureEncoder encoder) {
         try {
             manifest = Json.DOCUMENTS.treeToValue(tree, Manifest.class);
             encoder = new FeatureEncoder(manifest.featureSpec(), manifest.encoderStats());
-        } catch (IOException | IllegalArgumentException e) {
+            if (manifest.createdAt() != null) {
+                // it orders the deployment's models (orderedAt)
+                Instant.parse(manifest.createdAt());
+            }
+        } catch (IOException | IllegalArgumentException | java.time.format.DateTimeParseException e) {
             throw new BundleException(manifestFile, "inconsistent: " + rootMessage(e), e);
         }
         if (!encoder.layout().equals(manifest.architecture().layout())) {
@@ -105,7 +123,7 @@ public record ModelBundle(Path dir, Manifest manifest, FeatureEncoder encoder) {
         final Manifest.Architecture a = manifest.architecture();
         checkGraph(dir.resolve(manifest.graphs().encoder().file()), a.encoderHidden(), a.activation());
         checkGraph(dir.resolve(manifest.graphs().decoder().file()), a.decoderHidden(), a.activation());
-        return new ModelBundle(dir, manifest, encoder);
+        return new ModelBundle(dir, manifest, encoder, signed);
     }
 
     private static void checkGraph(final Path graph, final List<Integer> hidden, final Activation activation) {
@@ -123,6 +141,16 @@ public record ModelBundle(Path dir, Manifest manifest, FeatureEncoder encoder) {
     /** @return path of the decoder graph */
     public Path decoderPath() {
         return dir.resolve(manifest.graphs().decoder().file());
+    }
+
+    /**
+     * @return where this bundle stands among a deployment's models: its creation time, or the time it was signed as a
+     *         rollback when later (null when the manifest has no creation time)
+     */
+    public Instant orderedAt() {
+        final Instant created = manifest.createdAt() == null ? null : Instant.parse(manifest.createdAt());
+        final Instant rollback = signed.rollbackAt();
+        return created == null || rollback != null && rollback.isAfter(created) ? rollback : created;
     }
 
     /** @return the model version */

@@ -78,6 +78,42 @@ class BundleSignatureTest {
         assertFalse(Files.exists(b.resolve(BundleSignature.FILE_NAME)), "a signature of the old manifest is deleted");
     }
 
+    /**
+     * A signature binds the deployment it was signed for and a rollback time: neither can be changed or dropped
+     * without breaking it, a deployment that names an audience refuses the others, and a rollback time orders the
+     * bundle after the models created before it.
+     */
+    @Test
+    void a_signature_binds_its_audience_and_rollback_time() throws Exception {
+        final Path b = bundle("b", 7);
+        final java.time.Instant rollback = java.time.Instant.parse("2030-01-01T00:00:00Z");
+        BundleSignature.sign(b, trainer.getPrivate(), "prod-eu", rollback);
+        final BundleTrust prod = new BundleTrust(List.of(trainer.getPublic()), "prod-eu");
+        final ModelBundle loaded = ModelBundle.load(b, prod);
+        assertEquals(new BundleSignature.Signed("prod-eu", rollback), loaded.signed());
+        assertEquals(rollback, loaded.orderedAt(), "the rollback, later than the bundle's creation, orders it");
+        assertEquals(java.time.Instant.parse(loaded.manifest().createdAt()), ModelBundle.load(bundle("c", 8)).orderedAt());
+        ModelBundle.load(b, List.of(trainer.getPublic()));
+
+        final String staging = assertThrows(BundleException.class, () -> ModelBundle.load(b,
+                new BundleTrust(List.of(trainer.getPublic()), "staging"))).getMessage();
+        assertTrue(staging.contains("audience 'prod-eu'") && staging.contains("'staging'"), staging);
+
+        final Path sig = b.resolve(BundleSignature.FILE_NAME);
+        final String text = Files.readString(sig);
+        for (final String forged : List.of(text.replace("prod-eu", "staging"), text.replace("2030-01-01", "2031-01-01"),
+                text.replaceAll(",\\s*\"rollback_at\"\\s*:\\s*\"[^\"]*\"", ""))) {
+            assertFalse(forged.equals(text));
+            Files.writeString(sig, forged);
+            assertTrue(refusal(b, List.of(trainer.getPublic())).contains("not a valid signature"), forged);
+        }
+        BundleSignature.sign(b, trainer.getPrivate());
+        assertTrue(assertThrows(BundleException.class, () -> ModelBundle.load(b, prod)).getMessage()
+                .contains("signed for any audience"), "a signature without audience does not serve where one is required");
+        assertThrows(IllegalArgumentException.class, () -> BundleSignature.sign(b, trainer.getPrivate(), "a\nrollback_at=x", null));
+        assertThrows(IllegalArgumentException.class, () -> new BundleTrust(List.of(), "prod"));
+    }
+
     @Test
     void keys_round_trip_through_pem_text_and_files() throws Exception {
         final String privatePem = BundleSignature.pem(trainer.getPrivate());

@@ -95,11 +95,12 @@ public final class ScorerService implements AutoCloseable {
                 config.booleanValue(ScorerKey.DEVICE_STRICT), config.intValue(ScorerKey.ENGINE_INTRA_OP_THREADS),
                 config.intValue(ScorerKey.BATCH_MAX_RECORDS));
         final ModelPolicy policy = config.modelPolicy();
-        if (policy.trustedKeys().isEmpty()) {
+        if (!policy.trust().checksSignatures()) {
             LOG.warn("No trusted signing keys (nelbo.bundle.trusted.keys): any bundle that verifies its own checksums is"
                     + " served, whoever wrote it to the registry topic; configure the trainer's public key to refuse others");
         } else {
-            LOG.info("Serving only bundles signed by {}", policy.trustedKeys().stream().map(BundleSignature::keyId).toList());
+            LOG.info("Serving only bundles signed by {}{}", policy.trust().keys().stream().map(BundleSignature::keyId).toList(),
+                    policy.trust().audience() == null ? " (for any audience)" : " for audience " + policy.trust().audience());
         }
         // the endpoint first: /healthz answers while the start-up steps below (topic checks, catching up with the
         // registry, loading and warming a model; each bounded, together minutes on a slow cluster) run, so a pod's

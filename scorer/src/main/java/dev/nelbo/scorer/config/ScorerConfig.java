@@ -1,6 +1,7 @@
 package dev.nelbo.scorer.config;
 
 import dev.nelbo.schemas.bundle.BundleSignature;
+import dev.nelbo.schemas.bundle.BundleTrust;
 import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.state.BoundedKeyedStore;
 import dev.nelbo.scorer.model.ModelPolicy;
@@ -230,7 +231,13 @@ public final class ScorerConfig {
         } catch (final IllegalArgumentException e) {
             throw new IllegalArgumentException("setting '" + ScorerKey.BUNDLE_TRUSTED_KEYS.key() + "': " + e.getMessage(), e);
         }
-        return new ModelPolicy(keys, longValue(ScorerKey.MODEL_MAX_GRAPH_BYTES),
+        final BundleTrust trust;
+        try {
+            trust = new BundleTrust(keys, get(ScorerKey.BUNDLE_AUDIENCE).orElse(null));
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException("setting '" + ScorerKey.BUNDLE_AUDIENCE.key() + "': " + e.getMessage(), e);
+        }
+        return new ModelPolicy(trust, longValue(ScorerKey.MODEL_MAX_GRAPH_BYTES),
                 Duration.ofMillis(longValue(ScorerKey.MODEL_WARMUP_TIMEOUT_MS)));
     }
 

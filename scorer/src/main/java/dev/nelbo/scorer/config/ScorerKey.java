@@ -93,6 +93,8 @@ public enum ScorerKey {
     SHADOW_TOPIC("nelbo.shadow.topic", null, Type.TOPIC),
     /** Public keys whose bundle signatures are accepted: PEM files (comma-separated) or PEM text; unset accepts unsigned. */
     BUNDLE_TRUSTED_KEYS("nelbo.bundle.trusted.keys", null, Type.STRING),
+    /** The deployment bundles must be signed for (with nelbo.bundle.trusted.keys); unset accepts any audience. */
+    BUNDLE_AUDIENCE("nelbo.bundle.audience", null, Type.STRING),
     /** Largest encoder or decoder graph a bundle may bring. */
     MODEL_MAX_GRAPH_BYTES("nelbo.model.max.graph.bytes", Long.toString(dev.nelbo.scorer.model.ModelPolicy.DEFAULT_MAX_GRAPH_BYTES),
             Type.POSITIVE_LONG),

@@ -3,6 +3,7 @@ package dev.nelbo.scorer.model;
 import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.engine.ScoringEngine;
 import dev.nelbo.engine.ScoringModel;
+import dev.nelbo.schemas.bundle.BundleTrust;
 import dev.nelbo.schemas.bundle.ModelBundle;
 import dev.nelbo.schemas.spec.FeatureDef;
 import dev.nelbo.schemas.spec.FeatureSpec;
@@ -12,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -25,7 +27,8 @@ import java.util.function.Supplier;
 /**
  * Owns the model in use. A candidate is verified (checksums, schema version and, with trusted keys, its
  * signature by {@link ModelBundle#load}; feature spec compatible with the input the current model reads; a
- * calibrated threshold consistent with its own calibration; graphs within the size limit), warmed up within
+ * calibrated threshold consistent with its own calibration; graphs within the size limit; with trusted keys, as
+ * a current model, not older than one this instance served unless signed as a rollback), warmed up within
  * the time limit ({@link ModelPolicy}), and only then published;
  * processors pick the new model up at their next batch boundary. A refused candidate leaves the current
  * model serving and is counted in {@code nelbo_model_rejected_total}. It also owns the inference threads
@@ -47,6 +50,12 @@ public final class ModelManager implements AutoCloseable {
     /** Guarded by this: a model loaded after close would never be retired. */
     private boolean closed;
     private volatile String lastRefusal;
+    /**
+     * Guarded by this: the latest {@link ModelBundle#orderedAt} of the models this instance served. With trusted keys
+     * an older model does not serve again unless signed as a rollback: whoever can write the registry topic could
+     * otherwise bring back any old signed bundle (one with a known flaw, or a threshold since raised).
+     */
+    private Instant servedUpTo;
 
     /**
      * @param options engine options for every model
@@ -116,7 +125,7 @@ public final class ModelManager implements AutoCloseable {
      * @return whether the bundle is now in use
      */
     public synchronized boolean offer(final Path dir, final String origin, final boolean owned) {
-        final LoadedModel loaded = verify(dir, origin, current, owned);
+        final LoadedModel loaded = verify(dir, origin, current, owned, true);
         if (loaded == null) {
             return false;
         }
@@ -125,6 +134,10 @@ public final class ModelManager implements AutoCloseable {
             return true;
         }
         current = loaded;
+        final Instant at = loaded.bundle().orderedAt();
+        if (at != null && (servedUpTo == null || at.isAfter(servedUpTo))) {
+            servedUpTo = at;
+        }
         metrics.modelInUse(loaded.version(), loaded.loadSeconds(), loaded.threshold(), loaded.trainingQuantiles());
         if (old == null && onFirstModel != null) {
             final Runnable first = onFirstModel;
@@ -218,7 +231,7 @@ public final class ModelManager implements AutoCloseable {
      * @return whether it is now the shadow
      */
     public synchronized boolean offerShadow(final Path dir, final String origin, final boolean owned) {
-        final LoadedModel loaded = verify(dir, origin, shadow, owned);
+        final LoadedModel loaded = verify(dir, origin, shadow, owned, false);
         if (loaded == null) {
             return false;
         }
@@ -249,12 +262,14 @@ public final class ModelManager implements AutoCloseable {
     /**
      * Loads a candidate and checks it against the current model's input.
      *
-     * @param same  the model the candidate would replace (returned as is when the versions match)
-     * @param owned whether to delete {@code dir} once no model needs it
+     * @param same      the model the candidate would replace (returned as is when the versions match)
+     * @param owned     whether to delete {@code dir} once no model needs it
+     * @param asCurrent whether it would serve (a shadow only scores beside the current model)
      * @return the loaded model, or null when refused (counted and logged) or when the manager is closed
      */
-    private LoadedModel verify(final Path dir, final String origin, final LoadedModel same, final boolean owned) {
-        final LoadedModel loaded = closed ? null : load(dir, origin, same, owned);
+    private LoadedModel verify(final Path dir, final String origin, final LoadedModel same, final boolean owned,
+                               final boolean asCurrent) {
+        final LoadedModel loaded = closed ? null : load(dir, origin, same, owned, asCurrent);
         // refused, offered after close, or a copy of the version already in place: no model will read it
         if (owned && (loaded == null || !loaded.bundle().dir().equals(dir))) {
             BundleDirs.delete(dir);
@@ -262,11 +277,20 @@ public final class ModelManager implements AutoCloseable {
         return loaded;
     }
 
-    private LoadedModel load(final Path dir, final String origin, final LoadedModel same, final boolean owned) {
+    /** @return the signatures this manager accepts (an archive's is checked before it is unpacked) */
+    public BundleTrust trust() {
+        return policy.trust();
+    }
+
+    private LoadedModel load(final Path dir, final String origin, final LoadedModel same, final boolean owned,
+                             final boolean asCurrent) {
         try {
-            final ModelBundle bundle = ModelBundle.load(dir, policy.trustedKeys());
+            final ModelBundle bundle = ModelBundle.load(dir, policy.trust());
             if (same != null && same.version().equals(bundle.version())) {
                 return same;
+            }
+            if (asCurrent) {
+                requireNotOlderThanServed(bundle);
             }
             final LoadedModel before = current;
             if (before != null) {
@@ -297,6 +321,19 @@ public final class ModelManager implements AutoCloseable {
             LOG.warn("Refused model bundle from {} ({}): {}; {}", origin, dir, e.getMessage(),
                     current == null ? "no model is serving yet" : "model " + current.version() + " keeps serving");
             return null;
+        }
+    }
+
+    private void requireNotOlderThanServed(final ModelBundle bundle) {
+        if (!policy.trust().checksSignatures() || servedUpTo == null) {
+            return;
+        }
+        final Instant at = bundle.orderedAt();
+        if (at == null || at.isBefore(servedUpTo)) {
+            throw new IllegalArgumentException("model " + bundle.version() + " (created " + bundle.manifest().createdAt()
+                    + ") is older than a model this instance served (" + servedUpTo + "): an older model serves again only"
+                    + " when signed as a rollback (nelbo-trainer rollback --to " + bundle.version()
+                    + " with nelbo.bundle.signing.key)");
         }
     }
 

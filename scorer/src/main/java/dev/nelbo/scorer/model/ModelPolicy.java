@@ -1,29 +1,30 @@
 package dev.nelbo.scorer.model;
 
-import java.security.PublicKey;
+import dev.nelbo.schemas.bundle.BundleTrust;
+
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 
 /**
- * What a bundle must satisfy before the scorer serves it, beyond its checksums: a signature by a trusted key
- * (when keys are configured), graphs no larger than a limit, and a warm-up that finishes in time. Whoever can
+ * What a bundle must satisfy before the scorer serves it, beyond its checksums: a signature by a trusted key for this
+ * deployment's audience (when keys are configured), graphs no larger than a limit, and a warm-up that finishes in
+ * time. Whoever can
  * write the registry topic can offer any bundle; these checks decide whether it runs.
  *
- * @param trustedKeys   keys whose signatures are accepted; empty accepts unsigned bundles (warned at start)
+ * @param trust         the signatures accepted; no keys accepts unsigned bundles (warned at start)
  * @param maxGraphBytes largest encoder or decoder graph file
  * @param warmupTimeout longest time to open and warm up a model's engine
  */
-public record ModelPolicy(List<PublicKey> trustedKeys, long maxGraphBytes, Duration warmupTimeout) {
+public record ModelPolicy(BundleTrust trust, long maxGraphBytes, Duration warmupTimeout) {
 
     /** Default {@link #maxGraphBytes}: 64 MiB, hundreds of times nelbo's own graphs. */
     public static final long DEFAULT_MAX_GRAPH_BYTES = 64L * 1024 * 1024;
     /** Default {@link #warmupTimeout}. */
     public static final Duration DEFAULT_WARMUP_TIMEOUT = Duration.ofSeconds(60);
 
-    /** Copies the keys and checks the limits. */
+    /** Checks the limits. */
     public ModelPolicy {
-        trustedKeys = List.copyOf(trustedKeys);
+        Objects.requireNonNull(trust, "trust");
         Objects.requireNonNull(warmupTimeout, "warmupTimeout");
         if (maxGraphBytes < 1 || warmupTimeout.isNegative() || warmupTimeout.isZero()) {
             throw new IllegalArgumentException("graph size limit and warm-up timeout must be positive");
@@ -32,6 +33,6 @@ public record ModelPolicy(List<PublicKey> trustedKeys, long maxGraphBytes, Durat
 
     /** @return no trusted keys, default limits */
     public static ModelPolicy defaults() {
-        return new ModelPolicy(List.of(), DEFAULT_MAX_GRAPH_BYTES, DEFAULT_WARMUP_TIMEOUT);
+        return new ModelPolicy(BundleTrust.NONE, DEFAULT_MAX_GRAPH_BYTES, DEFAULT_WARMUP_TIMEOUT);
     }
 }

@@ -1,6 +1,7 @@
 package dev.nelbo.scorer.model;
 
 import dev.nelbo.registry.BundleArchive;
+import dev.nelbo.schemas.bundle.BundleException;
 import dev.nelbo.registry.InstanceStatus;
 import dev.nelbo.registry.ModelRegistry;
 import dev.nelbo.registry.Topics;
@@ -297,7 +298,7 @@ public final class RegistryFollower implements AutoCloseable {
         }
         try {
             return unpack(wanted, archive);
-        } catch (final IOException | UncheckedIOException | IllegalArgumentException e) {
+        } catch (final IOException | UncheckedIOException | IllegalArgumentException | BundleException e) {
             refuse(wanted, "the archive does not unpack: " + e.getMessage());
             models.refuse("registry " + topic, wanted, e.getMessage());
             return null;
@@ -308,9 +309,9 @@ public final class RegistryFollower implements AutoCloseable {
     private Path unpack(final String name, final byte[] archive) throws IOException {
         final Path dir = Files.createTempDirectory(unpackParent, "nelbo-model-" + name.replaceAll("[^A-Za-z0-9._-]", "_") + "-");
         try {
-            BundleArchive.unpack(archive, dir);
+            BundleArchive.unpack(archive, dir, models.trust());
             return dir;
-        } catch (final UncheckedIOException | IllegalArgumentException e) {
+        } catch (final UncheckedIOException | IllegalArgumentException | BundleException e) {
             BundleDirs.delete(dir);
             throw e;
         }
@@ -329,7 +330,7 @@ public final class RegistryFollower implements AutoCloseable {
             final String origin = "the last-known-good model " + lastGood.path();
             try {
                 models.offer(unpack("last-good", archive), origin, true);
-            } catch (final IOException | UncheckedIOException | IllegalArgumentException e) {
+            } catch (final IOException | UncheckedIOException | IllegalArgumentException | BundleException e) {
                 models.refuse(origin, "last-good", "the archive does not unpack: " + e.getMessage());
             }
         });
@@ -398,6 +399,8 @@ public final class RegistryFollower implements AutoCloseable {
                     offsets.put(version, r.offset());
                     held.put(version, r.value());
                     recent.addLast(version);
+                    // a new archive of a refused version (signed again, as a rollback) is a new candidate
+                    refused.remove(version);
                 }
             } else {
                 return;

@@ -125,7 +125,7 @@ class ScorerConfigTest {
                 "nelbo.event.max.depth", "nelbo.event.max.number.length", "nelbo.event.max.string.length",
                 "nelbo.event.time.max.skew.ms", "nelbo.alert.suppression.retention.ms", "nelbo.alert.suppression.max.keys",
                 "nelbo.alert.suppression.max.bytes",
-                "nelbo.bundle.trusted.keys", "nelbo.model.max.graph.bytes", "nelbo.model.warmup.timeout.ms", "nelbo.topic.status",
+                "nelbo.bundle.trusted.keys", "nelbo.bundle.audience", "nelbo.model.max.graph.bytes", "nelbo.model.warmup.timeout.ms", "nelbo.topic.status",
                 "nelbo.instance.id", "nelbo.metrics.bind.address", "nelbo.model.last.good.dir"),
                 ScorerConfig.knownNelboKeys());
     }

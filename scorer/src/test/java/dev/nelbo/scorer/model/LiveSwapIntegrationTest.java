@@ -216,7 +216,7 @@ class LiveSwapIntegrationTest {
         }
     }
 
-    private static void awaitCurrent(final ModelManager models, final String version) throws InterruptedException {
+    static void awaitCurrent(final ModelManager models, final String version) throws InterruptedException {
         awaitTrue(() -> version.equals(models.currentVersion().orElse(null)), "current model " + version);
     }
 
@@ -231,7 +231,7 @@ class LiveSwapIntegrationTest {
         awaitTrue(() -> rejected(registry) >= n, n + " refused bundles");
     }
 
-    private static void awaitTrue(final BooleanSupplier condition, final String what) throws InterruptedException {
+    static void awaitTrue(final BooleanSupplier condition, final String what) throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!condition.getAsBoolean()) {
             assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);

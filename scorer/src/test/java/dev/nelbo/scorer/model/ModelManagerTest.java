@@ -100,7 +100,7 @@ class ModelManagerTest {
         BundleSignature.sign(dir.resolve("signed"), trainer.getPrivate());
         ScorerFixtures.writeModel(dir.resolve("forged"), 3);
         BundleSignature.sign(dir.resolve("forged"), stranger.getPrivate());
-        try (ModelManager models = manager(new ModelPolicy(List.of(trainer.getPublic()), ModelPolicy.DEFAULT_MAX_GRAPH_BYTES,
+        try (ModelManager models = manager(new ModelPolicy(dev.nelbo.schemas.bundle.BundleTrust.of(List.of(trainer.getPublic())), ModelPolicy.DEFAULT_MAX_GRAPH_BYTES,
                 ModelPolicy.DEFAULT_WARMUP_TIMEOUT))) {
             assertFalse(models.offer(dir.resolve("unsigned"), "test"));
             assertTrue(models.lastRefusal().contains("not signed"), models.lastRefusal());
@@ -111,6 +111,41 @@ class ModelManagerTest {
         }
         try (ModelManager open = manager(ModelPolicy.defaults())) {
             assertTrue(open.offer(dir.resolve("unsigned"), "test"), "without trusted keys an unsigned bundle serves");
+        }
+    }
+
+    /**
+     * With trusted keys, whoever can write the registry cannot bring back an old signed model: one created before a
+     * model this instance served is refused, unless signed again as a rollback (which orders it after them); a shadow
+     * is not held to this, and without trusted keys nothing is.
+     */
+    @Test
+    void with_trusted_keys_an_older_model_serves_again_only_when_signed_as_a_rollback() throws Exception {
+        final KeyPair trainer = BundleSignature.generate();
+        final String old = ScorerFixtures.writeModel(dir.resolve("old"), 1, "2026-11-01T00:00:00Z");
+        final String newer = ScorerFixtures.writeModel(dir.resolve("new"), 2, "2026-12-01T00:00:00Z");
+        BundleSignature.sign(dir.resolve("old"), trainer.getPrivate(), "prod", null);
+        BundleSignature.sign(dir.resolve("new"), trainer.getPrivate(), "prod", null);
+        final ModelPolicy policy = new ModelPolicy(new dev.nelbo.schemas.bundle.BundleTrust(List.of(trainer.getPublic()),
+                "prod"), ModelPolicy.DEFAULT_MAX_GRAPH_BYTES, ModelPolicy.DEFAULT_WARMUP_TIMEOUT);
+        try (ModelManager models = manager(policy)) {
+            assertTrue(models.offer(dir.resolve("old"), "test"), "the first model has nothing to be older than");
+            assertTrue(models.offer(dir.resolve("new"), "test"));
+            assertFalse(models.offer(dir.resolve("old"), "test"));
+            assertTrue(models.lastRefusal().contains("older than a model this instance served")
+                    && models.lastRefusal().contains("rollback"), models.lastRefusal());
+            assertEquals(newer, models.currentVersion().orElseThrow());
+            assertTrue(models.offerShadow(dir.resolve("old"), "test", false), "a shadow only scores beside");
+            models.clearShadow();
+
+            BundleSignature.sign(dir.resolve("old"), trainer.getPrivate(), "prod", java.time.Instant.now());
+            assertTrue(models.offer(dir.resolve("old"), "test"), "signed as a rollback");
+            assertEquals(old, models.currentVersion().orElseThrow());
+            assertFalse(models.offer(dir.resolve("new"), "test"), "the rollback now orders after the newer model");
+        }
+        try (ModelManager open = manager(ModelPolicy.defaults())) {
+            assertTrue(open.offer(dir.resolve("new"), "test"));
+            assertTrue(open.offer(dir.resolve("old"), "test"), "without trusted keys there is no signed order");
         }
     }
 
@@ -126,12 +161,12 @@ class ModelManagerTest {
             assertFalse(models.offer(silent, "test"), "a threshold of 1e308 never alerts");
             assertTrue(models.lastRefusal().contains("not near its target false-positive rate"), models.lastRefusal());
         }
-        try (ModelManager models = manager(new ModelPolicy(List.of(), 1024, ModelPolicy.DEFAULT_WARMUP_TIMEOUT))) {
+        try (ModelManager models = manager(new ModelPolicy(dev.nelbo.schemas.bundle.BundleTrust.NONE, 1024, ModelPolicy.DEFAULT_WARMUP_TIMEOUT))) {
             assertFalse(models.offer(dir.resolve("ok"), "test"));
             assertTrue(models.lastRefusal().contains("over the limit of 1024"), models.lastRefusal());
         }
         // one nanosecond: no machine starts a thread and an ONNX Runtime session in that (1 ms was met on a fast CI host)
-        try (ModelManager models = manager(new ModelPolicy(List.of(), ModelPolicy.DEFAULT_MAX_GRAPH_BYTES, Duration.ofNanos(1)))) {
+        try (ModelManager models = manager(new ModelPolicy(dev.nelbo.schemas.bundle.BundleTrust.NONE, ModelPolicy.DEFAULT_MAX_GRAPH_BYTES, Duration.ofNanos(1)))) {
             assertFalse(models.offer(dir.resolve("ok"), "test"));
             assertTrue(models.lastRefusal().contains("took longer than 0 ms"), models.lastRefusal());
             assertTrue(models.currentVersion().isEmpty());

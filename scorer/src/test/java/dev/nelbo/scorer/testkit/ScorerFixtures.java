@@ -42,10 +42,21 @@ public final class ScorerFixtures {
      * @return the model version
      */
     public static String writeModel(final Path dir, final long seed) {
+        return writeModel(dir, seed, TestBundles.draft(ENCODER, 4, List.of(16), THRESHOLD).createdAt());
+    }
+
+    /**
+     * @param dir       target directory
+     * @param seed      weight seed
+     * @param createdAt the manifest's creation time (ISO instant)
+     * @return the model version
+     */
+    public static String writeModel(final Path dir, final long seed, final String createdAt) {
         final MlpWeights[] vae = TestBundles.randomVae(seed, ENCODER.width(), 16, 4);
-        final Manifest m = BundleWriter.write(dir, TestBundles.draft(ENCODER, 4, List.of(16), THRESHOLD), vae[0], vae[1],
-                Map.of());
-        return m.modelVersion();
+        final Manifest d = TestBundles.draft(ENCODER, 4, List.of(16), THRESHOLD);
+        final Manifest draft = new Manifest(d.schemaVersion(), d.modelVersion(), createdAt, d.contentHash(), d.featureSpec(),
+                d.encoderStats(), d.architecture(), d.graphs(), d.files(), d.calibration(), d.provenance());
+        return BundleWriter.write(dir, draft, vae[0], vae[1], Map.of()).modelVersion();
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.nelbo.registry.FleetStatus;
 import dev.nelbo.registry.InstanceStatus;
 import dev.nelbo.registry.ModelRegistry;
 import dev.nelbo.schemas.bundle.BundleException;
+import dev.nelbo.schemas.bundle.BundleTrust;
 import dev.nelbo.schemas.bundle.Directories;
 import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.ModelBundle;
@@ -107,22 +108,40 @@ final class FleetCheck {
      */
     static List<String> problems(final ModelRegistry.Snapshot snapshot, final String version, final List<PublicKey> trusted,
                                  final List<InstanceStatus> fleet) {
-        final byte[] archive = snapshot.bundles().get(version);
-        if (archive == null) {
-            return List.of("the registry holds no bundle for version '" + version + "' (it holds: "
-                    + String.join(", ", snapshot.bundles().keySet()) + ")");
+        final Path dir;
+        try {
+            dir = unpacked(snapshot, version, trusted);
+        } catch (final BundleException | IllegalArgumentException e) {
+            return List.of(e.getMessage());
         }
-        Path dir = null;
+        try {
+            return problems(dir, trusted, snapshot, fleet);
+        } finally {
+            Directories.deleteTree(dir);
+        }
+    }
+
+    /**
+     * @param snapshot the registry
+     * @param version  a stored version
+     * @param trusted  trusted signing keys
+     * @return a new temporary directory holding it (the caller deletes it)
+     * @throws IllegalArgumentException when the registry does not hold it or it does not unpack
+     * @throws BundleException          when its signature is not accepted
+     */
+    static Path unpacked(final ModelRegistry.Snapshot snapshot, final String version, final List<PublicKey> trusted) {
+        final Path dir;
         try {
             dir = Files.createTempDirectory("nelbo-check-");
-            BundleArchive.unpack(archive, dir);
-            return problems(dir, trusted, snapshot, fleet);
         } catch (final IOException e) {
-            throw new UncheckedIOException("cannot unpack version " + version + " to check it", e);
-        } finally {
-            if (dir != null) {
-                Directories.deleteTree(dir);
-            }
+            throw new UncheckedIOException("cannot unpack version " + version + ": " + e.getMessage(), e);
+        }
+        try {
+            snapshot.unpack(version, dir, BundleTrust.of(trusted));
+            return dir;
+        } catch (final RuntimeException e) {
+            Directories.deleteTree(dir);
+            throw e;
         }
     }
 

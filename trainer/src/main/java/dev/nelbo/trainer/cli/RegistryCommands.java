@@ -2,6 +2,7 @@ package dev.nelbo.trainer.cli;
 
 import dev.nelbo.registry.InstanceStatus;
 import dev.nelbo.registry.ModelRegistry;
+import dev.nelbo.schemas.bundle.Directories;
 import dev.nelbo.schemas.bundle.ModelBundle;
 import dev.nelbo.trainer.retrain.Durations;
 import dev.nelbo.trainer.retrain.RetrainConfig;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -157,10 +159,16 @@ final class RegistryCommands {
         }
     }
 
-    /** {@code rollback}: pin a stored version. */
+    /**
+     * {@code rollback}: make a stored version current again. Scorers that trust signing keys refuse a model older than
+     * one they served (so that whoever can write the registry topic cannot bring back an old signed bundle); with
+     * {@code nelbo.bundle.signing.key} the version is signed again as a rollback, at this time, which lets it serve.
+     */
     @Command(name = "rollback", mixinStandardHelpOptions = true, sortOptions = false,
             description = "Make a version stored in the model registry current again, after checking that the live scorer"
-                    + " instances can load it; then wait for them to take it, listing any that refused.")
+                    + " instances can load it; with nelbo.bundle.signing.key it is signed again as a rollback (scorers that"
+                    + " trust signing keys refuse an older model otherwise); then wait for them to take it, listing any that"
+                    + " refused.")
     static final class Rollback extends PointerCommand {
         @Option(names = "--to", required = true, paramLabel = "VERSION", description = "Version to serve (see 'models').")
         private String version;
@@ -170,8 +178,20 @@ final class RegistryCommands {
             final ModelRegistry.Snapshot before = registry.read();
             final FleetCheck fleet = fleet(settings);
             requireAdmissible(FleetCheck.problems(before, version, settings.trustedKeys(), fleet.live()), version, out);
-            registry.pin(version, before.current());
-            out.println("current model: " + version + " (was " + before.current() + ")");
+            if (settings.signingKey().isEmpty()) {
+                registry.pin(version, before.current());
+                out.println("current model: " + version + " (was " + before.current() + ")");
+                return confirm(fleet, version, out);
+            }
+            final Path dir = FleetCheck.unpacked(before, version, settings.trustedKeys());
+            try {
+                final Instant at = Instant.now();
+                settings.sign(dir, at);
+                registry.publish(dir, before.current());
+            } finally {
+                Directories.deleteTree(dir);
+            }
+            out.println("current model: " + version + " (was " + before.current() + "), signed as a rollback");
             return confirm(fleet, version, out);
         }
     }

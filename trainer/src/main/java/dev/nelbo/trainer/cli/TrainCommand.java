@@ -46,6 +46,12 @@ final class TrainCommand implements Callable<Integer> {
                     + " default: the NELBO_BUNDLE_SIGNING_KEY variable, then nelbo.bundle.signing.key with --publish.")
     private String signingKey;
 
+    @Option(names = "--signing-audience", paramLabel = "NAME", defaultValue = "${env:NELBO_BUNDLE_SIGNING_AUDIENCE}",
+            description = "Deployment the bundle is signed for: scorers with nelbo.bundle.audience serve only bundles signed"
+                    + " for theirs; default: the NELBO_BUNDLE_SIGNING_AUDIENCE variable, then nelbo.bundle.signing.audience"
+                    + " with --publish, else any.")
+    private String signingAudience;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Bundle directory to write.")
     private Path out;
 
@@ -218,8 +224,10 @@ final class TrainCommand implements Callable<Integer> {
         final String before = registryBefore == null ? null : registryBefore.current();
         TrainingPipeline.run(new TrainSettings(data, out, specFile, labelColumn, maxRows, maxBadFraction, config,
                 targetFpr, samples, thresholdBy), spec.commandLine().getOut());
+        final String audience = signingAudience != null && !signingAudience.isBlank() ? signingAudience
+                : connection == null ? null : connection.signingAudience().orElse(null);
         key.ifPresent(k -> {
-            BundleSignature.sign(out, k);
+            BundleSignature.sign(out, k, audience, null);
             spec.commandLine().getOut().println("signed " + out + " (" + BundleSignature.FILE_NAME + ")");
         });
         if (connection != null) {

@@ -205,6 +205,24 @@ public final class RetrainConfig {
         }
     }
 
+    /** @return the deployment bundles are signed for, if configured */
+    public Optional<String> signingAudience() {
+        return get(RetrainKey.BUNDLE_SIGNING_AUDIENCE);
+    }
+
+    /**
+     * Signs a bundle with the configured key for the configured audience.
+     *
+     * @param bundleDir  the bundle
+     * @param rollbackAt the time of a rollback to it, or null for a new bundle
+     * @return whether it was signed (false: no signing key is configured)
+     */
+    public boolean sign(final Path bundleDir, final Instant rollbackAt) {
+        final Optional<PrivateKey> key = signingKey();
+        key.ifPresent(k -> BundleSignature.sign(bundleDir, k, signingAudience().orElse(null), rollbackAt));
+        return key.isPresent();
+    }
+
     /** @return the public keys whose bundle signatures are accepted (empty: signatures are not checked) */
     public List<PublicKey> trustedKeys() {
         try {

@@ -1,10 +1,9 @@
 package dev.nelbo.trainer.retrain;
 
 import dev.nelbo.engine.EngineOptions;
-import dev.nelbo.registry.BundleArchive;
 import dev.nelbo.registry.ModelRegistry;
 import dev.nelbo.registry.RegistryConflictException;
-import dev.nelbo.schemas.bundle.BundleSignature;
+import dev.nelbo.schemas.bundle.BundleTrust;
 import dev.nelbo.schemas.bundle.Directories;
 import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.ModelBundle;
@@ -134,7 +133,7 @@ public final class RetrainJob {
                     counts, null);
         }
 
-        config.signingKey().ifPresent(key -> BundleSignature.sign(challengerDir, key));
+        config.sign(challengerDir, null);
         final ModelBundle challenger = ModelBundle.load(challengerDir, config.trustedKeys());
         out.printf("scoring %d held-back records with %s%n", sample.holdout().size(), champion == null ? "the first model"
                 : "both models");
@@ -178,13 +177,9 @@ public final class RetrainJob {
 
     private static ModelBundle unpack(final ModelRegistry.Snapshot snapshot, final String version, final Path dir,
                                       final List<PublicKey> trusted) {
-        final byte[] archive = snapshot.bundles().get(version);
-        if (archive == null) {
-            throw new IllegalStateException("the registry names model " + version + " but holds no bundle for it");
-        }
         Directories.deleteTree(dir);
-        BundleArchive.unpack(archive, dir);
         // with trusted keys, a champion someone else wrote to the registry topic does not lend its settings
+        snapshot.unpack(version, dir, BundleTrust.of(trusted));
         return ModelBundle.load(dir, trusted);
     }
 

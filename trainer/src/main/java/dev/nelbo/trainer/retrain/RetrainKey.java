@@ -18,6 +18,9 @@ public enum RetrainKey {
     /** Key the bundles are signed with. */
     BUNDLE_SIGNING_KEY("nelbo.bundle.signing.key", null,
             "Ed25519 private key (PKCS#8 PEM text or file) every bundle written is signed with; unset: bundles are unsigned"),
+    /** The deployment bundles are signed for. */
+    BUNDLE_SIGNING_AUDIENCE("nelbo.bundle.signing.audience", null,
+            "deployment the bundles written are signed for (the scorers' nelbo.bundle.audience, e.g. prod-eu); unset: any"),
     /** Keys whose signatures the commands accept. */
     BUNDLE_TRUSTED_KEYS("nelbo.bundle.trusted.keys", null,
             "Ed25519 public keys (PEM text, or PEM files separated by commas): bundles not signed by one are refused; unset: not checked"),

@@ -140,6 +140,38 @@ class RegistryCommandsIntegrationTest {
         assertTrue(signed.out().contains("published " + v2 + " as current (was none)"), signed.out());
     }
 
+    /** With a signing key, rollback signs the version again as a rollback, for the configured audience. */
+    @Test
+    void with_a_signing_key_rollback_signs_the_version_again_as_a_rollback() throws Exception {
+        final Topics t = TestScorers.freshTopics("signed-rollback", 1);
+        final KeyPair trainer = BundleSignature.generate();
+        final Path pub = Files.writeString(dir.resolve("trainer.pub"), BundleSignature.pem(trainer.getPublic()));
+        final Path key = Files.writeString(dir.resolve("trainer.key"), BundleSignature.pem(trainer.getPrivate()));
+        final String cfg = config(t, SharedBroker.uniqueName("status"), Map.of("nelbo.bundle.trusted.keys", pub.toString(),
+                "nelbo.bundle.signing.key", key.toString(), "nelbo.bundle.signing.audience", "prod")).toString();
+        final String v1 = ScorerFixtures.writeModel(dir.resolve("v1"), 1, "2026-11-01T00:00:00Z");
+        final String v2 = ScorerFixtures.writeModel(dir.resolve("v2"), 2, "2026-12-01T00:00:00Z");
+        for (final String v : List.of("v1", "v2")) {
+            BundleSignature.sign(dir.resolve(v), trainer.getPrivate(), "prod", null);
+            final CliRun published = cli("publish", "--model", dir.resolve(v).toString(), "--wait", "0s", "--config", cfg);
+            assertEquals(0, published.exit(), published.out() + published.err());
+        }
+        final java.time.Instant before = java.time.Instant.now();
+        final CliRun back = cli("rollback", "--to", v1, "--wait", "0s", "--config", cfg);
+        assertEquals(0, back.exit(), back.out() + back.err());
+        assertTrue(back.out().contains("signed as a rollback"), back.out());
+        try (ModelRegistry r = new ModelRegistry(Map.of("bootstrap.servers", SharedBroker.get().bootstrapServers()), t.registry())) {
+            final ModelRegistry.Snapshot s = r.read();
+            assertEquals(v1, s.current());
+            s.unpack(v1, dir.resolve("stored"), new dev.nelbo.schemas.bundle.BundleTrust(List.of(trainer.getPublic()), "prod"));
+            final dev.nelbo.schemas.bundle.ModelBundle stored = dev.nelbo.schemas.bundle.ModelBundle.load(dir.resolve("stored"),
+                    new dev.nelbo.schemas.bundle.BundleTrust(List.of(trainer.getPublic()), "prod"));
+            assertTrue(!stored.signed().rollbackAt().isBefore(before.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)),
+                    "signed as a rollback now: " + stored.signed());
+            assertTrue(stored.orderedAt().isAfter(java.time.Instant.parse("2026-12-01T00:00:00Z")), "so it orders after " + v2);
+        }
+    }
+
     private static void awaitTrue(final Supplier<Boolean> condition, final String what) throws InterruptedException {
         final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!condition.get()) {

@@ -388,7 +388,7 @@ class RetrainIntegrationTest {
         try (ModelRegistry r = registry(signed)) {
             final ModelRegistry.Snapshot s = r.read();
             final Path unpacked = dir.resolve("published-" + s.current());
-            dev.nelbo.registry.BundleArchive.unpack(s.bundles().get(s.current()), unpacked);
+            s.unpack(s.current(), unpacked, dev.nelbo.schemas.bundle.BundleTrust.of(List.of(key.getPublic())));
             assertEquals(s.current(), dev.nelbo.schemas.bundle.ModelBundle.load(unpacked, List.of(key.getPublic())).version(),
                     "the published challenger carries a signature by the trusted key");
         }

@@ -1,5 +1,6 @@
 package dev.nelbo.deploy.manifests;
 
+import dev.nelbo.schemas.bundle.BundleSignature;
 import dev.nelbo.schemas.settings.SettingSources;
 
 import dev.nelbo.scorer.config.ScorerConfig;
@@ -26,7 +27,7 @@ final class ScorerSettings {
 
     /** Stands in for values Kubernetes injects from a Secret (valueFrom): only their keys are checked. */
     static final String FROM_SECRET = "<valueFrom>";
-    /** Settings whose value is a file mounted in the container: the name is checked here, the file only there. */
+    /** Settings whose value is a file mounted in the container: the name is checked here (with a stand-in), the file only there. */
     private static final java.util.Set<String> IN_CONTAINER_FILES = java.util.Set.of("nelbo.bundle.trusted.keys");
 
     private ScorerSettings() {
@@ -74,7 +75,10 @@ final class ScorerSettings {
                     : keyProblem(key);
             if (problem != null) {
                 problems.add(where + ": environment variable " + name + " maps to " + problem);
-            } else if (!FROM_SECRET.equals(env.get(name)) && !IN_CONTAINER_FILES.contains(key)) {
+            } else if (IN_CONTAINER_FILES.contains(key)) {
+                // a key of the right kind stands in for the mounted file, so the settings that need one load too
+                checkedEnv.put(name, BundleSignature.pem(BundleSignature.generate().getPublic()));
+            } else if (!FROM_SECRET.equals(env.get(name))) {
                 checkedEnv.put(name, env.get(name));
             }
         }

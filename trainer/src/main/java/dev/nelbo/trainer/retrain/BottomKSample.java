@@ -2,13 +2,17 @@ package dev.nelbo.trainer.retrain;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
-import java.util.PriorityQueue;
+import java.util.Map;
+import java.util.TreeSet;
 
 /**
- * At most {@code k} records chosen in a way that does not depend on the order they arrive in: each record gets a
- * priority from its identity (partition, offset) or its timestamp, and the k smallest are kept (ties by partition
- * and offset). Kafka interleaves partitions differently on every read, so an order-dependent reservoir would train
+ * Records chosen within {@link Bounds} (a count, bytes, and a share per key) in a way that does not depend on the
+ * order they arrive in: each record gets a priority from its identity (partition, offset) or its timestamp, and the
+ * smallest are kept (ties by partition and offset); a key's records beyond its cap are its largest. The cap per key
+ * depends on arrival order in one corner (a key's record pushed out by its cap does not come back when the sample
+ * later evicts that key's others for bytes); counts and bytes do not. Kafka interleaves partitions differently on every read, so an order-dependent reservoir would train
  * a different model on every rerun; this one makes a rerun over the same window see the same rows, which is what
  * makes retraining idempotent.
  *
@@ -21,7 +25,33 @@ import java.util.PriorityQueue;
  */
 public final class BottomKSample<T> {
 
-    private record Entry<T>(long priority, long partition, long offset, T value) {
+    /**
+     * What a sample may hold.
+     *
+     * @param maxRecords most records
+     * @param maxBytes   most bytes of the records (their values and keys)
+     * @param maxPerKey  most records of one key, so that a burst or a flood under one key cannot choose the sample
+     */
+    public record Bounds(int maxRecords, long maxBytes, int maxPerKey) {
+
+        /** @throws IllegalArgumentException unless every bound is at least 1 */
+        public Bounds {
+            if (maxRecords < 1 || maxBytes < 1 || maxPerKey < 1) {
+                throw new IllegalArgumentException("sample bounds must be at least 1, got " + maxRecords + " records, "
+                        + maxBytes + " bytes, " + maxPerKey + " per key");
+            }
+        }
+
+        /**
+         * @param maxRecords most records
+         * @return that many records, of any size and key
+         */
+        public static Bounds records(final int maxRecords) {
+            return new Bounds(maxRecords, Long.MAX_VALUE, maxRecords);
+        }
+    }
+
+    private record Entry<T>(long priority, long partition, long offset, String key, long bytes, T value) {
     }
 
     /** A record's priority (smallest kept). */
@@ -30,51 +60,56 @@ public final class BottomKSample<T> {
         long of(long partition, long offset, long timestamp);
     }
 
-    private final int k;
+    private final Bounds bounds;
     private final Priority priority;
     /** Which of two records is kept first: priority, then partition, then offset (the latest first for {@link #latest}). */
     private final Comparator<Entry<T>> order;
-    private final PriorityQueue<Entry<T>> heap;
+    private final TreeSet<Entry<T>> kept;
+    /** Each key's kept records (only while a key can reach its cap before the sample is full). */
+    private final Map<String, TreeSet<Entry<T>>> byKey = new HashMap<>();
+    /**
+     * The first record evicted to keep within the bounds: later records must come before it. The sample is then all
+     * records seen before it (less those beyond their key's cap), so it stays a bottom-k sample of a smaller k.
+     */
+    private Entry<T> threshold;
+    private long bytes;
     private long seen;
+    private long overKeyCap;
 
-    private BottomKSample(final int k, final Priority priority, final boolean newestFirst) {
-        if (k < 1) {
-            throw new IllegalArgumentException("sample size must be at least 1, got " + k);
-        }
-        this.k = k;
+    private BottomKSample(final Bounds bounds, final Priority priority, final boolean newestFirst) {
+        this.bounds = bounds;
         this.priority = priority;
         this.order = Comparator.<Entry<T>>comparingLong(e -> e.priority).thenComparingLong(e -> e.partition)
                 .thenComparingLong(e -> newestFirst ? ~e.offset : e.offset);
-        // max-heap: the root is the entry to evict
-        this.heap = new PriorityQueue<>(order.reversed());
+        this.kept = new TreeSet<>(order);
     }
 
     /**
-     * @param k    most records kept (&gt; 0)
-     * @param seed sampling seed
-     * @param <T>  record type
+     * @param bounds what the sample may hold
+     * @param seed   sampling seed
+     * @param <T>    record type
      * @return a uniform sample
      */
-    public static <T> BottomKSample<T> uniform(final int k, final long seed) {
-        return new BottomKSample<>(k, (partition, offset, timestamp) -> mix(mix(seed ^ partition) + offset) >>> 1, false);
+    public static <T> BottomKSample<T> uniform(final Bounds bounds, final long seed) {
+        return new BottomKSample<>(bounds, (partition, offset, timestamp) -> mix(mix(seed ^ partition) + offset) >>> 1, false);
     }
 
     /**
-     * @param k   most records kept (&gt; 0)
-     * @param <T> record type
-     * @return the {@code k} records with the latest timestamps (of one timestamp, the latest offsets)
+     * @param bounds what the sample may hold
+     * @param <T>    record type
+     * @return the records with the latest timestamps (of one timestamp, the latest offsets)
      */
-    public static <T> BottomKSample<T> latest(final int k) {
-        return new BottomKSample<>(k, (partition, offset, timestamp) -> ~timestamp, true);
+    public static <T> BottomKSample<T> latest(final Bounds bounds) {
+        return new BottomKSample<>(bounds, (partition, offset, timestamp) -> ~timestamp, true);
     }
 
     /**
-     * @param k   most records kept (&gt; 0)
-     * @param <T> record type
-     * @return the {@code k} records with the earliest timestamps
+     * @param bounds what the sample may hold
+     * @param <T>    record type
+     * @return the records with the earliest timestamps
      */
-    public static <T> BottomKSample<T> earliest(final int k) {
-        return new BottomKSample<>(k, (partition, offset, timestamp) -> timestamp, false);
+    public static <T> BottomKSample<T> earliest(final Bounds bounds) {
+        return new BottomKSample<>(bounds, (partition, offset, timestamp) -> timestamp, false);
     }
 
     /**
@@ -83,16 +118,46 @@ public final class BottomKSample<T> {
      * @param partition its partition (or any stable group id)
      * @param offset    its offset within the partition
      * @param timestamp its record timestamp
+     * @param key       its key (records without one are not capped per key), or null
+     * @param size      its bytes
      * @param value     the record
      */
-    public void offer(final long partition, final long offset, final long timestamp, final T value) {
+    public void offer(final long partition, final long offset, final long timestamp, final String key, final long size,
+                      final T value) {
         seen++;
-        final Entry<T> e = new Entry<>(priority.of(partition, offset, timestamp), partition, offset, value);
-        if (heap.size() < k) {
-            heap.add(e);
-        } else if (order.compare(e, heap.peek()) < 0) {
-            heap.poll();
-            heap.add(e);
+        final Entry<T> e = new Entry<>(priority.of(partition, offset, timestamp), partition, offset, key, size, value);
+        if (threshold != null && order.compare(e, threshold) >= 0) {
+            return;
+        }
+        if (key != null && bounds.maxPerKey() < bounds.maxRecords()) {
+            final TreeSet<Entry<T>> mine = byKey.computeIfAbsent(key, k -> new TreeSet<>(order));
+            if (mine.size() >= bounds.maxPerKey()) {
+                overKeyCap++;
+                if (order.compare(e, mine.last()) >= 0) {
+                    return;
+                }
+                remove(mine.last());
+            }
+            mine.add(e);
+        }
+        kept.add(e);
+        bytes += e.bytes;
+        while (kept.size() > bounds.maxRecords() || bytes > bounds.maxBytes()) {
+            final Entry<T> last = kept.last();
+            remove(last);
+            threshold = last;
+        }
+    }
+
+    private void remove(final Entry<T> e) {
+        kept.remove(e);
+        bytes -= e.bytes;
+        final TreeSet<Entry<T>> mine = e.key == null ? null : byKey.get(e.key);
+        if (mine != null) {
+            mine.remove(e);
+            if (mine.isEmpty()) {
+                byKey.remove(e.key);
+            }
         }
     }
 
@@ -101,9 +166,19 @@ public final class BottomKSample<T> {
         return seen;
     }
 
+    /** @return records left out (or pushed out) because their key held its most */
+    public long overKeyCap() {
+        return overKeyCap;
+    }
+
+    /** @return bytes of the records kept */
+    public long bytes() {
+        return bytes;
+    }
+
     /** @return the sample in (partition, offset) order, so training order is stable too */
     public List<T> result() {
-        final List<Entry<T>> entries = new ArrayList<>(heap);
+        final List<Entry<T>> entries = new ArrayList<>(kept);
         entries.sort(Comparator.<Entry<T>>comparingLong(e -> e.partition).thenComparingLong(e -> e.offset));
         final List<T> out = new ArrayList<>(entries.size());
         for (Entry<T> e : entries) {

@@ -93,8 +93,8 @@ public final class RetrainConfig {
         window();
         windowEnd();
         readTimeout();
-        positiveInt(RetrainKey.MAX_ROWS);
-        positiveInt(RetrainKey.HOLDOUT_MAX_ROWS);
+        trainBounds();
+        holdoutBounds();
         final double f = number(RetrainKey.HOLDOUT_FRACTION);
         if (!(f > 0 && f < 1)) {
             throw invalid(RetrainKey.HOLDOUT_FRACTION, "must be in (0, 1)");
@@ -167,14 +167,27 @@ public final class RetrainConfig {
         return Durations.parse(require(RetrainKey.READ_TIMEOUT), RetrainKey.READ_TIMEOUT.key());
     }
 
-    /** @return training sample cap */
-    public int maxRows() {
-        return positiveInt(RetrainKey.MAX_ROWS);
+    /** @return what the training sample may hold */
+    public BottomKSample.Bounds trainBounds() {
+        return bounds(RetrainKey.MAX_ROWS, RetrainKey.MAX_BYTES);
     }
 
-    /** @return held-back sample cap */
-    public int holdoutMaxRows() {
-        return positiveInt(RetrainKey.HOLDOUT_MAX_ROWS);
+    /** @return what the held-back sample may hold */
+    public BottomKSample.Bounds holdoutBounds() {
+        return bounds(RetrainKey.HOLDOUT_MAX_ROWS, RetrainKey.HOLDOUT_MAX_BYTES);
+    }
+
+    private BottomKSample.Bounds bounds(final RetrainKey rows, final RetrainKey bytes) {
+        final int n = positiveInt(rows);
+        final long b = longValue(bytes);
+        if (b < 1) {
+            throw invalid(bytes, "must be at least 1");
+        }
+        final double share = number(RetrainKey.MAX_KEY_SHARE);
+        if (!(share > 0 && share <= 1)) {
+            throw invalid(RetrainKey.MAX_KEY_SHARE, "must be in (0, 1]");
+        }
+        return new BottomKSample.Bounds(n, b, (int) Math.max(1, Math.ceil(share * n)));
     }
 
     /** @return whether alerted records are left out of training */
@@ -235,6 +248,11 @@ public final class RetrainConfig {
     /** @return the work directory, if configured */
     public Optional<Path> workDir() {
         return get(RetrainKey.WORK_DIR).map(Path::of);
+    }
+
+    /** @return the reference set of normal events, if configured */
+    public Optional<Path> reference() {
+        return get(RetrainKey.REFERENCE).map(Path::of);
     }
 
     /** @return the report file, if configured */

@@ -7,10 +7,12 @@ import dev.nelbo.schemas.bundle.BundleTrust;
 import dev.nelbo.schemas.bundle.Directories;
 import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.ModelBundle;
+import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.json.Json;
 import dev.nelbo.trainer.pipeline.TrainSettings;
 import dev.nelbo.trainer.pipeline.TrainingPipeline;
 
+import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -20,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,13 +88,15 @@ public final class RetrainJob {
                 : Set.of();
         final String eventsTopic = config.require(RetrainKey.TOPIC_EVENTS);
         final WindowSample sample = WindowSample.read(client, eventsTopic, window,
-                champion == null ? null : champion.manifest().featureSpec().idPath(), alerted, config.maxRows(),
-                config.holdoutMaxRows(), champion != null && champion.manifest().featureSpec().hasHistory(),
+                champion == null ? null : champion.manifest().featureSpec().idPath(), alerted, config.trainBounds(),
+                config.holdoutBounds(), champion != null && champion.manifest().featureSpec().hasHistory(),
                 config.sampleSeed(), config.readTimeout(), out);
         final Map<String, Long> counts = new LinkedHashMap<>();
         counts.put("records read", sample.read());
         counts.put("training pool", sample.trainPool());
         counts.put("left out as alerted", sample.excludedAlerted());
+        counts.put("left out as too large", sample.tooLarge());
+        counts.put("left out over their key's share", sample.overKeyCap());
         counts.put("training sample", (long) sample.train().size());
         counts.put("held back", sample.holdoutPool());
         counts.put("held-back sample", (long) sample.holdout().size());
@@ -100,7 +105,7 @@ public final class RetrainJob {
             return new RetrainOutcome(RetrainOutcome.Decision.NOTHING_NEW, "only " + sample.train().size()
                     + " training records in the window (need " + TrainSettings.MIN_ROWS + ")"
                     + (champion == null ? "; no model yet" : "; the champion stays"), window, championVersion, null, null,
-                    counts, null);
+                    counts, null, null);
         }
 
         final Path data = work.resolve("window.jsonl");
@@ -130,7 +135,7 @@ public final class RetrainJob {
             return new RetrainOutcome(RetrainOutcome.Decision.NOTHING_NEW, "the challenger is identical (content hash "
                     + trained.contentHash().substring(0, 12) + ") to version " + same.get()
                     + " already in the registry; nothing published", window, championVersion, trained.modelVersion(), null,
-                    counts, null);
+                    counts, null, null);
         }
 
         config.sign(challengerDir, null);
@@ -148,11 +153,17 @@ public final class RetrainJob {
                 : ChallengerComparison.compare(scores.champion(), champion.manifest(), scores.challenger(),
                         challenger.manifest(), config.gates());
         final String replaced = champion == null ? "no model before" : "champion " + championVersion;
-        if (!comparison.passed()) {
+        final ChallengerComparison reference = config.reference().map(file -> onReference(file, champion, challenger,
+                config, settings, out)).orElse(null);
+        final List<String> failures = new ArrayList<>(comparison.failures());
+        if (reference != null) {
+            reference.failures().forEach(f -> failures.add("on the reference set: " + f));
+        }
+        if (!failures.isEmpty()) {
             return new RetrainOutcome(RetrainOutcome.Decision.GATES_FAILED, "challenger " + challenger.version()
-                    + " failed " + comparison.failures().size() + " gate(s): " + String.join("; ", comparison.failures())
+                    + " failed " + failures.size() + " gate(s): " + String.join("; ", failures)
                     + "; " + (champion == null ? "nothing published" : replaced + " stays"), window, championVersion,
-                    challenger.version(), null, counts, comparison);
+                    challenger.version(), null, counts, comparison, reference);
         }
         final boolean shadow = config.publishAsShadow() && champion != null;
         try {
@@ -166,13 +177,54 @@ public final class RetrainJob {
                     + " the run (now " + (e.actual() == null ? "none" : e.actual()) + ", was " + (championVersion == null
                     ? "none" : championVersion) + "): challenger " + challenger.version() + " not published; run again to"
                     + " retrain against the new current model", window, championVersion, challenger.version(), null, counts,
-                    comparison);
+                    comparison, reference);
         }
         final String as = shadow ? "shadow" : "current";
         return new RetrainOutcome(RetrainOutcome.Decision.PUBLISHED, "challenger " + challenger.version()
                 + " passed the gates and was published as " + as + (shadow ? " (champion " + championVersion
                 + " keeps serving until 'promote')" : " (replacing " + replaced + ")"), window, championVersion,
-                challenger.version(), as, counts, comparison);
+                challenger.version(), as, counts, comparison, reference);
+    }
+
+    /**
+     * Both models on the fixed reference set: a file of normal events the operator keeps, read up to the held-back
+     * sample's bounds (rows, and bytes; a line longer than an event may be is left out as the scorer would refuse it).
+     */
+    private static ChallengerComparison onReference(final Path file, final ModelBundle champion, final ModelBundle challenger,
+                                                    final RetrainConfig config, final TrainSettings settings,
+                                                    final PrintWriter out) {
+        final BottomKSample.Bounds bounds = config.holdoutBounds();
+        final List<WindowSample.Held> events = new ArrayList<>();
+        long bytes = 0;
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            long n = 0;
+            while ((line = r.readLine()) != null && events.size() < bounds.maxRecords()) {
+                n++;
+                final byte[] value = line.getBytes(StandardCharsets.UTF_8);
+                if (line.isBlank() || value.length > DecodeLimits.DEFAULT_MAX_BYTES) {
+                    continue;
+                }
+                bytes += value.length;
+                if (bytes > bounds.maxBytes()) {
+                    break;
+                }
+                events.add(new WindowSample.Held(null, value, 0, n));
+            }
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot read the reference set " + file + " (nelbo.retrain.reference)", e);
+        }
+        final List<WindowSample.Held> held = WindowSample.withIds(events, challenger.manifest().featureSpec().idPath(),
+                "reference");
+        out.printf("scoring %d reference events (%s) with %s%n", held.size(), file, champion == null ? "the first model"
+                : "both models");
+        out.flush();
+        final HoldoutScores scores = HoldoutScores.score(List.of(), held, champion, challenger,
+                EngineOptions.defaults().withSamples(settings.samples()));
+        return champion == null
+                ? ChallengerComparison.firstModel(scores.challenger(), challenger.manifest(), config.gates())
+                : ChallengerComparison.compare(scores.champion(), champion.manifest(), scores.challenger(),
+                        challenger.manifest(), config.gates());
     }
 
     private static ModelBundle unpack(final ModelRegistry.Snapshot snapshot, final String version, final Path dir,

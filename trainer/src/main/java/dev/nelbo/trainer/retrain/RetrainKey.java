@@ -34,12 +34,25 @@ public enum RetrainKey {
     HOLDOUT_FRACTION("nelbo.retrain.holdout.fraction", "0.1", "most recent share of the window (by time) held back to compare the models"),
     /** Held-back sample cap. */
     HOLDOUT_MAX_ROWS("nelbo.retrain.holdout.max.rows", "20000", "most held-back rows scored by both models"),
+    /** Training sample cap in bytes. */
+    MAX_BYTES("nelbo.retrain.max.bytes", Long.toString(256L << 20),
+            "most bytes of raw events (values and keys) the training sample holds; beyond, it holds fewer rows, still a uniform sample"),
+    /** Held-back sample cap in bytes. */
+    HOLDOUT_MAX_BYTES("nelbo.retrain.holdout.max.bytes", Long.toString(32L << 20),
+            "most bytes of raw events the held-back sample holds"),
+    /** Largest share of a sample one key may hold. */
+    MAX_KEY_SHARE("nelbo.retrain.max.key.share", "0.1",
+            "most share of either sample the events of one Kafka record key may hold, so a burst or flood under one key cannot choose the training set; 1: no cap"),
     /** Whether to leave out records the champion alerted on. */
     EXCLUDE_ALERTED("nelbo.retrain.exclude.alerted", "true", "leave records the champion alerted on out of training (joined by event id)"),
     /** Publish a passing challenger as current or as shadow. */
     PUBLISH_AS("nelbo.retrain.publish.as", "current", "how a passing challenger is published: current | shadow"),
     /** Sampling seed. */
     SAMPLE_SEED("nelbo.retrain.sample.seed", "1", "seed of the order-independent window sample"),
+    /** A fixed set of normal events the challenger is also gated on. */
+    REFERENCE("nelbo.retrain.reference", null,
+            "JSONL file of events known to be normal (curated, refreshed deliberately): the challenger must also pass the gates on"
+                    + " it, so a window that was poisoned or bursty cannot move the model away from it; unset: the window only"),
     /** Working directory. */
     WORK_DIR("nelbo.retrain.work.dir", null, "where the challenger bundle is written (default: a new temp directory)"),
     /** Report file. */

@@ -14,10 +14,12 @@ import java.util.Map;
  * @param challenger  challenger version, or null when none was trained
  * @param publishedAs "current" or "shadow" when published, else null
  * @param counts      record counts (read, training pool, left out, sampled, held back)
- * @param comparison  champion versus challenger, or null when not compared
+ * @param comparison  champion versus challenger on the held-back slice, or null when not compared
+ * @param reference   champion versus challenger on the fixed reference set ({@code nelbo.retrain.reference}), or null
  */
 public record RetrainOutcome(Decision decision, String reason, RetrainWindow window, String champion, String challenger,
-                             String publishedAs, Map<String, Long> counts, ChallengerComparison comparison) {
+                             String publishedAs, Map<String, Long> counts, ChallengerComparison comparison,
+                             ChallengerComparison reference) {
 
     /** Decisions with the exit code a scheduler acts on. */
     public enum Decision {
@@ -63,19 +65,26 @@ public record RetrainOutcome(Decision decision, String reason, RetrainWindow win
         m.put("published_as", publishedAs);
         m.put("counts", counts);
         if (comparison != null) {
-            final Map<String, Object> c = new LinkedHashMap<>();
-            c.put("holdout_rows", comparison.rows());
-            c.put("champion_mean_nelbo", comparison.championMean());
-            c.put("challenger_mean_nelbo", comparison.challengerMean());
-            c.put("champion_sd_nelbo", comparison.championSd());
-            c.put("champion_alert_rate", comparison.championAlertRate());
-            c.put("challenger_alert_rate", comparison.challengerAlertRate());
-            c.put("champion_calibration_shift_ks", comparison.championShift());
-            c.put("challenger_calibration_shift_ks", comparison.challengerShift());
-            c.put("failures", comparison.failures());
-            m.put("comparison", c);
+            m.put("comparison", json(comparison));
+        }
+        if (reference != null) {
+            m.put("reference_comparison", json(reference));
         }
         return m;
+    }
+
+    private static Map<String, Object> json(final ChallengerComparison comparison) {
+        final Map<String, Object> c = new LinkedHashMap<>();
+        c.put("holdout_rows", comparison.rows());
+        c.put("champion_mean_nelbo", comparison.championMean());
+        c.put("challenger_mean_nelbo", comparison.challengerMean());
+        c.put("champion_sd_nelbo", comparison.championSd());
+        c.put("champion_alert_rate", comparison.championAlertRate());
+        c.put("challenger_alert_rate", comparison.challengerAlertRate());
+        c.put("champion_calibration_shift_ks", comparison.championShift());
+        c.put("challenger_calibration_shift_ks", comparison.challengerShift());
+        c.put("failures", comparison.failures());
+        return c;
     }
 
     /** @return a short human-readable report */
@@ -86,6 +95,9 @@ public record RetrainOutcome(Decision decision, String reason, RetrainWindow win
         counts.forEach((k, v) -> b.append("  ").append(k).append(": ").append(v).append('\n'));
         if (comparison != null) {
             b.append(comparison.report());
+        }
+        if (reference != null) {
+            b.append("on the reference set:\n").append(reference.report());
         }
         b.append("decision: ").append(decision.name().toLowerCase(Locale.ROOT)).append(" (exit ").append(decision.exitCode())
                 .append("): ").append(reason).append('\n');

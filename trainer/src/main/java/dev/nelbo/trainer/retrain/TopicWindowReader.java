@@ -38,9 +38,10 @@ public final class TopicWindowReader {
          * @param partition partition
          * @param offset    offset
          * @param timestamp record timestamp (epoch ms)
+         * @param key       record key (may be null)
          * @param value     record value (may be null)
          */
-        void accept(int partition, long offset, long timestamp, byte[] value);
+        void accept(int partition, long offset, long timestamp, byte[] key, byte[] value);
     }
 
     private TopicWindowReader() {
@@ -113,7 +114,7 @@ public final class TopicWindowReader {
                             break;
                         }
                         if (r.timestamp() >= start.toEpochMilli()) {
-                            sink.accept(r.partition(), r.offset(), r.timestamp(), r.value());
+                            sink.accept(r.partition(), r.offset(), r.timestamp(), r.key(), r.value());
                             delivered++;
                         }
                     }

@@ -4,6 +4,7 @@ import dev.nelbo.schemas.encoding.EncodingException;
 import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.event.EventFields;
 import dev.nelbo.schemas.event.EventReader;
+import dev.nelbo.schemas.event.Utf8;
 
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -26,9 +27,11 @@ import java.util.Set;
  * @param trainPool       records eligible for training (before the sample cap)
  * @param excludedAlerted records left out because the champion alerted on them
  * @param holdoutPool     records in the held-back slice (before the sample cap)
+ * @param tooLarge        records left out because they are larger than an event may be (the scorer dead-letters them)
+ * @param overKeyCap      records left out of either sample because their key held its share
  */
 public record WindowSample(List<byte[]> train, List<Held> holdout, long read, long trainPool, long excludedAlerted,
-                           long holdoutPool) {
+                           long holdoutPool, long tooLarge, long overKeyCap) {
 
     /** Progress is printed every this many records. */
     static final long PROGRESS_EVERY = 100_000;
@@ -67,7 +70,7 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
         final EventFields alert = alerts.newFields();
         final long[] unreadable = {0};
         // the scorer stamps an alert with its event's record timestamp, so the same window finds them
-        TopicWindowReader.read(client, topic, window.start(), window.end(), timeout, (p, o, t, value) -> {
+        TopicWindowReader.read(client, topic, window.start(), window.end(), timeout, (p, o, t, key, value) -> {
             try {
                 alerts.read(value, alert);
                 if (alert.id() != null) {
@@ -91,8 +94,8 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
      * @param window     window
      * @param idPath     where the event id is (the champion's spec), or null: ids from the record coordinates
      * @param alerted    event ids to leave out of training
-     * @param maxTrain   training sample cap
-     * @param maxHoldout held-back sample cap
+     * @param trainBounds   what the training sample may hold
+     * @param holdoutBounds what the held-back sample may hold
      * @param consecutive whether to keep runs of consecutive records rather than uniform samples (history features)
      * @param seed       sampling seed
      * @param timeout    read bound
@@ -100,19 +103,21 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
      * @return the sample
      */
     public static WindowSample read(final Properties client, final String topic, final RetrainWindow window,
-                                    final String idPath, final Set<String> alerted, final int maxTrain,
-                                    final int maxHoldout, final boolean consecutive, final long seed,
+                                    final String idPath, final Set<String> alerted, final BottomKSample.Bounds trainBounds,
+                                    final BottomKSample.Bounds holdoutBounds, final boolean consecutive, final long seed,
                                     final Duration timeout, final PrintWriter out) {
         final EventReader ids = EventReader.forId(idPath, DecodeLimits.defaults());
         final EventFields fields = ids.newFields();
-        final BottomKSample<byte[]> train = consecutive ? BottomKSample.latest(maxTrain) : BottomKSample.uniform(maxTrain, seed);
-        final BottomKSample<Held> holdout = consecutive ? BottomKSample.earliest(maxHoldout)
-                : BottomKSample.uniform(maxHoldout, seed + 1);
+        final BottomKSample<byte[]> train = consecutive ? BottomKSample.latest(trainBounds)
+                : BottomKSample.uniform(trainBounds, seed);
+        final BottomKSample<Held> holdout = consecutive ? BottomKSample.earliest(holdoutBounds)
+                : BottomKSample.uniform(holdoutBounds, seed + 1);
         final long[] excluded = {0};
+        final long[] tooLarge = {0};
         final long[] read = {0};
         out.printf(Locale.ROOT, "reading %s over %s%n", topic, window);
         out.flush();
-        TopicWindowReader.read(client, topic, window.start(), window.end(), timeout, (p, o, t, value) -> {
+        TopicWindowReader.read(client, topic, window.start(), window.end(), timeout, (p, o, t, keyBytes, value) -> {
             if (++read[0] % PROGRESS_EVERY == 0) {
                 out.printf(Locale.ROOT, "  read %d records%n", read[0]);
                 out.flush();
@@ -120,24 +125,34 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
             if (value == null) {
                 return;
             }
+            if (value.length > DecodeLimits.DEFAULT_MAX_BYTES) {
+                // held raw until training, so a few percent of 1 MB junk would otherwise fill the heap
+                tooLarge[0]++;
+                return;
+            }
+            final String key = keyBytes == null ? null : Utf8.keyText(keyBytes);
+            final long size = value.length + (keyBytes == null ? 0 : keyBytes.length);
             final boolean recent = window.inHoldout(t);
             if (!recent && alerted.isEmpty()) {
-                train.offer(p, o, t, value);
+                train.offer(p, o, t, key, size, value);
                 return;
             }
             final String id = eventId(value, ids, fields, topic, p, o);
             if (recent) {
-                holdout.offer(p, o, t, new Held(id, value, p, o));
+                holdout.offer(p, o, t, key, size, new Held(id, value, p, o));
             } else if (alerted.contains(id)) {
                 excluded[0]++;
             } else {
-                train.offer(p, o, t, value);
+                train.offer(p, o, t, key, size, value);
             }
         });
-        final WindowSample s = new WindowSample(train.result(), holdout.result(), read[0], train.seen(), excluded[0], holdout.seen());
-        out.printf(Locale.ROOT, "read %d records: %d for training (%d left out as alerted), %s %d; %d held back, %s %d%n",
-                s.read(), s.trainPool(), s.excludedAlerted(), consecutive ? "kept the latest" : "sampled", s.train().size(),
-                s.holdoutPool(), consecutive ? "kept the earliest" : "sampled", s.holdout().size());
+        final WindowSample s = new WindowSample(train.result(), holdout.result(), read[0], train.seen(), excluded[0],
+                holdout.seen(), tooLarge[0], train.overKeyCap() + holdout.overKeyCap());
+        out.printf(Locale.ROOT, "read %d records: %d for training (%d left out as alerted), %s %d (%d MiB); %d held back,"
+                + " %s %d; %d too large to be events, %d over their key's share%n", s.read(), s.trainPool(),
+                s.excludedAlerted(), consecutive ? "kept the latest" : "sampled", s.train().size(), train.bytes() >> 20,
+                s.holdoutPool(), consecutive ? "kept the earliest" : "sampled", s.holdout().size(), s.tooLarge(),
+                s.overKeyCap());
         out.flush();
         return s;
     }

@@ -49,7 +49,7 @@ class RetrainConfigTest {
         assertEquals(Duration.ofHours(12), c.window());
         assertEquals("env:9092", c.clientProperties().get("bootstrap.servers"));
         assertEquals("SSL", c.clientProperties().get("security.protocol"), "Kafka client keys pass through");
-        assertEquals(10, c.maxRows());
+        assertEquals(new BottomKSample.Bounds(10, 256L << 20, 1), c.trainBounds(), "a tenth of 10 rows per key");
         assertEquals(Instant.parse("2026-11-21T00:00:00Z"), c.resolveWindow(Instant.now()).end());
     }
 
@@ -65,6 +65,10 @@ class RetrainConfigTest {
                 .contains("nelbo.retrain.window.end"));
         assertTrue(refused(Map.of("bootstrap.servers", "k", "nelbo.retrain.holdout.fraction", "1.5")).getMessage()
                 .contains("nelbo.retrain.holdout.fraction"));
+        assertTrue(refused(Map.of("bootstrap.servers", "k", "nelbo.retrain.max.key.share", "0")).getMessage()
+                .contains("nelbo.retrain.max.key.share"));
+        assertTrue(refused(Map.of("bootstrap.servers", "k", "nelbo.retrain.max.bytes", "0")).getMessage()
+                .contains("nelbo.retrain.max.bytes"));
         assertTrue(refused(Map.of("bootstrap.servers", "k", "nelbo.retrain.publish.as", "live")).getMessage()
                 .contains("nelbo.retrain.publish.as"));
         assertTrue(refused(Map.of("bootstrap.servers", "k", "nelbo.retrain.exclude.alerted", "yes")).getMessage()

@@ -98,7 +98,7 @@ class RetrainIntegrationTest {
         final Instant end = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         // corrupted: the older 90% of the window (the training part) carries broken latencies and sizes
         final Env bad = env("corrupt", 1);
-        produceWindow(bad.events(), end, "c-", true);
+        produceWindow(bad.events(), end, "c-", Corrupt.TRAINING);
         final CliRun refused = retrain(bad, end, Map.of());
         assertEquals(3, refused.exit(), refused.out() + refused.err());
         final JsonNode report = Json.DOCUMENTS.readTree(dir.resolve("report-" + bad.events() + ".json").toFile());
@@ -112,7 +112,7 @@ class RetrainIntegrationTest {
         }
 
         final Env good = env("good", 2);
-        produceWindow(good.events(), end, "g-", false);
+        produceWindow(good.events(), end, "g-", Corrupt.NONE);
         // the champion alerted on 50 events of the training part: they are left out of training
         produceAlerts(good.alerts(), end, "g-", 50);
         final CliRun published = retrain(good, end, Map.of());
@@ -145,7 +145,7 @@ class RetrainIntegrationTest {
     void scorers_switch_to_the_retrained_model_under_load_and_follow_a_rollback() throws Exception {
         final Instant end = Instant.now().minus(Duration.ofMinutes(1)).truncatedTo(ChronoUnit.SECONDS);
         final Env env = env("live", 2);
-        produceWindow(env.events(), end, "w-", false);
+        produceWindow(env.events(), end, "w-", Corrupt.NONE);
         final String appId = SharedBroker.uniqueName("retrain-app");
         final String v1 = championManifest.modelVersion();
         try (ScorerService a = scorer(env, appId); ScorerService b = scorer(env, appId)) {
@@ -213,7 +213,7 @@ class RetrainIntegrationTest {
         final Env env = env("shadow", 1);
         final String shadowTopic = SharedBroker.uniqueName("shadow-scores");
         SharedBroker.get().createTopics(1, shadowTopic);
-        produceWindow(env.events(), end, "s-", false);
+        produceWindow(env.events(), end, "s-", Corrupt.NONE);
         final String v1 = championManifest.modelVersion();
         try (ScorerService scorer = scorer(env, SharedBroker.uniqueName("shadow-app"), Map.of("nelbo.shadow.topic", shadowTopic))) {
             awaitTrue(scorer::isReady, Duration.ofSeconds(60), "scorer running");
@@ -270,7 +270,7 @@ class RetrainIntegrationTest {
     void a_fresh_install_waits_for_a_first_model_and_retrain_with_no_champion_trains_and_publishes_it() throws Exception {
         final Instant end = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         final Env fresh = emptyEnv("fresh", 1);
-        produceWindow(fresh.events(), end, "f-", false);
+        produceWindow(fresh.events(), end, "f-", Corrupt.NONE);
         try (ScorerService waiting = scorer(fresh, SharedBroker.uniqueName("fresh-app"))) {
             assertEquals("waiting_for_model", waiting.readiness().code(), waiting.readiness().reason());
             assertTrue(waiting.readiness().reason().contains(fresh.registry()), waiting.readiness().reason());
@@ -297,7 +297,7 @@ class RetrainIntegrationTest {
     void retrain_publishes_nothing_when_the_current_model_moves_during_its_run() throws Exception {
         final Instant end = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         final Env moved = env("moved", 1);
-        produceWindow(moved.events(), end, "m-", false);
+        produceWindow(moved.events(), end, "m-", Corrupt.NONE);
         final Path other = dir.resolve("other");
         final VaeConfig vae = new VaeConfig(List.of(8), 2, Activation.ELU, false, 2, 64, 3e-3f, 1f, 1, 0.1f, 0.2f, 2, 5f,
                 -12f, 8f, 9L);
@@ -357,7 +357,7 @@ class RetrainIntegrationTest {
         final Map<String, String> signing = Map.of("nelbo.bundle.signing.key", priv.toString(), "nelbo.bundle.trusted.keys", pub.toString());
 
         final Env unsigned = env("unsigned", 1);
-        produceWindow(unsigned.events(), end, "u-", false);
+        produceWindow(unsigned.events(), end, "u-", Corrupt.NONE);
         final CliRun refused = retrain(unsigned, end, signing);
         assertEquals(1, refused.exit(), refused.out() + refused.err());
         assertTrue(refused.err().contains("not signed"), refused.err());
@@ -382,7 +382,7 @@ class RetrainIntegrationTest {
         try (ModelRegistry r = registry(signed)) {
             r.publish(signedChampion, null);
         }
-        produceWindow(signed.events(), end, "s-", false);
+        produceWindow(signed.events(), end, "s-", Corrupt.NONE);
         final CliRun published = retrain(signed, end, signing);
         assertEquals(0, published.exit(), published.out() + published.err());
         try (ModelRegistry r = registry(signed)) {
@@ -395,6 +395,54 @@ class RetrainIntegrationTest {
     }
 
     /** Topics and an empty registry, as on a fresh install. */
+    /**
+     * What a producer with write access to the events topic can do to the nightly run is bounded: junk events larger
+     * than an event may be are left out before they are held, a burst under one key holds at most its share of the
+     * sample, and a fixed reference set of normal events gates the challenger too: a window poisoned from end to end
+     * passes the window's own gates, and the challenger it trains fails on the reference set.
+     */
+    @Test
+    void junk_and_a_burst_under_one_key_are_bounded_and_a_reference_set_gates_the_challenger() throws Exception {
+        final Instant end = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        final Env e = env("bounded", 1);
+        produceWindow(e.events(), end, "b-", Corrupt.ALL);
+        final RetrainWindow w = RetrainWindow.of(end.minus(WINDOW), end, 0.1);
+        final Random rnd = new Random(11);
+        final List<ProducerRecord<byte[], byte[]>> extra = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            extra.add(new ProducerRecord<>(e.events(), null, w.start().toEpochMilli() + 1000 + i,
+                    "junk".getBytes(StandardCharsets.UTF_8), new byte[300 * 1024]));
+        }
+        for (int i = 0; i < 3000; i++) {
+            // just before the held-back slice, all under one key
+            final ObjectNode ev = TestData.event(rnd, i).put("event_id", "burst-" + i).put("key", "burst");
+            extra.add(new ProducerRecord<>(e.events(), null, w.holdoutStart().toEpochMilli() - 60_000 + i,
+                    "burst".getBytes(StandardCharsets.UTF_8), Json.EVENTS.writeValueAsBytes(ev)));
+        }
+        KafkaTestClients.send(extra);
+        // normal events as curated before the window was poisoned from end to end (so the window alone cannot tell)
+        final Path reference = dir.resolve("reference.jsonl");
+        final StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            b.append(Json.EVENTS.writeValueAsString(TestData.event(rnd, i).put("event_id", "ref-" + i))).append('\n');
+        }
+        Files.writeString(reference, b);
+        final CliRun run = retrain(e, end, Map.of("nelbo.retrain.max.rows", "1000", "nelbo.retrain.max.key.share", "0.1",
+                "nelbo.retrain.reference", reference.toString()));
+        assertEquals(3, run.exit(), run.out() + run.err());
+        final JsonNode report = Json.DOCUMENTS.readTree(dir.resolve("report-" + e.events() + ".json").toFile());
+        final JsonNode counts = report.get("counts");
+        assertEquals(30, counts.get("left out as too large").asLong(), counts.toString());
+        assertTrue(counts.get("left out over their key's share").asLong() > 0, counts.toString());
+        assertTrue(counts.get("training sample").asLong() <= 1000, counts.toString());
+        assertTrue(report.get("comparison").get("failures").isEmpty(), "the window alone passes: " + report);
+        assertTrue(report.get("reason").asText().contains("on the reference set"), report.get("reason").asText());
+        assertTrue(report.get("reference_comparison").get("challenger_alert_rate").asDouble() > 0.03, report.toString());
+        try (ModelRegistry registry = registry(e)) {
+            assertEquals(championManifest.modelVersion(), registry.read().current(), "the champion stays");
+        }
+    }
+
     private static Env emptyEnv(final String prefix, final int partitions) {
         final Env e = new Env(SharedBroker.uniqueName(prefix + "-events"), SharedBroker.uniqueName(prefix + "-alerts"),
                 SharedBroker.uniqueName(prefix + "-models"), SharedBroker.uniqueName(prefix + "-scores"),
@@ -418,8 +466,11 @@ class RetrainIntegrationTest {
         return new ModelRegistry(Map.of("bootstrap.servers", SharedBroker.get().bootstrapServers()), e.registry());
     }
 
-    /** Events spread evenly over the window; with {@code corruptTraining} the part before the held-back slice is broken. */
-    private static void produceWindow(final String topic, final Instant end, final String idPrefix, final boolean corruptTraining)
+    /** Which part of a test window is broken. */
+    private enum Corrupt { NONE, TRAINING, ALL }
+
+    /** Events spread evenly over the window, the part {@code corrupt} names broken. */
+    private static void produceWindow(final String topic, final Instant end, final String idPrefix, final Corrupt corrupt)
             throws Exception {
         final RetrainWindow w = RetrainWindow.of(end.minus(WINDOW), end, 0.1);
         final Random rnd = new Random(idPrefix.hashCode());
@@ -430,7 +481,7 @@ class RetrainIntegrationTest {
                 final long ts = w.start().toEpochMilli() + i * step;
                 final ObjectNode e = TestData.event(rnd, i);
                 e.put("event_id", idPrefix + i);
-                if (corruptTraining && !w.inHoldout(ts)) {
+                if (corrupt == Corrupt.ALL || corrupt == Corrupt.TRAINING && !w.inHoldout(ts)) {
                     ((ObjectNode) e.get("http")).put("latency_ms", Math.exp(9 + 2 * rnd.nextGaussian()));
                     e.put("bytes", 50_000 * rnd.nextDouble());
                     e.put("region", "eu");

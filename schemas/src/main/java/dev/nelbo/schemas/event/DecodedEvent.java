@@ -13,6 +13,7 @@ public final class DecodedEvent {
     private final int[] clamped;
     private int clampedCount;
     private long pastEvents = -1;
+    private boolean timeBounded;
     private EncodingException failure;
 
     DecodedEvent(final EventFields fields, final int features) {
@@ -20,20 +21,30 @@ public final class DecodedEvent {
         this.clamped = new int[features];
     }
 
-    void succeeded(final int clamps, final long past) {
+    void succeeded(final int clamps, final long past, final boolean bounded) {
         this.clampedCount = clamps;
+        this.timeBounded = bounded;
         this.pastEvents = past;
         this.failure = null;
     }
 
     void failed(final EncodingException e) {
         this.clampedCount = 0;
+        this.timeBounded = false;
         this.pastEvents = -1;
         this.failure = e;
     }
 
     int[] clampedBuffer() {
         return clamped;
+    }
+
+    /**
+     * @return whether a time feature of the record was further from its record timestamp than the decoder's skew and
+     *         took the record timestamp instead
+     */
+    public boolean timeBounded() {
+        return timeBounded;
     }
 
     /** @return whether the record was decoded and encoded */

@@ -18,16 +18,36 @@ import dev.nelbo.schemas.history.HistoryTracker;
  */
 public final class EventDecoder {
 
+    /** What {@link #decode} takes for a record without a timestamp (a file's): its time features are not bounded. */
+    public static final long NO_RECORD_TIMESTAMP = Long.MIN_VALUE;
+
     private final FeatureEncoder encoder;
     private final EventReader reader;
+    private final long maxTimeSkewMs;
+    /** The spec's time features (time of day, weekday): the context a model's thresholds can depend on. */
+    private final int[] timeFeatures;
 
     /**
      * @param encoder the model's encoder (its spec says what to read)
      * @param limits  what an event may be
      */
     public EventDecoder(final FeatureEncoder encoder, final DecodeLimits limits) {
+        this(encoder, limits, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param encoder       the model's encoder (its spec says what to read)
+     * @param limits        what an event may be
+     * @param maxTimeSkewMs a time feature further than this from its record's timestamp takes the record timestamp
+     *                      ({@link EventTimes#bound}), so a producer cannot choose a record's context by its time field
+     *                      beyond what the record timestamp allows
+     */
+    public EventDecoder(final FeatureEncoder encoder, final DecodeLimits limits, final long maxTimeSkewMs) {
         this.encoder = encoder;
         this.reader = EventReader.forSpec(encoder.spec(), limits);
+        this.maxTimeSkewMs = maxTimeSkewMs;
+        this.timeFeatures = java.util.stream.IntStream.range(0, encoder.spec().features().size())
+                .filter(i -> encoder.spec().features().get(i).type() == dev.nelbo.schemas.spec.FeatureType.TIME).toArray();
     }
 
     /** @return the model's encoder */
@@ -71,12 +91,32 @@ public final class EventDecoder {
      */
     public DecodedEvent decode(final byte[] value, final float[] x, final float[] mask, final int row,
                                final DecodedEvent into, final HistoryTracker history, final long seenAt) {
+        return decode(value, x, mask, row, into, history, seenAt, NO_RECORD_TIMESTAMP);
+    }
+
+    /**
+     * Decodes one Kafka record (see {@link #decode(byte[], float[], float[], int, DecodedEvent, HistoryTracker, long)}),
+     * its time features bounded by its timestamp.
+     *
+     * @param value           the record value
+     * @param x               encoded values
+     * @param mask            observed-mask
+     * @param row             row in the buffers
+     * @param into            receives the event's fields, clamped features, past events or failure
+     * @param history         the tracker of the model's history features, or null
+     * @param seenAt          when the record was seen
+     * @param recordTimestamp the record's timestamp, or {@link #NO_RECORD_TIMESTAMP}
+     * @return {@code into}
+     */
+    public DecodedEvent decode(final byte[] value, final float[] x, final float[] mask, final int row,
+                               final DecodedEvent into, final HistoryTracker history, final long seenAt,
+                               final long recordTimestamp) {
         try {
             reader.read(value, into.fields());
         } catch (final RuntimeException e) {
             return failed(e, into);
         }
-        return encode(into, x, mask, row, history, seenAt);
+        return encode(into, x, mask, row, history, seenAt, recordTimestamp);
     }
 
     /**
@@ -98,14 +138,17 @@ public final class EventDecoder {
         } catch (final RuntimeException e) {
             return failed(e, into);
         }
-        return encode(into, x, mask, row, history, into.fields().timeOrMin());
+        return encode(into, x, mask, row, history, into.fields().timeOrMin(), NO_RECORD_TIMESTAMP);
     }
 
     private DecodedEvent encode(final DecodedEvent into, final float[] x, final float[] mask, final int row,
-                                final HistoryTracker history, final long seenAt) {
+                                final HistoryTracker history, final long seenAt, final long recordTimestamp) {
         try {
+            final boolean bounded = recordTimestamp != NO_RECORD_TIMESTAMP && timeFeatures.length > 0
+                    && into.fields().boundTimes(timeFeatures, recordTimestamp, maxTimeSkewMs);
             final RecordSource source = into.fields().withHistory(history, seenAt);
-            into.succeeded(encoder.encode(source, x, mask, row, into.clampedBuffer()), history == null ? -1 : history.pastEvents());
+            into.succeeded(encoder.encode(source, x, mask, row, into.clampedBuffer()), history == null ? -1 : history.pastEvents(),
+                    bounded);
             if (history != null) {
                 history.commit();
             }

@@ -64,6 +64,30 @@ public final class EventFields implements RecordSource {
         return history == null ? this : history.bind(this, key(), timeMillis(), seenAt);
     }
 
+    /**
+     * Replaces the time of each of the given features by the record timestamp where it is further from it than
+     * {@code maxSkewMs} ({@link EventTimes#bound}).
+     *
+     * @param features        indexes of time features
+     * @param recordTimestamp the record timestamp
+     * @param maxSkewMs       largest accepted distance
+     * @return whether any was replaced
+     */
+    boolean boundTimes(final int[] features, final long recordTimestamp, final long maxSkewMs) {
+        boolean any = false;
+        for (final int f : features) {
+            final Long t = values[f].epochMillis();
+            if (t != null) {
+                final long bounded = EventTimes.bound(t, recordTimestamp, maxSkewMs);
+                if (bounded != t) {
+                    values[f].setNumber(bounded, null);
+                    any = true;
+                }
+            }
+        }
+        return any;
+    }
+
     /** @return the event time, or {@link Long#MIN_VALUE} when the record has none (when a file's record was seen) */
     public long timeOrMin() {
         final Long t = timeMillis();

@@ -7,7 +7,7 @@ import java.util.function.LongConsumer;
 
 /**
  * At most one alert per entity key per window, with bounded state. Times are event times bounded against the
- * record timestamps ({@link EventTimes#bound}) and then by the scorer's clock ({@link ScoringPipeline#stateTime}),
+ * record timestamps ({@link dev.nelbo.schemas.event.EventTimes#bound}) and then by the scorer's clock ({@link ScoringPipeline#stateTime}),
  * so a forged future time cannot mute a key for longer than the window.
  *
  * <p>Bounded: a key's entry expires once its window has passed (when it counts suppressed alerts, once the

@@ -7,6 +7,7 @@ import dev.nelbo.schemas.encoding.FailureReason;
 import dev.nelbo.schemas.event.DecodedEvent;
 import dev.nelbo.schemas.event.EventDecoder;
 import dev.nelbo.schemas.event.EventFields;
+import dev.nelbo.schemas.event.EventTimes;
 import dev.nelbo.schemas.event.Utf8;
 import dev.nelbo.schemas.history.EntityHistory;
 import dev.nelbo.schemas.history.HistoryTracker;
@@ -124,7 +125,7 @@ public final class ScoringPipeline implements AutoCloseable {
         final int row = filling.batch.nextRow();
         final long seenAt = stateTime(origin.timestamp(), wallClock.getAsLong());
         final DecodedEvent event = decoder.decode(value, filling.batch.x(), filling.batch.mask(), row, decoded, history,
-                seenAt);
+                seenAt, origin.timestamp());
         if (!event.ok()) {
             deadLetter(value, origin, event.failure());
             return;
@@ -133,6 +134,9 @@ public final class ScoringPipeline implements AutoCloseable {
         final String id = fields.id() != null ? fields.id() : origin.topic() + "-" + origin.partition() + "@" + origin.offset();
         final String key = entityKey(fields, origin);
         final Long eventTime = fields.timeMillis() != null ? fields.timeMillis() : origin.timestamp();
+        if (event.timeBounded() || EventTimes.bound(eventTime, origin.timestamp(), settings.maxEventTimeSkewMs()) != eventTime) {
+            metrics.eventTimeBounded();
+        }
         for (int i = 0; i < event.clampedCount(); i++) {
             metrics.clamped(decoder.encoder().spec().features().get(event.clamped(i)).name());
         }
@@ -304,7 +308,7 @@ public final class ScoringPipeline implements AutoCloseable {
         try {
             for (int i = 0; i < n; i++) {
                 final Origin o = slot.origins[i];
-                final DecodedEvent clamped = slot.clamps[i] > 0 ? redecode(slot.values[i]) : null;
+                final DecodedEvent clamped = slot.clamps[i] > 0 ? redecode(slot.values[i], o) : null;
                 final boolean anomaly = ScoreWriter.anomaly(results, i, clamped);
                 metrics.score(results.nelbo(i));
                 if (settings.scoresEnabled()) {
@@ -313,9 +317,6 @@ public final class ScoringPipeline implements AutoCloseable {
                             slot.pastEvents[i]));
                 }
                 final long at = EventTimes.bound(slot.eventTimes[i], o.timestamp(), settings.maxEventTimeSkewMs());
-                if (slot.eventTimes[i] != null && at != slot.eventTimes[i]) {
-                    metrics.eventTimeBounded();
-                }
                 if (anomaly) {
                     alert(slot, i, stateTime(at, now));
                 }
@@ -338,15 +339,15 @@ public final class ScoringPipeline implements AutoCloseable {
             metrics.alertSuppressed();
             return;
         }
-        final DecodedEvent event = redecode(slot.values[row]);
+        final DecodedEvent event = redecode(slot.values[row], slot.origins[row]);
         send(Outputs.Kind.ALERT, slot.origins[row], slot.values[row], writer.alert(slot.results, row, event, slot.ids[row],
                 slot.keys[row], slot.eventTimes[row], suppressed, settings.suppressionWindowMs(), slot.pastEvents[row]));
         metrics.alert();
     }
 
     /** The raw values of a record decoded before, for its alert or clamped list (the same bytes decode the same). */
-    private DecodedEvent redecode(final byte[] value) {
-        return decoder.decode(value, scratchX, scratchMask, 0, decoded);
+    private DecodedEvent redecode(final byte[] value, final Origin origin) {
+        return decoder.decode(value, scratchX, scratchMask, 0, decoded, null, Long.MIN_VALUE, origin.timestamp());
     }
 
     private void deadLetter(final byte[] value, final Origin origin, final EncodingException e) {
@@ -413,7 +414,7 @@ public final class ScoringPipeline implements AutoCloseable {
         filling = new PendingBatch(engine);
         spare = new PendingBatch(engine);
         inFlight = null;
-        decoder = new EventDecoder(latest.encoder(), settings.limits());
+        decoder = new EventDecoder(latest.encoder(), settings.limits(), settings.maxEventTimeSkewMs());
         decoded = decoder.newEvent();
         final EntityHistory definition = EntityHistory.forSpec(latest.encoder().spec());
         history = definition == null ? null : new HistoryTracker(definition, historyStore, latest.encoder(), false);

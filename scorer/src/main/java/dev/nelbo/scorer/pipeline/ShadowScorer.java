@@ -108,7 +108,7 @@ final class ShadowScorer {
                 replayed.set(champion.historyStates[i]);
             }
             if (decoder.decode(champion.values[i], batch.x(), batch.mask(), row, decoded, history,
-                    champion.seenAt[i]).ok()) {
+                    champion.seenAt[i], champion.origins[i].timestamp()).ok()) {
                 rows[row] = i;
                 clamps[row] = decoded.clampedCount();
                 pastEvents[row] = decoded.pastEvents();
@@ -126,7 +126,7 @@ final class ShadowScorer {
             final int i = rows[j];
             final Origin o = champion.origins[i];
             final DecodedEvent clamped = clamps[j] > 0 ? decoder.decode(champion.values[i], scratchX, scratchMask,
-                    0, decoded) : null;
+                    0, decoded, null, Long.MIN_VALUE, o.timestamp()) : null;
             shadowHits += ScoreWriter.anomaly(results, j, clamped) ? 1 : 0;
             championHits += championAnomaly[i] ? 1 : 0;
             outputs.emit(Outputs.Kind.SHADOW, o, o.key(), writer.score(results, j, champion.ids[i], champion.keys[i],
@@ -164,7 +164,7 @@ final class ShadowScorer {
         engine = lease.engine();
         batch = engine.newBatch();
         results = engine.newResults();
-        decoder = new EventDecoder(latest.encoder(), settings.limits());
+        decoder = new EventDecoder(latest.encoder(), settings.limits(), settings.maxEventTimeSkewMs());
         decoded = decoder.newEvent();
         writer = new ScoreWriter(latest.encoder(), latest.version(), settings.contributions(), 1);
         versionHeader = latest.version().getBytes(StandardCharsets.UTF_8);

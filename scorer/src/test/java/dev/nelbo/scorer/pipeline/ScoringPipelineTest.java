@@ -288,6 +288,13 @@ class ScoringPipelineTest {
             p.flush();
         }
         assertEquals(List.of(0L, 1L), out.stream().filter(o -> o.kind() == Outputs.Kind.ALERT).map(Output::offset).toList());
+        assertEquals(0.0, metric("nelbo_event_time_out_of_bounds"), "both within the allowed skew of their records");
+        try (ScoringPipeline p = pipeline(PipelineSettings.defaults(window))) {
+            p.accept(ScorerFixtures.anomaly(3, "db-2", c + 3 * 3_600_000), new Origin("events", 0, 2, c,
+                    "db-2".getBytes(StandardCharsets.UTF_8), null));
+            p.flush();
+        }
+        assertEquals(1.0, metric("nelbo_event_time_out_of_bounds"), "3 h from its record: counted once");
     }
 
     @Test

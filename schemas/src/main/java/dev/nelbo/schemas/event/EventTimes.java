@@ -1,4 +1,4 @@
-package dev.nelbo.scorer.pipeline;
+package dev.nelbo.schemas.event;
 
 /** Event times as the pipeline trusts them. */
 public final class EventTimes {
@@ -15,7 +15,7 @@ public final class EventTimes {
      * @param eventTime       the event's time, or null
      * @param recordTimestamp the Kafka record timestamp
      * @param maxSkewMs       largest accepted distance between the two
-     * @return the time to use for suppression and latency
+     * @return the time to use for suppression, latency and time features
      */
     public static long bound(final Long eventTime, final long recordTimestamp, final long maxSkewMs) {
         if (eventTime == null) {

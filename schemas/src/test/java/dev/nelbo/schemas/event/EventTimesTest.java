@@ -1,4 +1,4 @@
-package dev.nelbo.scorer.pipeline;
+package dev.nelbo.schemas.event;
 
 import org.junit.jupiter.api.Test;
 

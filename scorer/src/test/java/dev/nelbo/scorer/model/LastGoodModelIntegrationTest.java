@@ -83,4 +83,41 @@ class LastGoodModelIntegrationTest {
             assertTrue(stranded.models().currentVersion().isEmpty());
         }
     }
+
+    /**
+     * The fleet does not split on a restart: the live instances refuse a current model whose input is incompatible
+     * with theirs, and so does a restarted one, which checks it against its last-known-good model. (A pod on an empty
+     * volume has nothing to check against and takes it: the documented limit.)
+     */
+    @Test
+    void a_restarted_instance_refuses_an_incompatible_model_the_live_ones_refused() throws Exception {
+        final Topics topics = TestScorers.freshTopics("last-good-spec", 1);
+        final String v1 = ScorerFixtures.writeModel(dir.resolve("v1"), 1);
+        final String v2 = ScorerFixtures.writeIncompatibleModel(dir.resolve("v2"));
+        final Map<String, String> settings = TestScorers.settings(SharedBroker.uniqueName("last-good-spec-app"), topics, null,
+                Map.of());
+        try (ModelRegistry registry = new ModelRegistry(Map.of("bootstrap.servers", SharedBroker.get().bootstrapServers()),
+                topics.registry())) {
+            registry.publish(dir.resolve("v1"), null);
+            try (ScorerService live = ScorerService.start(TestScorers.config(settings), new PrometheusRegistry(), false)) {
+                LiveSwapIntegrationTest.awaitReady(live);
+                registry.publish(dir.resolve("v2"), v1);
+                LiveSwapIntegrationTest.awaitTrue(() -> String.valueOf(live.models().lastRefusal())
+                        .contains("feature spec incompatible"), "the live instance refuses " + v2);
+                assertEquals(v1, live.models().currentVersion().orElseThrow());
+            }
+        }
+        try (ScorerService restarted = ScorerService.start(TestScorers.config(settings), new PrometheusRegistry(), false)) {
+            LiveSwapIntegrationTest.awaitReady(restarted);
+            LiveSwapIntegrationTest.awaitTrue(() -> String.valueOf(restarted.models().lastRefusal())
+                    .contains("feature spec incompatible"), "the restarted instance refuses " + v2 + " too");
+            assertEquals(v1, restarted.models().currentVersion().orElseThrow(), "the fleet does not split");
+        }
+        final Map<String, String> empty = new HashMap<>(settings);
+        empty.put("nelbo.model.last.good.dir", dir.resolve("none").toString());
+        try (ScorerService fresh = ScorerService.start(TestScorers.config(empty), new PrometheusRegistry(), false)) {
+            LiveSwapIntegrationTest.awaitReady(fresh);
+            assertEquals(v2, fresh.models().currentVersion().orElseThrow(), "with nothing kept, nothing to check against");
+        }
+    }
 }

@@ -8,6 +8,7 @@ import dev.nelbo.schemas.bundle.MlpWeights;
 import dev.nelbo.schemas.encoding.FailureReason;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
 import dev.nelbo.schemas.json.Json;
+import dev.nelbo.schemas.spec.FeatureSpec;
 import dev.nelbo.schemas.testing.TestBundles;
 import dev.nelbo.schemas.testing.TestData;
 
@@ -81,6 +82,21 @@ public final class ScorerFixtures {
      */
     public static byte[] normal(final int i) {
         return bytes(TestData.event(new Random(i), i));
+    }
+
+    /**
+     * @param dir target directory
+     * @return the version of a model whose spec reads its event id at another path: a model serving {@link #writeModel}'s
+     *         input refuses to switch to it
+     */
+    public static String writeIncompatibleModel(final Path dir) {
+        final FeatureEncoder fitted = TestData.fittedEncoder(11, 2000);
+        final FeatureSpec s = fitted.spec();
+        final FeatureEncoder other = new FeatureEncoder(new FeatureSpec("id", s.keyPath(), s.timestampPath(), s.maxCategories(),
+                s.features()), fitted.stats());
+        final MlpWeights[] vae = TestBundles.randomVae(9, other.width(), 16, 4);
+        return BundleWriter.write(dir, TestBundles.draft(other, 4, List.of(16), THRESHOLD), vae[0], vae[1], Map.of())
+                .modelVersion();
     }
 
     /**

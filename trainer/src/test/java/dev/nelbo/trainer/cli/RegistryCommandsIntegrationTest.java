@@ -51,16 +51,6 @@ class RegistryCommandsIntegrationTest {
     }
 
     /** A bundle whose feature spec reads the event id from another field: no instance reading TestData events takes it. */
-    private static String writeIncompatible(final Path dir) {
-        final FeatureEncoder fitted = TestData.fittedEncoder(11, 2000);
-        final FeatureSpec s = fitted.spec();
-        final FeatureEncoder other = new FeatureEncoder(new FeatureSpec("id", s.keyPath(), s.timestampPath(), s.maxCategories(),
-                s.features()), fitted.stats());
-        final MlpWeights[] vae = TestBundles.randomVae(9, other.width(), 16, 4);
-        return BundleWriter.write(dir, TestBundles.draft(other, 4, List.of(16), ScorerFixtures.THRESHOLD), vae[0], vae[1], Map.of())
-                .modelVersion();
-    }
-
     private Path config(final Topics t, final String status, final Map<String, String> extra) throws Exception {
         final Properties p = new Properties();
         p.setProperty("bootstrap.servers", SharedBroker.get().bootstrapServers());
@@ -80,7 +70,7 @@ class RegistryCommandsIntegrationTest {
         final String status = SharedBroker.uniqueName("status");
         final String v1 = ScorerFixtures.writeModel(dir.resolve("v1"), 1);
         final String v2 = ScorerFixtures.writeModel(dir.resolve("v2"), 2);
-        final String v3 = writeIncompatible(dir.resolve("v3"));
+        final String v3 = ScorerFixtures.writeIncompatibleModel(dir.resolve("v3"));
         try (ModelRegistry r = new ModelRegistry(Map.of("bootstrap.servers", SharedBroker.get().bootstrapServers()), t.registry())) {
             r.publish(dir.resolve("v1"), null);
             r.store(dir.resolve("v2"));

@@ -90,13 +90,28 @@ public final class TestBundles {
      */
     public static Manifest draft(final FeatureEncoder encoder, final int latent, final List<Integer> hidden,
                                  final double threshold) {
+        return draft(encoder, latent, hidden, threshold, Activation.TANH);
+    }
+
+    /**
+     * A manifest draft for weights of the given activation (a bundle's graphs must be of its manifest's).
+     *
+     * @param encoder    fitted feature encoder
+     * @param latent     latent size
+     * @param hidden     hidden widths (same both sides)
+     * @param threshold  alert threshold
+     * @param activation the weights' hidden activation
+     * @return the draft
+     */
+    public static Manifest draft(final FeatureEncoder encoder, final int latent, final List<Integer> hidden,
+                                 final double threshold, final Activation activation) {
         final List<Manifest.Quantile> qs = new ArrayList<>();
         qs.add(new Manifest.Quantile(0.5, threshold / 4));
         qs.add(new Manifest.Quantile(0.9, threshold / 2));
         qs.add(new Manifest.Quantile(0.99, threshold * 0.8));
         qs.add(new Manifest.Quantile(0.999, threshold));
         return new Manifest(Manifest.SCHEMA_VERSION, "", "2026-01-01T00:00:00Z", null, encoder.spec(), encoder.stats(),
-                new Manifest.Architecture(encoder.width(), latent, hidden, hidden, Activation.TANH, "per_feature",
+                new Manifest.Architecture(encoder.width(), latent, hidden, hidden, activation, "per_feature",
                         -12.0, 8.0, encoder.layout()),
                 new Manifest.Graphs(BundleWriter.ENCODER_IO, BundleWriter.DECODER_IO), Map.of(),
                 new Manifest.Calibration("nelbo", threshold, 0.001, "empirical", 1000, qs, null),

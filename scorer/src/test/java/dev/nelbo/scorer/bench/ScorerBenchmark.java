@@ -445,7 +445,7 @@ public final class ScorerBenchmark {
                 List.of(MlpHead.dense("mean", TestBundles.randomLayer(w, h, d - c, 1 / Math.sqrt(h))),
                         MlpHead.constant("logvar", new float[d - c])));
         final Path dir = work.resolve(history ? "history-model" : "model");
-        BundleWriter.write(dir, TestBundles.draft(encoder, k, List.of(h, h), 1e6), enc, dec, Map.of());
+        BundleWriter.write(dir, TestBundles.draft(encoder, k, List.of(h, h), 1e6, Activation.ELU), enc, dec, Map.of());
         return dir;
     }
 

@@ -65,6 +65,15 @@ public final class BundleWriter {
         return VERSION_TIME.format(createdAt) + "-" + contentHash.substring(0, 8);
     }
 
+    private static void requireArchitecture(final Manifest.Architecture a, final MlpWeights weights, final List<Integer> hidden,
+                                            final String which) {
+        final List<Integer> widths = weights.hidden().stream().map(DenseLayer::outputs).toList();
+        if (!widths.equals(hidden) || !widths.isEmpty() && weights.activation() != a.activation()) {
+            throw new IllegalArgumentException("the " + which + " weights (hidden " + widths + ", " + weights.activation()
+                    + ") are not the manifest's architecture (hidden " + hidden + ", " + a.activation() + ")");
+        }
+    }
+
     /**
      * Writes the bundle. The manifest's {@code files} are computed here; its model version and content
      * hash are filled in when the draft leaves them empty (blank version).
@@ -75,10 +84,14 @@ public final class BundleWriter {
      * @param decoder    decoder weights (input z, heads mean and logvar)
      * @param extraFiles additional files to include (reports), by file name
      * @return the manifest as written
-     * @throws UncheckedIOException when writing fails
+     * @throws UncheckedIOException     when writing fails
+     * @throws IllegalArgumentException when the weights are not of the draft's architecture (a bundle every scorer
+     *                                  would refuse: its graphs must be the ones its manifest describes)
      */
     public static Manifest write(final Path dir, final Manifest draft, final MlpWeights encoder, final MlpWeights decoder,
                                  final Map<String, byte[]> extraFiles) {
+        requireArchitecture(draft.architecture(), encoder, draft.architecture().encoderHidden(), "encoder");
+        requireArchitecture(draft.architecture(), decoder, draft.architecture().decoderHidden(), "decoder");
         Manifest m = draft;
         if (m.modelVersion().isBlank() || m.contentHash() == null) {
             final String hash = contentHash(encoder, decoder, draft);

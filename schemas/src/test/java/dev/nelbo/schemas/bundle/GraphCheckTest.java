@@ -122,4 +122,13 @@ class GraphCheckTest {
         final BundleException e = org.junit.jupiter.api.Assertions.assertThrows(BundleException.class, () -> ModelBundle.load(b));
         assertTrue(e.getMessage().contains("not a graph nelbo writes") && e.getMessage().contains("Loop"), e.getMessage());
     }
+
+    @Test
+    void the_writer_refuses_weights_that_are_not_the_manifests_architecture() {
+        final MlpWeights[] vae = TestBundles.randomVae(1, TestData.fittedEncoder(2, 300).width(), 16, 4);
+        final String m = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> BundleWriter.write(
+                dir.resolve("b"), TestBundles.draft(TestData.fittedEncoder(2, 300), 4, List.of(16), 50.0, Activation.ELU),
+                vae[0], vae[1], java.util.Map.of())).getMessage();
+        assertTrue(m.contains("TANH") && m.contains("ELU"), m);
+    }
 }

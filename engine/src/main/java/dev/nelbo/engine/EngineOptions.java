@@ -61,14 +61,6 @@ public record EngineOptions(int samples, String device, boolean deviceStrict, in
     }
 
     /**
-     * @param value intra-op threads per session
-     * @return a copy with that many threads
-     */
-    public EngineOptions withIntraOpThreads(final int value) {
-        return new EngineOptions(samples, device, deviceStrict, value, maxBatch);
-    }
-
-    /**
      * @param value most records per batch
      * @return a copy with that batch capacity
      */

@@ -205,11 +205,6 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
         return ColumnBlock.reconstructedWidth(layout, inputWidth);
     }
 
-    /** @return the width C of the context columns (0 for a model without context) */
-    public int contextWidth() {
-        return inputWidth - reconstructedWidth();
-    }
-
     /**
      * Describes a verified bundle: graph files and names, widths and layout from the architecture,
      * the manifest's log-variance clamp for both graphs, and threshold and tail probability from the

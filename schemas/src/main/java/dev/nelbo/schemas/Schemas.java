@@ -6,7 +6,6 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
-import dev.nelbo.schemas.json.Json;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -52,29 +51,5 @@ public final class Schemas {
         }
         out.sort(null);
         return out;
-    }
-
-    /**
-     * Serialises a Java value of the contract and validates it.
-     *
-     * @param document which schema
-     * @param value    record to check
-     * @return problems; empty when valid
-     */
-    public static List<String> validateValue(final SchemaDocument document, final Object value) {
-        return validate(document, Json.DOCUMENTS.valueToTree(value));
-    }
-
-    /**
-     * @param document which schema
-     * @param json     the document
-     * @throws IllegalArgumentException listing every problem with its path
-     */
-    public static void requireValid(final SchemaDocument document, final JsonNode json) {
-        final List<String> problems = validate(document, json);
-        if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("invalid " + document.fileName().replace(".schema.json", "") + ": "
-                    + String.join("; ", problems));
-        }
     }
 }

@@ -339,11 +339,6 @@ public final class ScorerConfig {
         return out;
     }
 
-    /** @return every setting (defaults applied) */
-    public Map<String, String> asMap() {
-        return values;
-    }
-
     /**
      * @param settings settings to apply on top
      * @return a copy with the settings applied (validated again)

@@ -64,15 +64,6 @@ public record VaeConfig(List<Integer> hidden, int latent, Activation activation,
     }
 
     /**
-     * @param steps planar flow steps on the posterior (0: none)
-     * @return this configuration with them
-     */
-    public VaeConfig withFlowLength(final int steps) {
-        return new VaeConfig(hidden, latent, activation, perRowVariance, epochs, batchSize, learningRate, beta,
-                betaWarmupEpochs, denoise, validationFraction, patience, gradClip, logvarMin, logvarMax, seed, steps);
-    }
-
-    /**
      * @throws IllegalArgumentException when a value is out of range, naming the field
      */
     public VaeConfig {

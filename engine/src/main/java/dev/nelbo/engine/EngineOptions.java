@@ -17,6 +17,8 @@ public record EngineOptions(int samples, String device, boolean deviceStrict, in
 
     /** Default samples per record. */
     public static final int DEFAULT_SAMPLES = 8;
+    /** {@link #DEFAULT_SAMPLES} as text: the default of every setting and option that sets the sample count. */
+    public static final String DEFAULT_SAMPLES_TEXT = "" + DEFAULT_SAMPLES;
     /** Default records per batch. */
     public static final int DEFAULT_MAX_BATCH = 512;
     /** Upper bound on samples per record; beyond it the decoder batch grows past any sensible size. */

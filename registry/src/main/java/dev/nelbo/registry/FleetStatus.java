@@ -35,9 +35,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * its record (a tombstone), one that crashed goes stale and is left out after {@link #LIVE_WITHIN}.
  */
 public final class FleetStatus {
-
-    /** Default status topic. */
-    public static final String DEFAULT_TOPIC = "nelbo-status";
     /** Longest time between two reports of a running instance. */
     public static final Duration HEARTBEAT = Duration.ofSeconds(30);
     /** A report older than this is from an instance that is gone (or whose follower is stuck). */

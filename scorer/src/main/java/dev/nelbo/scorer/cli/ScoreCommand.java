@@ -1,5 +1,6 @@
 package dev.nelbo.scorer.cli;
 
+import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.scorer.offline.OfflineScorer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -31,7 +32,7 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--errors", paramLabel = "FILE", description = "Errors file (default: OUT.errors).")
     private Path errors;
 
-    @Option(names = "--samples", paramLabel = "N", defaultValue = "8", description = "Monte Carlo samples per record.")
+    @Option(names = "--samples", paramLabel = "N", defaultValue = EngineOptions.DEFAULT_SAMPLES_TEXT, description = "Monte Carlo samples per record.")
     private int samples;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "256", description = "Records per engine call.")

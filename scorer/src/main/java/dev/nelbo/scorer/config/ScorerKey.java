@@ -1,5 +1,6 @@
 package dev.nelbo.scorer.config;
 
+import dev.nelbo.schemas.TopicNames;
 import dev.nelbo.schemas.event.DecodeLimits;
 import java.util.Arrays;
 import java.util.Locale;
@@ -22,17 +23,17 @@ public enum ScorerKey {
      */
     MODEL_LAST_GOOD_DIR("nelbo.model.last.good.dir", null, Type.STRING),
     /** Input topic of JSON events. */
-    TOPIC_EVENTS("nelbo.topic.events", "events", Type.TOPIC),
+    TOPIC_EVENTS("nelbo.topic.events", TopicNames.EVENTS, Type.TOPIC),
     /** Output topic of score records. */
-    TOPIC_SCORES("nelbo.topic.scores", "scores", Type.TOPIC),
+    TOPIC_SCORES("nelbo.topic.scores", TopicNames.SCORES, Type.TOPIC),
     /** Output topic of alerts. */
-    TOPIC_ALERTS("nelbo.topic.alerts", "alerts", Type.TOPIC),
+    TOPIC_ALERTS("nelbo.topic.alerts", TopicNames.ALERTS, Type.TOPIC),
     /** Dead-letter topic. */
-    TOPIC_DLQ("nelbo.topic.dlq", "events-dlq", Type.TOPIC),
+    TOPIC_DLQ("nelbo.topic.dlq", TopicNames.DLQ, Type.TOPIC),
     /** Compacted model registry topic. */
-    TOPIC_REGISTRY("nelbo.topic.registry", "nelbo-models", Type.TOPIC),
+    TOPIC_REGISTRY("nelbo.topic.registry", TopicNames.REGISTRY, Type.TOPIC),
     /** Compacted topic each instance reports its models to (what it serves, what it refused). */
-    TOPIC_STATUS("nelbo.topic.status", dev.nelbo.registry.FleetStatus.DEFAULT_TOPIC, Type.TOPIC),
+    TOPIC_STATUS("nelbo.topic.status", TopicNames.STATUS, Type.TOPIC),
     /** This instance's name in the status reports (default: the HOSTNAME variable, a pod's name, else host and pid). */
     INSTANCE_ID("nelbo.instance.id", null, Type.STRING),
     /** Whether a score record is written for every scored event. */
@@ -63,7 +64,7 @@ public enum ScorerKey {
     /** Fail instead of falling back to CPU when the requested device is unavailable. */
     DEVICE_STRICT("nelbo.device.strict", "false", Type.BOOLEAN),
     /** Monte Carlo samples per record. */
-    ENGINE_SAMPLES("nelbo.engine.samples", "8", Type.POSITIVE_INT),
+    ENGINE_SAMPLES("nelbo.engine.samples", dev.nelbo.engine.EngineOptions.DEFAULT_SAMPLES_TEXT, Type.POSITIVE_INT),
     /** ONNX Runtime intra-op threads per session. */
     ENGINE_INTRA_OP_THREADS("nelbo.engine.intra.op.threads", "1", Type.POSITIVE_INT),
     /** Largest number of records scored in one engine call. */

@@ -1,5 +1,7 @@
 package dev.nelbo.scorer.config;
 
+import dev.nelbo.schemas.TopicNames;
+
 import java.util.Objects;
 
 /**
@@ -13,16 +15,6 @@ import java.util.Objects;
  */
 public record Topics(String events, String scores, String alerts, String dlq, String registry) {
 
-    /** Default input topic. */
-    public static final String EVENTS = "events";
-    /** Default scores topic. */
-    public static final String SCORES = "scores";
-    /** Default alerts topic. */
-    public static final String ALERTS = "alerts";
-    /** Default dead-letter topic. */
-    public static final String DLQ = "events-dlq";
-    /** Default model registry topic. */
-    public static final String REGISTRY = "nelbo-models";
     /** Header carried by every output record: the model version that produced it. */
     public static final String MODEL_VERSION_HEADER = "nelbo-model-version";
 
@@ -37,6 +29,6 @@ public record Topics(String events, String scores, String alerts, String dlq, St
 
     /** @return the default topic names */
     public static Topics defaults() {
-        return new Topics(EVENTS, SCORES, ALERTS, DLQ, REGISTRY);
+        return new Topics(TopicNames.EVENTS, TopicNames.SCORES, TopicNames.ALERTS, TopicNames.DLQ, TopicNames.REGISTRY);
     }
 }

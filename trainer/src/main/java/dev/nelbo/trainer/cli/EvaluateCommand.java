@@ -1,5 +1,6 @@
 package dev.nelbo.trainer.cli;
 
+import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.trainer.pipeline.Evaluation;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -32,7 +33,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--plots", paramLabel = "DIR", description = "Write roc.png and pr.png here (default: next to --json, else none).")
     private Path plots;
 
-    @Option(names = "--samples", defaultValue = "8", description = "Monte Carlo samples per score (the scorer's nelbo.engine.samples).")
+    @Option(names = "--samples", defaultValue = EngineOptions.DEFAULT_SAMPLES_TEXT, description = "Monte Carlo samples per score (the scorer's nelbo.engine.samples).")
     private int samples;
 
     @Option(names = "--max-bad-fraction", defaultValue = "0.01", description = "Largest tolerated share of unusable lines.")

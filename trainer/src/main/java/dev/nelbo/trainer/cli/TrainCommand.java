@@ -1,5 +1,6 @@
 package dev.nelbo.trainer.cli;
 
+import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.registry.ModelRegistry;
 import dev.nelbo.schemas.bundle.Activation;
 import dev.nelbo.schemas.bundle.BundleSignature;
@@ -140,7 +141,7 @@ final class TrainCommand implements Callable<Integer> {
             + " keep the global one). Default: one threshold.")
     private String thresholdBy;
 
-    @Option(names = "--samples", defaultValue = TrainSettings.DEFAULT_SAMPLES, description = "Monte Carlo samples per score during calibration (match the scorer's nelbo.engine.samples).")
+    @Option(names = "--samples", defaultValue = EngineOptions.DEFAULT_SAMPLES_TEXT, description = "Monte Carlo samples per score during calibration (match the scorer's nelbo.engine.samples).")
     private int samples;
 
     @Option(names = "--threads", defaultValue = "1", description = "PyTorch intra-op threads (1 was fastest on 2 cores for models this size).")

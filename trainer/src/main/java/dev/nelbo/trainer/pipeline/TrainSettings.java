@@ -1,5 +1,6 @@
 package dev.nelbo.trainer.pipeline;
 
+import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.schemas.bundle.Activation;
 import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.trainer.vae.VaeConfig;
@@ -49,8 +50,6 @@ public record TrainSettings(Path data, Path out, Path specFile, String labelColu
     public static final int MIN_ROWS = 200;
     /** Default false-positive rate the threshold is calibrated for (text, for command-line defaults). */
     public static final String DEFAULT_TARGET_FPR = "0.001";
-    /** Default Monte Carlo samples per calibration score: the scorer's default nelbo.engine.samples. */
-    public static final String DEFAULT_SAMPLES = "8";
     /** Default largest tolerated share of unusable lines. */
     public static final String DEFAULT_MAX_BAD_FRACTION = "0.01";
 
@@ -64,7 +63,7 @@ public record TrainSettings(Path data, Path out, Path specFile, String labelColu
      */
     public static TrainSettings defaults(final Path data, final Path out, final long maxRows) {
         return new TrainSettings(data, out, null, null, maxRows, Double.parseDouble(DEFAULT_MAX_BAD_FRACTION),
-                VaeConfig.defaults(), Double.parseDouble(DEFAULT_TARGET_FPR), Integer.parseInt(DEFAULT_SAMPLES));
+                VaeConfig.defaults(), Double.parseDouble(DEFAULT_TARGET_FPR), EngineOptions.DEFAULT_SAMPLES);
     }
 
     /** @return the settings as recorded in the manifest's provenance */

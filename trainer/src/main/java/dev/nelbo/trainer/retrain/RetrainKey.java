@@ -1,5 +1,6 @@
 package dev.nelbo.trainer.retrain;
 
+import dev.nelbo.schemas.TopicNames;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -8,13 +9,13 @@ public enum RetrainKey {
     /** Kafka bootstrap servers (required). */
     BOOTSTRAP_SERVERS("bootstrap.servers", null, "Kafka bootstrap servers (required)"),
     /** Events topic the window is read from. */
-    TOPIC_EVENTS("nelbo.topic.events", "events", "events topic the window is read from"),
+    TOPIC_EVENTS("nelbo.topic.events", TopicNames.EVENTS, "events topic the window is read from"),
     /** Alerts topic, read to leave out what the champion alerted on. */
-    TOPIC_ALERTS("nelbo.topic.alerts", "alerts", "alerts topic (records the champion alerted on are left out of training)"),
+    TOPIC_ALERTS("nelbo.topic.alerts", TopicNames.ALERTS, "alerts topic (records the champion alerted on are left out of training)"),
     /** Model registry topic. */
-    TOPIC_REGISTRY("nelbo.topic.registry", "nelbo-models", "model registry topic (compacted)"),
+    TOPIC_REGISTRY("nelbo.topic.registry", TopicNames.REGISTRY, "model registry topic (compacted)"),
     /** Scorer status topic, read to report which instances took a version. */
-    TOPIC_STATUS("nelbo.topic.status", "nelbo-status", "scorer status topic (compacted): which instance serves or refused which version"),
+    TOPIC_STATUS("nelbo.topic.status", TopicNames.STATUS, "scorer status topic (compacted): which instance serves or refused which version"),
     /** Key the bundles are signed with. */
     BUNDLE_SIGNING_KEY("nelbo.bundle.signing.key", null,
             "Ed25519 private key (PKCS#8 PEM text or file) every bundle written is signed with; unset: bundles are unsigned"),

@@ -2,6 +2,7 @@ package dev.nelbo.engine;
 
 import dev.nelbo.engine.calibration.TailProbability;
 import dev.nelbo.engine.elbo.LogvarRange;
+import dev.nelbo.schemas.bundle.BundleWriter;
 import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.ModelBundle;
 import dev.nelbo.schemas.encoding.ColumnBlock;
@@ -107,7 +108,8 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
                              String decoderMean, String decoderLogvar) {
 
         /** The names of the ONNX graph contract: x -> mu, logvar; z -> mean, logvar. */
-        public static final GraphNames DEFAULT = new GraphNames("x", "mu", "logvar", "z", "mean", "logvar");
+        public static final GraphNames DEFAULT = new GraphNames(BundleWriter.ENCODER_INPUT, BundleWriter.MU,
+                BundleWriter.LOGVAR, BundleWriter.DECODER_INPUT, BundleWriter.MEAN, BundleWriter.LOGVAR);
 
         /**
          * @throws NullPointerException for a missing name

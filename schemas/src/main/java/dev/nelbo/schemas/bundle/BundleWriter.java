@@ -23,10 +23,22 @@ import java.util.TreeMap;
  */
 public final class BundleWriter {
 
+    /** The encoder graph's input: encoded rows {@code [batch, D]}. */
+    public static final String ENCODER_INPUT = "x";
+    /** The encoder's posterior mean output {@code [batch, K]}. */
+    public static final String MU = "mu";
+    /** The log-variance output of both graphs (per row, or one constant vector). */
+    public static final String LOGVAR = "logvar";
+    /** The decoder graph's input: latent samples and context {@code [batch, K + C]}. */
+    public static final String DECODER_INPUT = "z";
+    /** The decoder's output: Gaussian means, Bernoulli and categorical logits. */
+    public static final String MEAN = "mean";
     /** Default encoder graph I/O. */
-    public static final Manifest.GraphIo ENCODER_IO = new Manifest.GraphIo("encoder.onnx", List.of("x"), List.of("mu", "logvar"));
+    public static final Manifest.GraphIo ENCODER_IO = new Manifest.GraphIo("encoder.onnx", List.of(ENCODER_INPUT),
+            List.of(MU, LOGVAR));
     /** Default decoder graph I/O. */
-    public static final Manifest.GraphIo DECODER_IO = new Manifest.GraphIo("decoder.onnx", List.of("z"), List.of("mean", "logvar"));
+    public static final Manifest.GraphIo DECODER_IO = new Manifest.GraphIo("decoder.onnx", List.of(DECODER_INPUT),
+            List.of(MEAN, LOGVAR));
 
     private static final DateTimeFormatter VERSION_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 

@@ -1,5 +1,6 @@
 package dev.nelbo.trainer.export;
 
+import dev.nelbo.schemas.bundle.BundleWriter;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -55,10 +56,10 @@ public final class OnnxParity {
         final OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(1);
-            final float[][] ortEncoded = run(env, options, encoder, x, rows, TrainedVae.ENCODER_INPUT,
-                    TrainedVae.MU, TrainedVae.LOGVAR);
-            final float[][] ortDecoded = run(env, options, decoder, decoderInput, rows, TrainedVae.DECODER_INPUT,
-                    TrainedVae.MEAN, TrainedVae.LOGVAR);
+            final float[][] ortEncoded = run(env, options, encoder, x, rows, BundleWriter.ENCODER_INPUT,
+                    BundleWriter.MU, BundleWriter.LOGVAR);
+            final float[][] ortDecoded = run(env, options, decoder, decoderInput, rows, BundleWriter.DECODER_INPUT,
+                    BundleWriter.MEAN, BundleWriter.LOGVAR);
             // The engine clamps both log-variances exactly as training did.
             clamp(ortEncoded[1], logvarMin, logvarMax);
             clamp(ortDecoded[1], logvarMin, logvarMax);

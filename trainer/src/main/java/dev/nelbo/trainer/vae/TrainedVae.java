@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
+import dev.nelbo.schemas.bundle.BundleWriter;
 import dev.nelbo.schemas.bundle.DenseLayer;
 import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.MlpHead;
@@ -24,17 +25,6 @@ import java.util.Random;
  * parity check. Owns native memory: close it.
  */
 public final class TrainedVae implements AutoCloseable {
-
-    /** ONNX input name of the encoder graph. */
-    public static final String ENCODER_INPUT = "x";
-    /** ONNX input name of the decoder graph. */
-    public static final String DECODER_INPUT = "z";
-    /** Encoder output: posterior mean. */
-    public static final String MU = "mu";
-    /** Encoder and decoder output: log-variance. */
-    public static final String LOGVAR = "logvar";
-    /** Decoder output: Gaussian means, Bernoulli logits and categorical logits. */
-    public static final String MEAN = "mean";
 
     private final Model model;
     private final FlatParameters parameters;
@@ -84,9 +74,9 @@ public final class TrainedVae implements AutoCloseable {
         for (Linear layer : block.encoderLayers()) {
             hidden.add(dense(layer));
         }
-        return new MlpWeights(ENCODER_INPUT, block.inputWidth(), hidden, block.activation(),
-                List.of(MlpHead.dense(MU, rows(block.posteriorHead(), 0, block.latent())),
-                        MlpHead.dense(LOGVAR, rows(block.posteriorHead(), block.latent(), block.latent()))));
+        return new MlpWeights(BundleWriter.ENCODER_INPUT, block.inputWidth(), hidden, block.activation(),
+                List.of(MlpHead.dense(BundleWriter.MU, rows(block.posteriorHead(), 0, block.latent())),
+                        MlpHead.dense(BundleWriter.LOGVAR, rows(block.posteriorHead(), block.latent(), block.latent()))));
     }
 
     /**
@@ -101,16 +91,16 @@ public final class TrainedVae implements AutoCloseable {
         }
         final MlpHead logvarHead;
         if (block.decoderLogvarHead() != null) {
-            logvarHead = MlpHead.dense(LOGVAR, dense(block.decoderLogvarHead()));
+            logvarHead = MlpHead.dense(BundleWriter.LOGVAR, dense(block.decoderLogvarHead()));
         } else {
             final float[] logvar = block.decoderLogvar().getArray().toFloatArray();
             for (int i = 0; i < logvar.length; i++) {
                 logvar[i] = Math.max(config.logvarMin(), Math.min(config.logvarMax(), logvar[i]));
             }
-            logvarHead = MlpHead.constant(LOGVAR, logvar);
+            logvarHead = MlpHead.constant(BundleWriter.LOGVAR, logvar);
         }
-        return new MlpWeights(DECODER_INPUT, block.decoderInputWidth(), hidden, block.activation(),
-                List.of(MlpHead.dense(MEAN, dense(block.meanHead())), logvarHead));
+        return new MlpWeights(BundleWriter.DECODER_INPUT, block.decoderInputWidth(), hidden, block.activation(),
+                List.of(MlpHead.dense(BundleWriter.MEAN, dense(block.meanHead())), logvarHead));
     }
 
     /** Output rows {@code [from, from + count)} of a linear layer as a layer of their own. */

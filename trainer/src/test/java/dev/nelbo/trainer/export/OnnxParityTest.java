@@ -1,5 +1,6 @@
 package dev.nelbo.trainer.export;
 
+import dev.nelbo.schemas.bundle.BundleWriter;
 import dev.nelbo.schemas.bundle.Activation;
 import dev.nelbo.schemas.bundle.DenseLayer;
 import dev.nelbo.schemas.bundle.MlpHead;
@@ -53,13 +54,13 @@ class OnnxParityTest {
             assertTrue(ok.maxAbs() <= OnnxParity.TOLERANCE, ok.toString());
 
             // Shift one bias of the exported mean head by 1e-3: the check must notice.
-            final DenseLayer head = decoder.head(TrainedVae.MEAN).layer();
+            final DenseLayer head = decoder.head(BundleWriter.MEAN).layer();
             final float[] bias = head.bias();
             bias[0] += 1e-3f;
             final MlpWeights tampered = new MlpWeights(decoder.inputName(), decoder.inputWidth(), decoder.hidden(),
-                    decoder.activation(), List.of(MlpHead.dense(TrainedVae.MEAN,
+                    decoder.activation(), List.of(MlpHead.dense(BundleWriter.MEAN,
                             new DenseLayer(head.inputs(), head.outputs(), head.weight(), bias)),
-                            decoder.head(TrainedVae.LOGVAR)));
+                            decoder.head(BundleWriter.LOGVAR)));
             final IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> OnnxParity.check(vae, encoder, tampered, data.x(), data.rows()));
             assertTrue(e.getMessage().contains("decoder mean"), e.getMessage());

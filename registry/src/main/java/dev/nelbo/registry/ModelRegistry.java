@@ -358,14 +358,15 @@ public final class ModelRegistry implements AutoCloseable {
         String current = before.current();
         String shadow = before.shadow();
         for (final ProducerRecord<String, byte[]> r : change) {
-            if (r.key().startsWith(BUNDLE_PREFIX)) {
-                final String v = bundleVersion(r.key());
-                order.remove(v);
-                order.add(v);
-            } else if (r.key().equals(CURRENT_KEY)) {
-                current = pointedVersion(r.value());
-            } else if (r.key().equals(SHADOW_KEY)) {
-                shadow = pointedVersion(r.value());
+            final Entry e = Entry.of(r.key(), r.value());
+            switch (e.kind()) {
+                case BUNDLE -> {
+                    order.remove(e.version());
+                    order.add(e.version());
+                }
+                case CURRENT -> current = e.version();
+                case SHADOW -> shadow = e.version();
+                case OTHER -> { }
             }
         }
         final List<ProducerRecord<String, byte[]>> tombstones = new ArrayList<>();
@@ -479,15 +480,56 @@ public final class ModelRegistry implements AutoCloseable {
      * @param value the pointer record's value
      * @return the version, or null for an empty or deleted pointer
      */
-    public static String pointedVersion(final byte[] value) {
+    private static String pointedVersion(final byte[] value) {
         return value == null || value.length == 0 ? null : escapeControls(new String(value, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * What a registry record is: the one reader of the registry's key layout, for its writers and its followers.
+     *
+     * @param kind    a pointer, a bundle, or a record of neither kind (ignored)
+     * @param version the version a pointer names (null: none) or a bundle holds, control characters escaped
+     */
+    public record Entry(Kind kind, String version) {
+
+        /** The kinds of registry records. */
+        public enum Kind {
+            /** The {@value #CURRENT_KEY} pointer. */
+            CURRENT,
+            /** The {@value #SHADOW_KEY} pointer. */
+            SHADOW,
+            /** A bundle record ({@value #BUNDLE_PREFIX}version). */
+            BUNDLE,
+            /** Anything else: not nelbo's, ignored. */
+            OTHER
+        }
+
+        private static final Entry OTHER = new Entry(Kind.OTHER, null);
+
+        /**
+         * @param key   a record's key
+         * @param value its value
+         * @return what the record is
+         */
+        public static Entry of(final String key, final byte[] value) {
+            if (key == null) {
+                return OTHER;
+            }
+            if (key.equals(CURRENT_KEY)) {
+                return new Entry(Kind.CURRENT, pointedVersion(value));
+            }
+            if (key.equals(SHADOW_KEY)) {
+                return new Entry(Kind.SHADOW, pointedVersion(value));
+            }
+            return key.startsWith(BUNDLE_PREFIX) ? new Entry(Kind.BUNDLE, bundleVersion(key)) : OTHER;
+        }
     }
 
     /**
      * @param key a registry record key that starts with {@link #BUNDLE_PREFIX}
      * @return the version it holds, control characters escaped as in {@link #pointedVersion}
      */
-    public static String bundleVersion(final String key) {
+    private static String bundleVersion(final String key) {
         return escapeControls(key.substring(BUNDLE_PREFIX.length()));
     }
 
@@ -519,22 +561,20 @@ public final class ModelRegistry implements AutoCloseable {
 
         /** @param r a registry record */
         public void accept(final ConsumerRecord<String, byte[]> r) {
-            if (r.key() == null) {
-                return;
-            }
-            if (CURRENT_KEY.equals(r.key())) {
-                current = pointedVersion(r.value());
-            } else if (SHADOW_KEY.equals(r.key())) {
-                shadow = pointedVersion(r.value());
-            } else if (r.key().startsWith(BUNDLE_PREFIX)) {
-                final String version = bundleVersion(r.key());
-                if (r.value() == null) {
-                    bundles.remove(version);
-                    offsets.remove(version);
-                } else {
-                    bundles.put(version, r.value());
-                    offsets.put(version, r.offset());
+            final Entry e = Entry.of(r.key(), r.value());
+            switch (e.kind()) {
+                case CURRENT -> current = e.version();
+                case SHADOW -> shadow = e.version();
+                case BUNDLE -> {
+                    if (r.value() == null) {
+                        bundles.remove(e.version());
+                        offsets.remove(e.version());
+                    } else {
+                        bundles.put(e.version(), r.value());
+                        offsets.put(e.version(), r.offset());
+                    }
                 }
+                case OTHER -> { }
             }
         }
 

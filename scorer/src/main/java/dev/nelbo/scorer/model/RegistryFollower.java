@@ -381,31 +381,31 @@ public final class RegistryFollower implements AutoCloseable {
         private String shadow;
 
         void accept(final ConsumerRecord<String, byte[]> r) {
-            if (r.key() == null) {
+            final ModelRegistry.Entry e = ModelRegistry.Entry.of(r.key(), r.value());
+            if (e.kind() == ModelRegistry.Entry.Kind.OTHER) {
                 return;
             }
             partition = new TopicPartition(r.topic(), r.partition());
-            if (ModelRegistry.CURRENT_KEY.equals(r.key())) {
-                current = ModelRegistry.pointedVersion(r.value());
-            } else if (ModelRegistry.SHADOW_KEY.equals(r.key())) {
-                shadow = ModelRegistry.pointedVersion(r.value());
-            } else if (r.key().startsWith(ModelRegistry.BUNDLE_PREFIX)) {
-                final String version = ModelRegistry.bundleVersion(r.key());
-                recent.remove(version);
-                if (r.value() == null) {
-                    offsets.remove(version);
-                    held.remove(version);
-                } else {
-                    offsets.put(version, r.offset());
-                    held.put(version, r.value());
-                    recent.addLast(version);
-                    // a new archive of a refused version (signed again, as a rollback) is a new candidate
-                    refused.remove(version);
-                }
-            } else {
-                return;
+            switch (e.kind()) {
+                case CURRENT -> current = e.version();
+                case SHADOW -> shadow = e.version();
+                default -> bundle(e.version(), r);
             }
             trim();
+        }
+
+        private void bundle(final String version, final ConsumerRecord<String, byte[]> r) {
+            recent.remove(version);
+            if (r.value() == null) {
+                offsets.remove(version);
+                held.remove(version);
+            } else {
+                offsets.put(version, r.offset());
+                held.put(version, r.value());
+                recent.addLast(version);
+                // a new archive of a refused version (signed again, as a rollback) is a new candidate
+                refused.remove(version);
+            }
         }
 
         private void trim() {

@@ -10,7 +10,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
- * How the tools reach Kafka: {@code --bootstrap-servers} and {@code --client-config}, the same properties file
+ * How the tools reach Kafka: {@code --bootstrap-server} and {@code --config} (also spelled {@code --bootstrap-servers} and
+ * {@code --client-config}), the same properties file
  * the scorer and the trainer take with {@code --config} (its {@code nelbo.*} keys are ignored here), so one file
  * holds a cluster's security settings ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}) for every component.
  */
@@ -18,12 +19,13 @@ final class KafkaClientOptions {
 
     static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
+    @Option(names = {"--bootstrap-server", "--bootstrap-servers"}, paramLabel = "HOST:PORT[,...]",
             description = "Brokers (default: bootstrap.servers from --client-config, else " + DEFAULT_BOOTSTRAP + ").")
     String bootstrapServers;
 
-    @Option(names = "--client-config", paramLabel = "FILE",
-            description = "Kafka client properties (security.protocol, sasl.*, ssl.*, bootstrap.servers); nelbo.* keys are ignored.")
+    @Option(names = {"--config", "--client-config"}, paramLabel = "FILE",
+            description = "Kafka client properties (security.protocol, sasl.*, ssl.*, bootstrap.servers), the file the scorer and the"
+                    + " trainer take with --config; nelbo.* keys are ignored.")
     Path clientConfig;
 
     /**

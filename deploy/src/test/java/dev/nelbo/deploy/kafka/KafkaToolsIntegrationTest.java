@@ -82,7 +82,8 @@ class KafkaToolsIntegrationTest {
         // the connection comes from a client settings file, the scorer's kind: its nelbo.* keys are ignored
         final Path clientConfig = Files.createTempFile("client-", ".properties");
         Files.writeString(clientConfig, "bootstrap.servers=" + bootstrap() + "\nnelbo.topic.events=ignored\n");
-        final String[] args = {"topics", "--client-config", clientConfig.toString(), "--partitions", "4",
+        // --config, as the scorer and the trainer take the same file (--client-config is the older spelling)
+        final String[] args = {"topics", "--config", clientConfig.toString(), "--partitions", "4",
             "--events", t.events(), "--scores", t.scores(), "--alerts", t.alerts(), "--dlq", t.dlq(), "--registry", t.registry(),
             "--status", t.status()};
         final CliRun first = run(args);

@@ -26,13 +26,26 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A setting overriding file and environment (repeatable).")
     private Map<String, String> settings = new LinkedHashMap<>();
 
+    @Option(names = {"--bootstrap-server", "--bootstrap-servers"}, paramLabel = "HOST:PORT[,...]",
+            description = "Brokers: bootstrap.servers, as Kafka's own tools take it (wins over --set, file and environment).")
+    private String bootstrapServer;
+
     @Option(names = "--shutdown-timeout", paramLabel = "DURATION", defaultValue = "PT30S",
             description = "Longest clean shutdown on SIGTERM (ISO-8601 duration).")
     private Duration shutdownTimeout;
 
+    /** @return the settings given on the command line, which win over the file and the environment */
+    Map<String, String> overrides() {
+        final Map<String, String> out = new LinkedHashMap<>(settings);
+        if (bootstrapServer != null) {
+            out.put("bootstrap.servers", bootstrapServer);
+        }
+        return out;
+    }
+
     @Override
     public Integer call() throws Exception {
-        final ScorerConfig cfg = ScorerConfig.load(config, System.getenv(), settings);
+        final ScorerConfig cfg = ScorerConfig.load(config, System.getenv(), overrides());
         final ScorerService service = ScorerService.start(cfg);
         // log4j's own shutdown hook is disabled in log4j2.xml, so the shutdown is logged to the end
         final Thread hook = new Thread(() -> {

@@ -48,6 +48,17 @@ class ScorerCliTest {
         assertFalse(err.toString().contains("\tat "), "no stack trace");
     }
 
+    /** The usual Kafka spelling reaches the brokers setting, and wins over --set. */
+    @Test
+    void bootstrap_server_as_kafkas_tools_spell_it_sets_bootstrap_servers() {
+        for (final String name : List.of("--bootstrap-server", "--bootstrap-servers")) {
+            final RunCommand run = new RunCommand();
+            new picocli.CommandLine(run).parseArgs("--set", "bootstrap.servers=old:1", "--set", "nelbo.topic.events=e", name,
+                    "broker:9092");
+            assertEquals(java.util.Map.of("bootstrap.servers", "broker:9092", "nelbo.topic.events", "e"), run.overrides());
+        }
+    }
+
     @Test
     void should_refuse_an_unknown_setting_naming_it_before_connecting() {
         assertEquals(2, run("run", "--set", "bootstrap.servers=127.0.0.1:1", "--set", "nelbo.topic.evnts=x"));

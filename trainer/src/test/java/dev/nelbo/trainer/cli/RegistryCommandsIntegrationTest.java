@@ -88,6 +88,11 @@ class RegistryCommandsIntegrationTest {
             assertEquals(t.registry(), report.registry());
             assertEquals(v1, report.registryCurrent());
 
+            // the brokers as Kafka's own tools take them, the rest as --set: no file needed
+            final CliRun listed = cli("models", "--bootstrap-server", SharedBroker.get().bootstrapServers(),
+                    "--set", "nelbo.topic.registry=" + t.registry(), "--set", "nelbo.topic.status=" + status);
+            assertEquals(0, listed.exit(), listed.err());
+            assertTrue(listed.out().contains(v3) && listed.out().contains("pod-a: serving " + v1), listed.out());
             final CliRun refused = cli("rollback", "--to", v3, "--config", cfg);
             assertEquals(1, refused.exit(), refused.out() + refused.err());
             assertTrue(refused.err().contains("the scorers would refuse " + v3) && refused.err().contains("id path")

@@ -71,6 +71,18 @@ public final class ScorerService implements AutoCloseable {
         this.registryTopic = registryTopic;
     }
 
+
+    /**
+     * @param config the scorer's settings
+     * @return Kafka Streams' properties: the settings' own, with the scorer's production exception handler unless the
+     *         user named one (an output refused as one record's fault must not fail the stream thread)
+     */
+    static java.util.Properties streamsProperties(final ScorerConfig config) {
+        final java.util.Properties props = config.streamsProperties();
+        props.putIfAbsent(org.apache.kafka.streams.StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                OutputExceptionHandler.class.getName());
+        return props;
+    }
     /**
      * Loads the model (the registry's current version, else {@code nelbo.model.dir}), starts following the
      * registry, the endpoint, and the stream once a model is in use: with none yet, the service runs, not
@@ -166,7 +178,7 @@ public final class ScorerService implements AutoCloseable {
         final FleetStatus.Writer statusWriter = new FleetStatus.Writer(client, config.require(ScorerKey.TOPIC_STATUS));
         final StatusReporter status = StatusReporter.start(models, follower, statusWriter,
                 config.require(ScorerKey.APPLICATION_ID), config.instanceId());
-        final java.util.Properties props = config.streamsProperties();
+        final java.util.Properties props = streamsProperties(config);
         props.put(OutputExceptionHandler.METRICS, metrics);
         props.put(OutputExceptionHandler.SCORES_TOPIC, config.topics().scores());
         props.put(OutputExceptionHandler.DLQ_TOPIC, config.topics().dlq());

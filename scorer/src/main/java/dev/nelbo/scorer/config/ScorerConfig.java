@@ -7,7 +7,6 @@ import dev.nelbo.schemas.state.BoundedKeyedStore;
 import dev.nelbo.scorer.model.ModelPolicy;
 import dev.nelbo.schemas.settings.SettingSources;
 import dev.nelbo.scorer.pipeline.PipelineSettings;
-import dev.nelbo.scorer.topology.OutputExceptionHandler;
 
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -311,10 +310,6 @@ public final class ScorerConfig {
         }
         // the scorer has no global stores; setting this only silences Streams' start-up warning about it
         props.put("processing.exception.handler.global.enabled", "true");
-        // an output the producer refuses as too large must not fail the stream thread (see the handler)
-        if (!values.containsKey(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG)) {
-            props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OutputExceptionHandler.class.getName());
-        }
         for (final Map.Entry<String, String> e : values.entrySet()) {
             if (!e.getKey().startsWith("nelbo.")) {
                 props.put(e.getKey(), e.getValue());

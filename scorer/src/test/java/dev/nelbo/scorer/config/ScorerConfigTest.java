@@ -60,15 +60,11 @@ class ScorerConfigTest {
         assertEquals("5", defaults.getProperty("producer.linger.ms"));
         assertEquals("131072", defaults.getProperty("producer.batch.size"));
         assertEquals("lz4", defaults.getProperty("producer.compression.type"));
-        assertEquals("dev.nelbo.scorer.topology.OutputExceptionHandler", defaults.getProperty("production.exception.handler"));
         final Properties mine = ScorerConfig.of(Map.of("bootstrap.servers", "b:9092", "batch.size", "16384",
-                "producer.compression.type", "zstd", "production.exception.handler", "org.apache.kafka.streams.errors.DefaultProductionExceptionHandler"))
-                .streamsProperties();
+                "producer.compression.type", "zstd")).streamsProperties();
         assertEquals("16384", mine.getProperty("batch.size"));
         assertEquals(null, mine.getProperty("producer.batch.size"));
         assertEquals("zstd", mine.getProperty("producer.compression.type"));
-        assertEquals("org.apache.kafka.streams.errors.DefaultProductionExceptionHandler",
-                mine.getProperty("production.exception.handler"));
     }
 
     @Test

@@ -2,8 +2,6 @@ package dev.nelbo.scorer.pipeline;
 
 import dev.nelbo.engine.ScoringEngine;
 import dev.nelbo.engine.ScoringResults;
-import dev.nelbo.schemas.encoding.EncodingException;
-import dev.nelbo.schemas.encoding.FailureReason;
 import dev.nelbo.schemas.event.DecodedEvent;
 import dev.nelbo.schemas.event.EventDecoder;
 import dev.nelbo.schemas.event.EventFields;
@@ -11,7 +9,6 @@ import dev.nelbo.schemas.event.EventTimes;
 import dev.nelbo.schemas.event.Utf8;
 import dev.nelbo.schemas.history.EntityHistory;
 import dev.nelbo.schemas.history.HistoryTracker;
-import dev.nelbo.schemas.output.DeadLetter;
 import dev.nelbo.schemas.output.SourceRef;
 import dev.nelbo.schemas.state.KeyedStore;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
@@ -34,8 +31,8 @@ import java.util.function.LongSupplier;
  * directly.
  *
  * <p>Total: whatever a record's bytes, it leaves as exactly one score record (or, with score records off,
- * nothing but its alert) or one dead letter. Outputs that would exceed what the producer may send are sent
- * without the Kafka key, and a score that still does not fit becomes an {@code output_too_large} dead letter.
+ * nothing but its alert) or one dead letter; {@link OutputSender} keeps every output within what the producer may
+ * send.
  *
  * <p>Batches: a full batch goes to the inference thread and its outputs are written at the next flush;
  * {@link #onFlushInterval} writes small batches at once (latency) and hands large ones to the inference
@@ -46,8 +43,6 @@ import java.util.function.LongSupplier;
 public final class ScoringPipeline implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ScoringPipeline.class);
-    /** Record overhead besides key, value and headers that the producer counts against {@code max.request.size}. */
-    static final int RECORD_OVERHEAD_BYTES = 128;
 
     private final ModelManager models;
     private final ScorerMetrics metrics;
@@ -56,6 +51,7 @@ public final class ScoringPipeline implements AutoCloseable {
     private final AlertSuppressor suppressor;
     private final KeyedStore<byte[]> historyStore;
     private final Outputs outputs;
+    private final OutputSender sender;
     private final ShadowScorer shadow;
     private final String task;
     private final LongSupplier wallClock;
@@ -70,7 +66,6 @@ public final class ScoringPipeline implements AutoCloseable {
     private float[] scratchX;
     private float[] scratchMask;
     private ScoreWriter writer;
-    private byte[] versionHeader;
     /** The batch being filled by {@link #accept}. */
     private PendingBatch filling;
     /** A full batch being scored on the inference executor while the next one fills, or null. */
@@ -102,6 +97,7 @@ public final class ScoringPipeline implements AutoCloseable {
                 settings.suppressionWindowMs(), settings.suppressionRetentionMs());
         this.historyStore = settings.boundHistory(historyStore, metrics::historyEvicted);
         this.outputs = outputs;
+        this.sender = new OutputSender(outputs, metrics, settings.maxOutputBytes());
         this.task = task;
         this.wallClock = wallClock;
         this.shadow = shadow ? new ShadowScorer(models, metrics, task, settings) : null;
@@ -127,7 +123,7 @@ public final class ScoringPipeline implements AutoCloseable {
         final DecodedEvent event = decoder.decode(value, filling.batch.x(), filling.batch.mask(), row, decoded, history,
                 seenAt, origin.timestamp());
         if (!event.ok()) {
-            deadLetter(value, origin, event.failure());
+            sender.deadLetter(value, origin, event.failure());
             return;
         }
         final EventFields fields = event.fields();
@@ -312,7 +308,7 @@ public final class ScoringPipeline implements AutoCloseable {
                 final boolean anomaly = ScoreWriter.anomaly(results, i, clamped);
                 metrics.score(results.nelbo(i));
                 if (settings.scoresEnabled()) {
-                    send(Outputs.Kind.SCORE, o, slot.values[i], writer.score(results, i, slot.ids[i], slot.keys[i],
+                    sender.send(Outputs.Kind.SCORE, o, slot.values[i], writer.score(results, i, slot.ids[i], slot.keys[i],
                             slot.eventTimes[i], SourceRef.kafka(o.topic(), o.partition(), o.offset()), clamped,
                             slot.pastEvents[i]));
                 }
@@ -340,7 +336,7 @@ public final class ScoringPipeline implements AutoCloseable {
             return;
         }
         final DecodedEvent event = redecode(slot.values[row], slot.origins[row]);
-        send(Outputs.Kind.ALERT, slot.origins[row], slot.values[row], writer.alert(slot.results, row, event, slot.ids[row],
+        sender.send(Outputs.Kind.ALERT, slot.origins[row], slot.values[row], writer.alert(slot.results, row, event, slot.ids[row],
                 slot.keys[row], slot.eventTimes[row], suppressed, settings.suppressionWindowMs(), slot.pastEvents[row]));
         metrics.alert();
     }
@@ -348,52 +344,6 @@ public final class ScoringPipeline implements AutoCloseable {
     /** The raw values of a record decoded before, for its alert or clamped list (the same bytes decode the same). */
     private DecodedEvent redecode(final byte[] value, final Origin origin) {
         return decoder.decode(value, scratchX, scratchMask, 0, decoded, null, Long.MIN_VALUE, origin.timestamp());
-    }
-
-    private void deadLetter(final byte[] value, final Origin origin, final EncodingException e) {
-        final DeadLetter letter = DeadLetter.of(e.reason(), e.field(), e.getMessage(),
-                SourceRef.kafka(origin.topic(), origin.partition(), origin.offset()), value, model.version());
-        send(Outputs.Kind.DEAD_LETTER, origin, value, ScoreWriter.deadLetter(letter));
-        metrics.deadLettered(e.reason().wireName());
-        if (e.reason() == FailureReason.INTERNAL_ERROR) {
-            LOG.warn("Dead-lettered {}-{}@{} after an unexpected error (a bug: please report it)", origin.topic(),
-                    origin.partition(), origin.offset(), e.getCause());
-        } else {
-            LOG.debug("Dead-lettered {}-{}@{}: {} {}", origin.topic(), origin.partition(), origin.offset(),
-                    e.reason().wireName(), e.getMessage());
-        }
-    }
-
-    /**
-     * Sends an output with the input's key when it fits the producer's limit, else without it (the document
-     * keeps the capped key). A score or dead letter that still does not fit is replaced by a dead letter
-     * saying so, so the input is accounted for; any other output is dropped and counted.
-     */
-    private void send(final Outputs.Kind kind, final Origin origin, final byte[] input, final byte[] value) {
-        final byte[] key = origin.key();
-        if (fits(key, value)) {
-            outputs.emit(kind, origin, key, value, versionHeader);
-            return;
-        }
-        if (key != null && fits(null, value)) {
-            metrics.outputUnkeyed(kind.name().toLowerCase(java.util.Locale.ROOT));
-            outputs.emit(kind, origin, null, value, versionHeader);
-            return;
-        }
-        metrics.outputTooLarge(kind.name().toLowerCase(java.util.Locale.ROOT));
-        if (kind == Outputs.Kind.SCORE || kind == Outputs.Kind.DEAD_LETTER) {
-            final DeadLetter letter = DeadLetter.of(FailureReason.OUTPUT_TOO_LARGE, null, "the " + kind.name().toLowerCase(
-                    java.util.Locale.ROOT) + " record for this event (" + value.length + " bytes) exceeds the producer's"
-                    + " max.request.size of " + settings.maxOutputBytes() + " bytes", SourceRef.kafka(origin.topic(),
-                    origin.partition(), origin.offset()), input, model.version());
-            outputs.emit(Outputs.Kind.DEAD_LETTER, origin, null, ScoreWriter.deadLetter(letter), versionHeader);
-            metrics.deadLettered(FailureReason.OUTPUT_TOO_LARGE.wireName());
-        }
-    }
-
-    private boolean fits(final byte[] key, final byte[] value) {
-        final long size = (long) (key == null ? 0 : key.length) + value.length + versionHeader.length + RECORD_OVERHEAD_BYTES;
-        return size <= settings.maxOutputBytes();
     }
 
     /** Between batches only: move to the model the manager publishes, if it changed. */
@@ -425,7 +375,7 @@ public final class ScoringPipeline implements AutoCloseable {
         scratchMask = new float[latest.encoder().width()];
         writer = new ScoreWriter(latest.encoder(), latest.version(), settings.contributions(),
                 settings.topFeatures());
-        versionHeader = latest.version().getBytes(StandardCharsets.UTF_8);
+        sender.model(latest.version());
     }
 
     /**

@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Map;
@@ -78,11 +79,12 @@ public final class BundleArchive {
      * @throws UncheckedIOException     when writing fails
      */
     public static void unpack(final byte[] archive, final Path target, final BundleTrust trust) {
-        final byte[] manifestBytes = entry(archive, Manifest.FILE_NAME);
+        final Map<String, byte[]> small = entries(archive, Set.of(Manifest.FILE_NAME, BundleSignature.FILE_NAME));
+        final byte[] manifestBytes = small.get(Manifest.FILE_NAME);
         if (manifestBytes == null) {
             throw new IllegalArgumentException("bundle archive holds no " + Manifest.FILE_NAME);
         }
-        final byte[] signature = entry(archive, BundleSignature.FILE_NAME);
+        final byte[] signature = small.get(BundleSignature.FILE_NAME);
         BundleSignature.verify(manifestBytes, signature, target.resolve(BundleSignature.FILE_NAME), trust);
         final Map<String, String> listed = parse(manifestBytes).files();
         final Set<String> seen = new HashSet<>();
@@ -126,7 +128,7 @@ public final class BundleArchive {
      * @throws IllegalArgumentException when the archive holds no readable manifest
      */
     public static Manifest manifest(final byte[] archive) {
-        final byte[] bytes = entry(archive, Manifest.FILE_NAME);
+        final byte[] bytes = entries(archive, Set.of(Manifest.FILE_NAME)).get(Manifest.FILE_NAME);
         if (bytes == null) {
             throw new IllegalArgumentException("bundle archive holds no " + Manifest.FILE_NAME);
         }
@@ -142,24 +144,29 @@ public final class BundleArchive {
     }
 
     /**
-     * @return the bytes of the first entry named {@code name} (a manifest or a signature, so at most
-     *         {@value #MAX_MANIFEST_BYTES} bytes), or null; the archive's entries counted against {@link #MAX_ENTRIES}
+     * One pass over the archive (inflating it is the cost): the first entry of each of {@code names} (a manifest or a
+     * signature, so at most {@value #MAX_MANIFEST_BYTES} bytes each), the archive's entries counted against
+     * {@link #MAX_ENTRIES}.
+     *
+     * @return the bytes found, by name (a name the archive lacks is absent)
      */
-    private static byte[] entry(final byte[] archive, final String name) {
+    private static Map<String, byte[]> entries(final byte[] archive, final Set<String> names) {
         int entries = 0;
         try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(archive))) {
             ZipEntry e;
-            byte[] found = null;
+            final Map<String, byte[]> found = new HashMap<>();
             while ((e = zip.getNextEntry()) != null) {
                 if (++entries > MAX_ENTRIES) {
                     throw new IllegalArgumentException("bundle archive holds more than " + MAX_ENTRIES + " entries");
                 }
-                if (found == null && e.getName().equals(name)) {
-                    found = zip.readNBytes(MAX_MANIFEST_BYTES + 1);
-                    if (found.length > MAX_MANIFEST_BYTES) {
+                final String name = e.getName();
+                if (names.contains(name) && !found.containsKey(name)) {
+                    final byte[] bytes = zip.readNBytes(MAX_MANIFEST_BYTES + 1);
+                    if (bytes.length > MAX_MANIFEST_BYTES) {
                         throw new IllegalArgumentException("bundle archive's " + name + " is over " + MAX_MANIFEST_BYTES
                                 + " bytes");
                     }
+                    found.put(name, bytes);
                 }
             }
             return found;

@@ -8,6 +8,7 @@ import dev.nelbo.schemas.spec.HistoryStat;
 import dev.nelbo.schemas.state.KeyedStore;
 import dev.nelbo.schemas.state.MapKeyedStore;
 
+import java.util.function.BiPredicate;
 
 /**
  * An {@link EntityHistory} over a {@link KeyedStore} of state bytes, one record at a time: {@link #bind} loads the state of the
@@ -17,7 +18,7 @@ import dev.nelbo.schemas.state.MapKeyedStore;
  * the entity; file order when training). Not thread-safe: one per stream task or pass.
  *
  * <p>Bounded by its store (the scorer's is a {@link dev.nelbo.schemas.state.BoundedKeyedStore}, which evicts the
- * least recently seen keys); {@link #purge} forgets keys idle for longer than the retention. A record
+ * least recently seen keys), which forgets keys idle for longer than the retention ({@link #idleLongerThan}). A record
  * without a key has no history. Values far outside the training range ({@link FeatureEncoder#historyEligible})
  * and non-finite ones never enter a key's state, so one extreme event does not skew its entity's baseline.
  */
@@ -214,15 +215,16 @@ public final class HistoryTracker implements RecordSource {
     }
 
     /**
-     * Forgets keys not seen for {@code retentionMs} before the latest record seen.
+     * What a purge of the store forgets ({@link dev.nelbo.schemas.state.BoundedKeyedStore#purge}): keys not seen for
+     * {@code retentionMs} before the latest record seen, and state another model's definition wrote.
      *
      * @param retentionMs how long an idle key is kept
-     * @return keys held afterwards, their bytes, and keys removed
+     * @return whether a key's state has expired
      */
-    public KeyedStore.Figures purge(final long retentionMs) {
-        return store.purge((k, bytes) -> {
+    public BiPredicate<String, byte[]> idleLongerThan(final long retentionMs) {
+        return (k, bytes) -> {
             final long seen = history.seenAt(bytes);
             return latestSeen != Long.MIN_VALUE && (seen == Long.MIN_VALUE || latestSeen - seen > retentionMs);
-        }, bytes -> bytes.length);
+        };
     }
 }

@@ -125,11 +125,10 @@ public final class BoundedKeyedStore<V> implements KeyedStore<V> {
     /**
      * Removes expired keys from the least recently written on, up to the first that has not expired.
      *
-     * @param expired    whether an entry has expired
-     * @param valueBytes ignored: this store accounts its bytes as it goes
+     * @param expired whether an entry has expired
+     * @return the state's size afterwards, and how many keys were removed
      */
-    @Override
-    public Figures purge(final BiPredicate<String, V> expired, final ToLongFunction<V> valueBytes) {
+    public Figures purge(final BiPredicate<String, V> expired) {
         long gone = 0;
         final Iterator<Map.Entry<String, Accounted>> it = index.entrySet().iterator();
         while (it.hasNext()) {
@@ -201,6 +200,14 @@ public final class BoundedKeyedStore<V> implements KeyedStore<V> {
         long total() {
             return 2 * keyBytes + valueBytes + ENTRY_OVERHEAD_BYTES;
         }
+    }
+
+    /**
+     * @param keys    keys held
+     * @param bytes   accounted bytes of the entries held
+     * @param expired keys just removed
+     */
+    public record Figures(long keys, long bytes, long expired) {
     }
 
     /**

@@ -2,7 +2,6 @@ package dev.nelbo.schemas.history;
 
 import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.schemas.state.BoundedKeyedStore;
-import dev.nelbo.schemas.state.KeyedStore;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
 import dev.nelbo.schemas.encoding.RawValue;
 import dev.nelbo.schemas.event.EventFields;
@@ -132,7 +131,7 @@ class HistoryTrackerTest {
         assertNull(store.get("k"), "k was seen least recently");
         t.bind(event("j", 10_000, 50), "j", 10_000L, 10_000);
         t.commit();
-        final KeyedStore.Figures f = t.purge(5_000);
+        final BoundedKeyedStore.Figures f = store.purge(t.idleLongerThan(5_000));
         assertEquals(1, f.expired(), "new, idle for 9.996 s, expired");
         assertEquals(1, f.keys());
         assertTrue(store.get("j") != null && store.get("new") == null);

@@ -113,12 +113,12 @@ class BoundedKeyedStoreTest {
             s.put("k" + t, t);
         }
         inner.set(0);
-        final KeyedStore.Figures f = s.purge((k, v) -> v < 10, v -> 8);
+        final BoundedKeyedStore.Figures f = s.purge((k, v) -> v < 10);
         assertEquals(10, f.expired());
         assertEquals(99_990, f.keys());
         assertEquals(11, inner.get(), "10 expired and the first live key, not 100,000");
         assertEquals(s.bytes(), f.bytes());
-        assertEquals(0, s.purge((k, v) -> v < 10, v -> 8).expired());
+        assertEquals(0, s.purge((k, v) -> v < 10).expired());
     }
 
     @Test
@@ -137,7 +137,7 @@ class BoundedKeyedStoreTest {
         final long[] oldest = {Long.MAX_VALUE};
         s.forEach((k, v) -> oldest[0] = Math.min(oldest[0], v));
         assertEquals(cut, oldest[0], "the oldest 400 went");
-        final KeyedStore.Figures f = s.purge((k, v) -> v < cut + 1000, v -> 8);
+        final BoundedKeyedStore.Figures f = s.purge((k, v) -> v < cut + 1000);
         final long expected = times.stream().filter(t -> t >= cut && t < cut + 1000).count();
         assertEquals(expected, f.expired(), "expiry in time order");
     }

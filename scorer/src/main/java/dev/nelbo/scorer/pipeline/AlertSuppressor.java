@@ -23,17 +23,17 @@ public final class AlertSuppressor {
     /** Bytes a stored entry takes besides its key (two longs). */
     private static final long VALUE_BYTES = 16;
 
-    private final KeyedStore<Suppression> store;
+    private final BoundedKeyedStore<Suppression> store;
     private final long windowMs;
     private final long retentionMs;
     private long streamTime = Long.MIN_VALUE;
 
     /**
-     * @param store       the state
+     * @param store       the state ({@link #bounded})
      * @param windowMs    suppression window (0: no suppression)
      * @param retentionMs how long an entry that counts suppressed alerts is kept (at least the window)
      */
-    public AlertSuppressor(final KeyedStore<Suppression> store, final long windowMs, final long retentionMs) {
+    public AlertSuppressor(final BoundedKeyedStore<Suppression> store, final long windowMs, final long retentionMs) {
         if (windowMs < 0 || retentionMs < windowMs) {
             throw new IllegalArgumentException("suppression needs window >= 0 and retention >= window, got " + windowMs
                     + ", " + retentionMs);
@@ -81,10 +81,10 @@ public final class AlertSuppressor {
      *
      * @return the state's size after the purge
      */
-    public KeyedStore.Figures purge() {
+    public BoundedKeyedStore.Figures purge() {
         return store.purge((key, s) -> {
             final long age = streamTime == Long.MIN_VALUE ? 0 : streamTime - s.lastAlertMs();
             return age >= (s.suppressed() == 0 ? windowMs : retentionMs);
-        }, s -> VALUE_BYTES);
+        });
     }
 }

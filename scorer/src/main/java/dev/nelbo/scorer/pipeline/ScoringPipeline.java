@@ -10,6 +10,7 @@ import dev.nelbo.schemas.event.Utf8;
 import dev.nelbo.schemas.history.EntityHistory;
 import dev.nelbo.schemas.history.HistoryTracker;
 import dev.nelbo.schemas.output.SourceRef;
+import dev.nelbo.schemas.state.BoundedKeyedStore;
 import dev.nelbo.schemas.state.KeyedStore;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.LoadedModel;
@@ -49,7 +50,7 @@ public final class ScoringPipeline implements AutoCloseable {
     private final PipelineSettings settings;
     private final ExecutorService inference;
     private final AlertSuppressor suppressor;
-    private final KeyedStore<byte[]> historyStore;
+    private final BoundedKeyedStore<byte[]> historyStore;
     private final Outputs outputs;
     private final OutputSender sender;
     private final ShadowScorer shadow;
@@ -232,8 +233,8 @@ public final class ScoringPipeline implements AutoCloseable {
      *
      * @return the state's size afterwards
      */
-    public KeyedStore.Figures purgeSuppression() {
-        final KeyedStore.Figures f = suppressor.purge();
+    public BoundedKeyedStore.Figures purgeSuppression() {
+        final BoundedKeyedStore.Figures f = suppressor.purge();
         metrics.suppressionState(task, f.keys(), f.bytes());
         return f;
     }
@@ -243,9 +244,9 @@ public final class ScoringPipeline implements AutoCloseable {
      *
      * @return the state's size afterwards (zeros when the model has no history features)
      */
-    public KeyedStore.Figures purgeHistory() {
-        final KeyedStore.Figures f = history == null ? new KeyedStore.Figures(0, 0, 0)
-                : history.purge(settings.historyRetentionMs());
+    public BoundedKeyedStore.Figures purgeHistory() {
+        final BoundedKeyedStore.Figures f = history == null ? new BoundedKeyedStore.Figures(0, 0, 0)
+                : historyStore.purge(history.idleLongerThan(settings.historyRetentionMs()));
         if (shadow != null) {
             shadow.purgeHistory();
         }

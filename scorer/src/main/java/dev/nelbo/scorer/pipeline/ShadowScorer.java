@@ -9,6 +9,7 @@ import dev.nelbo.schemas.history.EntityHistory;
 import dev.nelbo.schemas.history.HistoryTracker;
 import dev.nelbo.schemas.history.ReplayedState;
 import dev.nelbo.schemas.output.SourceRef;
+import dev.nelbo.schemas.state.BoundedKeyedStore;
 import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.LoadedModel;
@@ -61,6 +62,8 @@ final class ShadowScorer {
     private HistoryTracker history;
     /** Non-null when {@link #history} reads the champion's state (each row's, as the champion read it). */
     private ReplayedState replayed;
+    /** The store {@link #history} keeps the shadow's own state in, when {@link #replayed} is null. */
+    private BoundedKeyedStore<byte[]> ownHistory;
     private EntityHistory championHistory;
     private String championKeyPath;
     private boolean championChanged;
@@ -194,8 +197,8 @@ final class ShadowScorer {
             history = new HistoryTracker(own, replayed, model.encoder(), false);
         } else if (history == null || replayed != null) {
             replayed = null;
-            history = new HistoryTracker(own, settings.boundHistory(new MapKeyedStore<>(), metrics::historyEvicted),
-                    model.encoder(), false);
+            ownHistory = settings.boundHistory(new MapKeyedStore<>(), metrics::historyEvicted);
+            history = new HistoryTracker(own, ownHistory, model.encoder(), false);
             LOG.info("Task {} shadow model {} keeps its own entity history (its history features differ from the"
                     + " champion's): it starts cold and is not restored after a restart", task, model.version());
         }
@@ -204,7 +207,7 @@ final class ShadowScorer {
     /** Forgets the history of keys idle for longer than the retention, when the shadow keeps its own. */
     void purgeHistory() {
         if (history != null && replayed == null) {
-            history.purge(settings.historyRetentionMs());
+            ownHistory.purge(history.idleLongerThan(settings.historyRetentionMs()));
         }
     }
 

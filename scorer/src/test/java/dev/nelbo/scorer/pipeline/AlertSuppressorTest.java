@@ -1,7 +1,6 @@
 package dev.nelbo.scorer.pipeline;
 
 import dev.nelbo.schemas.state.BoundedKeyedStore;
-import dev.nelbo.schemas.state.KeyedStore;
 import dev.nelbo.schemas.state.MapKeyedStore;
 
 import org.junit.jupiter.api.Test;
@@ -46,7 +45,7 @@ class AlertSuppressorTest {
         s.offer("busy", 0);
         s.offer("busy", 100);
         s.offer("later", 1500);
-        KeyedStore.Figures f = s.purge();
+        BoundedKeyedStore.Figures f = s.purge();
         assertEquals(1, f.expired(), "quiet's window passed at 1000, the latest time seen is 1500");
         assertEquals(2, f.keys());
         assertEquals(2 * "busy".length() + 2 * "later".length() + 2 * (16 + BoundedKeyedStore.ENTRY_OVERHEAD_BYTES), f.bytes());

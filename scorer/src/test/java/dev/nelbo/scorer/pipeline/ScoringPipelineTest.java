@@ -224,7 +224,7 @@ class ScoringPipelineTest {
             // the next event follows the new model (same definitions: the state carries on); keyed by another key
             p.accept(ScorerFixtures.normal(10, "svc-0"), origin(20_000, "not-the-entity".getBytes(StandardCharsets.UTF_8)));
             p.flush();
-            final dev.nelbo.schemas.state.KeyedStore.Figures f = p.purgeHistory();
+            final dev.nelbo.schemas.state.BoundedKeyedStore.Figures f = p.purgeHistory();
             assertEquals(1, f.keys(), "flood-7 and flood-9 idle for over 10 s before the latest event: " + f);
             assertEquals(2, f.expired());
             assertEquals(1, store.size());
@@ -258,7 +258,7 @@ class ScoringPipelineTest {
                     "svc-0".getBytes(StandardCharsets.UTF_8), null));
             p.accept(ScorerFixtures.normal(1), new Origin("events", 0, 2, now, "svc-1".getBytes(StandardCharsets.UTF_8), null));
             p.flush();
-            final dev.nelbo.schemas.state.KeyedStore.Figures f = p.purgeHistory();
+            final dev.nelbo.schemas.state.BoundedKeyedStore.Figures f = p.purgeHistory();
             assertEquals(0, f.expired(), "svc-0 was seen a second ago");
             assertEquals(2, f.keys());
             // a record stamped ahead of the clock cannot move the purge's clock past the retention either

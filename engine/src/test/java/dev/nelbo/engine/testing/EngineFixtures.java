@@ -67,7 +67,7 @@ public final class EngineFixtures {
      */
     public static ModelBundle writeBundle(final Path dir, final FeatureEncoder encoder, final int latent,
                                           final MlpWeights[] weights, final double threshold) {
-        final List<Integer> hidden = weights[0].hidden().stream().map(l -> l.outputs()).toList();
+        final List<Integer> hidden = weights[0].hiddenWidths();
         BundleWriter.write(dir, TestBundles.draft(encoder, latent, hidden, threshold), weights[0], weights[1], Map.of());
         return ModelBundle.load(dir);
     }

@@ -79,7 +79,7 @@ public final class BundleWriter {
 
     private static void requireArchitecture(final Manifest.Architecture a, final MlpWeights weights, final List<Integer> hidden,
                                             final String which) {
-        final List<Integer> widths = weights.hidden().stream().map(DenseLayer::outputs).toList();
+        final List<Integer> widths = weights.hiddenWidths();
         if (!widths.equals(hidden) || !widths.isEmpty() && weights.activation() != a.activation()) {
             throw new IllegalArgumentException("the " + which + " weights (hidden " + widths + ", " + weights.activation()
                     + ") are not the manifest's architecture (hidden " + hidden + ", " + a.activation() + ")");

@@ -63,7 +63,7 @@ final class GraphCheck {
         }
         try {
             final MlpWeights weights = OnnxMlpReader.read(model.getGraph(), activation);
-            final List<Integer> widths = weights.hidden().stream().map(DenseLayer::outputs).toList();
+            final List<Integer> widths = weights.hiddenWidths();
             if (!widths.equals(hidden)) {
                 return List.of("has hidden widths " + widths + " where the manifest states " + hidden);
             }

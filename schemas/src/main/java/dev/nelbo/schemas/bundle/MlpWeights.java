@@ -44,6 +44,11 @@ public record MlpWeights(String inputName, int inputWidth, List<DenseLayer> hidd
         }
     }
 
+    /** @return the width of each hidden layer, in order */
+    public List<Integer> hiddenWidths() {
+        return hidden.stream().map(DenseLayer::outputs).toList();
+    }
+
     /** @return the head with this name */
     public MlpHead head(final String name) {
         return heads.stream().filter(h -> h.name().equals(name)).findFirst()

@@ -275,7 +275,6 @@ public final class EntityHistory {
         if (bytes == null || bytes.length != stateBytes()) {
             return Long.MIN_VALUE;
         }
-        final ByteBuffer b = ByteBuffer.wrap(bytes);
-        return b.getInt() == fingerprint ? b.getLong(HEADER_BYTES - 8) : Long.MIN_VALUE;
+        return ByteBuffer.wrap(bytes).getInt() == fingerprint ? recordedSeenAt(bytes) : Long.MIN_VALUE;
     }
 }

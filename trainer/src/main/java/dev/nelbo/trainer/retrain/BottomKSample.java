@@ -12,9 +12,9 @@ import java.util.TreeSet;
  * order they arrive in: each record gets a priority from its identity (partition, offset) or its timestamp, and the
  * smallest are kept (ties by partition and offset); a key's records beyond its cap are its largest. The cap per key
  * depends on arrival order in one corner (a key's record pushed out by its cap does not come back when the sample
- * later evicts that key's others for bytes); counts and bytes do not. Kafka interleaves partitions differently on every read, so an order-dependent reservoir would train
- * a different model on every rerun; this one makes a rerun over the same window see the same rows, which is what
- * makes retraining idempotent.
+ * later evicts that key's others for bytes); counts and bytes do not. Kafka interleaves partitions differently on
+ * every read, so an order-dependent reservoir would train a different model on every rerun; this one makes a rerun
+ * over the same window see the same rows, which is what makes retraining idempotent.
  *
  * <p>{@link #uniform} keeps a pseudo-random sample (a hash of identity and seed); {@link #latest} and
  * {@link #earliest} keep a run of consecutive records by timestamp, which history features need: a key's
@@ -65,7 +65,7 @@ public final class BottomKSample<T> {
     /** Which of two records is kept first: priority, then partition, then offset (the latest first for {@link #latest}). */
     private final Comparator<Entry<T>> order;
     private final TreeSet<Entry<T>> kept;
-    /** Each key's kept records (only while a key can reach its cap before the sample is full). */
+    /** Each key's kept records, when the cap per key is below the sample's (else no key can reach it). */
     private final Map<String, TreeSet<Entry<T>>> byKey = new HashMap<>();
     /**
      * The first record evicted to keep within the bounds: later records must come before it. The sample is then all

@@ -26,6 +26,8 @@ HEAP="${LOCAL_KAFKA_HEAP:-512m}"
 PARTITIONS="${LOCAL_KAFKA_PARTITIONS:-6}"
 START_TIMEOUT="${LOCAL_KAFKA_START_TIMEOUT:-60}"
 LIBS="$DEPLOY_DIR/target/kafka-libs"
+# the broker's version is the build's (kafka.version in the root pom), so the two cannot drift apart
+KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$ROOT_DIR/pom.xml" | head -1)"
 TOOLS_JAR="$DEPLOY_DIR/target/nelbo-tools.jar"
 PID_FILE="$DATA_DIR/broker.pid"
 LOG_FILE="$DATA_DIR/broker.log"
@@ -54,7 +56,7 @@ running_pid() {
 }
 
 ensure_libs() {
-  if [[ ! -f "$LIBS/kafka_2.13-4.3.1.jar" ]]; then
+  if [[ ! -f "$LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]]; then
     say "resolving the broker's jars from Maven Central into $LIBS (first run only)"
     mvn -B -q ${MVN_ARGS:-} -f "$DEPLOY_DIR/kafka/pom.xml" package >&2 || fail "could not resolve org.apache.kafka:kafka_2.13 with Maven"
   fi

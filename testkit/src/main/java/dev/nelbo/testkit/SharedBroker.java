@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * module: starting a broker costs seconds, so it is started once per JVM and closed by a shutdown hook.
  *
  * <p>It boots the latest PRODUCTION metadata version with unstable API and feature versions off, so it
- * behaves like a released 4.3.1 broker rather than the test kit's unreleased default.
+ * behaves like a released broker of the build's Kafka version rather than the test kit's unreleased default.
  */
 public final class SharedBroker {
 

@@ -44,7 +44,7 @@ public final class SecuredBroker implements AutoCloseable {
     /** @return the broker's jars, resolved once by Maven like deploy/kafka.sh does */
     public static Path libs() throws IOException, InterruptedException {
         final Path libs = DeployFiles.resolve("target/kafka-libs");
-        if (!Files.isRegularFile(libs.resolve("kafka_2.13-4.3.1.jar"))) {
+        if (!Files.isRegularFile(libs.resolve("kafka_2.13-" + kafkaVersion() + ".jar"))) {
             final ExternalTool.Output mvn = ExternalTool.run(DeployFiles.root(), 600, "mvn", "-B", "-q", "-f",
                     DeployFiles.resolve("kafka/pom.xml").toString(), "package");
             if (mvn.exitCode() != 0) {
@@ -52,6 +52,16 @@ public final class SecuredBroker implements AutoCloseable {
             }
         }
         return libs;
+    }
+
+    /** @return the build's Kafka version ({@code kafka.version} in the root pom), the broker's too */
+    static String kafkaVersion() throws IOException {
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("<kafka.version>([^<]+)</kafka.version>")
+                .matcher(Files.readString(DeployFiles.root().resolve("pom.xml")));
+        if (!m.find()) {
+            throw new IllegalStateException("no kafka.version in the root pom");
+        }
+        return m.group(1);
     }
 
     /**

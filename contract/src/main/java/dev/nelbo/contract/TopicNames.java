@@ -1,4 +1,4 @@
-package dev.nelbo.schemas;
+package dev.nelbo.contract;
 
 /**
  * The default topic names, the one place each is written: the scorer's and the trainer's settings and the tools'

@@ -1,4 +1,4 @@
-package dev.nelbo.schemas.settings;
+package dev.nelbo.contract.settings;
 
 import java.io.IOException;
 import java.io.Reader;

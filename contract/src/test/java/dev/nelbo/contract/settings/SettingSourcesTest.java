@@ -1,4 +1,4 @@
-package dev.nelbo.schemas.settings;
+package dev.nelbo.contract.settings;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,6 @@
 package dev.nelbo.deploy.cli;
 
+import dev.nelbo.contract.TopicNames;
 import dev.nelbo.deploy.kafka.TopicProvisioner;
 import dev.nelbo.deploy.kafka.TopicSpec;
 import java.time.Duration;
@@ -23,22 +24,22 @@ public final class TopicsCommand implements Callable<Integer> {
     @CommandLine.Mixin
     private KafkaClientOptions kafka;
 
-    @Option(names = "--events", defaultValue = "events", description = "Input topic. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--events", defaultValue = TopicNames.EVENTS, description = "Input topic. Default: ${DEFAULT-VALUE}")
     private String events;
 
-    @Option(names = "--scores", defaultValue = "scores", description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--scores", defaultValue = TopicNames.SCORES, description = "Default: ${DEFAULT-VALUE}")
     private String scores;
 
-    @Option(names = "--alerts", defaultValue = "alerts", description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--alerts", defaultValue = TopicNames.ALERTS, description = "Default: ${DEFAULT-VALUE}")
     private String alerts;
 
-    @Option(names = "--dlq", defaultValue = "events-dlq", description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--dlq", defaultValue = TopicNames.DLQ, description = "Default: ${DEFAULT-VALUE}")
     private String dlq;
 
-    @Option(names = "--registry", defaultValue = "nelbo-models", description = "Model registry topic (compacted). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--registry", defaultValue = TopicNames.REGISTRY, description = "Model registry topic (compacted). Default: ${DEFAULT-VALUE}")
     private String registry;
 
-    @Option(names = "--status", defaultValue = "nelbo-status",
+    @Option(names = "--status", defaultValue = TopicNames.STATUS,
             description = "Scorer status topic (compacted; which instance serves or refused which model). Default: ${DEFAULT-VALUE}")
     private String status;
 

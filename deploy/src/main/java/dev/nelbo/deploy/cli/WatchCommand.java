@@ -1,5 +1,6 @@
 package dev.nelbo.deploy.cli;
 
+import dev.nelbo.contract.TopicNames;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nelbo.deploy.watch.AlertRow;
@@ -46,13 +47,13 @@ public final class WatchCommand implements Callable<Integer> {
     @CommandLine.Mixin
     private KafkaClientOptions kafka;
 
-    @Option(names = "--alerts", defaultValue = "alerts", description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--alerts", defaultValue = TopicNames.ALERTS, description = "Default: ${DEFAULT-VALUE}")
     private String alertsTopic;
 
-    @Option(names = "--scores", defaultValue = "scores", description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--scores", defaultValue = TopicNames.SCORES, description = "Default: ${DEFAULT-VALUE}")
     private String scoresTopic;
 
-    @Option(names = "--dlq", defaultValue = "events-dlq", description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--dlq", defaultValue = TopicNames.DLQ, description = "Default: ${DEFAULT-VALUE}")
     private String dlqTopic;
 
     @Option(names = "--labels", required = true, description = "Labels JSONL written by generate --labels (may still be growing).")

@@ -79,11 +79,16 @@ class KafkaToolsIntegrationTest {
     @Test
     void topics_creates_nelbo_topics_with_leaders_and_a_compacted_registry_and_is_idempotent() throws Exception {
         final NelboTopics t = NelboTopics.unique("t");
-        // the connection comes from a client settings file, the scorer's kind: its nelbo.* keys are ignored
+        // the connection comes from a client settings file, the scorer's kind: its nelbo.* and Streams keys are ignored,
+        // and --set wins over it, as for the scorer and the trainer
         final Path clientConfig = Files.createTempFile("client-", ".properties");
-        Files.writeString(clientConfig, "bootstrap.servers=" + bootstrap() + "\nnelbo.topic.events=ignored\n");
+        Files.writeString(clientConfig, "bootstrap.servers=127.0.0.1:1\nnelbo.topic.events=ignored\napplication.id=scorer\n");
+        final CliRun typo = run("topics", "--config", clientConfig.toString(), "--set", "bootstrap.server=" + bootstrap());
+        assertEquals(2, typo.exit(), typo.err());
+        assertTrue(typo.err().contains("'bootstrap.server'"), typo.err());
         // --config, as the scorer and the trainer take the same file (--client-config is the older spelling)
-        final String[] args = {"topics", "--config", clientConfig.toString(), "--partitions", "4",
+        final String[] args = {"topics", "--config", clientConfig.toString(), "--set", "bootstrap.servers=" + bootstrap(),
+            "--partitions", "4",
             "--events", t.events(), "--scores", t.scores(), "--alerts", t.alerts(), "--dlq", t.dlq(), "--registry", t.registry(),
             "--status", t.status()};
         final CliRun first = run(args);

@@ -1,7 +1,7 @@
 package dev.nelbo.deploy.manifests;
 
 import dev.nelbo.schemas.bundle.BundleSignature;
-import dev.nelbo.schemas.settings.SettingSources;
+import dev.nelbo.contract.settings.SettingSources;
 
 import dev.nelbo.scorer.config.ScorerConfig;
 import java.io.IOException;

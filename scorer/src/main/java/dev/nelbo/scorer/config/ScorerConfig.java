@@ -5,7 +5,8 @@ import dev.nelbo.schemas.bundle.BundleTrust;
 import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.state.BoundedKeyedStore;
 import dev.nelbo.scorer.model.ModelPolicy;
-import dev.nelbo.schemas.settings.SettingSources;
+import dev.nelbo.contract.settings.SettingSources;
+import dev.nelbo.contract.settings.Settings;
 import dev.nelbo.scorer.pipeline.PipelineSettings;
 
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -51,21 +52,18 @@ public final class ScorerConfig {
 
     private static final Set<String> KAFKA_KEYS = kafkaKeys();
 
-    private final Map<String, String> values;
+    private final Settings settings;
 
-    private ScorerConfig(final Map<String, String> values) {
-        this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+    private ScorerConfig(final Settings settings) {
+        this.settings = settings;
     }
 
     /**
-     * @return every nelbo key the scorer understands (the deploy manifests are checked against it)
+     * @return every key the scorer declares, its nelbo.* keys and the Kafka keys it sets defaults for (the deploy
+     *         manifests are checked against it)
      */
     public static Set<String> knownNelboKeys() {
-        final Set<String> keys = new TreeSet<>();
-        for (final ScorerKey key : ScorerKey.values()) {
-            keys.add(key.key());
-        }
-        return Collections.unmodifiableSet(keys);
+        return Collections.unmodifiableSet(new TreeSet<>(ScorerKey.CONFIG_DEF.names()));
     }
 
     /**
@@ -105,40 +103,19 @@ public final class ScorerConfig {
      * @throws IllegalArgumentException naming the offending key
      */
     public static ScorerConfig of(final Map<String, String> settings) {
-        final Map<String, String> values = new LinkedHashMap<>();
-        for (final ScorerKey key : ScorerKey.values()) {
-            if (key.defaultValue() != null) {
-                values.put(key.key(), key.defaultValue());
-            }
-        }
-        for (final Map.Entry<String, String> e : settings.entrySet()) {
-            final String key = e.getKey().trim();
-            final String value = e.getValue() == null ? "" : e.getValue().trim();
-            if (key.startsWith("nelbo.")) {
-                final ScorerKey known = ScorerKey.byKey(key)
-                        .orElseThrow(() -> new IllegalArgumentException("unknown setting '" + key + "' (known nelbo settings: "
-                                + String.join(", ", knownNelboKeys()) + ")"));
-                known.validate(value);
-            } else if (!isKafkaKey(key)) {
-                throw new IllegalArgumentException("unknown setting '" + key
-                        + "': neither a nelbo.* setting nor a Kafka client/Streams setting");
-            }
-            values.put(key, value);
-        }
-        final ScorerConfig config = new ScorerConfig(values);
-        config.validateKafka();
+        final ScorerConfig config = new ScorerConfig(Settings.parse(ScorerKey.CONFIG_DEF, settings, ScorerConfig::isKafkaKey,
+                "a Kafka client/Streams setting"));
+        config.validateTogether();
         return config;
     }
 
-    private void validateKafka() {
+    /** The checks that span settings, after each has passed its own. */
+    private void validateTogether() {
         modelPolicy();
         if (longValue(ScorerKey.ALERT_SUPPRESSION_RETENTION_MS) < longValue(ScorerKey.ALERT_SUPPRESSION_WINDOW_MS)) {
             throw new IllegalArgumentException("setting 'nelbo.alert.suppression.retention.ms' ("
                     + require(ScorerKey.ALERT_SUPPRESSION_RETENTION_MS) + ") must be at least 'nelbo.alert.suppression.window.ms' ("
                     + require(ScorerKey.ALERT_SUPPRESSION_WINDOW_MS) + ")");
-        }
-        if (get(ScorerKey.BOOTSTRAP_SERVERS).isEmpty()) {
-            throw new IllegalArgumentException("setting 'bootstrap.servers' is required (e.g. bootstrap.servers=localhost:9092)");
         }
         try {
             new StreamsConfig(streamsProperties());
@@ -146,7 +123,6 @@ public final class ScorerConfig {
             throw new IllegalArgumentException("invalid Kafka setting: " + e.getMessage(), e);
         }
     }
-
 
     /**
      * Maps {@code NELBO_*} environment variables to keys; other variables are ignored.
@@ -164,8 +140,7 @@ public final class ScorerConfig {
      * @return its value (default applied), or empty when unset and without default
      */
     public Optional<String> get(final ScorerKey key) {
-        final String v = values.get(key.key());
-        return v == null || v.isEmpty() ? Optional.empty() : Optional.of(v);
+        return settings.text(key.key());
     }
 
     /**
@@ -182,7 +157,7 @@ public final class ScorerConfig {
      * @return its value
      */
     public int intValue(final ScorerKey key) {
-        return Integer.parseInt(require(key));
+        return settings.value(key.key(), Integer.class);
     }
 
     /**
@@ -190,7 +165,7 @@ public final class ScorerConfig {
      * @return its value
      */
     public long longValue(final ScorerKey key) {
-        return Long.parseLong(require(key));
+        return settings.value(key.key(), Long.class);
     }
 
     /**
@@ -198,7 +173,7 @@ public final class ScorerConfig {
      * @return its value
      */
     public boolean booleanValue(final ScorerKey key) {
-        return Boolean.parseBoolean(require(key));
+        return settings.value(key.key(), Boolean.class);
     }
 
     /** @return the model directory, if configured */
@@ -270,8 +245,8 @@ public final class ScorerConfig {
 
     /** The producer's {@code max.request.size} as Streams will configure it (producer prefix first). */
     private int maxRequestSize() {
-        final String v = values.getOrDefault(StreamsConfig.PRODUCER_PREFIX + ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
-                values.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
+        final String v = settings.given().getOrDefault(StreamsConfig.PRODUCER_PREFIX + ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                settings.given().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
         return v == null ? PipelineSettings.DEFAULT_MAX_OUTPUT_BYTES : Integer.parseInt(v.trim());
     }
 
@@ -283,7 +258,7 @@ public final class ScorerConfig {
 
     /** A producer default of nelbo's, unless the user set the key, plainly or with the producer prefix. */
     private void producerDefault(final Properties props, final String key, final String value) {
-        if (!values.containsKey(key) && !values.containsKey(StreamsConfig.PRODUCER_PREFIX + key)) {
+        if (!settings.given().containsKey(key) && !settings.given().containsKey(StreamsConfig.PRODUCER_PREFIX + key)) {
             props.put(StreamsConfig.PRODUCER_PREFIX + key, value);
         }
     }
@@ -305,12 +280,18 @@ public final class ScorerConfig {
         producerDefault(props, "compression.type", "lz4");
         // a stream thread blocks in poll() for up to poll.ms (Streams default 100 ms) when no input arrives,
         // and a punctuation cannot flush the batch meanwhile: keep the wait close to the 10 ms flush interval
-        if (!values.containsKey(StreamsConfig.POLL_MS_CONFIG)) {
+        if (!settings.given().containsKey(StreamsConfig.POLL_MS_CONFIG)) {
             props.put(StreamsConfig.POLL_MS_CONFIG, "10");
         }
         // the scorer has no global stores; setting this only silences Streams' start-up warning about it
         props.put("processing.exception.handler.global.enabled", "true");
-        for (final Map.Entry<String, String> e : values.entrySet()) {
+        // the Kafka keys the scorer declares (with its defaults), then every one passed through
+        for (final ScorerKey key : ScorerKey.values()) {
+            if (!key.key().startsWith("nelbo.")) {
+                get(key).ifPresent(v -> props.put(key.key(), v));
+            }
+        }
+        for (final Map.Entry<String, String> e : settings.given().entrySet()) {
             if (!e.getKey().startsWith("nelbo.")) {
                 props.put(e.getKey(), e.getValue());
             }
@@ -326,7 +307,7 @@ public final class ScorerConfig {
         final Set<String> clientKeys = new TreeSet<>(ConsumerConfig.configNames());
         clientKeys.retainAll(ProducerConfig.configNames());
         final Map<String, Object> out = new TreeMap<>();
-        for (final Map.Entry<String, String> e : values.entrySet()) {
+        for (final Map.Entry<String, String> e : settings.given().entrySet()) {
             if (clientKeys.contains(e.getKey()) && !e.getKey().equals(ProducerConfig.CLIENT_ID_CONFIG)) {
                 out.put(e.getKey(), e.getValue());
             }
@@ -335,12 +316,12 @@ public final class ScorerConfig {
     }
 
     /**
-     * @param settings settings to apply on top
+     * @param more settings to apply on top
      * @return a copy with the settings applied (validated again)
      */
-    public ScorerConfig with(final Map<String, String> settings) {
-        final Map<String, String> merged = new LinkedHashMap<>(values);
-        merged.putAll(settings);
+    public ScorerConfig with(final Map<String, String> more) {
+        final Map<String, String> merged = new LinkedHashMap<>(settings.given());
+        merged.putAll(more);
         return of(merged);
     }
 

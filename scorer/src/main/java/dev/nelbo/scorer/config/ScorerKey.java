@@ -1,126 +1,134 @@
 package dev.nelbo.scorer.config;
 
-import dev.nelbo.schemas.TopicNames;
+import dev.nelbo.contract.TopicNames;
+import dev.nelbo.contract.settings.Setting;
+import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.schemas.event.DecodeLimits;
+import dev.nelbo.scorer.model.ModelPolicy;
+import dev.nelbo.scorer.pipeline.PipelineSettings;
+
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 
-/** The settings the scorer defines itself (names fixed by the project contract), with defaults and checks. */
+/**
+ * The settings the scorer declares: each one's name, type, default, check and documentation, written once here.
+ * {@link ScorerConfig} parses against them and the settings table of {@code docs/scorer.md} is rendered from them.
+ */
 public enum ScorerKey {
-    /** Kafka bootstrap servers (a Kafka key, required). */
-    BOOTSTRAP_SERVERS("bootstrap.servers", null, Type.STRING),
-    /** Kafka Streams application id; instances sharing it share partitions. */
-    APPLICATION_ID("application.id", "nelbo-scorer", Type.STRING),
-    /** Kafka Streams processing guarantee. */
-    PROCESSING_GUARANTEE("processing.guarantee", "exactly_once_v2", Type.STRING),
-    /** Directory of the bundle to start from (optional when the registry topic already has a current model). */
-    MODEL_DIR("nelbo.model.dir", null, Type.STRING),
-    /**
-     * Where the last model taken from the registry is kept, so a restarted instance serves it while the registry names
-     * a version it refuses (default: {@code nelbo-last-good-model/<application.id>} under Kafka Streams' state.dir).
-     */
-    MODEL_LAST_GOOD_DIR("nelbo.model.last.good.dir", null, Type.STRING),
-    /** Input topic of JSON events. */
-    TOPIC_EVENTS("nelbo.topic.events", TopicNames.EVENTS, Type.TOPIC),
-    /** Output topic of score records. */
-    TOPIC_SCORES("nelbo.topic.scores", TopicNames.SCORES, Type.TOPIC),
-    /** Output topic of alerts. */
-    TOPIC_ALERTS("nelbo.topic.alerts", TopicNames.ALERTS, Type.TOPIC),
-    /** Dead-letter topic. */
-    TOPIC_DLQ("nelbo.topic.dlq", TopicNames.DLQ, Type.TOPIC),
-    /** Compacted model registry topic. */
-    TOPIC_REGISTRY("nelbo.topic.registry", TopicNames.REGISTRY, Type.TOPIC),
-    /** Compacted topic each instance reports its models to (what it serves, what it refused). */
-    TOPIC_STATUS("nelbo.topic.status", TopicNames.STATUS, Type.TOPIC),
-    /** This instance's name in the status reports (default: the HOSTNAME variable, a pod's name, else host and pid). */
-    INSTANCE_ID("nelbo.instance.id", null, Type.STRING),
-    /** Whether a score record is written for every scored event. */
-    SCORES_ENABLED("nelbo.scores.enabled", "true", Type.BOOLEAN),
-    /** Whether score records carry every feature's contribution (alerts always carry their top features). */
-    SCORES_CONTRIBUTIONS("nelbo.scores.contributions", "false", Type.BOOLEAN),
-    /** Largest event value; larger ones are dead-lettered as too_large unread. */
-    EVENT_MAX_BYTES("nelbo.event.max.bytes", Integer.toString(DecodeLimits.DEFAULT_MAX_BYTES), Type.POSITIVE_INT),
-    /** Deepest nesting of objects and arrays in an event (too_deep). */
-    EVENT_MAX_DEPTH("nelbo.event.max.depth", Integer.toString(DecodeLimits.DEFAULT_MAX_DEPTH), Type.POSITIVE_INT),
-    /** Longest number literal in an event (number_too_long). */
-    EVENT_MAX_NUMBER_LENGTH("nelbo.event.max.number.length", Integer.toString(DecodeLimits.DEFAULT_MAX_NUMBER_LENGTH),
-            Type.POSITIVE_INT),
-    /** Longest string or field name in an event (string_too_long). */
-    EVENT_MAX_STRING_LENGTH("nelbo.event.max.string.length", Integer.toString(DecodeLimits.DEFAULT_MAX_STRING_LENGTH),
-            Type.POSITIVE_INT),
-    /** Largest trusted distance between an event's own time and its Kafka record timestamp. */
-    EVENT_TIME_MAX_SKEW_MS("nelbo.event.time.max.skew.ms", "3600000", Type.NON_NEGATIVE_LONG),
-    /** Port of the /metrics, /healthz and /readyz endpoint (0 = any free port). */
-    METRICS_PORT("nelbo.metrics.port", "9464", Type.PORT),
-    /**
-     * Address the /metrics, /healthz and /readyz endpoint binds (0.0.0.0: every interface, as a pod's probes need;
-     * 127.0.0.1 keeps it to the host).
-     */
-    METRICS_BIND_ADDRESS("nelbo.metrics.bind.address", "0.0.0.0", Type.STRING),
-    /** Inference device: cpu, cuda or cuda:N. */
-    DEVICE("nelbo.device", "cpu", Type.DEVICE),
-    /** Fail instead of falling back to CPU when the requested device is unavailable. */
-    DEVICE_STRICT("nelbo.device.strict", "false", Type.BOOLEAN),
-    /** Monte Carlo samples per record. */
-    ENGINE_SAMPLES("nelbo.engine.samples", dev.nelbo.engine.EngineOptions.DEFAULT_SAMPLES_TEXT, Type.POSITIVE_INT),
-    /** ONNX Runtime intra-op threads per session. */
-    ENGINE_INTRA_OP_THREADS("nelbo.engine.intra.op.threads", "1", Type.POSITIVE_INT),
-    /** Largest number of records scored in one engine call. */
-    BATCH_MAX_RECORDS("nelbo.batch.max.records", "256", Type.POSITIVE_INT),
-    /** Alert suppression window per entity key. */
-    ALERT_SUPPRESSION_WINDOW_MS("nelbo.alert.suppression.window.ms", "60000", Type.NON_NEGATIVE_LONG),
-    /** How long a key that has suppressed alerts to report is remembered (at least the window). */
-    ALERT_SUPPRESSION_RETENTION_MS("nelbo.alert.suppression.retention.ms", "3600000", Type.NON_NEGATIVE_LONG),
-    /** Most entity keys the suppression state holds per task; the least recently alerted are evicted beyond it. */
-    ALERT_SUPPRESSION_MAX_KEYS("nelbo.alert.suppression.max.keys", Long.toString(dev.nelbo.scorer.pipeline.PipelineSettings
-            .DEFAULT_SUPPRESSION_MAX_KEYS), Type.POSITIVE_INT),
-    /** Most estimated heap bytes the suppression state takes per task; the least recently alerted keys are evicted beyond it. */
-    ALERT_SUPPRESSION_MAX_BYTES("nelbo.alert.suppression.max.bytes", Long.toString(dev.nelbo.scorer.pipeline.PipelineSettings
-            .DEFAULT_SUPPRESSION_MAX_BYTES), Type.POSITIVE_LONG),
-    /** How long the history of an idle entity key is kept (models with history features), by record time. */
-    HISTORY_RETENTION_MS("nelbo.history.retention.ms", Long.toString(dev.nelbo.scorer.pipeline.PipelineSettings
-            .DEFAULT_HISTORY_RETENTION_MS), Type.POSITIVE_LONG),
-    /** Most entity keys whose history is kept per task; the least recently seen are evicted beyond it. */
-    HISTORY_MAX_KEYS("nelbo.history.max.keys", Long.toString(dev.nelbo.scorer.pipeline.PipelineSettings
-            .DEFAULT_HISTORY_MAX_KEYS), Type.POSITIVE_LONG),
-    /** Most estimated heap bytes of history per task; the least recently seen keys are evicted beyond it. */
-    HISTORY_MAX_BYTES("nelbo.history.max.bytes", Long.toString(dev.nelbo.scorer.pipeline.PipelineSettings
-            .DEFAULT_HISTORY_MAX_BYTES), Type.POSITIVE_LONG),
-    /** Number of top contributing features an alert lists. */
-    ALERT_TOP_FEATURES("nelbo.alert.top.features", "3", Type.POSITIVE_INT),
-    /** Shadow output topic for a candidate model (unset = off). */
-    SHADOW_TOPIC("nelbo.shadow.topic", null, Type.TOPIC),
-    /** Public keys whose bundle signatures are accepted: PEM files (comma-separated) or PEM text; unset accepts unsigned. */
-    BUNDLE_TRUSTED_KEYS("nelbo.bundle.trusted.keys", null, Type.STRING),
-    /** The deployment bundles must be signed for (with nelbo.bundle.trusted.keys); unset accepts any audience. */
-    BUNDLE_AUDIENCE("nelbo.bundle.audience", null, Type.STRING),
-    /** Largest encoder or decoder graph a bundle may bring. */
-    MODEL_MAX_GRAPH_BYTES("nelbo.model.max.graph.bytes", Long.toString(dev.nelbo.scorer.model.ModelPolicy.DEFAULT_MAX_GRAPH_BYTES),
-            Type.POSITIVE_LONG),
-    /** Longest time to open and warm up a model before it is refused. */
-    MODEL_WARMUP_TIMEOUT_MS("nelbo.model.warmup.timeout.ms",
-            Long.toString(dev.nelbo.scorer.model.ModelPolicy.DEFAULT_WARMUP_TIMEOUT.toMillis()), Type.POSITIVE_LONG);
+    BOOTSTRAP_SERVERS(Setting.of("bootstrap.servers", Type.STRING, Setting.REQUIRED, "Kafka brokers (a Kafka key)")
+            .checked(new ConfigDef.NonEmptyString())),
+    APPLICATION_ID(Setting.of("application.id", Type.STRING, "nelbo-scorer",
+            "Kafka Streams application id: instances with the same id share the partitions").checked(new ConfigDef.NonEmptyString())),
+    PROCESSING_GUARANTEE(Setting.of("processing.guarantee", Type.STRING, "exactly_once_v2",
+            "Kafka Streams processing guarantee (`at_least_once` trades duplicates after a crash for throughput)")),
+    MODEL_DIR(Setting.of("nelbo.model.dir", Type.STRING, null,
+            "starting bundle; the registry's current version wins when it names one")),
+    MODEL_LAST_GOOD_DIR(Setting.of("nelbo.model.last.good.dir", Type.STRING, null,
+            "where the last model taken from the registry is kept, so a restarted instance serves it while the registry"
+                    + " names a version it refuses").defaultShownAs("`<state.dir>/nelbo-last-good-model/<application.id>`")),
+    TOPIC_EVENTS(topic("nelbo.topic.events", TopicNames.EVENTS, "input topic of JSON events")),
+    TOPIC_SCORES(topic("nelbo.topic.scores", TopicNames.SCORES, "output topic of score records")),
+    TOPIC_ALERTS(topic("nelbo.topic.alerts", TopicNames.ALERTS, "output topic of alerts")),
+    TOPIC_DLQ(topic("nelbo.topic.dlq", TopicNames.DLQ, "dead-letter topic")),
+    TOPIC_REGISTRY(topic("nelbo.topic.registry", TopicNames.REGISTRY, "compacted model registry topic")),
+    TOPIC_STATUS(topic("nelbo.topic.status", TopicNames.STATUS,
+            "compacted topic each instance reports its models to (what it serves, what it refused and why)")),
+    INSTANCE_ID(Setting.of("nelbo.instance.id", Type.STRING, null, "this instance's name in those reports")
+            .defaultShownAs("`$HOSTNAME` (a pod's name), else host-pid")),
+    SCORES_ENABLED(Setting.of("nelbo.scores.enabled", Type.BOOLEAN, true,
+            "`false`: no score records (alerts and dead letters still flow)")),
+    SCORES_CONTRIBUTIONS(Setting.of("nelbo.scores.contributions", Type.BOOLEAN, false,
+            "`true`: every score record carries each feature's contribution (alerts always carry their top features)")),
+    EVENT_MAX_BYTES(positiveInt("nelbo.event.max.bytes", DecodeLimits.DEFAULT_MAX_BYTES,
+            "larger event values are dead-lettered as `too_large`, unread")),
+    EVENT_MAX_DEPTH(positiveInt("nelbo.event.max.depth", DecodeLimits.DEFAULT_MAX_DEPTH,
+            "deeper nesting of objects and arrays: `too_deep`")),
+    EVENT_MAX_NUMBER_LENGTH(positiveInt("nelbo.event.max.number.length", DecodeLimits.DEFAULT_MAX_NUMBER_LENGTH,
+            "longer number literals: `number_too_long`")),
+    EVENT_MAX_STRING_LENGTH(positiveInt("nelbo.event.max.string.length", DecodeLimits.DEFAULT_MAX_STRING_LENGTH,
+            "longer strings or field names: `string_too_long`")),
+    EVENT_TIME_MAX_SKEW_MS(Setting.of("nelbo.event.time.max.skew.ms", Type.LONG, 3_600_000L,
+            "an event time further than this from the Kafka record timestamp is replaced by the record timestamp, for"
+                    + " suppression and latency and for the time features (time of day, weekday: the context a per-context"
+                    + " threshold follows); counted once per event in `nelbo_event_time_out_of_bounds_total`. Under"
+                    + " `CreateTime` the record timestamp is the producer's too: set `message.timestamp.type=LogAppendTime` on"
+                    + " the events topic for a context producers cannot choose. A backfill whose record timestamps are not its"
+                    + " events' times should be scored offline (`nelbo-scorer score`), or run with a larger skew")
+            .checked(Range.atLeast(0))),
+    METRICS_PORT(Setting.of("nelbo.metrics.port", Type.INT, 9464,
+            "port of `/metrics`, `/healthz`, `/readyz` (`0`: any free port; `/healthz` answers from the first second of"
+                    + " start-up; `/readyz` says `starting` until the service is built)").checked(Range.between(0, 65535))),
+    METRICS_BIND_ADDRESS(Setting.of("nelbo.metrics.bind.address", Type.STRING, "0.0.0.0",
+            "address the endpoint binds (`0.0.0.0`: every interface, as a pod's probes need; `127.0.0.1` keeps it to the host)")),
+    DEVICE(Setting.of("nelbo.device", Type.STRING, "cpu",
+            "inference device: `cpu`, `cuda` or `cuda:N`; `cuda` falls back to CPU with a WARN unless strict")
+            .checked((name, value) -> {
+                if (!value.toString().matches("cpu|cuda|cuda:\\d+")) {
+                    throw new ConfigException(name, value, "expected cpu, cuda or cuda:N");
+                }
+            })),
+    DEVICE_STRICT(Setting.of("nelbo.device.strict", Type.BOOLEAN, false,
+            "`true`: fail instead of falling back to CPU when the requested device is unavailable")),
+    ENGINE_SAMPLES(positiveInt("nelbo.engine.samples", EngineOptions.DEFAULT_SAMPLES,
+            "Monte Carlo samples per record (the L of the negative ELBO estimate)")),
+    ENGINE_INTRA_OP_THREADS(positiveInt("nelbo.engine.intra.op.threads", 1, "ONNX Runtime intra-op threads per session")),
+    BATCH_MAX_RECORDS(positiveInt("nelbo.batch.max.records", 256, "records per engine call")),
+    ALERT_SUPPRESSION_WINDOW_MS(Setting.of("nelbo.alert.suppression.window.ms", Type.LONG, 60_000L,
+            "at most one alert per entity key per window (event time, bounded as above); `0` turns suppression off")
+            .checked(Range.atLeast(0))),
+    ALERT_SUPPRESSION_RETENTION_MS(Setting.of("nelbo.alert.suppression.retention.ms", Type.LONG, 3_600_000L,
+            "a key with alerts held back is remembered this long (at least the window), so the count reaches its next alert")
+            .checked(Range.atLeast(0))),
+    ALERT_SUPPRESSION_MAX_KEYS(positiveInt("nelbo.alert.suppression.max.keys", (int) PipelineSettings.DEFAULT_SUPPRESSION_MAX_KEYS,
+            "most keys the suppression state holds per stream task; beyond it the least recently alerted keys are evicted"
+                    + " (`nelbo_alert_suppression_evicted_total`), and their next alert passes")),
+    ALERT_SUPPRESSION_MAX_BYTES(positiveLong("nelbo.alert.suppression.max.bytes", PipelineSettings.DEFAULT_SUPPRESSION_MAX_BYTES,
+            "most estimated heap bytes the suppression state takes per stream task; evicts as above")),
+    ALERT_TOP_FEATURES(positiveInt("nelbo.alert.top.features", 3, "top contributing features an alert lists")),
+    HISTORY_RETENTION_MS(positiveLong("nelbo.history.retention.ms", PipelineSettings.DEFAULT_HISTORY_RETENTION_MS,
+            "models with history features: a key not seen for this long (by record timestamp, never ahead of the scorer's"
+                    + " clock, per key only forward) is forgotten")),
+    HISTORY_MAX_KEYS(positiveLong("nelbo.history.max.keys", PipelineSettings.DEFAULT_HISTORY_MAX_KEYS,
+            "most keys whose history is kept per stream task; beyond it the least recently seen keys are evicted"
+                    + " (`nelbo_history_evicted_total`), and their next event is scored as a new entity's")),
+    HISTORY_MAX_BYTES(positiveLong("nelbo.history.max.bytes", PipelineSettings.DEFAULT_HISTORY_MAX_BYTES,
+            "most estimated heap bytes of history per stream task; evicts as above")),
+    SHADOW_TOPIC(topic("nelbo.shadow.topic", null,
+            "when set, the registry's `shadow` model also scores every event to this topic (see docs/retraining.md)")),
+    BUNDLE_TRUSTED_KEYS(Setting.of("nelbo.bundle.trusted.keys", Type.STRING, null,
+            "Ed25519 public keys (PEM files separated by commas, or PEM text): only bundles signed by one of them serve;"
+                    + " unset accepts unsigned bundles and says so at start (WARN)")),
+    BUNDLE_AUDIENCE(Setting.of("nelbo.bundle.audience", Type.STRING, null,
+            "with trusted keys: the deployment (e.g. `production`) bundles must be signed for (`--signing-audience`,"
+                    + " `nelbo.bundle.signing.audience`); unset accepts any audience")),
+    MODEL_MAX_GRAPH_BYTES(positiveLong("nelbo.model.max.graph.bytes", ModelPolicy.DEFAULT_MAX_GRAPH_BYTES,
+            "an encoder or decoder graph larger than this is refused")),
+    MODEL_WARMUP_TIMEOUT_MS(positiveLong("nelbo.model.warmup.timeout.ms", ModelPolicy.DEFAULT_WARMUP_TIMEOUT.toMillis(),
+            "a model that does not open and warm up within this is refused"));
 
-    private final String key;
-    private final String defaultValue;
-    private final Type type;
+    /** Kafka's declaration of every setting above, in this order. */
+    public static final ConfigDef CONFIG_DEF = dev.nelbo.contract.settings.Settings.define(
+            Arrays.stream(values()).map(ScorerKey::setting).toList());
 
-    ScorerKey(final String key, final String defaultValue, final Type type) {
-        this.key = key;
-        this.defaultValue = defaultValue;
-        this.type = type;
+    private final Setting setting;
+
+    ScorerKey(final Setting setting) {
+        this.setting = setting;
     }
 
     /** @return the setting's name */
     public String key() {
-        return key;
+        return setting.name();
     }
 
-    /** @return the default value, or null when there is none */
-    public String defaultValue() {
-        return defaultValue;
+    /** @return its declaration */
+    public Setting setting() {
+        return setting;
     }
 
     /**
@@ -128,74 +136,18 @@ public enum ScorerKey {
      * @return the matching key
      */
     public static Optional<ScorerKey> byKey(final String key) {
-        return Arrays.stream(values()).filter(k -> k.key.equals(key)).findFirst();
+        return Arrays.stream(values()).filter(k -> k.key().equals(key)).findFirst();
     }
 
-    /**
-     * @param value a value for this key
-     * @throws IllegalArgumentException naming the key when the value does not parse
-     */
-    void validate(final String value) {
-        if (value.isEmpty()) {
-            if (defaultValue != null && type != Type.STRING) {
-                throw invalid(value, "must not be empty");
-            }
-            return;
-        }
-        switch (type) {
-            case BOOLEAN -> {
-                final String v = value.toLowerCase(Locale.ROOT);
-                if (!Set.of("true", "false").contains(v)) {
-                    throw invalid(value, "expected true or false");
-                }
-            }
-            case POSITIVE_INT -> {
-                if (parseLong(value) < 1 || parseLong(value) > Integer.MAX_VALUE) {
-                    throw invalid(value, "expected a positive integer");
-                }
-            }
-            case POSITIVE_LONG -> {
-                if (parseLong(value) < 1) {
-                    throw invalid(value, "expected a positive integer");
-                }
-            }
-            case NON_NEGATIVE_LONG -> {
-                if (parseLong(value) < 0) {
-                    throw invalid(value, "expected a non-negative integer");
-                }
-            }
-            case PORT -> {
-                final long port = parseLong(value);
-                if (port < 0 || port > 65535) {
-                    throw invalid(value, "expected a port 0..65535");
-                }
-            }
-            case DEVICE -> {
-                if (!value.matches("cpu|cuda|cuda:\\d+")) {
-                    throw invalid(value, "expected cpu, cuda or cuda:N");
-                }
-            }
-            case TOPIC -> {
-                if (!value.matches("[a-zA-Z0-9._-]{1,249}")) {
-                    throw invalid(value, "not a valid topic name");
-                }
-            }
-            case STRING -> { }
-            default -> throw new IllegalStateException("unhandled type " + type);
-        }
+    private static Setting topic(final String name, final String defaultValue, final String doc) {
+        return Setting.of(name, Type.STRING, defaultValue, doc).checked(Setting.topicName());
     }
 
-    private long parseLong(final String value) {
-        try {
-            return Long.parseLong(value);
-        } catch (final NumberFormatException e) {
-            throw invalid(value, "expected an integer");
-        }
+    private static Setting positiveInt(final String name, final int defaultValue, final String doc) {
+        return Setting.of(name, Type.INT, defaultValue, doc).checked(Range.atLeast(1));
     }
 
-    private IllegalArgumentException invalid(final String value, final String why) {
-        return new IllegalArgumentException("invalid value '" + value + "' for setting '" + key + "': " + why);
+    private static Setting positiveLong(final String name, final long defaultValue, final String doc) {
+        return Setting.of(name, Type.LONG, defaultValue, doc).checked(Range.atLeast(1));
     }
-
-    private enum Type { STRING, BOOLEAN, POSITIVE_INT, POSITIVE_LONG, NON_NEGATIVE_LONG, PORT, DEVICE, TOPIC }
 }

@@ -1,6 +1,6 @@
 package dev.nelbo.scorer.config;
 
-import dev.nelbo.schemas.TopicNames;
+import dev.nelbo.contract.TopicNames;
 
 import java.util.Objects;
 

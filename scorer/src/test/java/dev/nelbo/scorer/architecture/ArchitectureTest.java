@@ -36,9 +36,17 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAPackage("org.apache.kafka.streams.."));
     }
 
-    /** Lower modules never reach up: the contract below the engine and the registry, those below the scorer. */
+    /**
+     * Lower modules never reach up: contract (topic names, output fields, settings) at the bottom and Kafka-free schemas
+     * and engine beside it, schemas below the engine and the registry, those below the scorer.
+     */
     @Test
     void modules_depend_only_downwards() {
+        check(noClasses().that().resideInAPackage("dev.nelbo.contract..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.nelbo.schemas..", "dev.nelbo.engine..",
+                        "dev.nelbo.registry..", "dev.nelbo.scorer..", "dev.nelbo.trainer..", "dev.nelbo.deploy.."));
+        check(noClasses().that().resideInAnyPackage("dev.nelbo.schemas..", "dev.nelbo.engine..")
+                .should().dependOnClassesThat().resideInAPackage("dev.nelbo.contract.."));
         check(noClasses().that().resideInAPackage("dev.nelbo.schemas..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.nelbo.engine..", "dev.nelbo.registry..",
                         "dev.nelbo.scorer..", "dev.nelbo.trainer..", "dev.nelbo.deploy.."));

@@ -15,9 +15,6 @@ package dev.nelbo.trainer.retrain;
  */
 public record Gates(double maxMeanIncreaseSd, double maxAlertRate, double maxCalibrationShift, int minHoldoutRows) {
 
-    /** Defaults: mean no worse than 0.25 sd, alert rate at most 1%, KS shift at most 0.15, 200 rows. */
-    public static final Gates DEFAULTS = new Gates(0.25, 0.01, 0.15, 200);
-
     /**
      * @throws IllegalArgumentException for a negative bound or an alert rate outside (0, 1]
      */

@@ -1,7 +1,8 @@
 package dev.nelbo.trainer.retrain;
 
 import dev.nelbo.schemas.bundle.BundleSignature;
-import dev.nelbo.schemas.settings.SettingSources;
+import dev.nelbo.contract.settings.SettingSources;
+import dev.nelbo.contract.settings.Settings;
 
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -12,20 +13,14 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
+import java.util.Collections;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /**
  * Validated settings of the retraining job and the registry commands: a properties file, then
@@ -43,10 +38,10 @@ public final class RetrainConfig {
 
     private static final Set<String> KAFKA_KEYS = kafkaKeys();
 
-    private final Map<String, String> values;
+    private final Settings settings;
 
-    private RetrainConfig(final Map<String, String> values) {
-        this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+    private RetrainConfig(final Settings settings) {
+        this.settings = settings;
     }
 
     /**
@@ -66,42 +61,14 @@ public final class RetrainConfig {
      * @throws IllegalArgumentException naming the offending key
      */
     public static RetrainConfig of(final Map<String, String> settings) {
-        final Map<String, String> values = new LinkedHashMap<>();
-        for (final RetrainKey k : RetrainKey.values()) {
-            if (k.defaultValue() != null) {
-                values.put(k.key(), k.defaultValue());
-            }
-        }
-        for (final Map.Entry<String, String> e : settings.entrySet()) {
-            final String key = e.getKey().trim();
-            final String value = e.getValue() == null ? "" : e.getValue().trim();
-            if (RetrainKey.byKey(key).isEmpty() && (key.startsWith("nelbo.") || !KAFKA_KEYS.contains(key))) {
-                throw new IllegalArgumentException("unknown setting '" + key + "': "
-                        + (key.startsWith("nelbo.") ? "known nelbo settings are " + Arrays.stream(RetrainKey.values())
-                        .map(RetrainKey::key).filter(k -> k.startsWith("nelbo.")).collect(Collectors.joining(", "))
-                        : "neither a nelbo.* setting nor a Kafka client setting"));
-            }
-            values.put(key, value);
-        }
-        final RetrainConfig c = new RetrainConfig(values);
-        c.validate();
+        final RetrainConfig c = new RetrainConfig(Settings.parse(RetrainKey.CONFIG_DEF, settings, KAFKA_KEYS::contains,
+                "a Kafka client setting"));
+        c.validateTogether();
         return c;
     }
 
-    private void validate() {
-        require(RetrainKey.BOOTSTRAP_SERVERS);
-        window();
-        windowEnd();
-        readTimeout();
-        trainBounds();
-        holdoutBounds();
-        final double f = number(RetrainKey.HOLDOUT_FRACTION);
-        if (!(f > 0 && f < 1)) {
-            throw invalid(RetrainKey.HOLDOUT_FRACTION, "must be in (0, 1)");
-        }
-        excludeAlerted();
-        publishAsShadow();
-        longValue(RetrainKey.SAMPLE_SEED);
+    /** The checks that read a setting further than its type and range, so a bad value fails before the job starts. */
+    private void validateTogether() {
         signingKey();
         trustedKeys();
         try {
@@ -113,8 +80,7 @@ public final class RetrainConfig {
 
     /** @return the raw value of a key, if set */
     Optional<String> get(final RetrainKey key) {
-        final String v = values.get(key.key());
-        return v == null || v.isEmpty() ? Optional.empty() : Optional.of(v);
+        return settings.text(key.key());
     }
 
     /**
@@ -129,7 +95,8 @@ public final class RetrainConfig {
     /** @return Kafka client settings (every non-nelbo key) */
     public Map<String, Object> clientProperties() {
         final Map<String, Object> out = new HashMap<>();
-        values.forEach((k, v) -> {
+        out.put(RetrainKey.BOOTSTRAP_SERVERS.key(), require(RetrainKey.BOOTSTRAP_SERVERS));
+        settings.given().forEach((k, v) -> {
             if (!k.startsWith("nelbo.")) {
                 out.put(k, v);
             }
@@ -144,13 +111,7 @@ public final class RetrainConfig {
 
     /** @return the pinned window end, if any */
     public Optional<Instant> windowEnd() {
-        return get(RetrainKey.WINDOW_END).map(t -> {
-            try {
-                return Instant.parse(t);
-            } catch (final DateTimeParseException e) {
-                throw invalid(RetrainKey.WINDOW_END, "not an ISO-8601 instant such as 2026-11-21T12:00:00Z");
-            }
-        });
+        return get(RetrainKey.WINDOW_END).map(Instant::parse);
     }
 
     /**
@@ -180,13 +141,7 @@ public final class RetrainConfig {
     private BottomKSample.Bounds bounds(final RetrainKey rows, final RetrainKey bytes) {
         final int n = positiveInt(rows);
         final long b = longValue(bytes);
-        if (b < 1) {
-            throw invalid(bytes, "must be at least 1");
-        }
         final double share = number(RetrainKey.MAX_KEY_SHARE);
-        if (!(share > 0 && share <= 1)) {
-            throw invalid(RetrainKey.MAX_KEY_SHARE, "must be in (0, 1]");
-        }
         return new BottomKSample.Bounds(n, b, (int) Math.max(1, Math.ceil(share * n)));
     }
 
@@ -197,11 +152,7 @@ public final class RetrainConfig {
 
     /** @return whether a passing challenger is published as shadow rather than current */
     public boolean publishAsShadow() {
-        final String v = require(RetrainKey.PUBLISH_AS).toLowerCase(Locale.ROOT);
-        if (!v.equals("current") && !v.equals("shadow")) {
-            throw invalid(RetrainKey.PUBLISH_AS, "must be current or shadow");
-        }
-        return v.equals("shadow");
+        return require(RetrainKey.PUBLISH_AS).equalsIgnoreCase("shadow");
     }
 
     /** @return sampling seed */
@@ -211,11 +162,7 @@ public final class RetrainConfig {
 
     /** @return the key bundles are signed with, if configured */
     public Optional<PrivateKey> signingKey() {
-        try {
-            return get(RetrainKey.BUNDLE_SIGNING_KEY).map(v -> BundleSignature.privateKey(BundleSignature.pemText(v)));
-        } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException("setting '" + RetrainKey.BUNDLE_SIGNING_KEY.key() + "': " + e.getMessage(), e);
-        }
+        return settings.converted(RetrainKey.BUNDLE_SIGNING_KEY.key(), v -> BundleSignature.privateKey(BundleSignature.pemText(v)));
     }
 
     /** @return the deployment bundles are signed for, if configured */
@@ -238,11 +185,7 @@ public final class RetrainConfig {
 
     /** @return the public keys whose bundle signatures are accepted (empty: signatures are not checked) */
     public List<PublicKey> trustedKeys() {
-        try {
-            return get(RetrainKey.BUNDLE_TRUSTED_KEYS).map(BundleSignature::trustedKeys).orElse(List.of());
-        } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException("setting '" + RetrainKey.BUNDLE_TRUSTED_KEYS.key() + "': " + e.getMessage(), e);
-        }
+        return settings.converted(RetrainKey.BUNDLE_TRUSTED_KEYS.key(), BundleSignature::trustedKeys).orElse(List.of());
     }
 
     /** @return the work directory, if configured */
@@ -267,49 +210,20 @@ public final class RetrainConfig {
     }
 
     private double number(final RetrainKey key) {
-        try {
-            final double d = Double.parseDouble(require(key));
-            if (!Double.isFinite(d)) {
-                throw new NumberFormatException();
-            }
-            return d;
-        } catch (final NumberFormatException e) {
-            throw invalid(key, "not a number");
-        }
+        return settings.value(key.key(), Double.class);
     }
 
     private int positiveInt(final RetrainKey key) {
-        try {
-            final int v = Integer.parseInt(require(key));
-            if (v < 1) {
-                throw invalid(key, "must be at least 1");
-            }
-            return v;
-        } catch (final NumberFormatException e) {
-            throw invalid(key, "not an integer");
-        }
+        return settings.value(key.key(), Integer.class);
     }
 
     private long longValue(final RetrainKey key) {
-        try {
-            return Long.parseLong(require(key));
-        } catch (final NumberFormatException e) {
-            throw invalid(key, "not an integer");
-        }
+        return settings.value(key.key(), Long.class);
     }
 
     private boolean bool(final RetrainKey key) {
-        final String v = require(key).toLowerCase(Locale.ROOT);
-        if (!v.equals("true") && !v.equals("false")) {
-            throw invalid(key, "must be true or false");
-        }
-        return Boolean.parseBoolean(v);
+        return settings.value(key.key(), Boolean.class);
     }
-
-    private IllegalArgumentException invalid(final RetrainKey key, final String why) {
-        return new IllegalArgumentException("invalid value '" + values.get(key.key()) + "' for setting '" + key.key() + "': " + why);
-    }
-
 
     static Map<String, String> fromEnvironment(final Map<String, String> env) {
         // the scorer's variables may share the environment: only retrain keys are taken

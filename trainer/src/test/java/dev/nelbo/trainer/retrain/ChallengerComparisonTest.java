@@ -15,6 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ChallengerComparisonTest {
 
+    /** The gates a retrain job runs with when none is set. */
+    private static final Gates DEFAULT_GATES = RetrainConfig.of(java.util.Map.of("bootstrap.servers", "k:9092")).gates();
+
     /** A manifest whose calibration is the standard normal's quantiles with a threshold at q. */
     private static Manifest calibratedAt(final double threshold) {
         final List<Manifest.Quantile> qs = List.of(new Manifest.Quantile(0.1, -1.2816), new Manifest.Quantile(0.5, 0.0),
@@ -35,7 +38,7 @@ class ChallengerComparisonTest {
     @Test
     void a_challenger_that_fits_recent_data_as_well_passes() {
         final ChallengerComparison c = ChallengerComparison.compare(normal(1, 5000, 0, 1), calibratedAt(3.09),
-                normal(2, 5000, 0.05, 1), calibratedAt(3.09), Gates.DEFAULTS);
+                normal(2, 5000, 0.05, 1), calibratedAt(3.09), DEFAULT_GATES);
         assertTrue(c.passed(), c.report());
         assertTrue(c.challengerShift() < 0.05, c.report());
         assertTrue(c.challengerAlertRate() < 0.01);
@@ -45,7 +48,7 @@ class ChallengerComparisonTest {
     void a_challenger_trained_on_bad_data_fails_with_reasons() {
         // scores recent normal data much worse than the champion, alerts on much of it, and its own calibration no longer describes the traffic
         final ChallengerComparison c = ChallengerComparison.compare(normal(1, 5000, 0, 1), calibratedAt(3.09),
-                normal(2, 5000, 2.5, 1.5), calibratedAt(3.09), Gates.DEFAULTS);
+                normal(2, 5000, 2.5, 1.5), calibratedAt(3.09), DEFAULT_GATES);
         assertFalse(c.passed());
         assertEquals(3, c.failures().size(), c.report());
         assertTrue(c.report().contains("gates: FAILED"));
@@ -55,7 +58,7 @@ class ChallengerComparisonTest {
     @Test
     void drift_of_the_traffic_shows_in_the_champion_shift() {
         final ChallengerComparison c = ChallengerComparison.compare(normal(1, 5000, 1.0, 1), calibratedAt(3.09),
-                normal(2, 5000, 0, 1), calibratedAt(3.09), Gates.DEFAULTS);
+                normal(2, 5000, 0, 1), calibratedAt(3.09), DEFAULT_GATES);
         // Phi(0) - Phi(-1) = 0.341: the champion's distribution moved by about a third
         assertEquals(0.34, c.championShift(), 0.03);
         assertTrue(c.passed(), c.report());
@@ -64,7 +67,7 @@ class ChallengerComparisonTest {
     @Test
     void too_few_rows_is_no_decision() {
         final ChallengerComparison c = ChallengerComparison.compare(normal(1, 50, 0, 1), calibratedAt(3),
-                normal(1, 50, 0, 1), calibratedAt(3), Gates.DEFAULTS);
+                normal(1, 50, 0, 1), calibratedAt(3), DEFAULT_GATES);
         assertFalse(c.passed());
         assertTrue(c.failures().get(0).contains("only 50 held-back rows"));
         assertThrows(IllegalArgumentException.class, () -> new Gates(0.1, 0, 0.1, 10));

@@ -30,7 +30,7 @@ class RetrainConfigTest {
         assertEquals("events", c.require(RetrainKey.TOPIC_EVENTS));
         assertTrue(c.excludeAlerted());
         assertFalse(c.publishAsShadow());
-        assertEquals(Gates.DEFAULTS, c.gates());
+        assertEquals(new Gates(0.25, 0.01, 0.15, 200), c.gates(), "the documented defaults");
         final RetrainWindow w = c.resolveWindow(Instant.parse("2026-11-21T12:00:00.750Z"));
         assertEquals(Instant.parse("2026-11-21T12:00:00Z"), w.end(), "whole seconds, so a rerun can name the end");
         assertEquals(Instant.parse("2026-11-14T12:00:00Z"), w.start());

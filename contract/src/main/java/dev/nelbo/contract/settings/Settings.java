@@ -70,7 +70,7 @@ public final class Settings {
         try {
             return new Settings(def, given, def.parse(declared));
         } catch (final ConfigException e) {
-            throw new IllegalArgumentException("invalid setting: " + e.getMessage(), e);
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
     }
 

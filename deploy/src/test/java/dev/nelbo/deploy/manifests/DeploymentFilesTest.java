@@ -144,9 +144,9 @@ class DeploymentFilesTest {
         assertEquals(List.of(), ScorerSettings.problems("x", valid, Map.of("NELBO_DEVICE", "cuda:1",
                 "NELBO_KAFKA_SASL_JAAS_CONFIG", ScorerSettings.FROM_SECRET)));
         valid.setProperty("nelbo.metrics.port", "70000");
-        assertEquals(List.of("x: invalid value '70000' for setting 'nelbo.metrics.port': expected a port 0..65535"),
+        assertEquals(List.of("x: Invalid value 70000 for configuration nelbo.metrics.port: Value must be no more than 65535"),
                 ScorerSettings.problems("x", valid, Map.of()));
-        assertEquals(List.of("x: invalid value 'gpu' for setting 'nelbo.device': expected cpu, cuda or cuda:N"),
+        assertEquals(List.of("x: Invalid value gpu for configuration nelbo.device: expected cpu, cuda or cuda:N"),
                 ScorerSettings.problems("x", props("bootstrap.servers", "kafka:9092"), Map.of("NELBO_DEVICE", "gpu")));
     }
 

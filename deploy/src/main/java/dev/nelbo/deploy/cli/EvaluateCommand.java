@@ -18,6 +18,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import static dev.nelbo.contract.output.OutputField.ANOMALY;
+import static dev.nelbo.contract.output.OutputField.EVENT_ID;
+
 /**
  * Precision and recall of a file of score records (the offline {@code nelbo-scorer score}'s output) against the
  * generator's planted labels: the demo's evaluation without a broker, for trying specs and settings quickly.
@@ -55,11 +58,11 @@ public final class EvaluateCommand implements Callable<Integer> {
                     unreadable++;
                     continue;
                 }
-                if (!score.path("event_id").isTextual() || !score.path("anomaly").isBoolean()) {
+                if (!score.path(EVENT_ID.wireName()).isTextual() || !score.path(ANOMALY.wireName()).isBoolean()) {
                     unreadable++;
                     continue;
                 }
-                flagged.put(score.get("event_id").asText(), score.get("anomaly").asBoolean());
+                flagged.put(score.get(EVENT_ID.wireName()).asText(), score.get(ANOMALY.wireName()).asBoolean());
             }
         }
         final LabelTail labels = new LabelTail(labelsFile);

@@ -27,6 +27,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import static dev.nelbo.contract.output.OutputField.ANOMALY;
+import static dev.nelbo.contract.output.OutputField.EVENT_ID;
+
 /**
  * Follows the scorer's output while events stream: alerts as a compact table, then precision and recall
  * of the scorer's anomaly flags against the generator's planted labels.
@@ -110,9 +113,9 @@ public final class WatchCommand implements Callable<Integer> {
                         continue;
                     }
                     final JsonNode value = MAPPER.readTree(record.value());
-                    final String eventId = value.path("event_id").asText();
+                    final String eventId = value.path(EVENT_ID.wireName()).asText();
                     if (record.topic().equals(scoresTopic)) {
-                        flagged.put(eventId, value.path("anomaly").asBoolean());
+                        flagged.put(eventId, value.path(ANOMALY.wireName()).asBoolean());
                     } else if (++alerts <= maxRows) {
                         pending.add(new PendingAlert(value, eventId, System.nanoTime()));
                     }

@@ -6,6 +6,16 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Optional;
 
+import static dev.nelbo.contract.output.OutputField.EVENT_ID;
+import static dev.nelbo.contract.output.OutputField.EVENT_TIME;
+import static dev.nelbo.contract.output.OutputField.EXPECTED;
+import static dev.nelbo.contract.output.OutputField.FEATURE;
+import static dev.nelbo.contract.output.OutputField.KEY;
+import static dev.nelbo.contract.output.OutputField.OBSERVED;
+import static dev.nelbo.contract.output.OutputField.SCORE;
+import static dev.nelbo.contract.output.OutputField.THRESHOLD;
+import static dev.nelbo.contract.output.OutputField.TOP_FEATURES;
+
 /** Formats alerts (alert.schema.json) as compact fixed-width terminal rows. */
 public final class AlertRow {
 
@@ -25,18 +35,18 @@ public final class AlertRow {
      * @return one line
      */
     public static String format(final JsonNode alert, final String planted, final int width) {
-        final String time = alert.hasNonNull("event_time") ? TIME.format(Instant.ofEpochMilli(alert.get("event_time").asLong())) : "";
+        final String time = alert.hasNonNull(EVENT_TIME.wireName()) ? TIME.format(Instant.ofEpochMilli(alert.get(EVENT_TIME.wireName()).asLong())) : "";
         final StringBuilder features = new StringBuilder();
-        for (final JsonNode f : alert.path("top_features")) {
+        for (final JsonNode f : alert.path(TOP_FEATURES.wireName())) {
             if (features.length() > 0) {
                 features.append("; ");
             }
-            features.append(f.path("feature").asText()).append(' ').append(value(f.path("observed")))
-                    .append('/').append(value(f.path("expected")));
+            features.append(f.path(FEATURE.wireName()).asText()).append(' ').append(value(f.path(OBSERVED.wireName())))
+                    .append('/').append(value(f.path(EXPECTED.wireName())));
         }
         final String row = String.format("%-8s  %-19.19s  %-15.15s  %8.2f  %8.2f  %-19.19s  %s", time,
-                alert.path("event_id").asText(), Optional.ofNullable(alert.get("key")).filter(k -> !k.isNull()).map(JsonNode::asText).orElse(""),
-                alert.path("score").asDouble(), alert.path("threshold").asDouble(), planted, features);
+                alert.path(EVENT_ID.wireName()).asText(), Optional.ofNullable(alert.get(KEY.wireName())).filter(k -> !k.isNull()).map(JsonNode::asText).orElse(""),
+                alert.path(SCORE.wireName()).asDouble(), alert.path(THRESHOLD.wireName()).asDouble(), planted, features);
         return row.length() <= width ? row : row.substring(0, width - 1) + "…";
     }
 

@@ -1,6 +1,7 @@
 package dev.nelbo.scorer.output;
 
 import com.fasterxml.jackson.core.io.NumberOutput;
+import dev.nelbo.contract.output.OutputField;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -19,6 +20,10 @@ final class JsonBytes {
     private static final byte[] TRUE = "true".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] FALSE = "false".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NULL = "null".getBytes(StandardCharsets.US_ASCII);
+
+    /** Every output field's name, encoded once, by {@link OutputField#ordinal()}. */
+    private static final byte[][] FIELDS = Arrays.stream(OutputField.values()).map(f -> encodeName(f.wireName()))
+            .toArray(byte[][]::new);
 
     private byte[] buf = new byte[1024];
     private int size;
@@ -66,6 +71,11 @@ final class JsonBytes {
         raw((byte) ']');
         comma = true;
         return this;
+    }
+
+    /** Writes an output field's name; the value follows without a comma. */
+    JsonBytes name(final OutputField field) {
+        return name(FIELDS[field.ordinal()]);
     }
 
     /** Writes a pre-encoded field name (from {@link #encodeName}); the value follows without a comma. */

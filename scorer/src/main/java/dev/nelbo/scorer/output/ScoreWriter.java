@@ -12,6 +12,8 @@ import dev.nelbo.schemas.spec.HistoryDef;
 
 import java.util.List;
 
+import static dev.nelbo.contract.output.OutputField.*;
+
 /**
  * Writes the contract's output documents ({@code score.schema.json}, {@code alert.schema.json},
  * {@code dead-letter.schema.json}) for one model straight from the engine's results, with a streaming
@@ -22,42 +24,6 @@ public final class ScoreWriter {
 
     /** Largest integer a double holds exactly: integral observed values up to it are written without a fraction. */
     private static final double EXACT_LONG = 9_007_199_254_740_992.0;
-
-    private static final byte[] EVENT_ID = JsonBytes.encodeName("event_id");
-    private static final byte[] KEY = JsonBytes.encodeName("key");
-    private static final byte[] EVENT_TIME = JsonBytes.encodeName("event_time");
-    private static final byte[] MODEL_VERSION = JsonBytes.encodeName("model_version");
-    private static final byte[] SCORE = JsonBytes.encodeName("score");
-    private static final byte[] RECON_NLL = JsonBytes.encodeName("recon_nll");
-    private static final byte[] KL = JsonBytes.encodeName("kl");
-    private static final byte[] IW_NLL = JsonBytes.encodeName("iw_nll");
-    private static final byte[] TAIL_PROBABILITY = JsonBytes.encodeName("tail_probability");
-    private static final byte[] THRESHOLD = JsonBytes.encodeName("threshold");
-    private static final byte[] ANOMALY = JsonBytes.encodeName("anomaly");
-    private static final byte[] CONTRIBUTIONS = JsonBytes.encodeName("contributions");
-    private static final byte[] CLAMPED = JsonBytes.encodeName("clamped");
-    private static final byte[] SOURCE = JsonBytes.encodeName("source");
-    private static final byte[] TOPIC = JsonBytes.encodeName("topic");
-    private static final byte[] PARTITION = JsonBytes.encodeName("partition");
-    private static final byte[] OFFSET = JsonBytes.encodeName("offset");
-    private static final byte[] FILE = JsonBytes.encodeName("file");
-    private static final byte[] LINE = JsonBytes.encodeName("line");
-    private static final byte[] FEATURE = JsonBytes.encodeName("feature");
-    private static final byte[] OBSERVED = JsonBytes.encodeName("observed");
-    private static final byte[] EXPECTED = JsonBytes.encodeName("expected");
-    private static final byte[] CONTRIBUTION = JsonBytes.encodeName("contribution");
-    private static final byte[] TOP_FEATURES = JsonBytes.encodeName("top_features");
-    private static final byte[] SUPPRESSED = JsonBytes.encodeName("suppressed_since_last");
-    private static final byte[] WINDOW = JsonBytes.encodeName("suppression_window_ms");
-    private static final byte[] HISTORY_EVENTS = JsonBytes.encodeName("history_events");
-    private static final byte[] HISTORY_WARMING_UP = JsonBytes.encodeName("history_warming_up");
-    private static final byte[] REASON = JsonBytes.encodeName("reason");
-    private static final byte[] FIELD = JsonBytes.encodeName("field");
-    private static final byte[] MESSAGE = JsonBytes.encodeName("message");
-    private static final byte[] PAYLOAD = JsonBytes.encodeName("payload_base64");
-    private static final byte[] PAYLOAD_BYTES = JsonBytes.encodeName("payload_bytes");
-    private static final byte[] PAYLOAD_SHA256 = JsonBytes.encodeName("payload_sha256");
-    private static final byte[] PAYLOAD_TRUNCATED = JsonBytes.encodeName("payload_truncated");
 
     private final FeatureEncoder encoder;
     private final String modelVersion;
@@ -163,7 +129,7 @@ public final class ScoreWriter {
                     .endObject();
         }
         out.endArray();
-        out.name(SUPPRESSED).value(suppressed).name(WINDOW).value(windowMs);
+        out.name(SUPPRESSED_SINCE_LAST).value(suppressed).name(SUPPRESSION_WINDOW_MS).value(windowMs);
         history(pastEvents, true);
         clampedList(event.clampedCount() > 0 ? event : null);
         return out.endObject().toBytes();
@@ -201,7 +167,7 @@ public final class ScoreWriter {
         }
         b.name(MESSAGE).value(letter.message());
         writeSource(b, letter.source());
-        b.name(PAYLOAD).value(letter.payloadBase64()).name(PAYLOAD_BYTES).value(letter.payloadBytes())
+        b.name(PAYLOAD_BASE64).value(letter.payloadBase64()).name(PAYLOAD_BYTES).value(letter.payloadBytes())
                 .name(PAYLOAD_SHA256).value(letter.payloadSha256()).name(PAYLOAD_TRUNCATED).value(letter.payloadTruncated());
         if (letter.modelVersion() != null) {
             b.name(MODEL_VERSION).value(letter.modelVersion());

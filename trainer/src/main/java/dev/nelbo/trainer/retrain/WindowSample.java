@@ -1,5 +1,6 @@
 package dev.nelbo.trainer.retrain;
 
+import dev.nelbo.contract.output.OutputField;
 import dev.nelbo.schemas.encoding.EncodingException;
 import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.event.EventFields;
@@ -66,7 +67,7 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
     public static Set<String> alertedIds(final Properties client, final String topic, final RetrainWindow window,
                                          final Duration timeout, final PrintWriter out) {
         final Set<String> ids = new HashSet<>();
-        final EventReader alerts = EventReader.forId("event_id", DecodeLimits.defaults());
+        final EventReader alerts = EventReader.forId(OutputField.EVENT_ID.wireName(), DecodeLimits.defaults());
         final EventFields alert = alerts.newFields();
         final long[] unreadable = {0};
         // the scorer stamps an alert with its event's record timestamp, so the same window finds them

@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One scored event ({@code score.schema.json}).
+ * One scored event ({@code score.schema.json}), as a test reads it: written apart from
+ * {@code OutputField}, whose names the scorer writes, so a test that reads the writer's bytes into it checks them.
  *
  * @param eventId         event id
  * @param key             entity key, or null

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
- * An event over the threshold ({@code alert.schema.json}).
+ * An event over the threshold ({@code alert.schema.json}), as a test reads it: written apart from
+ * {@code OutputField}, whose names the scorer writes, so a test that reads the writer's bytes into it checks them.
  *
  * @param eventId             event id
  * @param key                 entity key, or null

@@ -304,7 +304,7 @@ public record ScoringModel(String version, Path encoderFile, Path decoderFile, G
      * @param c a manifest calibration
      * @return its tail probability (quantiles at levels 0 and 1, the sample extremes, are not used)
      */
-    static TailProbability tailProbability(final Manifest.Calibration c) {
+    public static TailProbability tailProbability(final Manifest.Calibration c) {
         final List<Manifest.Quantile> inner = c.quantiles().stream().filter(q -> q.q() > 0 && q.q() < 1).toList();
         final double[] levels = inner.stream().mapToDouble(Manifest.Quantile::q).toArray();
         final double[] values = inner.stream().mapToDouble(Manifest.Quantile::value).toArray();

@@ -151,6 +151,16 @@ public final class ScoringResults {
     }
 
     /**
+     * @param row     row index
+     * @param feature reconstructed feature index
+     * @return the feature's contribution above its typical one (the raw contribution when the model has no typical
+     *         values): what an alert ranks features by
+     */
+    public double excess(final int row, final int feature) {
+        return contribution(row, feature) - typical[feature];
+    }
+
+    /**
      * The features most unusual in a record, largest first, without allocating (for alerts: "which features made this
      * record anomalous"): ranked by contribution minus the feature's typical contribution when the model has those
      * (a noisy feature always contributes much and is not unusual for it), else by contribution.
@@ -160,7 +170,7 @@ public final class ScoringResults {
      * @return how many indices were written: {@code min(into.length, F)}
      */
     public int topFeatures(final int row, final int[] into) {
-        final int base = check(row) * featureCount;
+        check(row);
         final int count = Math.min(into.length, featureCount);
         for (int filled = 0; filled < count; filled++) {
             int best = -1;
@@ -168,7 +178,7 @@ public final class ScoringResults {
                 if (alreadyChosen(into, filled, f)) {
                     continue;
                 }
-                if (best < 0 || contributions[base + f] - typical[f] > contributions[base + best] - typical[best]) {
+                if (best < 0 || excess(row, f) > excess(row, best)) {
                     best = f;
                 }
             }

@@ -49,10 +49,13 @@ class SchemasTest {
     }
 
     private final ScoreRecord score = new ScoreRecord("e-1", "svc-1", 1_700_000_000_000L, "v1", 12.5, 10.0, 2.5, 12.1,
-            0.02, 40.0, false, Map.of("latency_ms", 6.0, "bytes", 4.0), null, SourceRef.kafka("events", 3, 42L), 12L);
-    private final Alert alert = new Alert("e-2", null, null, "v1", 99.0, 40.0, 1e-5,
+            0.02, 40.0, false, Map.of("latency_ms", 6.0, "bytes", 4.0), null, SourceRef.kafka("events", 3, 42L), 12L, 3.5, false);
+    private final Alert alert = new Alert("event", "e-2", null, null, "v1", 99.0, 40.0, 1e-5,
             List.of(new Alert.TopFeature("latency_ms", 80.0, 9000.0, 55.2), new Alert.TopFeature("region", 5.0, "mars", "us")),
-            3, 60_000, List.of(new Clamped("bytes", "Infinity")), 2L, true);
+            3, 60_000, null, null, null, null, null, List.of(new Clamped("bytes", "Infinity")), 2L, true);
+    private final Alert entityAlert = new Alert("entity", "e-9", "host-3", 1_700_000_000_000L, "v1", 9.0, 40.0, 0.004,
+            List.of(new Alert.TopFeature("latency_ms", 31.5, 420.0, 95.0)), 0, 0, 8.1, 7.2, "e-7", 1_699_999_990_000L, 3,
+            null, null, null);
     private final DeadLetter dead = DeadLetter.of(FailureReason.WRONG_TYPE, "latency_ms", "feature 'latency_ms' should be a number",
             SourceRef.kafka("events", 0, 7L), "{\"x\":1}".getBytes(StandardCharsets.UTF_8), "v1");
 
@@ -60,7 +63,10 @@ class SchemasTest {
     void score_round_trip_and_rejections() throws Exception {
         roundTrip(SchemaDocument.SCORE, score, ScoreRecord.class);
         roundTrip(SchemaDocument.SCORE, new ScoreRecord("e-1", null, null, "v1", 1e12, 1e12, 2.5, 1e12, 0.0, 40.0, true, null,
-                List.of(new Clamped("bytes", 1e300)), SourceRef.kafka("events", 3, 42L), null), ScoreRecord.class);
+                List.of(new Clamped("bytes", 1e300)), SourceRef.kafka("events", 3, 42L), null, null, null), ScoreRecord.class);
+        final ObjectNode half = tree(score);
+        half.remove("entity_anomalous");
+        assertRejected(SchemaDocument.SCORE, half, "entity_anomalous");
         final ObjectNode bad = tree(score);
         bad.put("tail_probability", 1.5);
         assertRejected(SchemaDocument.SCORE, bad, "$.tail_probability");
@@ -72,6 +78,13 @@ class SchemasTest {
     @Test
     void alert_round_trip_and_rejections() throws Exception {
         roundTrip(SchemaDocument.ALERT, alert, Alert.class);
+        roundTrip(SchemaDocument.ALERT, entityAlert, Alert.class);
+        final ObjectNode noOnset = tree(entityAlert);
+        noOnset.remove("onset_event_id");
+        assertRejected(SchemaDocument.ALERT, noOnset, "onset_event_id");
+        final ObjectNode unknownKind = tree(alert);
+        unknownKind.put("kind", "silence");
+        assertRejected(SchemaDocument.ALERT, unknownKind, "$.kind");
         final ObjectNode bad = tree(alert);
         ((ObjectNode) bad.get("top_features").get(1)).remove("expected");
         assertRejected(SchemaDocument.ALERT, bad, "$.top_features[1]");

@@ -44,7 +44,14 @@ public enum OutputField {
     FEATURE("feature", Part.TOP_FEATURE, Part.CLAMPED_VALUE),
     CONTRIBUTION("contribution", Part.TOP_FEATURE),
     OBSERVED("observed", Part.TOP_FEATURE, Part.CLAMPED_VALUE),
-    EXPECTED("expected", Part.TOP_FEATURE);
+    EXPECTED("expected", Part.TOP_FEATURE),
+    KIND("kind", Part.ALERT),
+    ENTITY_EVIDENCE("entity_evidence", Part.SCORE, Part.ALERT),
+    ENTITY_ANOMALOUS("entity_anomalous", Part.SCORE),
+    ENTITY_THRESHOLD("entity_threshold", Part.ALERT),
+    ONSET_EVENT_ID("onset_event_id", Part.ALERT),
+    ONSET_TIME("onset_time", Part.ALERT),
+    ENTITY_EVENTS("entity_events", Part.ALERT);
 
     /** The output objects: the three records and the objects nested in them. */
     public enum Part {

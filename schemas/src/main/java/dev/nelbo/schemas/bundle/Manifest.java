@@ -227,11 +227,13 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
      *                   the raw contribution (which always favours the noisiest feature)
      * @param thresholdsBy per-value thresholds of one categorical context feature, or null: a value listed there is
      *                   alerted at its own threshold, every other value at {@code threshold}
+     * @param entity       the entity-level test (CUSUM over each event's surprise) and its calibration, or null: bundles
+     *                   written before it have none, and their scorer runs no entity test
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Calibration(String score, double threshold, double targetFpr, String method, long rows,
                               List<Quantile> quantiles, Tail tail, Map<String, Double> typicalContributions,
-                              ContextThresholds thresholdsBy) {
+                              ContextThresholds thresholdsBy, EntityCalibration entity) {
         /** Copies the quantiles and the typical contributions. */
         public Calibration {
             quantiles = List.copyOf(quantiles);
@@ -252,7 +254,7 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
          */
         public Calibration(final String score, final double threshold, final double targetFpr, final String method,
                            final long rows, final List<Quantile> quantiles, final Tail tail) {
-            this(score, threshold, targetFpr, method, rows, quantiles, tail, null, null);
+            this(score, threshold, targetFpr, method, rows, quantiles, tail, null, null, null);
         }
 
         /**
@@ -260,7 +262,7 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
          * @return this calibration with them
          */
         public Calibration withTypicalContributions(final Map<String, Double> typical) {
-            return new Calibration(score, threshold, targetFpr, method, rows, quantiles, tail, typical, thresholdsBy);
+            return new Calibration(score, threshold, targetFpr, method, rows, quantiles, tail, typical, thresholdsBy, entity);
         }
 
         /**
@@ -268,8 +270,35 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
          * @return this calibration with them
          */
         public Calibration withThresholdsBy(final ContextThresholds by) {
-            return new Calibration(score, threshold, targetFpr, method, rows, quantiles, tail, typicalContributions, by);
+            return new Calibration(score, threshold, targetFpr, method, rows, quantiles, tail, typicalContributions, by,
+                    entity);
         }
+
+        /**
+         * @param evidence the entity-level test's calibration
+         * @return this calibration with it
+         */
+        public Calibration withEntity(final EntityCalibration evidence) {
+            return new Calibration(score, threshold, targetFpr, method, rows, quantiles, tail, typicalContributions,
+                    thresholdsBy, evidence);
+        }
+    }
+
+    /**
+     * The entity-level test: Page's CUSUM over the surprise ({@code -ln} tail probability) of each entity's events
+     * ({@code EntityEvidence} in the engine), with the threshold that gives the target false-alarm rate on normal data.
+     *
+     * @param method         {@code cusum}
+     * @param drift          the drift allowance subtracted from each event's surprise
+     * @param threshold      the statistic at which an entity is anomalous
+     * @param falseAlarmRate the target: alarms per event of one normal entity
+     * @param realisedRows   the training rows the realised rate was measured on, each key's in their order
+     * @param realisedAlarms the alarms the test raised on them
+     */
+    public record EntityCalibration(String method, double drift, double threshold, double falseAlarmRate, long realisedRows,
+                                    long realisedAlarms) {
+        /** The one method. */
+        public static final String CUSUM = "cusum";
     }
 
     /**

@@ -24,10 +24,12 @@ import java.util.Map;
  * @param clamped         features clamped into the model's range, or null when none was
  * @param source          input coordinates, or null
  * @param historyEvents   past events of its key behind the history features, or null when the model has none
+ * @param entityEvidence  the key's entity statistic, or null without an entity test
+ * @param entityAnomalous whether the key is anomalous, or null without an entity test
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ScoreRecord(String eventId, String key, Long eventTime, String modelVersion, double score, double reconNll,
                           double kl, double iwNll, double tailProbability, double threshold, boolean anomaly,
                           Map<String, Double> contributions, List<Clamped> clamped, SourceRef source,
-                          Long historyEvents) {
+                          Long historyEvents, Double entityEvidence, Boolean entityAnomalous) {
 }

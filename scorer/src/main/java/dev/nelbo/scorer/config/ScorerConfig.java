@@ -240,7 +240,9 @@ public final class ScorerConfig {
                         intValue(ScorerKey.EVENT_MAX_DEPTH), intValue(ScorerKey.EVENT_MAX_NUMBER_LENGTH),
                         intValue(ScorerKey.EVENT_MAX_STRING_LENGTH)), maxRequestSize(),
                 longValue(ScorerKey.HISTORY_RETENTION_MS), new BoundedKeyedStore.Bound(longValue(ScorerKey.HISTORY_MAX_KEYS),
-                        longValue(ScorerKey.HISTORY_MAX_BYTES)));
+                        longValue(ScorerKey.HISTORY_MAX_BYTES)), new PipelineSettings.Entity(booleanValue(ScorerKey.ENTITY_ENABLED),
+                        longValue(ScorerKey.ENTITY_RETENTION_MS), new BoundedKeyedStore.Bound(longValue(ScorerKey.ENTITY_MAX_KEYS),
+                        longValue(ScorerKey.ENTITY_MAX_BYTES))));
     }
 
     /** The producer's {@code max.request.size} as Streams will configure it (producer prefix first). */

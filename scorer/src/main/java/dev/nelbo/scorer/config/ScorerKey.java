@@ -98,6 +98,17 @@ public enum ScorerKey {
                     + " (`nelbo_history_evicted_total`), and their next event is scored as a new entity's")),
     HISTORY_MAX_BYTES(positiveLong("nelbo.history.max.bytes", PipelineSettings.DEFAULT_HISTORY_MAX_BYTES,
             "most estimated heap bytes of history per stream task; evicts as above")),
+    ENTITY_ENABLED(Setting.of("nelbo.entity.enabled", Type.BOOLEAN, true,
+            "run the entity test of a model that has one (its calibration's `entity`): each key's evidence, entity alerts,"
+                    + " `entity_evidence` and `entity_anomalous` in score records; `false`: per-event scoring only")),
+    ENTITY_RETENTION_MS(positiveLong("nelbo.entity.retention.ms", PipelineSettings.DEFAULT_HISTORY_RETENTION_MS,
+            "a key whose run of evidence has seen no event for this long (by record timestamp, never ahead of the"
+                    + " scorer's clock) is forgotten; keys without a run hold no state")),
+    ENTITY_MAX_KEYS(positiveLong("nelbo.entity.max.keys", PipelineSettings.DEFAULT_ENTITY_MAX_KEYS,
+            "most keys with a run of evidence held per stream task; beyond it the least recently seen keys are evicted"
+                    + " (`nelbo_entity_evicted_total`), and their evidence starts again")),
+    ENTITY_MAX_BYTES(positiveLong("nelbo.entity.max.bytes", PipelineSettings.DEFAULT_ENTITY_MAX_BYTES,
+            "most estimated heap bytes of entity state per stream task; evicts as above")),
     SHADOW_TOPIC(topic("nelbo.shadow.topic", null,
             "when set, the registry's `shadow` model also scores every event to this topic (see docs/retraining.md)")),
     BUNDLE_TRUSTED_KEYS(Setting.of("nelbo.bundle.trusted.keys", Type.STRING, null,

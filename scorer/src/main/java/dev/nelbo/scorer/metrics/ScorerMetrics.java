@@ -50,6 +50,11 @@ public final class ScorerMetrics {
     private final Gauge historyBytes;
     private final Counter historyEvicted;
     private final Counter historyKeyMismatch;
+    private final Counter entityAlerts;
+    private final Gauge entitiesAnomalous;
+    private final Gauge entityKeys;
+    private final Gauge entityBytes;
+    private final Counter entityEvicted;
     private final Counter outputsUnkeyed;
     private final Counter outputsTooLarge;
     private final Counter outputsDropped;
@@ -144,6 +149,21 @@ public final class ScorerMetrics {
                 .help("Events whose Kafka key is not their entity key (key_path): an entity's events may then be split"
                         + " over partitions and its history with them; key the events topic by the entity")
                 .withoutExemplars().register(registry);
+        entityAlerts = Counter.builder().name("nelbo_entity_alerts_total")
+                .help("Entity alerts written: keys whose run of evidence reached the model's entity threshold (one per run)")
+                .withoutExemplars().register(registry);
+        entitiesAnomalous = Gauge.builder().name("nelbo_entities_anomalous")
+                .help("Entity keys in the anomalous state (entity statistic at or above the threshold), per stream task")
+                .labelNames("task").register(registry);
+        entityKeys = Gauge.builder().name("nelbo_entity_keys")
+                .help("Entity keys with a run of evidence held in the entity state, per stream task").labelNames("task")
+                .register(registry);
+        entityBytes = Gauge.builder().name("nelbo_entity_bytes").unit(Unit.BYTES)
+                .help("Estimated heap taken by the entity state, per stream task (what nelbo.entity.max.bytes bounds)")
+                .labelNames("task").register(registry);
+        entityEvicted = Counter.builder().name("nelbo_entity_evicted_total")
+                .help("Keys evicted from the entity state, least recently seen first, to stay within nelbo.entity.max.keys"
+                        + " and .max.bytes: their evidence starts again").withoutExemplars().register(registry);
         outputsUnkeyed = Counter.builder().name("nelbo_outputs_unkeyed_total")
                 .help("Outputs sent without the input's Kafka key because key and value exceed max.request.size")
                 .labelNames("output").withoutExemplars().register(registry);
@@ -317,6 +337,34 @@ public final class ScorerMetrics {
         }
         historyKeys.labelValues(task).set(keys);
         historyBytes.labelValues(task).set(bytes);
+    }
+
+    /** Counts an entity alert written. */
+    public void entityAlert() {
+        entityAlerts.inc();
+    }
+
+    /**
+     * @param task  stream task
+     * @param keys  keys with evidence held, or -1 when the task is gone
+     * @param bytes bytes held
+     * @param anomalous keys in the anomalous state
+     */
+    public void entityState(final String task, final long keys, final long bytes, final long anomalous) {
+        if (keys < 0) {
+            entityKeys.remove(task);
+            entityBytes.remove(task);
+            entitiesAnomalous.remove(task);
+            return;
+        }
+        entityKeys.labelValues(task).set(keys);
+        entityBytes.labelValues(task).set(bytes);
+        entitiesAnomalous.labelValues(task).set(anomalous);
+    }
+
+    /** @param keys keys evicted from the entity state to stay within its bounds */
+    public void entityEvicted(final long keys) {
+        entityEvicted.inc(keys);
     }
 
     /** @param keys keys whose history was evicted to stay within the state's bounds */

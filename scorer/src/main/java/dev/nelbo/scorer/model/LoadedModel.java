@@ -2,6 +2,7 @@ package dev.nelbo.scorer.model;
 
 import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.engine.ScoringEngine;
+import dev.nelbo.engine.entity.EntityEvidence;
 import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.ModelBundle;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
@@ -27,18 +28,34 @@ public final class LoadedModel {
     private final double loadSeconds;
     private final String device;
     private final boolean ownsDir;
+    /** The model's entity test, or null when its calibration has none. */
+    private final EntityEvidence entityEvidence;
     private final Deque<ScoringEngine> idle = new ArrayDeque<>();
     private int borrowed;
     private boolean retired;
 
     private LoadedModel(final ModelBundle bundle, final EngineOptions options, final ScoringEngine warm,
-                        final double loadSeconds, final boolean ownsDir) {
+                        final double loadSeconds, final boolean ownsDir, final EntityEvidence entityEvidence) {
         this.bundle = bundle;
         this.options = options;
         this.loadSeconds = loadSeconds;
         this.ownsDir = ownsDir;
         this.device = warm.device().toString();
+        this.entityEvidence = entityEvidence;
         idle.push(warm);
+    }
+
+    /** The bundle's entity test, checked before the model serves (a bound out of range refuses the model). */
+    private static EntityEvidence entityEvidence(final ModelBundle bundle) {
+        final Manifest.Calibration c = bundle.manifest().calibration();
+        if (c == null || c.entity() == null) {
+            return null;
+        }
+        try {
+            return new EntityEvidence(c.entity().drift(), c.entity().threshold());
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException("calibration.entity of model " + bundle.version() + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -58,9 +75,16 @@ public final class LoadedModel {
         final long start = System.nanoTime();
         final ScoringEngine engine = openWithin(bundle, options, timeout);
         final double seconds = (System.nanoTime() - start) / 1e9;
+        final EntityEvidence evidence;
+        try {
+            evidence = entityEvidence(bundle);
+        } catch (final IllegalArgumentException e) {
+            engine.close();
+            throw e;
+        }
         LOG.info("Model {} ready on {} ({} features, threshold {}) in {} ms", bundle.version(), engine.device(),
                 engine.layout().featureCount(), threshold(bundle), Math.round(seconds * 1000));
-        return new LoadedModel(bundle, options, engine, seconds, ownsDir);
+        return new LoadedModel(bundle, options, engine, seconds, ownsDir, evidence);
     }
 
     /**
@@ -124,6 +148,11 @@ public final class LoadedModel {
     /** @return the alert threshold, or NaN when the model is uncalibrated */
     public double threshold() {
         return threshold(bundle);
+    }
+
+    /** @return the model's entity test, or null when its calibration has none */
+    public EntityEvidence entityEvidence() {
+        return entityEvidence;
     }
 
     /** @return the device the engines run on (CPU after a CUDA fallback) */

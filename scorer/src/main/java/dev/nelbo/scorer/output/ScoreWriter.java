@@ -1,5 +1,6 @@
 package dev.nelbo.scorer.output;
 
+import dev.nelbo.contract.output.AlertKind;
 import dev.nelbo.engine.ScoringResults;
 import dev.nelbo.schemas.encoding.ColumnBlock;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
@@ -81,6 +82,27 @@ public final class ScoreWriter {
      */
     public byte[] score(final ScoringResults r, final int row, final String eventId, final String key, final Long eventTime,
                         final SourceRef source, final DecodedEvent clamped, final long pastEvents) {
+        return score(r, row, eventId, key, eventTime, source, clamped, pastEvents, Double.NaN, false);
+    }
+
+    /**
+     * A score record with the key's entity state.
+     *
+     * @param r                engine results
+     * @param row              row in the results
+     * @param eventId          event id
+     * @param key              entity key, or null
+     * @param eventTime        event time, or null
+     * @param source           input coordinates
+     * @param clamped          the record's decode result when it has clamped features, else null
+     * @param pastEvents       how many past events of its key the record's history features summarised (-1: no history)
+     * @param entityEvidence   the key's entity statistic after the event (NaN: no entity test, the fields are left out)
+     * @param entityAnomalous  whether the key is anomalous after the event
+     * @return the score record's JSON
+     */
+    public byte[] score(final ScoringResults r, final int row, final String eventId, final String key, final Long eventTime,
+                        final SourceRef source, final DecodedEvent clamped, final long pastEvents,
+                        final double entityEvidence, final boolean entityAnomalous) {
         out.reset().beginObject();
         out.name(EVENT_ID).value(eventId).name(KEY).value(key).name(EVENT_TIME).value(eventTime)
                 .name(MODEL_VERSION).value(modelVersion)
@@ -96,6 +118,9 @@ public final class ScoreWriter {
             out.endObject();
         }
         history(pastEvents, false);
+        if (!Double.isNaN(entityEvidence)) {
+            out.name(ENTITY_EVIDENCE).value(entityEvidence).name(ENTITY_ANOMALOUS).value(entityAnomalous);
+        }
         clampedList(clamped);
         source(source);
         return out.endObject().toBytes();
@@ -116,23 +141,105 @@ public final class ScoreWriter {
     public byte[] alert(final ScoringResults r, final int row, final DecodedEvent event, final String eventId,
                         final String key, final Long eventTime, final long suppressed, final long windowMs,
                         final long pastEvents) {
-        out.reset().beginObject();
-        out.name(EVENT_ID).value(eventId).name(KEY).value(key).name(EVENT_TIME).value(eventTime)
-                .name(MODEL_VERSION).value(modelVersion).name(SCORE).value(r.nelbo(row)).name(THRESHOLD).value(r.threshold(row))
-                .name(TAIL_PROBABILITY).value(r.tailProbability(row));
-        out.name(TOP_FEATURES).beginArray();
+        alertHead(AlertKind.EVENT, r, row, eventId, key, eventTime);
         final int n = r.topFeatures(row, top);
         for (int i = 0; i < n; i++) {
-            final int f = top[i];
-            out.beginObject().name(FEATURE).value(names[f]).name(CONTRIBUTION).value(r.contribution(row, f))
-                    .name(OBSERVED).observed(observed(event.fields().feature(f))).name(EXPECTED).observed(expected(r, row, f))
-                    .endObject();
+            topFeature(r, row, event, top[i], r.contribution(row, top[i]));
         }
         out.endArray();
         out.name(SUPPRESSED_SINCE_LAST).value(suppressed).name(SUPPRESSION_WINDOW_MS).value(windowMs);
         history(pastEvents, true);
         clampedList(event.clampedCount() > 0 ? event : null);
         return out.endObject().toBytes();
+    }
+
+    /**
+     * An entity alert: the key's run of evidence reached the entity threshold at this event. Its features are ranked
+     * by their contribution above the typical one summed over the run, with the event's observed and expected values.
+     *
+     * @param r          engine results
+     * @param row        the event's row
+     * @param event      the event's decode result (observed values)
+     * @param eventId    event id
+     * @param key        the entity key
+     * @param eventTime  event time, or null
+     * @param run        the key's run: its statistic, onset, length and summed contributions
+     * @param pastEvents how many past events of its key the record's history features summarised (-1: no history)
+     * @return the alert's JSON
+     */
+    public byte[] entityAlert(final ScoringResults r, final int row, final DecodedEvent event, final String eventId,
+                              final String key, final Long eventTime, final EntityRun run, final long pastEvents) {
+        alertHead(AlertKind.ENTITY, r, row, eventId, key, eventTime);
+        // context features (last) are not reconstructed: they carry no evidence
+        final int n = Math.min(top.length, r.featureCount());
+        for (int i = 0; i < n; i++) {
+            int best = -1;
+            for (int f = 0; f < r.featureCount(); f++) {
+                if (!chosen(i, f) && (best < 0 || run.excess(f) > run.excess(best))) {
+                    best = f;
+                }
+            }
+            top[i] = best;
+            topFeature(r, row, event, best, run.excess(best));
+        }
+        out.endArray();
+        // one alert per run of evidence, never held back by the per-event suppression window
+        out.name(SUPPRESSED_SINCE_LAST).value(0L).name(SUPPRESSION_WINDOW_MS).value(0L)
+                .name(ENTITY_EVIDENCE).value(run.statistic()).name(ENTITY_THRESHOLD).value(run.threshold())
+                .name(ONSET_EVENT_ID).value(run.onsetEventId()).name(ONSET_TIME).value(run.onsetTime())
+                .name(ENTITY_EVENTS).value((long) run.events());
+        history(pastEvents, true);
+        clampedList(event.clampedCount() > 0 ? event : null);
+        return out.endObject().toBytes();
+    }
+
+    /** What an entity alert says about its key's run of evidence. */
+    public interface EntityRun {
+        /** @return the key's statistic */
+        double statistic();
+
+        /** @return the entity threshold */
+        double threshold();
+
+        /** @return the first event of the run */
+        String onsetEventId();
+
+        /** @return that event's time */
+        long onsetTime();
+
+        /** @return the events the run spans */
+        int events();
+
+        /**
+         * @param feature a reconstructed feature
+         * @return its contribution above its typical value, summed over the run
+         */
+        double excess(int feature);
+    }
+
+    private boolean chosen(final int filled, final int feature) {
+        for (int i = 0; i < filled; i++) {
+            if (top[i] == feature) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void alertHead(final AlertKind kind, final ScoringResults r, final int row, final String eventId, final String key,
+                           final Long eventTime) {
+        out.reset().beginObject();
+        out.name(KIND).value(kind.wireName()).name(EVENT_ID).value(eventId).name(KEY).value(key).name(EVENT_TIME).value(eventTime)
+                .name(MODEL_VERSION).value(modelVersion).name(SCORE).value(r.nelbo(row)).name(THRESHOLD).value(r.threshold(row))
+                .name(TAIL_PROBABILITY).value(r.tailProbability(row));
+        out.name(TOP_FEATURES).beginArray();
+    }
+
+    private void topFeature(final ScoringResults r, final int row, final DecodedEvent event, final int f,
+                            final double contribution) {
+        out.beginObject().name(FEATURE).value(names[f]).name(CONTRIBUTION).value(contribution)
+                .name(OBSERVED).observed(observed(event.fields().feature(f))).name(EXPECTED).observed(expected(r, row, f))
+                .endObject();
     }
 
     private void history(final long pastEvents, final boolean flagWarmUp) {

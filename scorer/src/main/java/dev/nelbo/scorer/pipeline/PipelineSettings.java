@@ -23,11 +23,12 @@ import java.util.function.LongConsumer;
  * @param maxOutputBytes         largest output record the producer may send ({@code max.request.size})
  * @param historyRetentionMs     how long an idle key's history is kept (by record time)
  * @param historyBound           most keys and bytes of history held per task
+ * @param entity                 the entity test's state (with a model that has the test)
  */
 public record PipelineSettings(boolean scoresEnabled, boolean contributions, int topFeatures, long suppressionWindowMs,
                                long suppressionRetentionMs, BoundedKeyedStore.Bound suppressionBound, long maxEventTimeSkewMs,
                                DecodeLimits limits, int maxOutputBytes, long historyRetentionMs,
-                               BoundedKeyedStore.Bound historyBound) {
+                               BoundedKeyedStore.Bound historyBound, Entity entity) {
 
     /** Kafka's default {@code max.request.size}. */
     public static final int DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -42,11 +43,38 @@ public record PipelineSettings(boolean scoresEnabled, boolean contributions, int
     /** Default most bytes of suppression state per task. */
     public static final long DEFAULT_SUPPRESSION_MAX_BYTES = 16L << 20;
 
+    /** Default most keys of entity state per task. */
+    public static final long DEFAULT_ENTITY_MAX_KEYS = 1_000_000L;
+    /** Default most bytes of entity state per task. */
+    public static final long DEFAULT_ENTITY_MAX_BYTES = 64L << 20;
+
+    /**
+     * The entity test's per-key state.
+     *
+     * @param enabled     whether to run the test when the model has one
+     * @param retentionMs how long a key whose run of evidence is idle is kept (by record time)
+     * @param bound       most keys and bytes held per task
+     */
+    public record Entity(boolean enabled, long retentionMs, BoundedKeyedStore.Bound bound) {
+        /** The defaults of the scorer's settings. */
+        public static final Entity DEFAULTS = new Entity(true, DEFAULT_HISTORY_RETENTION_MS,
+                new BoundedKeyedStore.Bound(DEFAULT_ENTITY_MAX_KEYS, DEFAULT_ENTITY_MAX_BYTES));
+
+        /** @throws IllegalArgumentException for a retention that is not positive */
+        public Entity {
+            Objects.requireNonNull(bound, "bound");
+            if (retentionMs < 1) {
+                throw new IllegalArgumentException("entity retention must be positive, got " + retentionMs);
+            }
+        }
+    }
+
     /** @throws NullPointerException without limits */
     public PipelineSettings {
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(suppressionBound, "suppressionBound");
         Objects.requireNonNull(historyBound, "historyBound");
+        Objects.requireNonNull(entity, "entity");
         if (historyRetentionMs < 1) {
             throw new IllegalArgumentException("history retention must be positive, got " + historyRetentionMs);
         }
@@ -60,19 +88,19 @@ public record PipelineSettings(boolean scoresEnabled, boolean contributions, int
         return new PipelineSettings(true, false, 3, suppressionWindowMs, Math.max(suppressionWindowMs, 3_600_000L),
                 new BoundedKeyedStore.Bound(DEFAULT_SUPPRESSION_MAX_KEYS, DEFAULT_SUPPRESSION_MAX_BYTES), 3_600_000L,
                 DecodeLimits.defaults(), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_HISTORY_RETENTION_MS,
-                new BoundedKeyedStore.Bound(DEFAULT_HISTORY_MAX_KEYS, DEFAULT_HISTORY_MAX_BYTES));
+                new BoundedKeyedStore.Bound(DEFAULT_HISTORY_MAX_KEYS, DEFAULT_HISTORY_MAX_BYTES), Entity.DEFAULTS);
     }
 
     /** @return a copy with score records switched on or off */
     public PipelineSettings withScores(final boolean enabled) {
         return new PipelineSettings(enabled, contributions, topFeatures, suppressionWindowMs, suppressionRetentionMs,
-                suppressionBound, maxEventTimeSkewMs, limits, maxOutputBytes, historyRetentionMs, historyBound);
+                suppressionBound, maxEventTimeSkewMs, limits, maxOutputBytes, historyRetentionMs, historyBound, entity);
     }
 
     /** @return a copy with per-feature contributions in score records on or off */
     public PipelineSettings withContributions(final boolean enabled) {
         return new PipelineSettings(scoresEnabled, enabled, topFeatures, suppressionWindowMs, suppressionRetentionMs,
-                suppressionBound, maxEventTimeSkewMs, limits, maxOutputBytes, historyRetentionMs, historyBound);
+                suppressionBound, maxEventTimeSkewMs, limits, maxOutputBytes, historyRetentionMs, historyBound, entity);
     }
 
     /**
@@ -82,6 +110,15 @@ public record PipelineSettings(boolean scoresEnabled, boolean contributions, int
      */
     public BoundedKeyedStore<byte[]> boundHistory(final KeyedStore<byte[]> store, final LongConsumer onEvicted) {
         return new BoundedKeyedStore<>(store, historyBound, v -> v.length, EntityHistory::recordedSeenAt, onEvicted);
+    }
+
+    /**
+     * @param store     a task's entity store
+     * @param onEvicted told how many keys were evicted to stay within the entity bound
+     * @return the store within the bound, least recently seen keys evicted first
+     */
+    public BoundedKeyedStore<byte[]> boundEntity(final KeyedStore<byte[]> store, final LongConsumer onEvicted) {
+        return new BoundedKeyedStore<>(store, entity.bound(), EntityMonitor::valueBytes, EntityMonitor::lastSeen, onEvicted);
     }
 
     /**

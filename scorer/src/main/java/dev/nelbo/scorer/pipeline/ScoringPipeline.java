@@ -51,6 +51,8 @@ public final class ScoringPipeline implements AutoCloseable {
     private final ExecutorService inference;
     private final AlertSuppressor suppressor;
     private final BoundedKeyedStore<byte[]> historyStore;
+    /** The entity test per key (with a model that has one). */
+    private final EntityMonitor entities;
     private final Outputs outputs;
     private final OutputSender sender;
     private final ShadowScorer shadow;
@@ -81,6 +83,7 @@ public final class ScoringPipeline implements AutoCloseable {
      * @param suppressionStore per-key alert suppression state (bounded here by {@link PipelineSettings#suppressionBound})
      * @param historyStore     per-key history of the models with history features (bounded here by
      *                         {@link PipelineSettings#historyBound})
+     * @param entityStore      per-key state of the entity test (bounded here by {@link PipelineSettings#entity})
      * @param outputs    where outputs go
      * @param shadow     whether to score with the registry's shadow model too
      * @param task       name of the task, for logs
@@ -88,7 +91,7 @@ public final class ScoringPipeline implements AutoCloseable {
      */
     public ScoringPipeline(final ModelManager models, final ScorerMetrics metrics, final PipelineSettings settings,
                            final KeyedStore<Suppression> suppressionStore, final KeyedStore<byte[]> historyStore,
-                           final Outputs outputs,
+                           final KeyedStore<byte[]> entityStore, final Outputs outputs,
                            final boolean shadow, final String task, final LongSupplier wallClock) {
         this.models = models;
         this.metrics = metrics;
@@ -97,6 +100,7 @@ public final class ScoringPipeline implements AutoCloseable {
         this.suppressor = new AlertSuppressor(settings.boundSuppression(suppressionStore, metrics::suppressionEvicted),
                 settings.suppressionWindowMs(), settings.suppressionRetentionMs());
         this.historyStore = settings.boundHistory(historyStore, metrics::historyEvicted);
+        this.entities = new EntityMonitor(settings.boundEntity(entityStore, metrics::entityEvicted));
         this.outputs = outputs;
         this.sender = new OutputSender(outputs, metrics, settings.maxOutputBytes());
         this.task = task;
@@ -255,6 +259,18 @@ public final class ScoringPipeline implements AutoCloseable {
     }
 
     /**
+     * Forgets the entity state of keys whose run of evidence is idle for longer than {@code nelbo.entity.retention.ms}.
+     *
+     * @return the state's size afterwards
+     */
+    public BoundedKeyedStore.Figures purgeEntities() {
+        final BoundedKeyedStore.Figures f = entities.purge(EntityMonitor.idleLongerThan(settings.entity().retentionMs(),
+                wallClock.getAsLong()));
+        metrics.entityState(task, f.keys(), f.bytes(), entities.anomalousKeys());
+        return f;
+    }
+
+    /**
      * A full batch: write the outputs of the batch in flight (waiting for it if need be), then hand this one
      * to the inference executor and keep filling the other slot. This overlaps the engine with decoding.
      */
@@ -308,14 +324,25 @@ public final class ScoringPipeline implements AutoCloseable {
                 final DecodedEvent clamped = slot.clamps[i] > 0 ? redecode(slot.values[i], o) : null;
                 final boolean anomaly = ScoreWriter.anomaly(results, i, clamped);
                 metrics.score(results.nelbo(i));
+                final long at = EventTimes.bound(slot.eventTimes[i], o.timestamp(), settings.maxEventTimeSkewMs());
+                // the entity test follows each key's events in record order, as scored: a replay gives the same
+                final boolean observed = entities.enabled() && slot.keys[i] != null;
+                if (observed) {
+                    entities.observe(slot.keys[i], results, i, slot.ids[i], stateTime(at, now));
+                }
                 if (settings.scoresEnabled()) {
                     sender.send(Outputs.Kind.SCORE, o, slot.values[i], writer.score(results, i, slot.ids[i], slot.keys[i],
                             slot.eventTimes[i], SourceRef.kafka(o.topic(), o.partition(), o.offset()), clamped,
-                            slot.pastEvents[i]));
+                            slot.pastEvents[i], observed ? entities.statistic() : Double.NaN, observed && entities.anomalous()));
                 }
-                final long at = EventTimes.bound(slot.eventTimes[i], o.timestamp(), settings.maxEventTimeSkewMs());
                 if (anomaly) {
                     alert(slot, i, stateTime(at, now));
+                }
+                if (observed && entities.alertDue()) {
+                    final DecodedEvent event = redecode(slot.values[i], o);
+                    sender.send(Outputs.Kind.ALERT, o, slot.values[i], writer.entityAlert(results, i, event, slot.ids[i],
+                            slot.keys[i], slot.eventTimes[i], entities, slot.pastEvents[i]));
+                    metrics.entityAlert();
                 }
                 if (anomalies != null) {
                     anomalies[i] = anomaly;
@@ -372,6 +399,7 @@ public final class ScoringPipeline implements AutoCloseable {
         if (shadow != null) {
             shadow.championChanged(definition, latest.encoder().spec().keyPath());
         }
+        entities.model(settings.entity().enabled() ? latest.entityEvidence() : null, filling.results.featureCount());
         scratchX = new float[latest.encoder().width()];
         scratchMask = new float[latest.encoder().width()];
         writer = new ScoreWriter(latest.encoder(), latest.version(), settings.contributions(),
@@ -406,5 +434,6 @@ public final class ScoringPipeline implements AutoCloseable {
         }
         metrics.suppressionState(task, -1, -1);
         metrics.historyState(task, -1, -1);
+        metrics.entityState(task, -1, -1, -1);
     }
 }

@@ -37,6 +37,8 @@ public final class ScorerTopology {
     public static final String SUPPRESSION_STORE = "nelbo-alert-suppression";
     /** Changelogged store of per-key history (models with history features). */
     public static final String HISTORY_STORE = "nelbo-entity-history";
+    /** Per-key state of the entity test: each key's CUSUM statistic and run of evidence (changelogged). */
+    public static final String ENTITY_STORE = "nelbo-entity-evidence";
     /** Data-less store whose pre-commit flush drains the batch buffer (see {@link StreamsInternals}). */
     static final String PRE_COMMIT_STORE = "nelbo-pre-commit-flush";
 
@@ -78,6 +80,8 @@ public final class ScorerTopology {
         // not cached: the processor writes a key updated many times between two commits once, before the commit
         // (WriteBehindKeyedStore), so its changelog gets one record per key per commit
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(HISTORY_STORE), Serdes.String(),
+                Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ENTITY_STORE), Serdes.String(),
                 Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
         t.addStateStore(StreamsInternals.preCommitStore(PRE_COMMIT_STORE), PROCESSOR);
         t.addSink(SCORES_SINK, topics.scores(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);

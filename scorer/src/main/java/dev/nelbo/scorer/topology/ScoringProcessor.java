@@ -59,19 +59,23 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         final KeyValueStore<String, Suppression> suppression = ctx.getStateStore(ScorerTopology.SUPPRESSION_STORE);
         final WriteBehindKeyedStore<byte[]> history = new WriteBehindKeyedStore<>(new KeyValueKeyedStore<>(
                 ctx.getStateStore(ScorerTopology.HISTORY_STORE)));
-        pipeline = new ScoringPipeline(models, metrics, settings, new KeyValueKeyedStore<>(suppression), history,
+        final WriteBehindKeyedStore<byte[]> entities = new WriteBehindKeyedStore<>(new KeyValueKeyedStore<>(
+                ctx.getStateStore(ScorerTopology.ENTITY_STORE)));
+        pipeline = new ScoringPipeline(models, metrics, settings, new KeyValueKeyedStore<>(suppression), history, entities,
                 this::forward, shadowEnabled, ctx.taskId().toString(), System::currentTimeMillis);
         internals.beforeEachCommit(ScorerTopology.PRE_COMMIT_STORE, () -> {
             if (pipeline.hasPending()) {
                 pipeline.flush();
             }
             history.flush();
+            entities.flush();
         });
         ctx.schedule(FLUSH_INTERVAL, PunctuationType.WALL_CLOCK_TIME, ts -> pipeline.onFlushInterval());
         final long purgeEvery = Math.max(1000L, Math.min(Math.max(settings.suppressionWindowMs(), 1), 60_000L));
         ctx.schedule(Duration.ofMillis(purgeEvery), PunctuationType.WALL_CLOCK_TIME, ts -> {
             pipeline.purgeSuppression();
             pipeline.purgeHistory();
+            pipeline.purgeEntities();
         });
     }
 

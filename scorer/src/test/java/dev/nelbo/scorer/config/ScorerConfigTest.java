@@ -122,7 +122,8 @@ class ScorerConfigTest {
                 "nelbo.event.time.max.skew.ms", "nelbo.alert.suppression.retention.ms", "nelbo.alert.suppression.max.keys",
                 "nelbo.alert.suppression.max.bytes",
                 "nelbo.bundle.trusted.keys", "nelbo.bundle.audience", "nelbo.model.max.graph.bytes", "nelbo.model.warmup.timeout.ms", "nelbo.topic.status",
-                "nelbo.instance.id", "nelbo.metrics.bind.address", "nelbo.model.last.good.dir"),
+                "nelbo.instance.id", "nelbo.metrics.bind.address", "nelbo.model.last.good.dir", "nelbo.entity.enabled",
+                "nelbo.entity.retention.ms", "nelbo.entity.max.keys", "nelbo.entity.max.bytes"),
                 ScorerConfig.knownNelboKeys());
     }
 

@@ -69,7 +69,7 @@ class ScoreWriterTest {
                 final ScoreRecord expected = new ScoreRecord(e.fields().id(), e.fields().key(), e.fields().timeMillis(),
                         bundle.version(), results.nelbo(i), results.reconNll(i), results.kl(i), results.iwNll(i),
                         results.tailProbability(i), results.threshold(i), ScoreWriter.anomaly(results, i, e), contributions, clamped(e, names), src,
-                        null);
+                        null, null, null);
                 assertSame(SchemaDocument.SCORE, expected, written);
 
                 final byte[] alert = writer.alert(results, i, e, e.fields().id(), e.fields().key(), e.fields().timeMillis(), 7,
@@ -83,9 +83,9 @@ class ScoreWriterTest {
                             ScoreWriter.observed(e.fields().feature(top[j])), Json.DOCUMENTS.treeToValue(
                                     parsed.at("/top_features/" + j + "/expected"), Object.class)));
                 }
-                assertSame(SchemaDocument.ALERT, new Alert(e.fields().id(), e.fields().key(), e.fields().timeMillis(),
+                assertSame(SchemaDocument.ALERT, new Alert("event", e.fields().id(), e.fields().key(), e.fields().timeMillis(),
                         bundle.version(), results.nelbo(i), results.threshold(i), results.tailProbability(i), features, 7, 60_000,
-                        clamped(e, names), null, null), alert);
+                        null, null, null, null, null, clamped(e, names), null, null), alert);
             }
         }
         final DeadLetter letter = DeadLetter.of(FailureReason.MALFORMED, "f\"\n\t\u0001", "m\u00e9\ud83d\ude00\ud800x",

@@ -70,7 +70,7 @@ class ScoringPipelineTest {
     }
 
     private ScoringPipeline pipeline(final PipelineSettings settings, final MapKeyedStore<byte[]> history) {
-        return new ScoringPipeline(models, metrics, settings, new MapKeyedStore<>(), history,
+        return new ScoringPipeline(models, metrics, settings, new MapKeyedStore<>(), history, new MapKeyedStore<>(),
                 (kind, origin, key, value, version) -> out.add(new Output(kind, origin.offset(), key, value)), false, "0_0",
                 clock::get);
     }
@@ -159,7 +159,8 @@ class ScoringPipelineTest {
         final byte[] hugeKey = new byte[5000];
         final PipelineSettings defaults = PipelineSettings.defaults(0);
         final PipelineSettings limited = new PipelineSettings(true, false, 3, 0, 0, defaults.suppressionBound(), 3_600_000L,
-                defaults.limits(), 2000, PipelineSettings.DEFAULT_HISTORY_RETENTION_MS, defaults.historyBound());
+                defaults.limits(), 2000, PipelineSettings.DEFAULT_HISTORY_RETENTION_MS, defaults.historyBound(),
+                PipelineSettings.Entity.DEFAULTS);
         try (ScoringPipeline p = pipeline(limited)) {
             p.accept(ScorerFixtures.normal(1), origin(1, hugeKey));
             p.accept(ScorerFixtures.normal(2), origin(2, "k".getBytes(StandardCharsets.UTF_8)));
@@ -170,7 +171,8 @@ class ScoringPipelineTest {
         assertEquals("k", new String(out.get(1).key(), StandardCharsets.UTF_8));
         out.clear();
         final PipelineSettings tiny = new PipelineSettings(true, true, 3, 0, 0, defaults.suppressionBound(), 3_600_000L,
-                defaults.limits(), 420, PipelineSettings.DEFAULT_HISTORY_RETENTION_MS, defaults.historyBound());
+                defaults.limits(), 420, PipelineSettings.DEFAULT_HISTORY_RETENTION_MS, defaults.historyBound(),
+                PipelineSettings.Entity.DEFAULTS);
         try (ScoringPipeline p = pipeline(tiny)) {
             p.accept(ScorerFixtures.normal(3), origin(3, null));
             p.flush();
@@ -210,7 +212,7 @@ class ScoringPipelineTest {
         final PipelineSettings d = PipelineSettings.defaults(0);
         final PipelineSettings settings = new PipelineSettings(true, false, 3, 0, d.suppressionRetentionMs(),
                 d.suppressionBound(), d.maxEventTimeSkewMs(), d.limits(), d.maxOutputBytes(), 10_000,
-                new BoundedKeyedStore.Bound(3, Long.MAX_VALUE));
+                new BoundedKeyedStore.Bound(3, Long.MAX_VALUE), PipelineSettings.Entity.DEFAULTS);
         final MapKeyedStore<byte[]> store = new MapKeyedStore<>();
         try (ScoringPipeline p = pipeline(settings, store)) {
             // svc-0 every other event, a fresh key in between: at 3 keys each fresh key evicts the least recently seen
@@ -248,7 +250,8 @@ class ScoringPipelineTest {
         final PipelineSettings d = PipelineSettings.defaults(0);
         final long week = 7L * 86_400_000L;
         final PipelineSettings settings = new PipelineSettings(true, false, 3, 0, d.suppressionRetentionMs(),
-                d.suppressionBound(), d.maxEventTimeSkewMs(), d.limits(), d.maxOutputBytes(), week, d.historyBound());
+                d.suppressionBound(), d.maxEventTimeSkewMs(), d.limits(), d.maxOutputBytes(), week, d.historyBound(),
+                PipelineSettings.Entity.DEFAULTS);
         final MapKeyedStore<byte[]> store = new MapKeyedStore<>();
         final long now = clock.get();
         try (ScoringPipeline p = pipeline(settings, store)) {

@@ -61,6 +61,22 @@ public final class ScorerFixtures {
     }
 
     /**
+     * Writes a random (untrained) bundle with an entity test: normal events (tail probability 0.5, the most its
+     * calibration gives) carry no evidence, two planted anomalies of a key in a row reach the threshold.
+     *
+     * @param dir       target directory
+     * @param seed      weight seed
+     * @param threshold the entity threshold (drift 2)
+     * @return the model version
+     */
+    public static String writeEntityModel(final Path dir, final long seed, final double threshold) {
+        final MlpWeights[] vae = TestBundles.randomVae(seed, ENCODER.width(), 16, 4);
+        final Manifest d = TestBundles.draft(ENCODER, 4, List.of(16), THRESHOLD);
+        return BundleWriter.write(dir, d.withCalibration(d.calibration().withEntity(new Manifest.EntityCalibration(
+                Manifest.EntityCalibration.CUSUM, 2.0, threshold, 1e-4, 0, 0))), vae[0], vae[1], Map.of()).modelVersion();
+    }
+
+    /**
      * Writes a random (untrained) conditional bundle over {@link TestData#historySpec()}: its scores depend on each
      * key's history.
      *

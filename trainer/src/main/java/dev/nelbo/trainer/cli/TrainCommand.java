@@ -141,6 +141,11 @@ final class TrainCommand implements Callable<Integer> {
             + " keep the global one). Default: one threshold.")
     private String thresholdBy;
 
+    @Option(names = "--entity-false-alarm-rate", defaultValue = TrainSettings.DEFAULT_ENTITY_FALSE_ALARM_RATE,
+            description = "Alarms per event of one normal entity the entity-level test (CUSUM over each key's events) is"
+                    + " calibrated for; 0: no entity test in the bundle.")
+    private double entityFalseAlarmRate;
+
     @Option(names = "--samples", defaultValue = EngineOptions.DEFAULT_SAMPLES_TEXT, description = "Monte Carlo samples per score during calibration (match the scorer's nelbo.engine.samples).")
     private int samples;
 
@@ -224,7 +229,7 @@ final class TrainCommand implements Callable<Integer> {
         final ModelRegistry.Snapshot registryBefore = connection == null ? null : RegistryCommands.read(connection);
         final String before = registryBefore == null ? null : registryBefore.current();
         TrainingPipeline.run(new TrainSettings(data, out, specFile, labelColumn, maxRows, maxBadFraction, config,
-                targetFpr, samples, thresholdBy), spec.commandLine().getOut());
+                targetFpr, samples, thresholdBy, entityFalseAlarmRate), spec.commandLine().getOut());
         final String audience = signingAudience != null && !signingAudience.isBlank() ? signingAudience
                 : connection == null ? null : connection.signingAudience().orElse(null);
         key.ifPresent(k -> {

@@ -15,11 +15,12 @@ import java.util.List;
  * @param mask     observed-mask, same layout
  * @param rows     number of rows kept
  * @param labels   label per row (1 anomaly, 0 normal), or null without a label column
+ * @param keys     entity key per row (null for a row without one), rows in file order; null when not read
  * @param usable   usable lines in the file (more than {@code rows} when sampled with --max-rows)
  * @param bad      refused lines
  * @param notes    what spec inference and encoder fitting decided, one line each
  */
-public record Dataset(String source, FeatureEncoder encoder, float[] x, float[] mask, int rows, int[] labels,
+public record Dataset(String source, FeatureEncoder encoder, float[] x, float[] mask, int rows, int[] labels, String[] keys,
                       long usable, BadLines bad, List<String> notes) {
 
     /** Copies the notes. */

@@ -100,6 +100,9 @@ public final class DatasetReader {
         final float[] x = new float[chosen.length * width];
         final float[] mask = new float[chosen.length * width];
         final int[] row = {0};
+        final String[] keys = new String[chosen.length];
+        // one String per key, not per row
+        final java.util.Map<String, String> distinctKeys = new java.util.HashMap<>();
         final BadLines late = new BadLines();
         final HistoryTracker encodeHistory = HistoryTracker.forTraining(spec, encoder);
         final float[] scratchX = new float[width];
@@ -108,6 +111,7 @@ public final class DatasetReader {
             final RecordSource source = record.withHistory(encodeHistory, record.timeOrMin());
             if (row[0] < chosen.length && chosen[row[0]] == line) {
                 encoder.encode(source, x, mask, row[0]);
+                keys[row[0]] = record.key() == null ? null : distinctKeys.computeIfAbsent(record.key(), k -> k);
                 row[0]++;
             } else if (encodeHistory != null) {
                 // a line left out of the sample still belongs to its entity's history, if it encodes
@@ -124,7 +128,7 @@ public final class DatasetReader {
         if (reservoir.seen() > chosen.length) {
             notes.add(String.format(Locale.ROOT, "sampled %d of %d usable rows (--max-rows)", chosen.length, reservoir.seen()));
         }
-        return new Dataset(read.file().toString(), encoder, x, mask, chosen.length, null, reservoir.seen(), bad, notes);
+        return new Dataset(read.file().toString(), encoder, x, mask, chosen.length, null, keys, reservoir.seen(), bad, notes);
     }
 
     /**
@@ -153,7 +157,7 @@ public final class DatasetReader {
             throw new IllegalArgumentException("no usable rows in " + file);
         }
         return new Dataset(file.toString(), encoder, Arrays.copyOf(rows.x, rows.count * width),
-                Arrays.copyOf(rows.mask, rows.count * width), rows.count, Arrays.copyOf(rows.labels, rows.count),
+                Arrays.copyOf(rows.mask, rows.count * width), rows.count, Arrays.copyOf(rows.labels, rows.count), null,
                 rows.count, bad, List.of());
     }
 

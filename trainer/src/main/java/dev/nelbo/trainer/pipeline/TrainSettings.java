@@ -24,9 +24,20 @@ import java.util.Map;
  * @param targetFpr      false-positive rate the threshold is calibrated for
  * @param samples        Monte Carlo samples per score used for calibration (the scorer's nelbo.engine.samples)
  * @param thresholdBy    categorical context feature whose values get thresholds of their own, or null
+ * @param entityFalseAlarmRate alarms per event of one normal entity the entity-level test is calibrated for; 0: the
+ *                       bundle has no entity test
  */
 public record TrainSettings(Path data, Path out, Path specFile, String labelColumn, long maxRows,
-                            double maxBadFraction, VaeConfig vae, double targetFpr, int samples, String thresholdBy) {
+                            double maxBadFraction, VaeConfig vae, double targetFpr, int samples, String thresholdBy,
+                            double entityFalseAlarmRate) {
+
+    /** Checks the entity rate. */
+    public TrainSettings {
+        if (!(entityFalseAlarmRate >= 0 && entityFalseAlarmRate <= 0.1)) {
+            throw new IllegalArgumentException("--entity-false-alarm-rate must be in [0, 0.1] (0: no entity test), got "
+                    + entityFalseAlarmRate);
+        }
+    }
 
     /**
      * Settings with one threshold for every context.
@@ -43,13 +54,19 @@ public record TrainSettings(Path data, Path out, Path specFile, String labelColu
      */
     public TrainSettings(final Path data, final Path out, final Path specFile, final String labelColumn, final long maxRows,
                          final double maxBadFraction, final VaeConfig vae, final double targetFpr, final int samples) {
-        this(data, out, specFile, labelColumn, maxRows, maxBadFraction, vae, targetFpr, samples, null);
+        this(data, out, specFile, labelColumn, maxRows, maxBadFraction, vae, targetFpr, samples, null,
+                Double.parseDouble(DEFAULT_ENTITY_FALSE_ALARM_RATE));
     }
 
     /** Fewest usable training rows: validation (which also calibrates) needs some of them. */
     public static final int MIN_ROWS = 200;
     /** Default false-positive rate the threshold is calibrated for (text, for command-line defaults). */
     public static final String DEFAULT_TARGET_FPR = "0.001";
+    /**
+     * Default rate of the entity-level test: one false entity alarm per 10,000 events of a normal entity (text, for
+     * command-line defaults).
+     */
+    public static final String DEFAULT_ENTITY_FALSE_ALARM_RATE = "0.0001";
     /** Default largest tolerated share of unusable lines. */
     public static final String DEFAULT_MAX_BAD_FRACTION = "0.01";
 
@@ -99,6 +116,7 @@ public record TrainSettings(Path data, Path out, Path specFile, String labelColu
         if (thresholdBy != null) {
             m.put("threshold_by", thresholdBy);
         }
+        m.put("entity_false_alarm_rate", entityFalseAlarmRate);
         return m;
     }
 
@@ -131,9 +149,12 @@ public record TrainSettings(Path data, Path out, Path specFile, String labelColu
                 m.containsKey("flow_length") ? integer(m, "flow_length") : 0);
         final Object label = m.get("label_column");
         final Object by = m.get("threshold_by");
+        // a champion trained before the entity test gets it at the default rate
+        final double entityRate = m.containsKey("entity_false_alarm_rate") ? number(m, "entity_false_alarm_rate")
+                : Double.parseDouble(DEFAULT_ENTITY_FALSE_ALARM_RATE);
         return new TrainSettings(data, out, specFile, label == null ? null : label.toString(), maxRows,
                 number(m, "max_bad_fraction"), vae, number(m, "target_fpr"), integer(m, "calibration_samples"),
-                by == null ? null : by.toString());
+                by == null ? null : by.toString(), entityRate);
     }
 
     private static Object required(final Map<String, Object> m, final String key) {

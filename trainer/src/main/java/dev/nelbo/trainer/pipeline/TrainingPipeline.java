@@ -15,6 +15,7 @@ import dev.nelbo.schemas.json.Json;
 import dev.nelbo.schemas.spec.FeatureSpec;
 import dev.nelbo.trainer.calibration.Calibrator;
 import dev.nelbo.trainer.calibration.ContextRates;
+import dev.nelbo.trainer.calibration.EntityCalibrator;
 import dev.nelbo.trainer.data.BadLines;
 import dev.nelbo.trainer.data.Dataset;
 import dev.nelbo.trainer.data.DatasetReader;
@@ -132,9 +133,12 @@ public final class TrainingPipeline {
             }
             final Manifest.Calibration global = Calibrator.calibrate(scores, settings.targetFpr())
                     .withTypicalContributions(typical);
-            final Manifest.Calibration calibration = settings.thresholdBy() == null ? global
+            final Manifest.Calibration byContext = settings.thresholdBy() == null ? global
                     : global.withThresholdsBy(Calibrator.calibrateBy(data.encoder(), settings.thresholdBy(), rows.x(),
                     scores, settings.targetFpr()));
+            final Manifest.Calibration calibration = settings.entityFalseAlarmRate() == 0 ? byContext
+                    : byContext.withEntity(EntityCalibrator.calibrate(settings.entityFalseAlarmRate(), scores, data.keys(),
+                    ScoringModel.tailProbability(byContext)));
             final Map<String, String> summary = summary(settings, source, data, vae, best, parity, calibration);
             if (data.encoder().spec().conditional()) {
                 final double[] held = scoreWithEngine(draft, encoder, decoder, validation, settings).nelbo();
@@ -164,6 +168,9 @@ public final class TrainingPipeline {
                     decoder, report);
             out.printf(Locale.ROOT, "calibrated on %d rows (training and validation): threshold %.4f for target fpr %s (%s)%n",
                     calibration.rows(), calibration.threshold(), calibration.targetFpr(), calibration.method());
+            if (calibration.entity() != null) {
+                out.println(EntityCalibrator.describe(calibration.entity()));
+            }
             if (Calibrator.GPD.equals(calibration.method())) {
                 out.printf(Locale.ROOT, "  note: %d rows cannot show a rate of %s directly; the threshold is"
                                 + " extrapolated from the top scores and the realised rate may differ by several times"

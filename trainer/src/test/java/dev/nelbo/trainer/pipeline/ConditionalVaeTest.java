@@ -133,7 +133,8 @@ class ConditionalVaeTest {
                     throw new java.io.UncheckedIOException(e);
                 }
             };
-            try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, new MapKeyedStore<>(), new MapKeyedStore<>(), outputs, false, "0_0",
+            try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, new MapKeyedStore<>(), new MapKeyedStore<>(),
+                    new MapKeyedStore<>(), outputs, false, "0_0",
                     System::currentTimeMillis)) {
                 long offset = 0;
                 for (final byte[] e : events.values()) {

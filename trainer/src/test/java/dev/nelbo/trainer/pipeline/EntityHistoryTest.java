@@ -135,7 +135,8 @@ class EntityHistoryTest {
                     }
                 }
             };
-            try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, new MapKeyedStore<>(), new MapKeyedStore<>(), outputs,
+            try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, new MapKeyedStore<>(), new MapKeyedStore<>(),
+                    new MapKeyedStore<>(), outputs,
                     false, "0_0", System::currentTimeMillis)) {
                 long offset = 0;
                 for (final byte[] e : events) {

@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import static dev.nelbo.contract.output.OutputField.ANOMALY;
+import static dev.nelbo.contract.output.OutputField.ENTITY_ANOMALOUS;
 import static dev.nelbo.contract.output.OutputField.EVENT_ID;
 
 /**
@@ -62,14 +63,16 @@ public final class EvaluateCommand implements Callable<Integer> {
                     unreadable++;
                     continue;
                 }
-                flagged.put(score.get(EVENT_ID.wireName()).asText(), score.get(ANOMALY.wireName()).asBoolean());
+                // an event counts as flagged by its own score or by its entity's anomalous state
+                flagged.put(score.get(EVENT_ID.wireName()).asText(), score.get(ANOMALY.wireName()).asBoolean()
+                        || score.path(ENTITY_ANOMALOUS.wireName()).asBoolean(false));
             }
         }
         final LabelTail labels = new LabelTail(labelsFile);
         labels.poll();
         out.printf("scored %,d events (%s), %,d labels%s%n", flagged.size(), scoresFile, labels.size(),
                 unreadable > 0 ? ", " + unreadable + " lines without event_id and anomaly skipped" : "");
-        Evaluation.of(flagged, labels.all()).print(out);
+        Evaluation.of(flagged, labels.all(), labels.episodes()).print(out);
         return flagged.isEmpty() ? 1 : 0;
     }
 }

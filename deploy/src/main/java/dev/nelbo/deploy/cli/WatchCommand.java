@@ -1,8 +1,9 @@
 package dev.nelbo.deploy.cli;
 
-import dev.nelbo.contract.TopicNames;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nelbo.contract.TopicNames;
+import dev.nelbo.contract.output.AlertKind;
 import dev.nelbo.deploy.watch.AlertRow;
 import dev.nelbo.deploy.watch.Evaluation;
 import dev.nelbo.deploy.watch.LabelTail;
@@ -28,7 +29,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import static dev.nelbo.contract.output.OutputField.ANOMALY;
+import static dev.nelbo.contract.output.OutputField.ENTITY_ANOMALOUS;
 import static dev.nelbo.contract.output.OutputField.EVENT_ID;
+import static dev.nelbo.contract.output.OutputField.KIND;
 
 /**
  * Follows the scorer's output while events stream: alerts as a compact table, then precision and recall
@@ -85,6 +88,7 @@ public final class WatchCommand implements Callable<Integer> {
         final Map<String, Boolean> flagged = new HashMap<>();
         final Deque<PendingAlert> pending = new ArrayDeque<>();
         long alerts = 0;
+        long entityAlerts = 0;
         long deadLetters = 0;
         final long start = System.nanoTime();
         long lastOutput = start;
@@ -115,9 +119,14 @@ public final class WatchCommand implements Callable<Integer> {
                     final JsonNode value = MAPPER.readTree(record.value());
                     final String eventId = value.path(EVENT_ID.wireName()).asText();
                     if (record.topic().equals(scoresTopic)) {
-                        flagged.put(eventId, value.path(ANOMALY.wireName()).asBoolean());
-                    } else if (++alerts <= maxRows) {
-                        pending.add(new PendingAlert(value, eventId, System.nanoTime()));
+                        // an event counts as flagged by its own score or by its entity's anomalous state
+                        flagged.put(eventId, value.path(ANOMALY.wireName()).asBoolean()
+                                || value.path(ENTITY_ANOMALOUS.wireName()).asBoolean(false));
+                    } else {
+                        entityAlerts += AlertKind.ENTITY.wireName().equals(value.path(KIND.wireName()).asText()) ? 1 : 0;
+                        if (++alerts <= maxRows) {
+                            pending.add(new PendingAlert(value, eventId, System.nanoTime()));
+                        }
                     }
                 }
                 printReady(pending, labels, out, false);
@@ -135,7 +144,7 @@ public final class WatchCommand implements Callable<Integer> {
             out.printf("... and %,d more alerts (topic %s)%n", alerts - maxRows, alertsTopic);
         }
         awaitLabels(labels, flagged);
-        report(out, Evaluation.of(flagged, labels.all()), flagged.size(), alerts, deadLetters,
+        report(out, Evaluation.of(flagged, labels.all(), labels.episodes()), flagged.size(), alerts, entityAlerts, deadLetters,
                 (System.nanoTime() - start) / 1e9);
         return flagged.isEmpty() ? 1 : 0;
     }
@@ -178,9 +187,10 @@ public final class WatchCommand implements Callable<Integer> {
     }
 
     private static void report(final PrintWriter out, final Evaluation e, final long scored, final long alerts,
-                               final long deadLetters, final double seconds) {
+                               final long entityAlerts, final long deadLetters, final double seconds) {
         out.println();
-        out.printf("scored %,d events, %,d alerts, %,d dead letters in %.0f s%n", scored, alerts, deadLetters, seconds);
+        out.printf("scored %,d events, %,d alerts (%,d of them entity alerts), %,d dead letters in %.0f s%n", scored, alerts,
+                entityAlerts, deadLetters, seconds);
         e.print(out);
     }
 

@@ -28,6 +28,8 @@ public final class EventJson {
     public static final String LABEL_KIND = "kind";
     /** Label file: what was changed. */
     public static final String LABEL_DETAIL = "detail";
+    /** Label field: the episode (host and first event) of an anomaly that spans events; absent for one-event anomalies. */
+    public static final String LABEL_EPISODE = "episode";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -74,7 +76,7 @@ public final class EventJson {
 
     /**
      * @param label ground truth of one event
-     * @return one line of JSON: event_id, anomaly, kind, detail
+     * @return one line of JSON: event_id, anomaly, kind, detail, and episode for an anomaly that spans events
      */
     public static String label(final Label label) {
         final ObjectNode node = MAPPER.createObjectNode()
@@ -82,6 +84,9 @@ public final class EventJson {
                 .put(LABEL_ANOMALY, label.anomaly())
                 .put(LABEL_KIND, label.kind().map(AnomalyKind::label).orElse(null))
                 .put(LABEL_DETAIL, label.detail());
+        if (label.episode() != null) {
+            node.put(LABEL_EPISODE, label.episode());
+        }
         return write(node);
     }
 

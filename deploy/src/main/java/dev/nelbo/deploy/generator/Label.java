@@ -8,8 +8,20 @@ import java.util.Optional;
  * @param eventId the event it belongs to
  * @param kind the planted anomaly, empty for a normal event
  * @param detail what was changed, human-readable (empty for a normal event)
+ * @param episode the anomaly this event is one event of (a level shift spans events), or null
  */
-public record Label(String eventId, Optional<AnomalyKind> kind, String detail) {
+public record Label(String eventId, Optional<AnomalyKind> kind, String detail, String episode) {
+
+    /**
+     * A label of an event that is not part of a longer episode.
+     *
+     * @param eventId the event
+     * @param kind    the planted anomaly, empty for a normal event
+     * @param detail  what was changed
+     */
+    public Label(final String eventId, final Optional<AnomalyKind> kind, final String detail) {
+        this(eventId, kind, detail, null);
+    }
 
     /** @return true when an anomaly was planted in the event */
     public boolean anomaly() {

@@ -39,6 +39,8 @@ public final class TelemetryGenerator {
     private String shiftedHost;
     private int shiftLeft;
     private double shiftFactor;
+    /** The shift under way: its host and first event. */
+    private String shiftEpisode;
 
     /**
      * @param seed random seed; equal seeds give equal streams
@@ -79,6 +81,7 @@ public final class TelemetryGenerator {
                 shiftedHost = normal.host();
                 shiftLeft = SHIFT_EVENTS;
                 shiftFactor = 4 + 2 * random.nextDouble();
+                shiftEpisode = normal.host() + "@" + eventId;
                 return levelShift(normal);
             }
         }
@@ -251,7 +254,8 @@ public final class TelemetryGenerator {
         final TelemetryEvent shifted = copy(e, e.method(), e.region(), e.statusClass(), round(e.latencyMs() * shiftFactor, 100),
                 e.requestBytes(), e.responseBytes(), e.retried(), e.cacheHit(), e.serviceRps());
         return new LabelledEvent(shifted, new Label(e.eventId(), Optional.of(AnomalyKind.LEVEL_SHIFT),
-                String.format(Locale.ROOT, "%s latency x%.2f (event %d of %d)", e.host(), shiftFactor, index, SHIFT_EVENTS)));
+                String.format(Locale.ROOT, "%s latency x%.2f (event %d of %d)", e.host(), shiftFactor, index, SHIFT_EVENTS),
+                shiftEpisode));
     }
 
     private static TelemetryEvent copy(final TelemetryEvent e, final String method, final String region,

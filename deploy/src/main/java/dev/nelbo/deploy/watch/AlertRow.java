@@ -1,17 +1,23 @@
 package dev.nelbo.deploy.watch;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.nelbo.contract.output.AlertKind;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Optional;
 
+import static dev.nelbo.contract.output.OutputField.ENTITY_EVENTS;
+import static dev.nelbo.contract.output.OutputField.ENTITY_EVIDENCE;
+import static dev.nelbo.contract.output.OutputField.ENTITY_THRESHOLD;
 import static dev.nelbo.contract.output.OutputField.EVENT_ID;
 import static dev.nelbo.contract.output.OutputField.EVENT_TIME;
 import static dev.nelbo.contract.output.OutputField.EXPECTED;
 import static dev.nelbo.contract.output.OutputField.FEATURE;
 import static dev.nelbo.contract.output.OutputField.KEY;
+import static dev.nelbo.contract.output.OutputField.KIND;
 import static dev.nelbo.contract.output.OutputField.OBSERVED;
+import static dev.nelbo.contract.output.OutputField.ONSET_EVENT_ID;
 import static dev.nelbo.contract.output.OutputField.SCORE;
 import static dev.nelbo.contract.output.OutputField.THRESHOLD;
 import static dev.nelbo.contract.output.OutputField.TOP_FEATURES;
@@ -37,8 +43,14 @@ public final class AlertRow {
     public static String format(final JsonNode alert, final String planted, final int width) {
         final String time = alert.hasNonNull(EVENT_TIME.wireName()) ? TIME.format(Instant.ofEpochMilli(alert.get(EVENT_TIME.wireName()).asLong())) : "";
         final StringBuilder features = new StringBuilder();
+        final boolean entity = AlertKind.ENTITY.wireName().equals(alert.path(KIND.wireName()).asText());
+        if (entity) {
+            // an entity alert: its score and threshold columns are the entity statistic's
+            features.append(String.format("ENTITY, %d events since %s: ", alert.path(ENTITY_EVENTS.wireName()).asInt(),
+                    alert.path(ONSET_EVENT_ID.wireName()).asText()));
+        }
         for (final JsonNode f : alert.path(TOP_FEATURES.wireName())) {
-            if (features.length() > 0) {
+            if (features.length() > 0 && features.charAt(features.length() - 2) != ':') {
                 features.append("; ");
             }
             features.append(f.path(FEATURE.wireName()).asText()).append(' ').append(value(f.path(OBSERVED.wireName())))
@@ -46,7 +58,8 @@ public final class AlertRow {
         }
         final String row = String.format("%-8s  %-19.19s  %-15.15s  %8.2f  %8.2f  %-19.19s  %s", time,
                 alert.path(EVENT_ID.wireName()).asText(), Optional.ofNullable(alert.get(KEY.wireName())).filter(k -> !k.isNull()).map(JsonNode::asText).orElse(""),
-                alert.path(SCORE.wireName()).asDouble(), alert.path(THRESHOLD.wireName()).asDouble(), planted, features);
+                alert.path((entity ? ENTITY_EVIDENCE : SCORE).wireName()).asDouble(),
+                alert.path((entity ? ENTITY_THRESHOLD : THRESHOLD).wireName()).asDouble(), planted, features);
         return row.length() <= width ? row : row.substring(0, width - 1) + "…";
     }
 

@@ -24,6 +24,8 @@ public final class LabelTail {
 
     private final Path file;
     private final Map<String, Optional<String>> kinds = new HashMap<>();
+    /** Event id to its episode, for the events of anomalies that span events. */
+    private final Map<String, String> episodes = new HashMap<>();
     private long position;
     private byte[] partial = new byte[0];
 
@@ -81,6 +83,10 @@ public final class LabelTail {
         final JsonNode kind = label.get(EventJson.LABEL_KIND);
         kinds.put(id.asText(), label.get(EventJson.LABEL_ANOMALY).asBoolean() && kind != null && !kind.isNull()
                 ? Optional.of(kind.asText()) : Optional.empty());
+        final JsonNode episode = label.get(EventJson.LABEL_EPISODE);
+        if (episode != null && episode.isTextual()) {
+            episodes.put(id.asText(), episode.asText());
+        }
     }
 
     /**
@@ -94,6 +100,11 @@ public final class LabelTail {
     /** @return labels read so far */
     public int size() {
         return kinds.size();
+    }
+
+    /** @return event id to episode, for the events of anomalies that span events read so far */
+    public Map<String, String> episodes() {
+        return Map.copyOf(episodes);
     }
 
     /** @return event id to planted kind (empty for normal events) of every label read so far */

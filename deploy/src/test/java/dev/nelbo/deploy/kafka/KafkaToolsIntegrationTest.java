@@ -181,30 +181,44 @@ class KafkaToolsIntegrationTest {
         final NelboTopics t = NelboTopics.unique("w");
         assertEquals(0, t.create().exit());
         final Path labels = dir.resolve("labels.jsonl");
-        // e1, e2 planted; e3, e4 normal. The scorer flagged e1 (right) and e3 (wrong), missed e2.
+        // e1, e2 planted; e3, e4 normal; e5, e6 one level-shift episode. The scorer flagged e1 (right) and e3 (wrong),
+        // missed e2 and e5, and flagged e6 by its entity's state (with an entity alert)
         Files.write(labels, List.of(
                 "{\"event_id\":\"e1\",\"anomaly\":true,\"kind\":\"extreme_value\",\"detail\":\"latency_ms x90\"}",
                 "{\"event_id\":\"e2\",\"anomaly\":true,\"kind\":\"contextual\",\"detail\":\"rps\"}",
                 "{\"event_id\":\"e3\",\"anomaly\":false,\"kind\":null,\"detail\":\"\"}",
-                "{\"event_id\":\"e4\",\"anomaly\":false,\"kind\":null,\"detail\":\"\"}"), StandardCharsets.UTF_8);
+                "{\"event_id\":\"e4\",\"anomaly\":false,\"kind\":null,\"detail\":\"\"}",
+                "{\"event_id\":\"e5\",\"anomaly\":true,\"kind\":\"level_shift\",\"detail\":\"\",\"episode\":\"h@e5\"}",
+                "{\"event_id\":\"e6\",\"anomaly\":true,\"kind\":\"level_shift\",\"detail\":\"\",\"episode\":\"h@e5\"}"),
+                StandardCharsets.UTF_8);
         final List<byte[][]> scores = new ArrayList<>();
-        for (final String[] s : new String[][] {{"e1", "true"}, {"e2", "false"}, {"e3", "true"}, {"e4", "false"}}) {
-            scores.add(keyValue(s[0], "{\"event_id\":\"" + s[0] + "\",\"score\":1.0,\"anomaly\":" + s[1] + "}"));
+        for (final String[] s : new String[][] {{"e1", "true", "false"}, {"e2", "false", "false"}, {"e3", "true", "false"},
+            {"e4", "false", "false"}, {"e5", "false", "false"}, {"e6", "false", "true"}}) {
+            scores.add(keyValue(s[0], "{\"event_id\":\"" + s[0] + "\",\"score\":1.0,\"anomaly\":" + s[1]
+                    + ",\"entity_evidence\":1.0,\"entity_anomalous\":" + s[2] + "}"));
         }
         KafkaTestClients.produce(t.scores(), scores);
         final String alert = "{\"event_id\":\"e1\",\"key\":\"search\",\"event_time\":1767571200000,\"model_version\":\"v1\","
                 + "\"score\":42.5,\"threshold\":12.0,\"tail_probability\":0.0001,\"top_features\":[{\"feature\":\"latency_ms\","
                 + "\"contribution\":30.1,\"observed\":4050.5,\"expected\":45.2}],\"suppressed_since_last\":0,\"suppression_window_ms\":0}";
-        KafkaTestClients.produce(t.alerts(), List.<byte[][]>of(keyValue("search", alert)));
+        final String entityAlert = "{\"kind\":\"entity\",\"event_id\":\"e6\",\"key\":\"h\",\"event_time\":1767571201000,"
+                + "\"model_version\":\"v1\",\"score\":9.0,\"threshold\":12.0,\"tail_probability\":0.01,\"top_features\":[{\"feature\":"
+                + "\"latency_ms\",\"contribution\":11.0,\"observed\":400,\"expected\":80}],\"suppressed_since_last\":0,"
+                + "\"suppression_window_ms\":0,\"entity_evidence\":7.5,\"entity_threshold\":6.9,\"onset_event_id\":\"e5\","
+                + "\"onset_time\":1767571200500,\"entity_events\":2}";
+        KafkaTestClients.produce(t.alerts(), List.<byte[][]>of(keyValue("search", alert), keyValue("h", entityAlert)));
         KafkaTestClients.produce(t.dlq(), List.<byte[][]>of(keyValue(null, "{\"reason\":\"malformed\"}")));
         final CliRun run = run("watch", "--bootstrap-servers", bootstrap(), "--alerts", t.alerts(), "--scores", t.scores(),
-                "--dlq", t.dlq(), "--labels", labels.toString(), "--expect", "5", "--timeout", "60");
+                "--dlq", t.dlq(), "--labels", labels.toString(), "--expect", "7", "--timeout", "60");
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("00:00:00  e1"), run.out());
         assertTrue(run.out().contains("extreme_value        latency_ms 4051/45.20"), run.out());
-        assertTrue(run.out().contains("scored 4 events, 1 alerts, 1 dead letters"), run.out());
-        assertTrue(run.out().contains("true positives 1, false positives 1, missed 1"), run.out());
-        assertTrue(run.out().contains("precision 0.500   recall 0.500"), run.out());
-        assertTrue(run.out().contains("recall by kind:  contextual 0/1  extreme_value 1/1"), run.out());
+        assertTrue(run.out().contains("level_shift          ENTITY, 2 events since e5: latency_ms 400/80"), run.out());
+        assertTrue(run.out().contains("    7.50      6.90  level_shift"), "an entity alert shows its statistic: " + run.out());
+        assertTrue(run.out().contains("scored 6 events, 2 alerts (1 of them entity alerts), 1 dead letters"), run.out());
+        assertTrue(run.out().contains("true positives 2, false positives 1, missed 2"), run.out());
+        assertTrue(run.out().contains("precision 0.667   recall 0.500"), run.out());
+        assertTrue(run.out().contains("recall by kind:  contextual 0/1  extreme_value 1/1  level_shift 1/2"), run.out());
+        assertTrue(run.out().contains("episodes: level_shift 1/1 detected, median delay 1 events"), run.out());
     }
 }

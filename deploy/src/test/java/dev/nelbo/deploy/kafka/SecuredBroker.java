@@ -57,7 +57,7 @@ public final class SecuredBroker implements AutoCloseable {
     /** @return the build's Kafka version ({@code kafka.version} in the root pom), the broker's too */
     static String kafkaVersion() throws IOException {
         final java.util.regex.Matcher m = java.util.regex.Pattern.compile("<kafka.version>([^<]+)</kafka.version>")
-                .matcher(Files.readString(DeployFiles.root().resolve("pom.xml")));
+                .matcher(Files.readString(DeployFiles.root().getParent().resolve("pom.xml")));
         if (!m.find()) {
             throw new IllegalStateException("no kafka.version in the root pom");
         }

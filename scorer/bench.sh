@@ -3,7 +3,7 @@
 # JSON result) on a standalone broker started here with deploy/kafka.sh; one run prints both, per processing
 # guarantee and stream-thread count, with rec/s, CPU us per record and the ratio.
 #
-# Usage: scorer/bench.sh [--history true] [--events N] [--partitions P] [--rounds R] [--threads 1,2] [--latency-rate N] [--latency-seconds S]
+# Usage: scorer/bench.sh [--history true] [--entity true] [--events N] [--partitions P] [--rounds R] [--threads 1,2] [--latency-rate N] [--latency-seconds S]
 # Env:   BENCH_KAFKA_PORT [29092], BENCH_KAFKA_CONTROLLER_PORT [29093] (a broker of its own, data in scorer/target/bench-kafka)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,6 +3,7 @@ package dev.nelbo.deploy.generator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -125,11 +126,19 @@ class TelemetryGeneratorTest {
         final List<TelemetryEvent> normal = normal(60_000);
         final double maxNormalLatency = normal.stream().mapToDouble(TelemetryEvent::latencyMs).max().orElseThrow();
         final Map<String, Integer> shifts = new java.util.HashMap<>();
+        final Map<String, Integer> episodes = new java.util.HashMap<>();
         for (final LabelledEvent e : generate(3, 0.2, EnumSet.allOf(AnomalyKind.class), 20_000, 2)) {
             final TelemetryEvent event = e.event();
             final String detail = e.label().detail();
             if (e.label().kind().isEmpty()) {
+                assertNull(e.label().episode());
                 continue;
+            }
+            // only a level shift spans events: its events name their episode (host and first event), the others none
+            assertEquals(e.label().kind().get() == AnomalyKind.LEVEL_SHIFT, e.label().episode() != null, e.label().toString());
+            if (e.label().episode() != null) {
+                assertTrue(e.label().episode().startsWith(event.host() + "@"), e.label().toString());
+                episodes.merge(e.label().episode(), 1, Integer::sum);
             }
             switch (e.label().kind().get()) {
                 case EXTREME_VALUE -> {
@@ -167,6 +176,8 @@ class TelemetryGeneratorTest {
             }
         }
         assertTrue(shifts.values().stream().allMatch(n -> n >= 1) && shifts.size() > 3, "level shifts on several hosts: " + shifts);
+        assertTrue(episodes.values().stream().filter(n -> n != TelemetryGenerator.SHIFT_EVENTS).count() <= 1,
+                "every episode but one cut off by the end has all its events: " + episodes);
     }
 
     @Test

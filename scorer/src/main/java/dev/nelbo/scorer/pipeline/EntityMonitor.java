@@ -202,6 +202,16 @@ final class EntityMonitor implements ScoreWriter.EntityRun {
         return anomalousKeys.size();
     }
 
+    /** @return the keys with a run held */
+    long keys() {
+        return store.size();
+    }
+
+    /** @return the accounted bytes held */
+    long bytes() {
+        return store.bytes();
+    }
+
     /**
      * @param expired which keys to forget
      * @return the store's figures afterwards

@@ -352,6 +352,10 @@ public final class ScoringPipeline implements AutoCloseable {
             if (shadow != null) {
                 shadow.score(slot, anomalies, outputs);
             }
+            if (entities.enabled()) {
+                // per batch, so the anomalous count on the dashboard follows the scoring, not the purge interval
+                metrics.entityState(task, entities.keys(), entities.bytes(), entities.anomalousKeys());
+            }
         } finally {
             slot.clear();
         }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.nelbo.schemas.bundle.Activation;
 import dev.nelbo.schemas.bundle.BundleWriter;
+import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.MlpHead;
 import dev.nelbo.schemas.bundle.MlpWeights;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
@@ -78,7 +79,8 @@ import java.util.stream.Collectors;
  * <p>Arguments: {@code --bootstrap HOST:PORT} (required), {@code --events N} (300000), {@code --partitions P}
  * (4), {@code --rounds R} (2), {@code --threads 1,2} (stream thread counts), {@code --latency-rate N} (0: no
  * latency part), {@code --latency-seconds S} (10), {@code --profile scorer|baseline|history} (that app alone, for a
- * profiler; history needs {@code --history true}), {@code --scorer-set k=v,k=v} (extra scorer settings), {@code --history true} (each round also runs the
+ * profiler; history needs {@code --history true}), {@code --scorer-set k=v,k=v} (extra scorer settings), {@code --entity true} (each round also runs the scorer with the model calibrated on its own scores and an
+ * entity test, and reports its ratio to the scorer without), {@code --history true} (each round also runs the
  * scorer with a model conditioned on five history features, and reports its ratio to the scorer without) and {@code --broker-pid PID} (to report the
  * broker's CPU per record too).
  */
@@ -132,8 +134,9 @@ public final class ScorerBenchmark {
         }
         System.out.printf(Locale.ROOT, "nelbo scorer benchmark: %,d events of %d numeric fields, %d partitions, %d cores, broker %s%n",
                 events, FEATURES, partitions, Runtime.getRuntime().availableProcessors(), bootstrap);
-        final Path model = b.writeModel(false);
-        final Path historyModel = Boolean.parseBoolean(a.getOrDefault("history", "false")) ? b.writeModel(true) : null;
+        final Path model = b.writeModel(false, false);
+        final Path historyModel = Boolean.parseBoolean(a.getOrDefault("history", "false")) ? b.writeModel(true, false) : null;
+        final Path entityModel = Boolean.parseBoolean(a.getOrDefault("entity", "false")) ? b.writeModel(false, true) : null;
         final String input = b.topic("bench-events", partitions);
         b.fill(input, events);
         // a fresh broker is markedly slower for its first run, and the first transactional app pays for the
@@ -142,6 +145,7 @@ public final class ScorerBenchmark {
         b.throughput("warm-up", input, partitions, StreamsConfig.EXACTLY_ONCE_V2, 1, true, model);
         final List<String> summary = new ArrayList<>();
         final Map<String, List<Double>> historyRatios = new LinkedHashMap<>();
+        final Map<String, List<Double>> entityRatios = new LinkedHashMap<>();
         if (profile != null) {
             // for a profiler attached to this JVM: one app alone, at_least_once, once per round
             for (int r = 0; r < rounds; r++) {
@@ -161,6 +165,15 @@ public final class ScorerBenchmark {
                                     + " | scorer %,8.0f rec/s %6.1f us CPU/rec | ratio %.2f (target >= 0.85)", guarantee, t, r + 1,
                             base.perSecond(), base.cpuMicros(), scorer.perSecond(), scorer.cpuMicros(),
                             scorer.perSecond() / base.perSecond()));
+                    if (entityModel != null) {
+                        final Run entity = b.throughput("entity", input, partitions, guarantee, t, true, entityModel);
+                        entityRatios.computeIfAbsent(guarantee + " threads=" + t, g -> new ArrayList<>())
+                                .add(entity.perSecond() / scorer.perSecond());
+                        summary.add(String.format(Locale.ROOT, "%-16s threads=%d round %d: scorer with the entity test"
+                                        + " %,8.0f rec/s %6.1f us CPU/rec | ratio to the scorer without %.2f (target >= 0.9)",
+                                guarantee, t, r + 1, entity.perSecond(), entity.cpuMicros(),
+                                entity.perSecond() / scorer.perSecond()));
+                    }
                     if (historyModel != null) {
                         final Run history = b.throughput("history", input, partitions, guarantee, t, true, historyModel);
                         historyRatios.computeIfAbsent(guarantee + " threads=" + t, g -> new ArrayList<>())
@@ -179,6 +192,9 @@ public final class ScorerBenchmark {
         }
         historyRatios.forEach((run, list) -> summary.add(String.format(Locale.ROOT,
                 "%-26s history/no-history median ratio %.2f over %d rounds (min %.2f)", run, median(list), list.size(),
+                java.util.Collections.min(list))));
+        entityRatios.forEach((run, list) -> summary.add(String.format(Locale.ROOT,
+                "%-26s entity/no-entity median ratio %.2f over %d rounds (min %.2f)", run, median(list), list.size(),
                 java.util.Collections.min(list))));
         if (latencyRate > 0) {
             for (final String guarantee : List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE)) {
@@ -405,7 +421,7 @@ public final class ScorerBenchmark {
      * {@code history}, conditioned on five history features of the key (weighted mean and spread of f0, previous
      * f1, seconds since the previous event, number of past events).
      */
-    private Path writeModel(final boolean history) {
+    private Path writeModel(final boolean history, final boolean entity) {
         final List<FeatureDef> defs = new ArrayList<>();
         for (int f = 0; f < FEATURES; f++) {
             defs.add(new FeatureDef("f" + f, "f" + f, FeatureType.CONTINUOUS, Transform.NONE, MissingPolicy.REJECT));
@@ -445,8 +461,54 @@ public final class ScorerBenchmark {
                 List.of(MlpHead.dense("mean", TestBundles.randomLayer(w, h, d - c, 1 / Math.sqrt(h))),
                         MlpHead.constant("logvar", new float[d - c])));
         final Path dir = work.resolve(history ? "history-model" : "model");
-        BundleWriter.write(dir, TestBundles.draft(encoder, k, List.of(h, h), 1e6, Activation.ELU), enc, dec, Map.of());
-        return dir;
+        final Manifest draft = TestBundles.draft(encoder, k, List.of(h, h), 1e6, Activation.ELU);
+        BundleWriter.write(dir, draft, enc, dec, Map.of());
+        if (!entity) {
+            return dir;
+        }
+        final Path entityDir = work.resolve("entity-model");
+        BundleWriter.write(entityDir, draft.withCalibration(ownCalibration(dir)), enc, dec, Map.of());
+        return entityDir;
+    }
+
+    /**
+     * A calibration of a model on its own scores of fresh events (so tail probabilities are uniform on the benchmark's
+     * events, as on a trained model's normal traffic, and about one event in eight carries evidence) with an entity test
+     * at the trainer's default rate.
+     */
+    private static Manifest.Calibration ownCalibration(final Path plain) {
+        final dev.nelbo.schemas.bundle.ModelBundle bundle = dev.nelbo.schemas.bundle.ModelBundle.load(plain);
+        final int n = 4096;
+        final double[] scores = new double[n];
+        try (dev.nelbo.engine.ScoringEngine engine = dev.nelbo.engine.ScoringEngine.open(bundle,
+                dev.nelbo.engine.EngineOptions.defaults().withMaxBatch(256))) {
+            final dev.nelbo.schemas.event.EventDecoder decoder = new dev.nelbo.schemas.event.EventDecoder(bundle.encoder(),
+                    DecodeLimits.defaults(), Long.MAX_VALUE);
+            final dev.nelbo.schemas.event.DecodedEvent decoded = decoder.newEvent();
+            final dev.nelbo.engine.ScoringBatch batch = engine.newBatch();
+            final dev.nelbo.engine.ScoringResults results = engine.newResults();
+            final Random rnd = new Random(11);
+            for (int done = 0; done < n; done += batch.capacity()) {
+                batch.clear();
+                for (int i = done; i < Math.min(n, done + batch.capacity()); i++) {
+                    decoder.decode(event(rnd, i, i * 10L), batch.x(), batch.mask(), batch.nextRow(), decoded);
+                    batch.commitRow("c-" + i);
+                }
+                engine.score(batch, results);
+                for (int i = 0; i < batch.size(); i++) {
+                    scores[done + i] = results.nelbo(i);
+                }
+            }
+        }
+        java.util.Arrays.sort(scores);
+        final List<Manifest.Quantile> quantiles = new ArrayList<>();
+        for (final double q : new double[] {0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999}) {
+            quantiles.add(new Manifest.Quantile(q, scores[(int) Math.min(n - 1, Math.floor(q * n))]));
+        }
+        final double drift = dev.nelbo.engine.entity.EntityEvidence.DEFAULT_DRIFT;
+        return new Manifest.Calibration("nelbo", quantiles.get(quantiles.size() - 1).value(), 0.001, "empirical", n,
+                quantiles, null).withEntity(new Manifest.EntityCalibration(Manifest.EntityCalibration.CUSUM, drift,
+                dev.nelbo.engine.entity.EntityEvidence.thresholdFor(drift, 1e-4), 1e-4, 0, 0));
     }
 
     private static FeatureDef historyFeature(final String name, final HistoryDef history) {

@@ -32,6 +32,7 @@ import static dev.nelbo.contract.output.OutputField.ANOMALY;
 import static dev.nelbo.contract.output.OutputField.ENTITY_ANOMALOUS;
 import static dev.nelbo.contract.output.OutputField.EVENT_ID;
 import static dev.nelbo.contract.output.OutputField.KIND;
+import static dev.nelbo.contract.output.OutputField.ONSET_EVENT_ID;
 
 /**
  * Follows the scorer's output while events stream: alerts as a compact table, then precision and recall
@@ -88,7 +89,8 @@ public final class WatchCommand implements Callable<Integer> {
         final Map<String, Boolean> flagged = new HashMap<>();
         final Deque<PendingAlert> pending = new ArrayDeque<>();
         long alerts = 0;
-        long entityAlerts = 0;
+        // each entity alert's event and onset, judged against the labels at the end
+        final List<String[]> entityAlerts = new java.util.ArrayList<>();
         long deadLetters = 0;
         final long start = System.nanoTime();
         long lastOutput = start;
@@ -123,7 +125,9 @@ public final class WatchCommand implements Callable<Integer> {
                         flagged.put(eventId, value.path(ANOMALY.wireName()).asBoolean()
                                 || value.path(ENTITY_ANOMALOUS.wireName()).asBoolean(false));
                     } else {
-                        entityAlerts += AlertKind.ENTITY.wireName().equals(value.path(KIND.wireName()).asText()) ? 1 : 0;
+                        if (AlertKind.ENTITY.wireName().equals(value.path(KIND.wireName()).asText())) {
+                            entityAlerts.add(new String[] {eventId, value.path(ONSET_EVENT_ID.wireName()).asText()});
+                        }
                         if (++alerts <= maxRows) {
                             pending.add(new PendingAlert(value, eventId, System.nanoTime()));
                         }
@@ -144,8 +148,15 @@ public final class WatchCommand implements Callable<Integer> {
             out.printf("... and %,d more alerts (topic %s)%n", alerts - maxRows, alertsTopic);
         }
         awaitLabels(labels, flagged);
-        report(out, Evaluation.of(flagged, labels.all(), labels.episodes()), flagged.size(), alerts, entityAlerts, deadLetters,
+        final Map<String, java.util.Optional<String>> all = labels.all();
+        final long onAnomalies = entityAlerts.stream().filter(a -> planted(all, a[0]) || planted(all, a[1])).count();
+        report(out, Evaluation.of(flagged, all, labels.episodes()), flagged.size(), alerts, deadLetters,
                 (System.nanoTime() - start) / 1e9);
+        if (!entityAlerts.isEmpty()) {
+            out.printf("entity alerts: %,d, of which %,d at or after the onset of a planted anomaly and %,d on normal"
+                    + " behaviour%n", entityAlerts.size(), onAnomalies, entityAlerts.size() - onAnomalies);
+            out.flush();
+        }
         return flagged.isEmpty() ? 1 : 0;
     }
 
@@ -186,11 +197,15 @@ public final class WatchCommand implements Callable<Integer> {
         }
     }
 
+    private static boolean planted(final Map<String, java.util.Optional<String>> labels, final String eventId) {
+        final java.util.Optional<String> kind = labels.get(eventId);
+        return kind != null && kind.isPresent();
+    }
+
     private static void report(final PrintWriter out, final Evaluation e, final long scored, final long alerts,
-                               final long entityAlerts, final long deadLetters, final double seconds) {
+                               final long deadLetters, final double seconds) {
         out.println();
-        out.printf("scored %,d events, %,d alerts (%,d of them entity alerts), %,d dead letters in %.0f s%n", scored, alerts,
-                entityAlerts, deadLetters, seconds);
+        out.printf("scored %,d events, %,d alerts, %,d dead letters in %.0f s%n", scored, alerts, deadLetters, seconds);
         e.print(out);
     }
 

@@ -215,7 +215,9 @@ class KafkaToolsIntegrationTest {
         assertTrue(run.out().contains("extreme_value        latency_ms 4051/45.20"), run.out());
         assertTrue(run.out().contains("level_shift          ENTITY, 2 events since e5: latency_ms 400/80"), run.out());
         assertTrue(run.out().contains("    7.50      6.90  level_shift"), "an entity alert shows its statistic: " + run.out());
-        assertTrue(run.out().contains("scored 6 events, 2 alerts (1 of them entity alerts), 1 dead letters"), run.out());
+        assertTrue(run.out().contains("scored 6 events, 2 alerts, 1 dead letters"), run.out());
+        assertTrue(run.out().contains("entity alerts: 1, of which 1 at or after the onset of a planted anomaly and 0 on normal"
+                + " behaviour"), run.out());
         assertTrue(run.out().contains("true positives 2, false positives 1, missed 2"), run.out());
         assertTrue(run.out().contains("precision 0.667   recall 0.500"), run.out());
         assertTrue(run.out().contains("recall by kind:  contextual 0/1  extreme_value 1/1  level_shift 1/2"), run.out());

@@ -77,7 +77,9 @@ public final class BoundedKeyedStore<V> implements KeyedStore<V> {
 
     @Override
     public V get(final String key) {
-        return store.get(key);
+        // the index holds every key the store does: most keys a task sees hold no state (a new entity, or one with no
+        // evidence), and a hash lookup here spares the store's serde and tree (containsKey leaves the order alone)
+        return index.containsKey(key) ? store.get(key) : null;
     }
 
     @Override

@@ -135,8 +135,16 @@ public final class ScorerBenchmark {
         System.out.printf(Locale.ROOT, "nelbo scorer benchmark: %,d events of %d numeric fields, %d partitions, %d cores, broker %s%n",
                 events, FEATURES, partitions, Runtime.getRuntime().availableProcessors(), bootstrap);
         final Path model = b.writeModel(false, false);
-        final Path historyModel = Boolean.parseBoolean(a.getOrDefault("history", "false")) ? b.writeModel(true, false) : null;
-        final Path entityModel = Boolean.parseBoolean(a.getOrDefault("entity", "false")) ? b.writeModel(false, true) : null;
+        // the scorer with other models, each reported against the plain one
+        final List<Variant> variants = new ArrayList<>();
+        if (Boolean.parseBoolean(a.getOrDefault("history", "false"))) {
+            variants.add(new Variant("history", "5 history features", b.writeModel(true, false), 0.8, new LinkedHashMap<>()));
+        }
+        if (Boolean.parseBoolean(a.getOrDefault("entity", "false"))) {
+            variants.add(new Variant("entity", "the entity test", b.writeModel(false, true), 0.9, new LinkedHashMap<>()));
+        }
+        final Path historyModel = variants.stream().filter(v -> v.name().equals("history")).map(Variant::model).findFirst()
+                .orElse(null);
         final String input = b.topic("bench-events", partitions);
         b.fill(input, events);
         // a fresh broker is markedly slower for its first run, and the first transactional app pays for the
@@ -144,8 +152,7 @@ public final class ScorerBenchmark {
         b.throughput("warm-up", input, partitions, StreamsConfig.EXACTLY_ONCE_V2, 1, false, model);
         b.throughput("warm-up", input, partitions, StreamsConfig.EXACTLY_ONCE_V2, 1, true, model);
         final List<String> summary = new ArrayList<>();
-        final Map<String, List<Double>> historyRatios = new LinkedHashMap<>();
-        final Map<String, List<Double>> entityRatios = new LinkedHashMap<>();
+
         if (profile != null) {
             // for a profiler attached to this JVM: one app alone, at_least_once, once per round
             for (int r = 0; r < rounds; r++) {
@@ -165,23 +172,14 @@ public final class ScorerBenchmark {
                                     + " | scorer %,8.0f rec/s %6.1f us CPU/rec | ratio %.2f (target >= 0.85)", guarantee, t, r + 1,
                             base.perSecond(), base.cpuMicros(), scorer.perSecond(), scorer.cpuMicros(),
                             scorer.perSecond() / base.perSecond()));
-                    if (entityModel != null) {
-                        final Run entity = b.throughput("entity", input, partitions, guarantee, t, true, entityModel);
-                        entityRatios.computeIfAbsent(guarantee + " threads=" + t, g -> new ArrayList<>())
-                                .add(entity.perSecond() / scorer.perSecond());
-                        summary.add(String.format(Locale.ROOT, "%-16s threads=%d round %d: scorer with the entity test"
-                                        + " %,8.0f rec/s %6.1f us CPU/rec | ratio to the scorer without %.2f (target >= 0.9)",
-                                guarantee, t, r + 1, entity.perSecond(), entity.cpuMicros(),
-                                entity.perSecond() / scorer.perSecond()));
-                    }
-                    if (historyModel != null) {
-                        final Run history = b.throughput("history", input, partitions, guarantee, t, true, historyModel);
-                        historyRatios.computeIfAbsent(guarantee + " threads=" + t, g -> new ArrayList<>())
-                                .add(history.perSecond() / scorer.perSecond());
-                        summary.add(String.format(Locale.ROOT, "%-16s threads=%d round %d: scorer with 5 history features"
-                                        + " %,8.0f rec/s %6.1f us CPU/rec | ratio to the scorer without %.2f (target >= 0.8)",
-                                guarantee, t, r + 1, history.perSecond(), history.cpuMicros(),
-                                history.perSecond() / scorer.perSecond()));
+                    for (final Variant v : variants) {
+                        final Run run = b.throughput(v.name(), input, partitions, guarantee, t, true, v.model());
+                        v.ratios().computeIfAbsent(guarantee + " threads=" + t, g -> new ArrayList<>())
+                                .add(run.perSecond() / scorer.perSecond());
+                        summary.add(String.format(Locale.ROOT, "%-16s threads=%d round %d: scorer with %s %,8.0f rec/s"
+                                        + " %6.1f us CPU/rec | ratio to the scorer without %.2f (target >= %.2f)", guarantee, t,
+                                r + 1, v.described(), run.perSecond(), run.cpuMicros(), run.perSecond() / scorer.perSecond(),
+                                v.target()));
                     }
                 }
                 ratios.sort(null);
@@ -190,12 +188,11 @@ public final class ScorerBenchmark {
                         guarantee, t, median(ratios), n, ratios.get(0), ratios.get(n - 1)));
             }
         }
-        historyRatios.forEach((run, list) -> summary.add(String.format(Locale.ROOT,
-                "%-26s history/no-history median ratio %.2f over %d rounds (min %.2f)", run, median(list), list.size(),
-                java.util.Collections.min(list))));
-        entityRatios.forEach((run, list) -> summary.add(String.format(Locale.ROOT,
-                "%-26s entity/no-entity median ratio %.2f over %d rounds (min %.2f)", run, median(list), list.size(),
-                java.util.Collections.min(list))));
+        for (final Variant v : variants) {
+            v.ratios().forEach((run, list) -> summary.add(String.format(Locale.ROOT,
+                    "%-26s %s/no-%s median ratio %.2f over %d rounds (min %.2f)", run, v.name(), v.name(), median(list),
+                    list.size(), java.util.Collections.min(list))));
+        }
         if (latencyRate > 0) {
             for (final String guarantee : List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE)) {
                 summary.add(b.latency(guarantee, latencyRate, latencySeconds, partitions, model));
@@ -205,6 +202,18 @@ public final class ScorerBenchmark {
         summary.forEach(System.out::println);
         b.admin.close();
         System.exit(0);
+    }
+
+    /**
+     * The scorer with another model, run after the plain scorer in each round.
+     *
+     * @param name      its label
+     * @param described what it adds, for the summary
+     * @param model     its bundle
+     * @param target    the ratio to the plain scorer it should keep
+     * @param ratios    its ratio per guarantee and thread count, per round
+     */
+    private record Variant(String name, String described, Path model, double target, Map<String, List<Double>> ratios) {
     }
 
     private static double median(final List<Double> values) {

@@ -8,7 +8,8 @@ import java.util.SplittableRandom;
  * <p>Each event's surprise is {@code x = -ln p}, {@code p} its calibrated tail probability. On normal data {@code p} is
  * uniform, so {@code x} is exponential with mean 1 whatever the model and the features: the test is calibrated to a
  * stated false-alarm rate rather than tuned per data set. The statistic is
- * {@code S = min(ceiling, max(0, S + min(x - drift, threshold / 2)))}: an event adds the surprise it carries beyond the drift
+ * {@code S = min(ceiling, S + min(x - drift, threshold / 2))}, or 0 when that is below a floor of 0.5 ({@link #FLOOR}):
+ * an event adds the surprise it carries beyond the drift
  * allowance ({@code drift = 2}: events with {@code p} above {@code e^-2 = 0.135} count against the evidence, so on
  * normal data {@code S} falls by about one per event), and the entity is anomalous while {@code S >= threshold}.
  * Two bounds keep the test about entities, not single events:
@@ -28,6 +29,13 @@ public final class EntityEvidence {
     public static final double DEFAULT_DRIFT = 2.0;
     /** Tail probabilities below this count as this (what one event adds is bounded anyway). */
     private static final double MIN_TAIL = 1e-300;
+    /**
+     * Evidence below this counts as none. Without it one event in seven of a normal key (surprise just above the drift)
+     * starts a run that the next event ends, and each such run is a state write and a changelog record; with it only
+     * events at least 0.5 beyond the drift (one in twelve) start one. The threshold is calibrated with the floor, so the
+     * false-alarm rate holds; detection waits at most for one more mildly surprising event.
+     */
+    static final double FLOOR = 0.5;
     /** Surprises simulated to find a threshold: ~200 alarms at a rate of 1e-4, so the rate is known to ~7%. */
     private static final int SIMULATED_EVENTS = 2_000_000;
 
@@ -80,7 +88,9 @@ public final class EntityEvidence {
      * @return the statistic after it
      */
     public double next(final double statistic, final double surprise) {
-        return Math.min(ceiling, Math.max(0, statistic + Math.min(surprise - drift, step)));
+        final double s = Math.min(ceiling, statistic + Math.min(surprise - drift, step));
+        // evidence below the floor is dropped: a key holds state only once it is worth keeping (see FLOOR)
+        return s < FLOOR ? 0 : s;
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.nelbo.scorer.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nelbo.scorer.config.Topics;
 import dev.nelbo.testkit.KafkaTestClients;
+import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
 import dev.nelbo.testkit.SharedBroker;
 import dev.nelbo.scorer.testkit.TestScorers;
@@ -164,9 +165,10 @@ class CrashIntegrationTest {
     }
 
     /**
-     * History under a crash: one scorer runs through, another (same input, its own application id and outputs) is
-     * killed mid-stream and restarted; its history store comes back from the changelog as of its last commit, so
-     * every event scores exactly as in the uninterrupted run, down to the last bit.
+     * History and entity evidence under a crash: one scorer runs through, another (same input, its own application id
+     * and outputs) is killed mid-stream and restarted; its history and entity stores come back from their changelogs
+     * as of its last commit, so every event scores exactly as in the uninterrupted run, down to the last bit, with the
+     * same entity statistic, and the same entity alerts are written.
      */
     @Test
     void history_scores_after_a_kill_and_restart_are_identical_to_an_uninterrupted_run() throws Exception {
@@ -178,7 +180,8 @@ class CrashIntegrationTest {
         SharedBroker.get().createTopics(2, crashed.scores(), crashed.alerts(), crashed.dlq());
         SharedBroker.get().createCompactedTopic(crashed.registry());
         final Path model = dir.resolve("history-model");
-        ScorerFixtures.writeHistoryModel(model, 5);
+        ScorerFixtures.writeHistoryModel(model, 5, new Manifest.EntityCalibration(Manifest.EntityCalibration.CUSUM, 2.0,
+                7.2, 1e-4, 0, 0));
         final String crashApp = SharedBroker.uniqueName("hist-crash-app");
         final Process ref = launch("ref", SharedBroker.uniqueName("hist-ref-app"), reference, model);
         Process first = launch("c1", crashApp, crashed, model);
@@ -190,8 +193,11 @@ class CrashIntegrationTest {
             try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer()) {
                 for (int i = 0; i < events; i++) {
                     // keyed by the entity, as history needs: each key's events stay in one partition, in order
-                    producer.send(new ProducerRecord<>(reference.events(), ("svc-" + (i % 5)).getBytes(StandardCharsets.UTF_8),
-                            ScorerFixtures.normal(i)));
+                    // every 200 events two anomalies of svc-0 in a row: a run of entity evidence and its alert
+                    final String key = "svc-" + (i % 5);
+                    producer.send(new ProducerRecord<>(reference.events(), key.getBytes(StandardCharsets.UTF_8),
+                            i % 200 < 10 && i % 5 == 0 ? ScorerFixtures.anomaly(i, key, 1_700_000_000_000L + i)
+                                    : ScorerFixtures.normal(i)));
                     pace(start, i, 4_000);
                     if (second == null && i == events * 2 / 5) {
                         producer.flush();
@@ -207,8 +213,13 @@ class CrashIntegrationTest {
             assertEquals(events, expected.size());
             assertEquals(expected.keySet(), actual.keySet());
             final long differing = expected.keySet().stream().filter(k -> !expected.get(k).equals(actual.get(k))).count();
-            System.out.printf("history crash test: %d events, %d scores differ after kill -9 and restart%n", events, differing);
-            assertEquals(0, differing, "scores that differ from the uninterrupted run");
+            final List<String> expectedEntityAlerts = entityAlerts(reference.alerts());
+            final List<String> actualEntityAlerts = entityAlerts(crashed.alerts());
+            System.out.printf("history crash test: %d events, %d scores differ after kill -9 and restart; entity alerts %d and %d%n",
+                    events, differing, expectedEntityAlerts.size(), actualEntityAlerts.size());
+            assertEquals(0, differing, "scores (with the entity statistic) that differ from the uninterrupted run");
+            assertEquals(events / 200, expectedEntityAlerts.size(), "one entity alert per pair of anomalies");
+            assertEquals(expectedEntityAlerts, actualEntityAlerts);
         } finally {
             ref.destroyForcibly();
             first.destroyForcibly();
@@ -238,10 +249,26 @@ class CrashIntegrationTest {
             final JsonNode src = score.get("source");
             deepest = Math.max(deepest, score.get("history_events").asLong());
             final String previous = out.put(src.get("partition").asInt() + "@" + src.get("offset").asLong(),
-                    score.get("score").asText() + " " + score.get("iw_nll").asText() + " " + score.get("history_events").asLong());
+                    score.get("score").asText() + " " + score.get("iw_nll").asText() + " " + score.get("history_events").asLong()
+                            + " " + score.get("entity_evidence").asText() + " " + score.get("entity_anomalous").asText());
             assertTrue(previous == null, "an input scored twice in " + topic);
         }
         assertTrue(deepest > events / 5 - 100, "each key's history grew with its events: " + deepest);
+        return out;
+    }
+
+    /** Committed entity alerts: event, onset, span and statistic, sorted. */
+    private static List<String> entityAlerts(final String topic) throws Exception {
+        final List<String> out = new java.util.ArrayList<>();
+        for (final ConsumerRecord<byte[], byte[]> r : KafkaTestClients.readCommitted(List.of(topic), Duration.ofSeconds(30),
+                new SettleAfter(1, Duration.ofSeconds(3)))) {
+            final JsonNode alert = ScorerFixtures.parse(r.value());
+            if ("entity".equals(alert.path("kind").asText())) {
+                out.add(alert.get("event_id").asText() + " " + alert.get("onset_event_id").asText() + " "
+                        + alert.get("entity_events").asInt() + " " + alert.get("entity_evidence").asText());
+            }
+        }
+        out.sort(null);
         return out;
     }
 

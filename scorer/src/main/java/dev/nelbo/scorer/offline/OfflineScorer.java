@@ -4,6 +4,8 @@ import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.engine.ScoringBatch;
 import dev.nelbo.engine.ScoringEngine;
 import dev.nelbo.engine.ScoringResults;
+import dev.nelbo.engine.entity.EntityEvidence;
+import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.ModelBundle;
 import dev.nelbo.schemas.encoding.CsvLine;
 import dev.nelbo.schemas.encoding.EncodingException;
@@ -14,7 +16,10 @@ import dev.nelbo.schemas.event.EventDecoder;
 import dev.nelbo.schemas.history.HistoryTracker;
 import dev.nelbo.schemas.output.DeadLetter;
 import dev.nelbo.schemas.output.SourceRef;
+import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.scorer.output.ScoreWriter;
+import dev.nelbo.scorer.pipeline.EntityMonitor;
+import dev.nelbo.scorer.pipeline.PipelineSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +40,9 @@ import java.util.Locale;
  * Offline scoring: a CSV (header row) or JSONL file through the same encoder, engine and output
  * mapping as the streaming scorer. One score record per scoreable line, in input order; lines that
  * cannot be encoded go to the errors file as dead letters with their line number and reason, and the
- * run goes on.
+ * run goes on. A model with an entity test runs it per key (the spec's key path) in file order, as the streaming scorer
+ * does per partition, so score records carry {@code entity_evidence} and {@code entity_anomalous} (entity alerts are
+ * the streaming scorer's).
  */
 public final class OfflineScorer {
 
@@ -109,6 +116,7 @@ public final class OfflineScorer {
         private final OutputStream scores;
         private final OutputStream errorOut;
         private final List<Row> rows = new ArrayList<>();
+        private final EntityMonitor entities;
         private CsvEventReader csv;
         private long scored;
         private long errors;
@@ -128,6 +136,9 @@ public final class OfflineScorer {
             this.batch = engine.newBatch();
             this.results = engine.newResults();
             this.writer = new ScoreWriter(bundle.encoder(), bundle.version(), true, 3);
+            this.entities = new EntityMonitor(PipelineSettings.defaults(0).boundEntity(new MapKeyedStore<>(), evicted -> { }));
+            final Manifest.EntityCalibration c = bundle.manifest().calibration().entity();
+            entities.model(c == null ? null : new EntityEvidence(c.drift(), c.threshold()), results.featureCount());
             this.file = file;
             this.scores = scores;
             this.errorOut = errors;
@@ -197,8 +208,14 @@ public final class OfflineScorer {
             final float[] mask = new float[batch.width()];
             for (int i = 0; i < rows.size(); i++) {
                 final Row r = rows.get(i);
+                final boolean observed = entities.enabled() && r.key() != null;
+                if (observed) {
+                    // file order stands for record order; the line number for the time the state keeps
+                    entities.observe(r.key(), results, i, r.id(), r.line());
+                }
                 scores.write(writer.score(results, i, r.id(), r.key(), r.time(), SourceRef.fileLine(file, r.line()),
-                        r.clamped() > 0 ? again(r.original(), x, mask) : null, r.pastEvents()));
+                        r.clamped() > 0 ? again(r.original(), x, mask) : null, r.pastEvents(),
+                        observed ? entities.statistic() : Double.NaN, observed && entities.anomalous()));
                 scores.write('\n');
             }
             scored += rows.size();

@@ -21,9 +21,10 @@ import java.util.function.BiPredicate;
  *
  * <p>State lives in the task's bounded, changelogged store, one small value per key (see {@link #valueBytes}), written
  * in record order after scoring: a restart restores it, and a replay of the same records gives the same statistics and
- * alerts. Not thread-safe: one monitor per pipeline.
+ * alerts. The offline {@code score} command runs one over an in-memory store, in file order. Not thread-safe: one monitor
+ * per pipeline.
  */
-final class EntityMonitor implements ScoreWriter.EntityRun {
+public final class EntityMonitor implements ScoreWriter.EntityRun {
 
     private static final byte FORMAT = 1;
     /** format, statistic, last seen, onset time, events, alerted, id length, feature count */
@@ -48,7 +49,7 @@ final class EntityMonitor implements ScoreWriter.EntityRun {
     private float[] runExcess = new float[0];
 
     /** @param store the task's entity store, bounded by {@code nelbo.entity.max.keys} and {@code .max.bytes} */
-    EntityMonitor(final BoundedKeyedStore<byte[]> store) {
+    public EntityMonitor(final BoundedKeyedStore<byte[]> store) {
         this.store = store;
     }
 
@@ -76,7 +77,7 @@ final class EntityMonitor implements ScoreWriter.EntityRun {
      * @param evidence the model's entity test, or null
      * @param featureCount the model's reconstructed features
      */
-    void model(final EntityEvidence evidence, final int featureCount) {
+    public void model(final EntityEvidence evidence, final int featureCount) {
         this.test = evidence;
         this.features = featureCount;
         if (runExcess.length != featureCount) {
@@ -95,7 +96,7 @@ final class EntityMonitor implements ScoreWriter.EntityRun {
     }
 
     /** @return whether the current model has an entity test */
-    boolean enabled() {
+    public boolean enabled() {
         return test != null;
     }
 
@@ -113,7 +114,7 @@ final class EntityMonitor implements ScoreWriter.EntityRun {
      * @param eventId the event's id (the onset, when it starts a run)
      * @param at      the event's time for the state (bounded by the record timestamp and the scorer's clock)
      */
-    void observe(final String key, final ScoringResults results, final int row, final String eventId, final long at) {
+    public void observe(final String key, final ScoringResults results, final int row, final String eventId, final long at) {
         final byte[] before = store.get(key);
         read(before);
         final double surprise = EntityEvidence.surprise(results.tailProbability(row));
@@ -168,7 +169,7 @@ final class EntityMonitor implements ScoreWriter.EntityRun {
     }
 
     /** @return whether the key is anomalous after the last event observed */
-    boolean anomalous() {
+    public boolean anomalous() {
         return anomalous;
     }
 

@@ -107,6 +107,29 @@ class ScorerCliTest {
         assertEquals("not_an_object", second.get("reason").asText());
     }
 
+    /** A model with an entity test: offline, each key's evidence adds up in file order, as the streaming scorer's does. */
+    @Test
+    void offline_score_records_carry_each_keys_entity_evidence_in_file_order() throws Exception {
+        ScorerFixtures.writeEntityModel(dir.resolve("entity-model"), 1, 7.2);
+        final long t = 1_700_000_000_000L;
+        final Path data = dir.resolve("entity.jsonl");
+        Files.write(data, List.of(new String(ScorerFixtures.normal(0, "db-1"), StandardCharsets.UTF_8),
+                new String(ScorerFixtures.anomaly(1, "db-1", t), StandardCharsets.UTF_8),
+                new String(ScorerFixtures.anomaly(2, "db-2", t), StandardCharsets.UTF_8),
+                new String(ScorerFixtures.anomaly(3, "db-1", t), StandardCharsets.UTF_8),
+                new String(ScorerFixtures.normal(4, "db-1"), StandardCharsets.UTF_8)));
+        final Path scores = dir.resolve("entity-scores.jsonl");
+        assertEquals(0, run("score", "--model", dir.resolve("entity-model").toString(), "--data", data.toString(), "--out",
+                scores.toString(), "--batch", "2"), err.toString());
+        final List<JsonNode> written = Files.readAllLines(scores).stream()
+                .map(l -> ScorerFixtures.parse(l.getBytes(StandardCharsets.UTF_8))).toList();
+        written.forEach(s -> assertEquals(List.of(), Schemas.validate(SchemaDocument.SCORE, s)));
+        assertEquals(List.of(0.0, 3.6, 3.6, 7.2, 5.89), written.stream().map(s -> Math.round(s.get("entity_evidence").asDouble()
+                * 100) / 100.0).toList(), "db-1 adds up across batches, db-2 apart; a normal event takes 1.31 off");
+        assertEquals(List.of(false, false, false, true, false), written.stream().map(s -> s.get("entity_anomalous").asBoolean())
+                .toList());
+    }
+
     @Test
     void should_score_csv_with_a_header_and_the_same_numbers_as_jsonl() throws Exception {
         ScorerFixtures.writeModel(dir.resolve("model"), 1);

@@ -22,7 +22,8 @@ public final class ScorerContract {
             "nelbo_ready", "nelbo_not_ready", "nelbo_registry_follower_up", "nelbo_registry_last_read_timestamp_seconds",
             "nelbo_registry_current_info", "nelbo_model_matches_registry", "nelbo_alert_suppression_keys",
             "nelbo_alert_suppression_evicted_total", "nelbo_history_keys", "nelbo_history_evicted_total",
-            "nelbo_history_key_mismatch_total");
+            "nelbo_history_key_mismatch_total", "nelbo_entity_alerts_total", "nelbo_entities_anomalous", "nelbo_entity_keys",
+            "nelbo_entity_bytes", "nelbo_entity_evicted_total");
 
     private static final Pattern NELBO_METRIC = Pattern.compile("\\bnelbo_[a-z0-9_]+");
     private static final Pattern HISTOGRAM_SUFFIX = Pattern.compile("_(bucket|sum|count)$");

@@ -16,6 +16,8 @@ public final class ScoringResults {
     final boolean[] anomaly;
     final double[] threshold;
     private final double[] typical;
+    /** Scratch for {@link #topFeatures}: each feature's excess in the row being ranked. */
+    private final double[] rank;
     final double[] contributions;
     final double[] expected;
     int size;
@@ -45,6 +47,7 @@ public final class ScoringResults {
         }
         this.capacity = capacity;
         this.featureCount = featureCount;
+        this.rank = new double[featureCount];
         this.nelbo = new double[capacity];
         this.reconNll = new double[capacity];
         this.kl = new double[capacity];
@@ -171,15 +174,27 @@ public final class ScoringResults {
      */
     public int topFeatures(final int row, final int[] into) {
         check(row);
-        final int count = Math.min(into.length, featureCount);
+        for (int f = 0; f < featureCount; f++) {
+            rank[f] = excess(row, f);
+        }
+        return largest(rank, featureCount, into);
+    }
+
+    /**
+     * The indices of the largest values, largest first (the lower index first among equals), without allocating.
+     *
+     * @param values the values
+     * @param n      how many of them count (the first n)
+     * @param into   receives indices; its length is how many to return (at most n)
+     * @return how many indices were written: {@code min(into.length, n)}
+     */
+    public static int largest(final double[] values, final int n, final int[] into) {
+        final int count = Math.min(into.length, n);
         for (int filled = 0; filled < count; filled++) {
             int best = -1;
-            for (int f = 0; f < featureCount; f++) {
-                if (alreadyChosen(into, filled, f)) {
-                    continue;
-                }
-                if (best < 0 || excess(row, f) > excess(row, best)) {
-                    best = f;
+            for (int i = 0; i < n; i++) {
+                if (!alreadyChosen(into, filled, i) && (best < 0 || values[i] > values[best])) {
+                    best = i;
                 }
             }
             into[filled] = best;
@@ -187,9 +202,9 @@ public final class ScoringResults {
         return count;
     }
 
-    private static boolean alreadyChosen(final int[] chosen, final int filled, final int feature) {
+    private static boolean alreadyChosen(final int[] chosen, final int filled, final int index) {
         for (int i = 0; i < filled; i++) {
-            if (chosen[i] == feature) {
+            if (chosen[i] == index) {
                 return true;
             }
         }

@@ -70,6 +70,16 @@ public record Setting(String name, Type type, Object defaultValue, Validator val
         };
     }
 
+    /**
+     * @param name         the key
+     * @param defaultValue its default topic, or null
+     * @param doc          what it does
+     * @return a topic-name setting, checked by {@link #topicName}
+     */
+    public static Setting topic(final String name, final String defaultValue, final String doc) {
+        return of(name, Type.STRING, defaultValue, doc).checked(topicName());
+    }
+
     /** @return a valid Kafka topic name, or unset (empty counts as unset: a setting that must have one says so when read) */
     public static Validator topicName() {
         return (name, value) -> {

@@ -51,6 +51,7 @@ public final class Settings {
     public static Settings parse(final ConfigDef def, final Map<String, String> settings, final Predicate<String> isPassThrough,
                                  final String passThroughIs) {
         final Map<String, String> given = new TreeMap<>();
+        final Map<String, String> declared = new LinkedHashMap<>();
         for (final Map.Entry<String, String> e : settings.entrySet()) {
             final String key = e.getKey().trim();
             final String value = e.getValue() == null ? "" : e.getValue().trim();
@@ -60,13 +61,10 @@ public final class Settings {
                         : "neither a nelbo.* setting nor " + passThroughIs));
             }
             given.put(key, value);
-        }
-        final Map<String, String> declared = new LinkedHashMap<>();
-        given.forEach((k, v) -> {
-            if (def.names().contains(k)) {
-                declared.put(k, v);
+            if (def.names().contains(key)) {
+                declared.put(key, value);
             }
-        });
+        }
         try {
             return new Settings(def, given, def.parse(declared));
         } catch (final ConfigException e) {

@@ -199,12 +199,8 @@ public final class ScorerConfig {
      * @throws IllegalArgumentException when the trusted keys cannot be read
      */
     public ModelPolicy modelPolicy() {
-        final List<PublicKey> keys;
-        try {
-            keys = get(ScorerKey.BUNDLE_TRUSTED_KEYS).map(BundleSignature::trustedKeys).orElse(List.of());
-        } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException("setting '" + ScorerKey.BUNDLE_TRUSTED_KEYS.key() + "': " + e.getMessage(), e);
-        }
+        final List<PublicKey> keys = settings.converted(ScorerKey.BUNDLE_TRUSTED_KEYS.key(), BundleSignature::trustedKeys)
+                .orElse(List.of());
         final BundleTrust trust;
         try {
             trust = new BundleTrust(keys, get(ScorerKey.BUNDLE_AUDIENCE).orElse(null));

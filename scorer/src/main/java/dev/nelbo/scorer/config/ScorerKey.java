@@ -31,12 +31,12 @@ public enum ScorerKey {
     MODEL_LAST_GOOD_DIR(Setting.of("nelbo.model.last.good.dir", Type.STRING, null,
             "where the last model taken from the registry is kept, so a restarted instance serves it while the registry"
                     + " names a version it refuses").defaultShownAs("`<state.dir>/nelbo-last-good-model/<application.id>`")),
-    TOPIC_EVENTS(topic("nelbo.topic.events", TopicNames.EVENTS, "input topic of JSON events")),
-    TOPIC_SCORES(topic("nelbo.topic.scores", TopicNames.SCORES, "output topic of score records")),
-    TOPIC_ALERTS(topic("nelbo.topic.alerts", TopicNames.ALERTS, "output topic of alerts")),
-    TOPIC_DLQ(topic("nelbo.topic.dlq", TopicNames.DLQ, "dead-letter topic")),
-    TOPIC_REGISTRY(topic("nelbo.topic.registry", TopicNames.REGISTRY, "compacted model registry topic")),
-    TOPIC_STATUS(topic("nelbo.topic.status", TopicNames.STATUS,
+    TOPIC_EVENTS(Setting.topic("nelbo.topic.events", TopicNames.EVENTS, "input topic of JSON events")),
+    TOPIC_SCORES(Setting.topic("nelbo.topic.scores", TopicNames.SCORES, "output topic of score records")),
+    TOPIC_ALERTS(Setting.topic("nelbo.topic.alerts", TopicNames.ALERTS, "output topic of alerts")),
+    TOPIC_DLQ(Setting.topic("nelbo.topic.dlq", TopicNames.DLQ, "dead-letter topic")),
+    TOPIC_REGISTRY(Setting.topic("nelbo.topic.registry", TopicNames.REGISTRY, "compacted model registry topic")),
+    TOPIC_STATUS(Setting.topic("nelbo.topic.status", TopicNames.STATUS,
             "compacted topic each instance reports its models to (what it serves, what it refused and why)")),
     INSTANCE_ID(Setting.of("nelbo.instance.id", Type.STRING, null, "this instance's name in those reports")
             .defaultShownAs("`$HOSTNAME` (a pod's name), else host-pid")),
@@ -109,7 +109,7 @@ public enum ScorerKey {
                     + " (`nelbo_entity_evicted_total`), and their evidence starts again")),
     ENTITY_MAX_BYTES(positiveLong("nelbo.entity.max.bytes", PipelineSettings.DEFAULT_ENTITY_MAX_BYTES,
             "most estimated heap bytes of entity state per stream task; evicts as above")),
-    SHADOW_TOPIC(topic("nelbo.shadow.topic", null,
+    SHADOW_TOPIC(Setting.topic("nelbo.shadow.topic", null,
             "when set, the registry's `shadow` model also scores every event to this topic (see docs/retraining.md)")),
     BUNDLE_TRUSTED_KEYS(Setting.of("nelbo.bundle.trusted.keys", Type.STRING, null,
             "Ed25519 public keys (PEM files separated by commas, or PEM text): only bundles signed by one of them serve;"
@@ -148,10 +148,6 @@ public enum ScorerKey {
      */
     public static Optional<ScorerKey> byKey(final String key) {
         return Arrays.stream(values()).filter(k -> k.key().equals(key)).findFirst();
-    }
-
-    private static Setting topic(final String name, final String defaultValue, final String doc) {
-        return Setting.of(name, Type.STRING, defaultValue, doc).checked(Setting.topicName());
     }
 
     private static Setting positiveInt(final String name, final int defaultValue, final String doc) {

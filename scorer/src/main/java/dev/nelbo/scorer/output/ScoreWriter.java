@@ -33,6 +33,8 @@ public final class ScoreWriter {
     private final String[] names;
     private final byte[][] encodedNames;
     private final int[] top;
+    /** Scratch for an entity alert: each feature's contribution above typical, summed over the run. */
+    private final double[] runRank;
     private final long historyWarmUp;
     private final JsonBytes out = new JsonBytes();
 
@@ -52,6 +54,7 @@ public final class ScoreWriter {
         names = defs.stream().map(FeatureDef::name).toArray(String[]::new);
         encodedNames = defs.stream().map(f -> JsonBytes.encodeName(f.name())).toArray(byte[][]::new);
         top = new int[Math.min(topFeatures, names.length)];
+        runRank = new double[names.length];
         // a key's weighted statistics lean on its first events until about one half-life has passed (a half-life in
         // time counts as the default number of events)
         historyWarmUp = defs.stream().filter(FeatureDef::derivedFromHistory)
@@ -171,16 +174,12 @@ public final class ScoreWriter {
                               final String key, final Long eventTime, final EntityRun run, final long pastEvents) {
         alertHead(AlertKind.ENTITY, r, row, eventId, key, eventTime);
         // context features (last) are not reconstructed: they carry no evidence
-        final int n = Math.min(top.length, r.featureCount());
+        for (int f = 0; f < r.featureCount(); f++) {
+            runRank[f] = run.excess(f);
+        }
+        final int n = ScoringResults.largest(runRank, r.featureCount(), top);
         for (int i = 0; i < n; i++) {
-            int best = -1;
-            for (int f = 0; f < r.featureCount(); f++) {
-                if (!chosen(i, f) && (best < 0 || run.excess(f) > run.excess(best))) {
-                    best = f;
-                }
-            }
-            top[i] = best;
-            topFeature(r, row, event, best, run.excess(best));
+            topFeature(r, row, event, top[i], runRank[top[i]]);
         }
         out.endArray();
         // one alert per run of evidence, never held back by the per-event suppression window
@@ -215,15 +214,6 @@ public final class ScoreWriter {
          * @return its contribution above its typical value, summed over the run
          */
         double excess(int feature);
-    }
-
-    private boolean chosen(final int filled, final int feature) {
-        for (int i = 0; i < filled; i++) {
-            if (top[i] == feature) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void alertHead(final AlertKind kind, final ScoringResults r, final int row, final String eventId, final String key,

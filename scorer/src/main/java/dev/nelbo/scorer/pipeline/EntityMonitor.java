@@ -19,10 +19,10 @@ import java.util.function.BiPredicate;
  * first event (the estimated onset), its length, and each feature's contribution above its typical value summed over
  * the run, which the entity alert ranks its features by.
  *
- * <p>State lives in the task's bounded, changelogged store, one small value per key (see {@link #valueBytes}), written
- * in record order after scoring: a restart restores it, and a replay of the same records gives the same statistics and
- * alerts. The offline {@code score} command runs one over an in-memory store, in file order. Not thread-safe: one monitor
- * per pipeline.
+ * <p>State lives in the task's bounded, changelogged store, one small value per key (statistic, last seen, onset, run
+ * length, whether it alerted, onset id, the summed contributions), written in record order after scoring: a restart
+ * restores it, and a replay of the same records gives the same statistics and alerts. The offline {@code score} command
+ * runs one over an in-memory store, in file order. Not thread-safe: one monitor per pipeline.
  */
 public final class EntityMonitor implements ScoreWriter.EntityRun {
 
@@ -39,7 +39,6 @@ public final class EntityMonitor implements ScoreWriter.EntityRun {
 
     /** The last observation: read by the pipeline right after {@link #observe}. */
     private double statistic;
-    private boolean anomalous;
     private boolean alertDue;
     /** Whether the key's run has raised its alert. */
     private boolean alerted;
@@ -60,14 +59,6 @@ public final class EntityMonitor implements ScoreWriter.EntityRun {
     static long lastSeen(final byte[] value) {
         return value == null || value.length < HEADER_BYTES || value[0] != FORMAT ? Long.MIN_VALUE
                 : ByteBuffer.wrap(value).getLong(LAST_SEEN_AT);
-    }
-
-    /**
-     * @param value a key's state
-     * @return its size in bytes
-     */
-    static long valueBytes(final byte[] value) {
-        return value.length;
     }
 
     /**
@@ -100,11 +91,6 @@ public final class EntityMonitor implements ScoreWriter.EntityRun {
         return test != null;
     }
 
-    /** @return the entity test */
-    EntityEvidence test() {
-        return test;
-    }
-
     /**
      * One scored event of a key, in record order.
      *
@@ -129,7 +115,6 @@ public final class EntityMonitor implements ScoreWriter.EntityRun {
             if (before != null) {
                 store.delete(key);
             }
-            anomalous = false;
             anomalousKeys.remove(key);
             return;
         }
@@ -144,7 +129,7 @@ public final class EntityMonitor implements ScoreWriter.EntityRun {
         for (int f = 0; f < features; f++) {
             runExcess[f] += (float) results.excess(row, f);
         }
-        anomalous = test.anomalous(statistic);
+        final boolean anomalous = test.anomalous(statistic);
         if (anomalous) {
             anomalousKeys.add(key);
         } else {
@@ -170,7 +155,7 @@ public final class EntityMonitor implements ScoreWriter.EntityRun {
 
     /** @return whether the key is anomalous after the last event observed */
     public boolean anomalous() {
-        return anomalous;
+        return test.anomalous(statistic);
     }
 
     /** @return whether the last event observed brought its key's run to the threshold: an entity alert is due */

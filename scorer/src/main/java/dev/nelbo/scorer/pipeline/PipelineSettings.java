@@ -118,7 +118,7 @@ public record PipelineSettings(boolean scoresEnabled, boolean contributions, int
      * @return the store within the bound, least recently seen keys evicted first
      */
     public BoundedKeyedStore<byte[]> boundEntity(final KeyedStore<byte[]> store, final LongConsumer onEvicted) {
-        return new BoundedKeyedStore<>(store, entity.bound(), EntityMonitor::valueBytes, EntityMonitor::lastSeen, onEvicted);
+        return new BoundedKeyedStore<>(store, entity.bound(), v -> v.length, EntityMonitor::lastSeen, onEvicted);
     }
 
     /**

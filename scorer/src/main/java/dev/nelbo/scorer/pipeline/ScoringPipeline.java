@@ -266,8 +266,12 @@ public final class ScoringPipeline implements AutoCloseable {
     public BoundedKeyedStore.Figures purgeEntities() {
         final BoundedKeyedStore.Figures f = entities.purge(EntityMonitor.idleLongerThan(settings.entity().retentionMs(),
                 wallClock.getAsLong()));
-        metrics.entityState(task, f.keys(), f.bytes(), entities.anomalousKeys());
+        publishEntityState();
         return f;
+    }
+
+    private void publishEntityState() {
+        metrics.entityState(task, entities.keys(), entities.bytes(), entities.anomalousKeys());
     }
 
     /**
@@ -354,7 +358,7 @@ public final class ScoringPipeline implements AutoCloseable {
             }
             if (entities.enabled()) {
                 // per batch, so the anomalous count on the dashboard follows the scoring, not the purge interval
-                metrics.entityState(task, entities.keys(), entities.bytes(), entities.anomalousKeys());
+                publishEntityState();
             }
         } finally {
             slot.clear();

@@ -139,7 +139,7 @@ public final class RetrainConfig {
     }
 
     private BottomKSample.Bounds bounds(final RetrainKey rows, final RetrainKey bytes) {
-        final int n = positiveInt(rows);
+        final int n = intValue(rows);
         final long b = longValue(bytes);
         final double share = number(RetrainKey.MAX_KEY_SHARE);
         return new BottomKSample.Bounds(n, b, (int) Math.max(1, Math.ceil(share * n)));
@@ -206,14 +206,14 @@ public final class RetrainConfig {
     /** @return the gates */
     public Gates gates() {
         return new Gates(number(RetrainKey.GATE_MAX_MEAN_INCREASE_SD), number(RetrainKey.GATE_MAX_ALERT_RATE),
-                number(RetrainKey.GATE_MAX_CALIBRATION_SHIFT), positiveInt(RetrainKey.GATE_MIN_HOLDOUT_ROWS));
+                number(RetrainKey.GATE_MAX_CALIBRATION_SHIFT), intValue(RetrainKey.GATE_MIN_HOLDOUT_ROWS));
     }
 
     private double number(final RetrainKey key) {
         return settings.value(key.key(), Double.class);
     }
 
-    private int positiveInt(final RetrainKey key) {
+    private int intValue(final RetrainKey key) {
         return settings.value(key.key(), Integer.class);
     }
 

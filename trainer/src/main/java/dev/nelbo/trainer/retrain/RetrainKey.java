@@ -23,11 +23,11 @@ import java.util.function.DoublePredicate;
 public enum RetrainKey {
     BOOTSTRAP_SERVERS(Setting.of("bootstrap.servers", Type.STRING, Setting.REQUIRED, "Kafka brokers")
             .checked(new ConfigDef.NonEmptyString())),
-    TOPIC_EVENTS(topic("nelbo.topic.events", TopicNames.EVENTS, "events topic the window is read from")),
-    TOPIC_ALERTS(topic("nelbo.topic.alerts", TopicNames.ALERTS,
+    TOPIC_EVENTS(Setting.topic("nelbo.topic.events", TopicNames.EVENTS, "events topic the window is read from")),
+    TOPIC_ALERTS(Setting.topic("nelbo.topic.alerts", TopicNames.ALERTS,
             "alerts topic (the events the champion alerted on are left out of training)")),
-    TOPIC_REGISTRY(topic("nelbo.topic.registry", TopicNames.REGISTRY, "model registry topic (compacted)")),
-    TOPIC_STATUS(topic("nelbo.topic.status", TopicNames.STATUS,
+    TOPIC_REGISTRY(Setting.topic("nelbo.topic.registry", TopicNames.REGISTRY, "model registry topic (compacted)")),
+    TOPIC_STATUS(Setting.topic("nelbo.topic.status", TopicNames.STATUS,
             "the scorers' status topic (compacted): which instance serves or refused which version")),
     BUNDLE_SIGNING_KEY(Setting.of("nelbo.bundle.signing.key", Type.PASSWORD, null,
             "Ed25519 private key (PKCS#8 PEM text or file) every bundle written is signed with; unset: bundles are unsigned")),
@@ -112,10 +112,6 @@ public enum RetrainKey {
      */
     public static Optional<RetrainKey> byKey(final String key) {
         return Arrays.stream(values()).filter(k -> k.key().equals(key)).findFirst();
-    }
-
-    private static Setting topic(final String name, final String defaultValue, final String doc) {
-        return Setting.of(name, Type.STRING, defaultValue, doc).checked(Setting.topicName());
     }
 
     private static Setting duration(final String name, final String defaultValue, final String doc) {

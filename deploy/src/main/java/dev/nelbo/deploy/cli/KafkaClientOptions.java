@@ -49,27 +49,21 @@ final class KafkaClientOptions {
     Properties properties(final CommandLine.Model.CommandSpec spec) {
         final Map<String, String> layered;
         try {
-            final Map<String, String> file = clientConfig == null ? Map.of() : SettingSources.readFile(clientConfig);
-            final Map<String, String> fromFile = new LinkedHashMap<>();
-            file.forEach((k, v) -> {
-                if (CLIENT_KEYS.contains(k.trim())) {
-                    fromFile.put(k, v);
-                }
-            });
-            layered = SettingSources.layer(null, fromFile, SettingSources.fromEnvironment(System.getenv(), CLIENT_KEYS::contains,
-                    k -> false, false));
-            layered.putAll(set);
+            layered = SettingSources.layer(clientConfig, SettingSources.fromEnvironment(System.getenv(), CLIENT_KEYS::contains,
+                    k -> false, false), set);
         } catch (final IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         final Properties out = new Properties();
         for (final Map.Entry<String, String> e : layered.entrySet()) {
             final String key = e.getKey().trim();
-            if (!CLIENT_KEYS.contains(key)) {
+            if (CLIENT_KEYS.contains(key)) {
+                out.put(key, e.getValue() == null ? "" : e.getValue().trim());
+            } else if (set.containsKey(e.getKey())) {
+                // the file's other keys are the scorer's (nelbo.*, Streams) and stay there; a --set must be a client key
                 throw new CommandLine.ParameterException(spec.commandLine(), "unknown setting '" + key
                         + "': not a Kafka producer, consumer or admin client setting");
             }
-            out.put(key, e.getValue() == null ? "" : e.getValue().trim());
         }
         if (bootstrapServers != null) {
             out.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);

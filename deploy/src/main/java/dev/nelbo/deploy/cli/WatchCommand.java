@@ -149,7 +149,7 @@ public final class WatchCommand implements Callable<Integer> {
         }
         awaitLabels(labels, flagged);
         final Map<String, java.util.Optional<String>> all = labels.all();
-        final long onAnomalies = entityAlerts.stream().filter(a -> planted(all, a[0]) || planted(all, a[1])).count();
+        final long onAnomalies = entityAlerts.stream().filter(a -> plantedAnomaly(all, a[0]) || plantedAnomaly(all, a[1])).count();
         report(out, Evaluation.of(flagged, all, labels.episodes()), flagged.size(), alerts, deadLetters,
                 (System.nanoTime() - start) / 1e9);
         if (!entityAlerts.isEmpty()) {
@@ -197,7 +197,7 @@ public final class WatchCommand implements Callable<Integer> {
         }
     }
 
-    private static boolean planted(final Map<String, java.util.Optional<String>> labels, final String eventId) {
+    private static boolean plantedAnomaly(final Map<String, java.util.Optional<String>> labels, final String eventId) {
         final java.util.Optional<String> kind = labels.get(eventId);
         return kind != null && kind.isPresent();
     }

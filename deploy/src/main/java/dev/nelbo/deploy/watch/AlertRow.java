@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Optional;
+import java.util.StringJoiner;
 
 import static dev.nelbo.contract.output.OutputField.ENTITY_EVENTS;
 import static dev.nelbo.contract.output.OutputField.ENTITY_EVIDENCE;
@@ -42,19 +43,13 @@ public final class AlertRow {
      */
     public static String format(final JsonNode alert, final String planted, final int width) {
         final String time = alert.hasNonNull(EVENT_TIME.wireName()) ? TIME.format(Instant.ofEpochMilli(alert.get(EVENT_TIME.wireName()).asLong())) : "";
-        final StringBuilder features = new StringBuilder();
         final boolean entity = AlertKind.ENTITY.wireName().equals(alert.path(KIND.wireName()).asText());
-        if (entity) {
-            // an entity alert: its score and threshold columns are the entity statistic's
-            features.append(String.format("ENTITY, %d events since %s: ", alert.path(ENTITY_EVENTS.wireName()).asInt(),
-                    alert.path(ONSET_EVENT_ID.wireName()).asText()));
-        }
+        // an entity alert: its score and threshold columns are the entity statistic's
+        final StringJoiner features = new StringJoiner("; ", entity ? String.format("ENTITY, %d events since %s: ",
+                alert.path(ENTITY_EVENTS.wireName()).asInt(), alert.path(ONSET_EVENT_ID.wireName()).asText()) : "", "");
         for (final JsonNode f : alert.path(TOP_FEATURES.wireName())) {
-            if (features.length() > 0 && features.charAt(features.length() - 2) != ':') {
-                features.append("; ");
-            }
-            features.append(f.path(FEATURE.wireName()).asText()).append(' ').append(value(f.path(OBSERVED.wireName())))
-                    .append('/').append(value(f.path(EXPECTED.wireName())));
+            features.add(f.path(FEATURE.wireName()).asText() + ' ' + value(f.path(OBSERVED.wireName())) + '/'
+                    + value(f.path(EXPECTED.wireName())));
         }
         final String row = String.format("%-8s  %-19.19s  %-15.15s  %8.2f  %8.2f  %-19.19s  %s", time,
                 alert.path(EVENT_ID.wireName()).asText(), Optional.ofNullable(alert.get(KEY.wireName())).filter(k -> !k.isNull()).map(JsonNode::asText).orElse(""),

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
 import java.util.function.LongConsumer;
+import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
 
 /**
@@ -26,6 +27,12 @@ import java.util.function.ToLongFunction;
  * expiry by as long as keys written before it are live, never by more than the longest expiry, and the bounds hold
  * meanwhile. The index is rebuilt from the store (restored from its changelog) when this is created, ordered by
  * each value's time.
+ *
+ * <p>A store may protect some keys ({@code protectedValue}): those that have earned their place (a key whose cadence
+ * is known, which a silence test watches). Eviction takes the least recently written unprotected key first, and when
+ * only protected keys are left besides the key just written, that key is the one evicted if it is unprotected: a
+ * flood of new keys displaces only itself, never a protected key, which only expiry (or a store full of protected
+ * keys) removes. Each kind keeps its own write order, so this costs no scan.
  *
  * <p>Bytes are an estimate of the heap the state takes: each key counted twice (the store's copy and the index's),
  * the value's serialized bytes, and {@link #ENTRY_OVERHEAD_BYTES} per key for the objects around them. Not
@@ -47,8 +54,11 @@ public final class BoundedKeyedStore<V> implements KeyedStore<V> {
     private final Bound bound;
     private final ToLongFunction<V> valueBytes;
     private final LongConsumer onEvicted;
-    /** Key to its accounted bytes, least recently written first (access order: only {@link #put} touches it). */
+    private final Predicate<V> protectedValue;
+    /** Unprotected key to its accounted bytes, least recently written first (access order: only {@link #put} touches it). */
     private final LinkedHashMap<String, Accounted> index = new LinkedHashMap<>(16, 0.75f, true);
+    /** The same for protected keys. */
+    private final LinkedHashMap<String, Accounted> kept = new LinkedHashMap<>(16, 0.75f, true);
     private long bytes;
 
     /**
@@ -60,16 +70,30 @@ public final class BoundedKeyedStore<V> implements KeyedStore<V> {
      */
     public BoundedKeyedStore(final KeyedStore<V> store, final Bound bound, final ToLongFunction<V> valueBytes,
                              final ToLongFunction<V> time, final LongConsumer onEvicted) {
+        this(store, bound, valueBytes, time, onEvicted, v -> false);
+    }
+
+    /**
+     * @param store          the state (it may hold restored entries)
+     * @param bound          most keys and accounted bytes held
+     * @param valueBytes     serialized size of a value
+     * @param time           the time a value was last written at, to order restored entries
+     * @param onEvicted      told how many keys were evicted to stay within the bounds, each time some are
+     * @param protectedValue whether a value's key is protected from eviction by unprotected keys
+     */
+    public BoundedKeyedStore(final KeyedStore<V> store, final Bound bound, final ToLongFunction<V> valueBytes,
+                             final ToLongFunction<V> time, final LongConsumer onEvicted, final Predicate<V> protectedValue) {
         this.store = store;
         this.bound = bound;
         this.valueBytes = valueBytes;
         this.onEvicted = onEvicted;
+        this.protectedValue = protectedValue;
         final List<Restored> restored = new ArrayList<>();
         store.forEach((key, value) -> restored.add(new Restored(key, time.applyAsLong(value),
-                new Accounted(keyBytes(key), valueBytes.applyAsLong(value)))));
+                new Accounted(keyBytes(key), valueBytes.applyAsLong(value)), protectedValue.test(value))));
         restored.sort(Comparator.comparingLong(Restored::time));
         for (final Restored r : restored) {
-            index.put(r.key(), r.accounted());
+            (r.kept() ? kept : index).put(r.key(), r.accounted());
             bytes += r.accounted().total();
         }
         evictBeyondBounds(null);
@@ -79,15 +103,24 @@ public final class BoundedKeyedStore<V> implements KeyedStore<V> {
     public V get(final String key) {
         // the index holds every key the store does: most keys a task sees hold no state (a new entity, or one with no
         // evidence), and a hash lookup here spares the store's serde and tree (containsKey leaves the order alone)
-        return index.containsKey(key) ? store.get(key) : null;
+        return index.containsKey(key) || kept.containsKey(key) ? store.get(key) : null;
     }
 
     @Override
     public void put(final String key, final V value) {
-        final Accounted a = index.get(key);
+        final boolean keep = protectedValue.test(value);
+        final LinkedHashMap<String, Accounted> to = keep ? kept : index;
+        // get() moves the key to the most recently written end of its order
+        Accounted a = to.get(key);
+        if (a == null) {
+            a = (keep ? index : kept).remove(key);
+            if (a != null) {
+                to.put(key, a);
+            }
+        }
         if (a == null) {
             final Accounted added = new Accounted(keyBytes(key), valueBytes.applyAsLong(value));
-            index.put(key, added);
+            to.put(key, added);
             bytes += added.total();
         } else {
             final long v = valueBytes.applyAsLong(value);
@@ -102,7 +135,10 @@ public final class BoundedKeyedStore<V> implements KeyedStore<V> {
 
     @Override
     public void delete(final String key) {
-        final Accounted a = index.remove(key);
+        Accounted a = index.remove(key);
+        if (a == null) {
+            a = kept.remove(key);
+        }
         if (a != null) {
             bytes -= a.total();
         }
@@ -111,7 +147,7 @@ public final class BoundedKeyedStore<V> implements KeyedStore<V> {
 
     @Override
     public long size() {
-        return index.size();
+        return index.size() + kept.size();
     }
 
     /** @return the accounted bytes held */
@@ -131,8 +167,13 @@ public final class BoundedKeyedStore<V> implements KeyedStore<V> {
      * @return the state's size afterwards, and how many keys were removed
      */
     public Figures purge(final BiPredicate<String, V> expired) {
+        final long gone = purge(index, expired) + purge(kept, expired);
+        return new Figures(size(), bytes, gone);
+    }
+
+    private long purge(final LinkedHashMap<String, Accounted> order, final BiPredicate<String, V> expired) {
         long gone = 0;
-        final Iterator<Map.Entry<String, Accounted>> it = index.entrySet().iterator();
+        final Iterator<Map.Entry<String, Accounted>> it = order.entrySet().iterator();
         while (it.hasNext()) {
             final Map.Entry<String, Accounted> e = it.next();
             final V value = store.get(e.getKey());
@@ -144,13 +185,29 @@ public final class BoundedKeyedStore<V> implements KeyedStore<V> {
             store.delete(e.getKey());
             gone++;
         }
-        return new Figures(index.size(), bytes, gone);
+        return gone;
     }
 
-    /** Evicts the least recently written keys, never {@code keep}, until the state is within its bounds. */
+    /**
+     * Evicts the least recently written unprotected keys other than {@code keep}; then {@code keep} itself if it is
+     * unprotected and protected keys are held (without any, a store keeps the key just written, as it always has); then the least recently written protected keys, never {@code keep}, until the state is within its
+     * bounds.
+     */
     private void evictBeyondBounds(final String keep) {
+        long evicted = evict(index, keep);
+        if (beyondBound() && keep != null && index.containsKey(keep) && !kept.isEmpty()) {
+            delete(keep);
+            evicted++;
+        }
+        evicted += evict(kept, keep);
+        if (evicted > 0) {
+            onEvicted.accept(evicted);
+        }
+    }
+
+    private long evict(final LinkedHashMap<String, Accounted> order, final String keep) {
         long evicted = 0;
-        final Iterator<Map.Entry<String, Accounted>> it = index.entrySet().iterator();
+        final Iterator<Map.Entry<String, Accounted>> it = order.entrySet().iterator();
         while (beyondBound() && it.hasNext()) {
             final Map.Entry<String, Accounted> e = it.next();
             if (e.getKey().equals(keep)) {
@@ -161,13 +218,11 @@ public final class BoundedKeyedStore<V> implements KeyedStore<V> {
             store.delete(e.getKey());
             evicted++;
         }
-        if (evicted > 0) {
-            onEvicted.accept(evicted);
-        }
+        return evicted;
     }
 
     private boolean beyondBound() {
-        return index.size() > bound.maxKeys() || bytes > bound.maxBytes();
+        return size() > bound.maxKeys() || bytes > bound.maxBytes();
     }
 
     /** UTF-8 length of a key, without encoding it. */
@@ -227,6 +282,6 @@ public final class BoundedKeyedStore<V> implements KeyedStore<V> {
         }
     }
 
-    private record Restored(String key, long time, Accounted accounted) {
+    private record Restored(String key, long time, Accounted accounted, boolean kept) {
     }
 }

@@ -57,6 +57,57 @@ class BoundedKeyedStoreTest {
     }
 
     @Test
+    void protected_keys_are_displaced_by_no_flood_and_restored_into_their_kind() {
+        // values >= 1000 are protected (a key with a known cadence, say); the store holds 10 keys
+        final MapKeyedStore<Long> map = new MapKeyedStore<>();
+        final BoundedKeyedStore<Long> store = new BoundedKeyedStore<>(map, new BoundedKeyedStore.Bound(10, Long.MAX_VALUE),
+                v -> 8, v -> v % 1000, evicted::add, v -> v >= 1000);
+        for (int i = 0; i < 8; i++) {
+            store.put("regular-" + i, 1000L + i);
+        }
+        // a flood of 10,000 new keys, each written after the regular keys: it displaces only its own kind
+        for (int i = 0; i < 10_000; i++) {
+            store.put("flood-" + i, (long) (i % 1000));
+        }
+        assertEquals(10, store.size());
+        for (int i = 0; i < 8; i++) {
+            assertNotNull(store.get("regular-" + i), "regular-" + i + " survives the flood");
+        }
+        assertNotNull(store.get("flood-9999"), "the newest unprotected key holds the one free place");
+        // full of protected keys but for one place: a new key takes it, the next one displaces it, not a protected key
+        store.put("regular-8", 1008L);
+        store.put("new-a", 1L);
+        assertNull(store.get("flood-9999"));
+        store.put("new-b", 2L);
+        assertNull(store.get("new-a"));
+        assertNotNull(store.get("new-b"));
+        // with only protected keys, the key just written is refused rather than a protected key evicted
+        store.put("regular-9", 1009L);
+        store.put("new-c", 3L);
+        assertNull(store.get("new-c"), "no room for a new key among 10 protected ones");
+        for (int i = 0; i < 10; i++) {
+            assertNotNull(store.get("regular-" + i));
+        }
+        // a key that becomes protected moves to the protected order; one that stops being protected moves back
+        store.put("regular-0", 5L);
+        store.put("new-d", 6L);
+        assertNull(store.get("regular-0"), "no longer protected: the oldest unprotected key goes first");
+        assertEquals(10, store.size());
+        // restored from the store: each key into its kind, so the protection survives a restart
+        final BoundedKeyedStore<Long> restored = new BoundedKeyedStore<>(map, new BoundedKeyedStore.Bound(10,
+                Long.MAX_VALUE), v -> 8, v -> v % 1000, evicted::add, v -> v >= 1000);
+        for (int i = 0; i < 100; i++) {
+            restored.put("flood2-" + i, 7L);
+        }
+        for (int i = 1; i < 10; i++) {
+            assertNotNull(restored.get("regular-" + i), "regular-" + i + " after the restore and a second flood");
+        }
+        // expiry removes protected keys like any other
+        assertEquals(10, restored.purge((k, v) -> true).expired());
+        assertEquals(0, restored.size());
+    }
+
+    @Test
     void a_flood_of_new_keys_evicts_the_least_recently_written_and_keeps_the_keys_that_keep_writing() {
         final BoundedKeyedStore<Long> s = bounded(new MapKeyedStore<>(), 100, Long.MAX_VALUE);
         long time = 0;

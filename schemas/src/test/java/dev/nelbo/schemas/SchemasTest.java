@@ -83,8 +83,23 @@ class SchemasTest {
         noOnset.remove("onset_event_id");
         assertRejected(SchemaDocument.ALERT, noOnset, "onset_event_id");
         final ObjectNode unknownKind = tree(alert);
-        unknownKind.put("kind", "silence");
+        unknownKind.put("kind", "storm");
         assertRejected(SchemaDocument.ALERT, unknownKind, "$.kind");
+        // a silence alert names a key and its cadence, no event
+        final ObjectNode silence = Json.DOCUMENTS.createObjectNode().put("kind", "silence").put("key", "host-3")
+                .put("model_version", "v1").put("last_seen", 1_700_000_000_000L).put("usual_interval_ms", 1000.0)
+                .put("overdue_at", 1_700_000_012_000L).put("detected_at", 1_700_000_012_050L);
+        assertEquals(List.of(), Schemas.validate(SchemaDocument.ALERT, silence));
+        final ObjectNode noLastSeen = silence.deepCopy();
+        noLastSeen.remove("last_seen");
+        assertRejected(SchemaDocument.ALERT, noLastSeen, "last_seen");
+        final ObjectNode eventAsSilence = tree(alert);
+        eventAsSilence.put("kind", "silence");
+        assertRejected(SchemaDocument.ALERT, eventAsSilence, "last_seen");
+        // without a kind (or with kind event) an alert is an event's: the event fields are required
+        final ObjectNode noKind = silence.deepCopy();
+        noKind.remove("kind");
+        assertRejected(SchemaDocument.ALERT, noKind, "event_id");
         final ObjectNode bad = tree(alert);
         ((ObjectNode) bad.get("top_features").get(1)).remove("expected");
         assertRejected(SchemaDocument.ALERT, bad, "$.top_features[1]");

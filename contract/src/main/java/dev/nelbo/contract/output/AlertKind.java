@@ -7,7 +7,9 @@ public enum AlertKind {
     /** One event over its threshold. */
     EVENT,
     /** An entity whose recent events, together, are more surprising than normal behaviour allows (the entity test). */
-    ENTITY;
+    ENTITY,
+    /** An entity that stopped sending for much longer than its own usual interval (the silence test). */
+    SILENCE;
 
     /** @return the value in the JSON */
     public String wireName() {

@@ -51,7 +51,15 @@ public enum OutputField {
     ENTITY_THRESHOLD("entity_threshold", Part.ALERT),
     ONSET_EVENT_ID("onset_event_id", Part.ALERT),
     ONSET_TIME("onset_time", Part.ALERT),
-    ENTITY_EVENTS("entity_events", Part.ALERT);
+    ENTITY_EVENTS("entity_events", Part.ALERT),
+    /** Kind silence: the key's latest event time (epoch ms). */
+    LAST_SEEN("last_seen", Part.ALERT),
+    /** Kind silence: the key's reference interval between events (ms), learnt from its own events. */
+    USUAL_INTERVAL_MS("usual_interval_ms", Part.ALERT),
+    /** Kind silence: when the key became overdue (epoch ms): last seen plus the calibrated number of its intervals. */
+    OVERDUE_AT("overdue_at", Part.ALERT),
+    /** Kind silence: the task's clock when the silence was found (epoch ms; see docs/scorer.md on the clock). */
+    DETECTED_AT("detected_at", Part.ALERT);
 
     /** The output objects: the three records and the objects nested in them. */
     public enum Part {

@@ -23,7 +23,8 @@ public final class ScorerContract {
             "nelbo_registry_current_info", "nelbo_model_matches_registry", "nelbo_alert_suppression_keys",
             "nelbo_alert_suppression_evicted_total", "nelbo_history_keys", "nelbo_history_evicted_total",
             "nelbo_history_key_mismatch_total", "nelbo_entity_alerts_total", "nelbo_entities_anomalous", "nelbo_entity_keys",
-            "nelbo_entity_bytes", "nelbo_entity_evicted_total");
+            "nelbo_entity_bytes", "nelbo_entity_evicted_total", "nelbo_silence_alerts_total", "nelbo_silence_keys",
+            "nelbo_silence_bytes", "nelbo_silence_evicted_total");
 
     private static final Pattern NELBO_METRIC = Pattern.compile("\\bnelbo_[a-z0-9_]+");
     private static final Pattern HISTOGRAM_SUFFIX = Pattern.compile("_(bucket|sum|count)$");

@@ -31,8 +31,8 @@ class DashboardTest {
         final DashboardQueries queries = DashboardQueries.of(dashboard(), "1m");
         final Set<String> titles = queries.queries().stream().map(PanelQuery::panel).collect(Collectors.toSet());
         for (final String needed : List.of("Throughput", "Consumer lag", "End-to-end latency p50 / p99", "Score distribution",
-                "Alert rate", "Dead letters by reason", "Model version in use", "Keys held: entity history, alert suppression and entity evidence",
-                "Keys evicted, key mismatches", "Entities in anomalous state", "Entity alerts")) {
+                "Alert rate", "Dead letters by reason", "Model version in use", "Keys held: entity history, alert suppression, entity evidence and cadence",
+                "Keys evicted, key mismatches", "Entities in anomalous state", "Entity alerts", "Silence alerts")) {
             assertTrue(titles.contains(needed), "missing panel '" + needed + "' in " + titles);
         }
         final Set<Integer> ids = new HashSet<>();

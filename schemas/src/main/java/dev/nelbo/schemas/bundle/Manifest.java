@@ -229,11 +229,14 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
      *                   alerted at its own threshold, every other value at {@code threshold}
      * @param entity       the entity-level test (CUSUM over each event's surprise) and its calibration, or null: bundles
      *                   written before it have none, and their scorer runs no entity test
+     * @param silence      the silence test (how many reference intervals a key may stay quiet) and its calibration, or
+     *                   null: the scorer raises no silence alerts
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Calibration(String score, double threshold, double targetFpr, String method, long rows,
                               List<Quantile> quantiles, Tail tail, Map<String, Double> typicalContributions,
-                              ContextThresholds thresholdsBy, EntityCalibration entity) {
+                              ContextThresholds thresholdsBy, EntityCalibration entity,
+                              SilenceCalibration silence) {
         /** Copies the quantiles and the typical contributions. */
         public Calibration {
             quantiles = List.copyOf(quantiles);
@@ -254,7 +257,7 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
          */
         public Calibration(final String score, final double threshold, final double targetFpr, final String method,
                            final long rows, final List<Quantile> quantiles, final Tail tail) {
-            this(score, threshold, targetFpr, method, rows, quantiles, tail, null, null, null);
+            this(score, threshold, targetFpr, method, rows, quantiles, tail, null, null, null, null);
         }
 
         /**
@@ -262,7 +265,8 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
          * @return this calibration with them
          */
         public Calibration withTypicalContributions(final Map<String, Double> typical) {
-            return new Calibration(score, threshold, targetFpr, method, rows, quantiles, tail, typical, thresholdsBy, entity);
+            return new Calibration(score, threshold, targetFpr, method, rows, quantiles, tail, typical, thresholdsBy, entity,
+                    silence);
         }
 
         /**
@@ -271,7 +275,7 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
          */
         public Calibration withThresholdsBy(final ContextThresholds by) {
             return new Calibration(score, threshold, targetFpr, method, rows, quantiles, tail, typicalContributions, by,
-                    entity);
+                    entity, silence);
         }
 
         /**
@@ -280,7 +284,16 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
          */
         public Calibration withEntity(final EntityCalibration evidence) {
             return new Calibration(score, threshold, targetFpr, method, rows, quantiles, tail, typicalContributions,
-                    thresholdsBy, evidence);
+                    thresholdsBy, evidence, silence);
+        }
+
+        /**
+         * @param test the silence test's calibration
+         * @return this calibration with it
+         */
+        public Calibration withSilence(final SilenceCalibration test) {
+            return new Calibration(score, threshold, targetFpr, method, rows, quantiles, tail, typicalContributions,
+                    thresholdsBy, entity, test);
         }
     }
 
@@ -299,6 +312,23 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
                                     long realisedAlarms) {
         /** The one method. */
         public static final String CUSUM = "cusum";
+    }
+
+    /**
+     * The silence test ({@code Cadence} in the engine): a key that has shown its cadence is overdue once
+     * {@code factor} of its reference intervals pass without an event.
+     *
+     * @param method            {@code cadence}
+     * @param factor            reference intervals a key may stay quiet
+     * @param fitMethod         how the factor was found from the training intervals: {@code empirical} or {@code gpd}
+     * @param falseAlarmRate    the target: false silences per interval of one regular key
+     * @param realisedIntervals the training intervals of regular keys, each key's in file order
+     * @param realisedAlarms    those longer than the factor allows
+     */
+    public record SilenceCalibration(String method, double factor, String fitMethod, double falseAlarmRate,
+                                     long realisedIntervals, long realisedAlarms) {
+        /** The one method. */
+        public static final String CADENCE = "cadence";
     }
 
     /**

@@ -238,7 +238,9 @@ public final class ScorerConfig {
                 longValue(ScorerKey.HISTORY_RETENTION_MS), new BoundedKeyedStore.Bound(longValue(ScorerKey.HISTORY_MAX_KEYS),
                         longValue(ScorerKey.HISTORY_MAX_BYTES)), new PipelineSettings.Entity(booleanValue(ScorerKey.ENTITY_ENABLED),
                         longValue(ScorerKey.ENTITY_RETENTION_MS), new BoundedKeyedStore.Bound(longValue(ScorerKey.ENTITY_MAX_KEYS),
-                        longValue(ScorerKey.ENTITY_MAX_BYTES))));
+                        longValue(ScorerKey.ENTITY_MAX_BYTES)), new PipelineSettings.Silence(booleanValue(ScorerKey.SILENCE_ENABLED),
+                        longValue(ScorerKey.SILENCE_MIN_MS), longValue(ScorerKey.SILENCE_RETENTION_MS),
+                        new BoundedKeyedStore.Bound(longValue(ScorerKey.SILENCE_MAX_KEYS), longValue(ScorerKey.SILENCE_MAX_BYTES)))));
     }
 
     /** The producer's {@code max.request.size} as Streams will configure it (producer prefix first). */

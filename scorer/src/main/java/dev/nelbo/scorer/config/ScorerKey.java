@@ -109,6 +109,20 @@ public enum ScorerKey {
                     + " (`nelbo_entity_evicted_total`), and their evidence starts again")),
     ENTITY_MAX_BYTES(positiveLong("nelbo.entity.max.bytes", PipelineSettings.DEFAULT_ENTITY_MAX_BYTES,
             "most estimated heap bytes of entity state per stream task; evicts as above")),
+    SILENCE_ENABLED(Setting.of("nelbo.silence.enabled", Type.BOOLEAN, true,
+            "run the silence test of a model that has one (its calibration's `silence`): each key's cadence, and one"
+                    + " `silence` alert when a regular key stays quiet for longer than the calibrated factor of its own"
+                    + " interval; `false`: no cadence state, no silence alerts")),
+    SILENCE_MIN_MS(positiveLong("nelbo.silence.min.ms", PipelineSettings.DEFAULT_SILENCE_MIN_MS,
+            "the shortest silence alerted, however often a key sends")),
+    SILENCE_RETENTION_MS(positiveLong("nelbo.silence.retention.ms", PipelineSettings.DEFAULT_HISTORY_RETENTION_MS,
+            "a key not seen for this long (by record timestamp, never ahead of the scorer's clock) is forgotten, and is"
+                    + " new when it comes back (a silence is alerted before this, or not at all)")),
+    SILENCE_MAX_KEYS(positiveLong("nelbo.silence.max.keys", PipelineSettings.DEFAULT_SILENCE_MAX_KEYS,
+            "most keys whose cadence is held per stream task; beyond it the least recently seen new keys are evicted"
+                    + " first, keys with a known cadence only by each other (`nelbo_silence_evicted_total`)")),
+    SILENCE_MAX_BYTES(positiveLong("nelbo.silence.max.bytes", PipelineSettings.DEFAULT_SILENCE_MAX_BYTES,
+            "most estimated heap bytes of silence state per stream task; evicts as above")),
     SHADOW_TOPIC(Setting.topic("nelbo.shadow.topic", null,
             "when set, the registry's `shadow` model also scores every event to this topic (see docs/retraining.md)")),
     BUNDLE_TRUSTED_KEYS(Setting.of("nelbo.bundle.trusted.keys", Type.STRING, null,

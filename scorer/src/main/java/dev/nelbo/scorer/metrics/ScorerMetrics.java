@@ -55,6 +55,10 @@ public final class ScorerMetrics {
     private final Gauge entityKeys;
     private final Gauge entityBytes;
     private final Counter entityEvicted;
+    private final Counter silenceAlerts;
+    private final Gauge silenceKeys;
+    private final Gauge silenceBytes;
+    private final Counter silenceEvicted;
     private final Counter outputsUnkeyed;
     private final Counter outputsTooLarge;
     private final Counter outputsDropped;
@@ -164,6 +168,18 @@ public final class ScorerMetrics {
         entityEvicted = Counter.builder().name("nelbo_entity_evicted_total")
                 .help("Keys evicted from the entity state, least recently seen first, to stay within nelbo.entity.max.keys"
                         + " and .max.bytes: their evidence starts again").withoutExemplars().register(registry);
+        silenceAlerts = Counter.builder().name("nelbo_silence_alerts_total")
+                .help("Silence alerts written: regular keys quiet for longer than the model's factor of their own interval"
+                        + " (one per silence)").withoutExemplars().register(registry);
+        silenceKeys = Gauge.builder().name("nelbo_silence_keys")
+                .help("Keys whose cadence the silence test follows, per stream task").labelNames("task").register(registry);
+        silenceBytes = Gauge.builder().name("nelbo_silence_bytes").unit(Unit.BYTES)
+                .help("Estimated heap taken by the silence state, per stream task (what nelbo.silence.max.bytes bounds)")
+                .labelNames("task").register(registry);
+        silenceEvicted = Counter.builder().name("nelbo_silence_evicted_total")
+                .help("Keys evicted from the silence state to stay within nelbo.silence.max.keys and .max.bytes (new keys"
+                        + " first; a key with a known cadence only by another): their cadence is learnt again")
+                .withoutExemplars().register(registry);
         outputsUnkeyed = Counter.builder().name("nelbo_outputs_unkeyed_total")
                 .help("Outputs sent without the input's Kafka key because key and value exceed max.request.size")
                 .labelNames("output").withoutExemplars().register(registry);
@@ -360,6 +376,31 @@ public final class ScorerMetrics {
         entityKeys.labelValues(task).set(keys);
         entityBytes.labelValues(task).set(bytes);
         entitiesAnomalous.labelValues(task).set(anomalous);
+    }
+
+    /** Counts a silence alert written. */
+    public void silenceAlert() {
+        silenceAlerts.inc();
+    }
+
+    /**
+     * @param task  stream task
+     * @param keys  keys followed, or -1 when the task is gone
+     * @param bytes bytes held
+     */
+    public void silenceState(final String task, final long keys, final long bytes) {
+        if (keys < 0) {
+            silenceKeys.remove(task);
+            silenceBytes.remove(task);
+            return;
+        }
+        silenceKeys.labelValues(task).set(keys);
+        silenceBytes.labelValues(task).set(bytes);
+    }
+
+    /** @param keys keys evicted from the silence state to stay within its bounds */
+    public void silenceEvicted(final long keys) {
+        silenceEvicted.inc(keys);
     }
 
     /** @param keys keys evicted from the entity state to stay within its bounds */

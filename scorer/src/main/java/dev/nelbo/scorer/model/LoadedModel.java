@@ -58,6 +58,15 @@ public final class LoadedModel {
         }
     }
 
+    /** The bundle's silence test, checked before the model serves (a factor out of range refuses the model). */
+    private static void checkSilence(final ModelBundle bundle) {
+        final Manifest.Calibration c = bundle.manifest().calibration();
+        if (c != null && c.silence() != null && !(c.silence().factor() > 0 && c.silence().factor() < 1e6)) {
+            throw new IllegalArgumentException("calibration.silence of model " + bundle.version() + ": the factor must be"
+                    + " positive and below 1e6, got " + c.silence().factor());
+        }
+    }
+
     /**
      * Opens a verified bundle and warms one engine up, within a time limit.
      *
@@ -78,6 +87,7 @@ public final class LoadedModel {
         final EntityEvidence evidence;
         try {
             evidence = entityEvidence(bundle);
+            checkSilence(bundle);
         } catch (final IllegalArgumentException e) {
             engine.close();
             throw e;
@@ -148,6 +158,12 @@ public final class LoadedModel {
     /** @return the alert threshold, or NaN when the model is uncalibrated */
     public double threshold() {
         return threshold(bundle);
+    }
+
+    /** @return the model's silence test, or null when its calibration has none */
+    public Manifest.SilenceCalibration silence() {
+        final Manifest.Calibration c = bundle.manifest().calibration();
+        return c == null ? null : c.silence();
     }
 
     /** @return the model's entity test, or null when its calibration has none */

@@ -192,6 +192,25 @@ public final class ScoreWriter {
         return out.endObject().toBytes();
     }
 
+    /**
+     * A silence alert: a key quiet for longer than the model's factor of its reference interval. It names no event.
+     *
+     * @param key        the silent key
+     * @param lastSeen   its latest event time
+     * @param usualMs    its reference interval
+     * @param overdueAt  when it became overdue
+     * @param detectedAt the task's clock when it was found
+     * @return the alert's JSON
+     */
+    public byte[] silenceAlert(final String key, final long lastSeen, final double usualMs, final long overdueAt,
+                               final long detectedAt) {
+        out.reset().beginObject();
+        out.name(KIND).value(AlertKind.SILENCE.wireName()).name(KEY).value(key).name(MODEL_VERSION).value(modelVersion)
+                .name(LAST_SEEN).value(lastSeen).name(USUAL_INTERVAL_MS).value(usualMs).name(OVERDUE_AT).value(overdueAt)
+                .name(DETECTED_AT).value(detectedAt);
+        return out.endObject().toBytes();
+    }
+
     /** What an entity alert says about its key's run of evidence. */
     public interface EntityRun {
         /** @return the key's statistic */

@@ -48,23 +48,63 @@ public record PipelineSettings(boolean scoresEnabled, boolean contributions, int
     /** Default most bytes of entity state per task. */
     public static final long DEFAULT_ENTITY_MAX_BYTES = 64L << 20;
 
+    /** Default most keys of silence state per task. */
+    public static final long DEFAULT_SILENCE_MAX_KEYS = 1_000_000L;
+    /** Default most bytes of silence state per task. */
+    public static final long DEFAULT_SILENCE_MAX_BYTES = 128L << 20;
+    /** Default shortest silence alerted: a second. */
+    public static final long DEFAULT_SILENCE_MIN_MS = 1_000L;
+
     /**
-     * The entity test's per-key state.
+     * The entity-level tests' per-key state.
      *
-     * @param enabled     whether to run the test when the model has one
+     * @param enabled     whether to run the entity test when the model has one
      * @param retentionMs how long a key whose run of evidence is idle is kept (by record time)
-     * @param bound       most keys and bytes held per task
+     * @param bound       most keys and bytes of entity evidence held per task
+     * @param silence     the silence test
      */
-    public record Entity(boolean enabled, long retentionMs, BoundedKeyedStore.Bound bound) {
+    public record Entity(boolean enabled, long retentionMs, BoundedKeyedStore.Bound bound, Silence silence) {
         /** The defaults of the scorer's settings. */
         public static final Entity DEFAULTS = new Entity(true, DEFAULT_HISTORY_RETENTION_MS,
-                new BoundedKeyedStore.Bound(DEFAULT_ENTITY_MAX_KEYS, DEFAULT_ENTITY_MAX_BYTES));
+                new BoundedKeyedStore.Bound(DEFAULT_ENTITY_MAX_KEYS, DEFAULT_ENTITY_MAX_BYTES), Silence.DEFAULTS);
 
         /** @throws IllegalArgumentException for a retention that is not positive */
         public Entity {
             Objects.requireNonNull(bound, "bound");
+            Objects.requireNonNull(silence, "silence");
             if (retentionMs < 1) {
                 throw new IllegalArgumentException("entity retention must be positive, got " + retentionMs);
+            }
+        }
+
+        /**
+         * @param test the silence test's settings
+         * @return these settings with them
+         */
+        public Entity withSilence(final Silence test) {
+            return new Entity(enabled, retentionMs, bound, test);
+        }
+    }
+
+    /**
+     * The silence test's per-key state.
+     *
+     * @param enabled     whether to run the test when the model has one
+     * @param minMs       the shortest silence alerted, whatever a key's cadence
+     * @param retentionMs how long an idle key's cadence is kept (by record time)
+     * @param bound       most keys and bytes held per task
+     */
+    public record Silence(boolean enabled, long minMs, long retentionMs, BoundedKeyedStore.Bound bound) {
+        /** The defaults of the scorer's settings. */
+        public static final Silence DEFAULTS = new Silence(true, DEFAULT_SILENCE_MIN_MS, DEFAULT_HISTORY_RETENTION_MS,
+                new BoundedKeyedStore.Bound(DEFAULT_SILENCE_MAX_KEYS, DEFAULT_SILENCE_MAX_BYTES));
+
+        /** @throws IllegalArgumentException for a retention or minimum that is not positive */
+        public Silence {
+            Objects.requireNonNull(bound, "bound");
+            if (retentionMs < 1 || minMs < 1) {
+                throw new IllegalArgumentException("silence retention and minimum must be positive, got " + retentionMs
+                        + " and " + minMs);
             }
         }
     }
@@ -119,6 +159,16 @@ public record PipelineSettings(boolean scoresEnabled, boolean contributions, int
      */
     public BoundedKeyedStore<byte[]> boundEntity(final KeyedStore<byte[]> store, final LongConsumer onEvicted) {
         return new BoundedKeyedStore<>(store, entity.bound(), v -> v.length, EntityMonitor::lastSeen, onEvicted);
+    }
+
+    /**
+     * @param store     a task's silence store
+     * @param onEvicted told how many keys were evicted to stay within the silence bound
+     * @return the store within the bound, least recently seen keys evicted first, regular keys only by each other
+     */
+    public BoundedKeyedStore<byte[]> boundSilence(final KeyedStore<byte[]> store, final LongConsumer onEvicted) {
+        return new BoundedKeyedStore<>(store, entity.silence().bound(), v -> v.length, SilenceWatch::lastSeen, onEvicted,
+                SilenceWatch::regular);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.nelbo.scorer.pipeline;
 
 import dev.nelbo.engine.ScoringEngine;
 import dev.nelbo.engine.ScoringResults;
+import dev.nelbo.engine.entity.Cadence;
 import dev.nelbo.schemas.event.DecodedEvent;
 import dev.nelbo.schemas.event.EventDecoder;
 import dev.nelbo.schemas.event.EventFields;
@@ -53,6 +54,10 @@ public final class ScoringPipeline implements AutoCloseable {
     private final BoundedKeyedStore<byte[]> historyStore;
     /** The entity test per key (with a model that has one). */
     private final EntityMonitor entities;
+    /** The silence test per key (with a model that has one). */
+    private final SilenceWatch silence;
+    /** The record whose time moved the clock past silent keys: their alerts go out with it. */
+    private Origin silenceOrigin;
     private final Outputs outputs;
     private final OutputSender sender;
     private final ShadowScorer shadow;
@@ -84,6 +89,7 @@ public final class ScoringPipeline implements AutoCloseable {
      * @param historyStore     per-key history of the models with history features (bounded here by
      *                         {@link PipelineSettings#historyBound})
      * @param entityStore      per-key state of the entity test (bounded here by {@link PipelineSettings#entity})
+     * @param cadenceStore     per-key state of the silence test (bounded here by {@link PipelineSettings.Silence#bound})
      * @param outputs    where outputs go
      * @param shadow     whether to score with the registry's shadow model too
      * @param task       name of the task, for logs
@@ -91,7 +97,7 @@ public final class ScoringPipeline implements AutoCloseable {
      */
     public ScoringPipeline(final ModelManager models, final ScorerMetrics metrics, final PipelineSettings settings,
                            final KeyedStore<Suppression> suppressionStore, final KeyedStore<byte[]> historyStore,
-                           final KeyedStore<byte[]> entityStore, final Outputs outputs,
+                           final KeyedStore<byte[]> entityStore, final KeyedStore<byte[]> cadenceStore, final Outputs outputs,
                            final boolean shadow, final String task, final LongSupplier wallClock) {
         this.models = models;
         this.metrics = metrics;
@@ -101,6 +107,8 @@ public final class ScoringPipeline implements AutoCloseable {
                 settings.suppressionWindowMs(), settings.suppressionRetentionMs());
         this.historyStore = settings.boundHistory(historyStore, metrics::historyEvicted);
         this.entities = new EntityMonitor(settings.boundEntity(entityStore, metrics::entityEvicted));
+        this.silence = new SilenceWatch(settings.boundSilence(cadenceStore, metrics::silenceEvicted),
+                settings.entity().silence().minMs());
         this.outputs = outputs;
         this.sender = new OutputSender(outputs, metrics, settings.maxOutputBytes());
         this.task = task;
@@ -270,6 +278,18 @@ public final class ScoringPipeline implements AutoCloseable {
         return f;
     }
 
+    /**
+     * Forgets the cadence of keys not seen for longer than {@code nelbo.silence.retention.ms}.
+     *
+     * @return the state's size afterwards
+     */
+    public BoundedKeyedStore.Figures purgeSilence() {
+        final BoundedKeyedStore.Figures f = silence.purge(SilenceWatch.idleLongerThan(
+                settings.entity().silence().retentionMs(), wallClock.getAsLong()));
+        metrics.silenceState(task, f.keys(), f.bytes());
+        return f;
+    }
+
     private void publishEntityState() {
         metrics.entityState(task, entities.keys(), entities.bytes(), entities.anomalousKeys());
     }
@@ -334,6 +354,11 @@ public final class ScoringPipeline implements AutoCloseable {
                 if (observed) {
                     entities.observe(slot.keys[i], results, i, slot.ids[i], stateTime(at, now));
                 }
+                if (silence.enabled() && slot.keys[i] != null) {
+                    silence.observe(slot.keys[i], stateTime(at, now));
+                    silenceOrigin = o;
+                    silence.findOverdue(this::silent);
+                }
                 if (settings.scoresEnabled()) {
                     sender.send(Outputs.Kind.SCORE, o, slot.values[i], writer.score(results, i, slot.ids[i], slot.keys[i],
                             slot.eventTimes[i], SourceRef.kafka(o.topic(), o.partition(), o.offset()), clamped,
@@ -360,9 +385,22 @@ public final class ScoringPipeline implements AutoCloseable {
                 // per batch, so the anomalous count on the dashboard follows the scoring, not the purge interval
                 publishEntityState();
             }
+            if (silence.enabled()) {
+                metrics.silenceState(task, silence.keys(), silence.bytes());
+            }
         } finally {
             slot.clear();
         }
+    }
+
+    /** A silence alert, keyed by the silent key, sent with the record whose time found it. */
+    private void silent(final String key, final Cadence cadence, final long overdueAt,
+                        final long detectedAt) {
+        final Origin o = silenceOrigin;
+        sender.send(Outputs.Kind.ALERT, new Origin(o.topic(), o.partition(), o.offset(), o.timestamp(),
+                key.getBytes(StandardCharsets.UTF_8), o.context()), null, writer.silenceAlert(key, cadence.lastSeen(),
+                cadence.reference(), overdueAt, detectedAt));
+        metrics.silenceAlert();
     }
 
     private void alert(final PendingBatch slot, final int row, final long at) {
@@ -408,6 +446,7 @@ public final class ScoringPipeline implements AutoCloseable {
             shadow.championChanged(definition, latest.encoder().spec().keyPath());
         }
         entities.model(settings.entity().enabled() ? latest.entityEvidence() : null, filling.results.featureCount());
+        silence.model(settings.entity().silence().enabled() ? latest.silence() : null);
         scratchX = new float[latest.encoder().width()];
         scratchMask = new float[latest.encoder().width()];
         writer = new ScoreWriter(latest.encoder(), latest.version(), settings.contributions(),
@@ -443,5 +482,6 @@ public final class ScoringPipeline implements AutoCloseable {
         metrics.suppressionState(task, -1, -1);
         metrics.historyState(task, -1, -1);
         metrics.entityState(task, -1, -1, -1);
+        metrics.silenceState(task, -1, -1);
     }
 }

@@ -39,6 +39,8 @@ public final class ScorerTopology {
     public static final String HISTORY_STORE = "nelbo-entity-history";
     /** Per-key state of the entity test: each key's CUSUM statistic and run of evidence (changelogged). */
     public static final String ENTITY_STORE = "nelbo-entity-evidence";
+    /** Per-key state of the silence test: each key's cadence (changelogged). */
+    public static final String SILENCE_STORE = "nelbo-entity-cadence";
     /** Data-less store whose pre-commit flush drains the batch buffer (see {@link StreamsInternals}). */
     static final String PRE_COMMIT_STORE = "nelbo-pre-commit-flush";
 
@@ -82,6 +84,8 @@ public final class ScorerTopology {
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(HISTORY_STORE), Serdes.String(),
                 Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ENTITY_STORE), Serdes.String(),
+                Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SILENCE_STORE), Serdes.String(),
                 Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
         t.addStateStore(StreamsInternals.preCommitStore(PRE_COMMIT_STORE), PROCESSOR);
         t.addSink(SCORES_SINK, topics.scores(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);

@@ -61,14 +61,17 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 ctx.getStateStore(ScorerTopology.HISTORY_STORE)));
         final WriteBehindKeyedStore<byte[]> entities = new WriteBehindKeyedStore<>(new KeyValueKeyedStore<>(
                 ctx.getStateStore(ScorerTopology.ENTITY_STORE)));
+        final WriteBehindKeyedStore<byte[]> cadences = new WriteBehindKeyedStore<>(new KeyValueKeyedStore<>(
+                ctx.getStateStore(ScorerTopology.SILENCE_STORE)));
         pipeline = new ScoringPipeline(models, metrics, settings, new KeyValueKeyedStore<>(suppression), history, entities,
-                this::forward, shadowEnabled, ctx.taskId().toString(), System::currentTimeMillis);
+                cadences, this::forward, shadowEnabled, ctx.taskId().toString(), System::currentTimeMillis);
         internals.beforeEachCommit(ScorerTopology.PRE_COMMIT_STORE, () -> {
             if (pipeline.hasPending()) {
                 pipeline.flush();
             }
             history.flush();
             entities.flush();
+            cadences.flush();
         });
         ctx.schedule(FLUSH_INTERVAL, PunctuationType.WALL_CLOCK_TIME, ts -> pipeline.onFlushInterval());
         final long purgeEvery = Math.max(1000L, Math.min(Math.max(settings.suppressionWindowMs(), 1), 60_000L));
@@ -76,6 +79,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             pipeline.purgeSuppression();
             pipeline.purgeHistory();
             pipeline.purgeEntities();
+            pipeline.purgeSilence();
         });
     }
 

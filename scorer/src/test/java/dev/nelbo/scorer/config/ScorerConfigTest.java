@@ -123,7 +123,8 @@ class ScorerConfigTest {
                 "nelbo.alert.suppression.max.bytes",
                 "nelbo.bundle.trusted.keys", "nelbo.bundle.audience", "nelbo.model.max.graph.bytes", "nelbo.model.warmup.timeout.ms", "nelbo.topic.status",
                 "nelbo.instance.id", "nelbo.metrics.bind.address", "nelbo.model.last.good.dir", "nelbo.entity.enabled",
-                "nelbo.entity.retention.ms", "nelbo.entity.max.keys", "nelbo.entity.max.bytes"),
+                "nelbo.entity.retention.ms", "nelbo.entity.max.keys", "nelbo.entity.max.bytes", "nelbo.silence.enabled",
+                "nelbo.silence.min.ms", "nelbo.silence.retention.ms", "nelbo.silence.max.keys", "nelbo.silence.max.bytes"),
                 ScorerConfig.knownNelboKeys());
     }
 

@@ -144,9 +144,10 @@ class EntityEvidencePipelineTest {
         // room for 3 keys with a run: the flood below evicts, least recently seen first
         final PipelineSettings bounded = new PipelineSettings(true, false, 3, 0, d.suppressionRetentionMs(), d.suppressionBound(),
                 d.maxEventTimeSkewMs(), d.limits(), d.maxOutputBytes(), d.historyRetentionMs(), d.historyBound(),
-                new PipelineSettings.Entity(true, 60_000, new BoundedKeyedStore.Bound(3, Long.MAX_VALUE)));
+                new PipelineSettings.Entity(true, 60_000, new BoundedKeyedStore.Bound(3, Long.MAX_VALUE),
+                        PipelineSettings.Silence.DEFAULTS));
         try (ScoringPipeline p = new ScoringPipeline(models, metrics, bounded, new MapKeyedStore<>(), new MapKeyedStore<>(),
-                new MapKeyedStore<>(), collect(out), false, "0_0", () -> now)) {
+                new MapKeyedStore<>(), new MapKeyedStore<>(), collect(out), false, "0_0", () -> now)) {
             int offset = 0;
             // db-1's first anomaly, stamped a day ahead (record and event time)
             p.accept(ScorerFixtures.anomaly(1, "db-1", now + 86_400_000L), new Origin("events", 0, offset++,
@@ -177,9 +178,10 @@ class EntityEvidencePipelineTest {
         final PipelineSettings off = PipelineSettings.defaults(0);
         final PipelineSettings switchedOff = new PipelineSettings(true, false, 3, 0, off.suppressionRetentionMs(),
                 off.suppressionBound(), off.maxEventTimeSkewMs(), off.limits(), off.maxOutputBytes(), off.historyRetentionMs(),
-                off.historyBound(), new PipelineSettings.Entity(false, 60_000, PipelineSettings.Entity.DEFAULTS.bound()));
+                off.historyBound(), new PipelineSettings.Entity(false, 60_000, PipelineSettings.Entity.DEFAULTS.bound(),
+                PipelineSettings.Silence.DEFAULTS));
         try (ScoringPipeline p = new ScoringPipeline(models, metrics, switchedOff, new MapKeyedStore<>(), new MapKeyedStore<>(),
-                new MapKeyedStore<>(), collect(out), false, "0_0", () -> now)) {
+                new MapKeyedStore<>(), new MapKeyedStore<>(), collect(out), false, "0_0", () -> now)) {
             p.accept(ScorerFixtures.anomaly(1, "db-1", now), origin(0, "db-1"));
             p.accept(ScorerFixtures.anomaly(2, "db-1", now), origin(1, "db-1"));
             p.flush();
@@ -198,7 +200,7 @@ class EntityEvidencePipelineTest {
 
     private ScoringPipeline pipeline(final MapKeyedStore<byte[]> entities, final List<JsonNode> out) {
         return new ScoringPipeline(models, metrics, PipelineSettings.defaults(0), new MapKeyedStore<>(), new MapKeyedStore<>(),
-                entities, collect(out), false, "0_0", () -> now);
+                entities, new MapKeyedStore<>(), collect(out), false, "0_0", () -> now);
     }
 
     private static Outputs collect(final List<JsonNode> out) {

@@ -71,7 +71,7 @@ class ScoringPipelineTest {
 
     private ScoringPipeline pipeline(final PipelineSettings settings, final MapKeyedStore<byte[]> history) {
         return new ScoringPipeline(models, metrics, settings, new MapKeyedStore<>(), history, new MapKeyedStore<>(),
-                (kind, origin, key, value, version) -> out.add(new Output(kind, origin.offset(), key, value)), false, "0_0",
+                new MapKeyedStore<>(), (kind, origin, key, value, version) -> out.add(new Output(kind, origin.offset(), key, value)), false, "0_0",
                 clock::get);
     }
 

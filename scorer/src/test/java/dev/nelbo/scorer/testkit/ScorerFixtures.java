@@ -77,6 +77,30 @@ public final class ScorerFixtures {
     }
 
     /**
+     * @param dir    target directory
+     * @param seed   weight seed
+     * @param factor the silence test's factor
+     * @return the version of a random (untrained) bundle with a silence test and no entity test
+     */
+    public static String writeSilenceModel(final Path dir, final long seed, final double factor) {
+        final MlpWeights[] vae = TestBundles.randomVae(seed, ENCODER.width(), 16, 4);
+        final Manifest d = TestBundles.draft(ENCODER, 4, List.of(16), THRESHOLD);
+        return BundleWriter.write(dir, d.withCalibration(d.calibration().withSilence(new Manifest.SilenceCalibration(
+                Manifest.SilenceCalibration.CADENCE, factor, "empirical", 1e-5, 0, 0))), vae[0], vae[1], Map.of())
+                .modelVersion();
+    }
+
+    /**
+     * @param i   event number
+     * @param key entity key
+     * @param ts  event time
+     * @return normal event {@code i} of entity {@code key} at {@code ts}
+     */
+    public static byte[] normal(final int i, final String key, final long ts) {
+        return bytes(TestData.event(new Random(i), i).put("key", key).put("ts", ts));
+    }
+
+    /**
      * Writes a random (untrained) conditional bundle over {@link TestData#historySpec()}: its scores depend on each
      * key's history.
      *

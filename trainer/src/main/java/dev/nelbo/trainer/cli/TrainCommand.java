@@ -146,6 +146,11 @@ final class TrainCommand implements Callable<Integer> {
                     + " calibrated for; 0: no entity test in the bundle.")
     private double entityFalseAlarmRate;
 
+    @Option(names = "--silence-false-alarm-rate", defaultValue = TrainSettings.DEFAULT_SILENCE_FALSE_ALARM_RATE,
+            description = "False silences per interval of one regular key the silence test (a key quiet for much longer"
+                    + " than its own cadence) is calibrated for; 0: no silence test in the bundle.")
+    private double silenceFalseAlarmRate;
+
     @Option(names = "--samples", defaultValue = EngineOptions.DEFAULT_SAMPLES_TEXT, description = "Monte Carlo samples per score during calibration (match the scorer's nelbo.engine.samples).")
     private int samples;
 
@@ -229,7 +234,7 @@ final class TrainCommand implements Callable<Integer> {
         final ModelRegistry.Snapshot registryBefore = connection == null ? null : RegistryCommands.read(connection);
         final String before = registryBefore == null ? null : registryBefore.current();
         TrainingPipeline.run(new TrainSettings(data, out, specFile, labelColumn, maxRows, maxBadFraction, config,
-                targetFpr, samples, thresholdBy, entityFalseAlarmRate), spec.commandLine().getOut());
+                targetFpr, samples, thresholdBy, entityFalseAlarmRate, silenceFalseAlarmRate), spec.commandLine().getOut());
         final String audience = signingAudience != null && !signingAudience.isBlank() ? signingAudience
                 : connection == null ? null : connection.signingAudience().orElse(null);
         key.ifPresent(k -> {

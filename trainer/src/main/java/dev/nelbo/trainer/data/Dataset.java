@@ -19,9 +19,11 @@ import java.util.List;
  * @param usable   usable lines in the file (more than {@code rows} when sampled with --max-rows)
  * @param bad      refused lines
  * @param notes    what spec inference and encoder fitting decided, one line each
+ * @param silenceRatios each regular key's intervals against its reference, over every usable line in file order
+ *                 ({@code SilenceCalibrator}); null when not read
  */
 public record Dataset(String source, FeatureEncoder encoder, float[] x, float[] mask, int rows, int[] labels, String[] keys,
-                      long usable, BadLines bad, List<String> notes) {
+                      long usable, BadLines bad, List<String> notes, double[] silenceRatios) {
 
     /** Copies the notes. */
     public Dataset {

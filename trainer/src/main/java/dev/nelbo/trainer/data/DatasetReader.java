@@ -1,6 +1,7 @@
 package dev.nelbo.trainer.data;
 
 import dev.nelbo.schemas.encoding.EncodingException;
+import dev.nelbo.trainer.calibration.SilenceCalibrator;
 import dev.nelbo.schemas.encoding.FailureReason;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
 import dev.nelbo.schemas.encoding.RecordSource;
@@ -80,7 +81,10 @@ public final class DatasetReader {
         final Reservoir reservoir = new Reservoir(read.maxRows(), new Random(read.seed()));
         // history features are built over every usable line in file order, in both passes, the same way
         final HistoryTracker fitHistory = HistoryTracker.forTraining(spec, null);
+        // every usable line, not the sample: a sample's gaps between a key's events are not the key's
+        final SilenceCalibrator cadences = new SilenceCalibrator();
         lines.scan(spec, false, bad, (line, record, label) -> {
+            cadences.accept(record.key(), record.timeOrMin());
             fitter.accept(record.withHistory(fitHistory, record.timeOrMin()));
             commit(fitHistory);
             reservoir.offer(line);
@@ -128,7 +132,8 @@ public final class DatasetReader {
         if (reservoir.seen() > chosen.length) {
             notes.add(String.format(Locale.ROOT, "sampled %d of %d usable rows (--max-rows)", chosen.length, reservoir.seen()));
         }
-        return new Dataset(read.file().toString(), encoder, x, mask, chosen.length, null, keys, reservoir.seen(), bad, notes);
+        return new Dataset(read.file().toString(), encoder, x, mask, chosen.length, null, keys, reservoir.seen(), bad, notes,
+                cadences.ratios());
     }
 
     /**
@@ -158,7 +163,7 @@ public final class DatasetReader {
         }
         return new Dataset(file.toString(), encoder, Arrays.copyOf(rows.x, rows.count * width),
                 Arrays.copyOf(rows.mask, rows.count * width), rows.count, Arrays.copyOf(rows.labels, rows.count), null,
-                rows.count, bad, List.of());
+                rows.count, bad, List.of(), null);
     }
 
     private static void checkBadShare(final Path file, final BadLines bad, final long usable, final double maxBadFraction) {

@@ -26,16 +26,22 @@ import java.util.Map;
  * @param thresholdBy    categorical context feature whose values get thresholds of their own, or null
  * @param entityFalseAlarmRate alarms per event of one normal entity the entity-level test is calibrated for; 0: the
  *                       bundle has no entity test
+ * @param silenceFalseAlarmRate false silences per interval of one regular key the silence test is calibrated for; 0:
+ *                       the bundle has no silence test
  */
 public record TrainSettings(Path data, Path out, Path specFile, String labelColumn, long maxRows,
                             double maxBadFraction, VaeConfig vae, double targetFpr, int samples, String thresholdBy,
-                            double entityFalseAlarmRate) {
+                            double entityFalseAlarmRate, double silenceFalseAlarmRate) {
 
     /** Checks the entity rate. */
     public TrainSettings {
         if (!(entityFalseAlarmRate >= 0 && entityFalseAlarmRate <= 0.1)) {
             throw new IllegalArgumentException("--entity-false-alarm-rate must be in [0, 0.1] (0: no entity test), got "
                     + entityFalseAlarmRate);
+        }
+        if (!(silenceFalseAlarmRate >= 0 && silenceFalseAlarmRate <= 0.1)) {
+            throw new IllegalArgumentException("--silence-false-alarm-rate must be in [0, 0.1] (0: no silence test), got "
+                    + silenceFalseAlarmRate);
         }
     }
 
@@ -55,7 +61,7 @@ public record TrainSettings(Path data, Path out, Path specFile, String labelColu
     public TrainSettings(final Path data, final Path out, final Path specFile, final String labelColumn, final long maxRows,
                          final double maxBadFraction, final VaeConfig vae, final double targetFpr, final int samples) {
         this(data, out, specFile, labelColumn, maxRows, maxBadFraction, vae, targetFpr, samples, null,
-                Double.parseDouble(DEFAULT_ENTITY_FALSE_ALARM_RATE));
+                Double.parseDouble(DEFAULT_ENTITY_FALSE_ALARM_RATE), Double.parseDouble(DEFAULT_SILENCE_FALSE_ALARM_RATE));
     }
 
     /** Fewest usable training rows: validation (which also calibrates) needs some of them. */
@@ -67,6 +73,11 @@ public record TrainSettings(Path data, Path out, Path specFile, String labelColu
      * command-line defaults).
      */
     public static final String DEFAULT_ENTITY_FALSE_ALARM_RATE = "0.0001";
+    /**
+     * Default rate of the silence test: one false silence per 100,000 intervals of a regular key (a host sending every
+     * second: about one a day across ten hosts), text for command-line defaults.
+     */
+    public static final String DEFAULT_SILENCE_FALSE_ALARM_RATE = "0.00001";
     /** Default largest tolerated share of unusable lines. */
     public static final String DEFAULT_MAX_BAD_FRACTION = "0.01";
 
@@ -117,6 +128,7 @@ public record TrainSettings(Path data, Path out, Path specFile, String labelColu
             m.put("threshold_by", thresholdBy);
         }
         m.put("entity_false_alarm_rate", entityFalseAlarmRate);
+        m.put("silence_false_alarm_rate", silenceFalseAlarmRate);
         return m;
     }
 
@@ -152,9 +164,11 @@ public record TrainSettings(Path data, Path out, Path specFile, String labelColu
         // a champion trained before the entity test gets it at the default rate
         final double entityRate = m.containsKey("entity_false_alarm_rate") ? number(m, "entity_false_alarm_rate")
                 : Double.parseDouble(DEFAULT_ENTITY_FALSE_ALARM_RATE);
+        final double silenceRate = m.containsKey("silence_false_alarm_rate") ? number(m, "silence_false_alarm_rate")
+                : Double.parseDouble(DEFAULT_SILENCE_FALSE_ALARM_RATE);
         return new TrainSettings(data, out, specFile, label == null ? null : label.toString(), maxRows,
                 number(m, "max_bad_fraction"), vae, number(m, "target_fpr"), integer(m, "calibration_samples"),
-                by == null ? null : by.toString(), entityRate);
+                by == null ? null : by.toString(), entityRate, silenceRate);
     }
 
     private static Object required(final Map<String, Object> m, final String key) {

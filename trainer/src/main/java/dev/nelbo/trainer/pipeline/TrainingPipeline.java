@@ -16,6 +16,7 @@ import dev.nelbo.schemas.spec.FeatureSpec;
 import dev.nelbo.trainer.calibration.Calibrator;
 import dev.nelbo.trainer.calibration.ContextRates;
 import dev.nelbo.trainer.calibration.EntityCalibrator;
+import dev.nelbo.trainer.calibration.SilenceCalibrator;
 import dev.nelbo.trainer.data.BadLines;
 import dev.nelbo.trainer.data.Dataset;
 import dev.nelbo.trainer.data.DatasetReader;
@@ -136,9 +137,12 @@ public final class TrainingPipeline {
             final Manifest.Calibration byContext = settings.thresholdBy() == null ? global
                     : global.withThresholdsBy(Calibrator.calibrateBy(data.encoder(), settings.thresholdBy(), rows.x(),
                     scores, settings.targetFpr()));
-            final Manifest.Calibration calibration = settings.entityFalseAlarmRate() == 0 ? byContext
+            final Manifest.Calibration withEntity = settings.entityFalseAlarmRate() == 0 ? byContext
                     : byContext.withEntity(EntityCalibrator.calibrate(settings.entityFalseAlarmRate(), scores, data.keys(),
                     ScoringModel.tailProbability(byContext)));
+            final Manifest.Calibration calibration = settings.silenceFalseAlarmRate() == 0 ? withEntity
+                    : withEntity.withSilence(SilenceCalibrator.calibrate(settings.silenceFalseAlarmRate(),
+                    data.silenceRatios()));
             final Map<String, String> summary = summary(settings, source, data, vae, best, parity, calibration);
             if (data.encoder().spec().conditional()) {
                 final double[] held = scoreWithEngine(draft, encoder, decoder, validation, settings).nelbo();
@@ -170,6 +174,9 @@ public final class TrainingPipeline {
                     calibration.rows(), calibration.threshold(), calibration.targetFpr(), calibration.method());
             if (calibration.entity() != null) {
                 out.println(EntityCalibrator.describe(calibration.entity()));
+            }
+            if (settings.silenceFalseAlarmRate() > 0) {
+                out.println(SilenceCalibrator.describe(calibration.silence(), data.silenceRatios().length));
             }
             if (Calibrator.GPD.equals(calibration.method())) {
                 out.printf(Locale.ROOT, "  note: %d rows cannot show a rate of %s directly; the threshold is"

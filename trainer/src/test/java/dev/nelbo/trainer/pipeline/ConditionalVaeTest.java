@@ -134,7 +134,7 @@ class ConditionalVaeTest {
                 }
             };
             try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, new MapKeyedStore<>(), new MapKeyedStore<>(),
-                    new MapKeyedStore<>(), outputs, false, "0_0",
+                    new MapKeyedStore<>(), new MapKeyedStore<>(), outputs, false, "0_0",
                     System::currentTimeMillis)) {
                 long offset = 0;
                 for (final byte[] e : events.values()) {

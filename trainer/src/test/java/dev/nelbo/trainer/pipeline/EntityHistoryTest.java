@@ -136,7 +136,7 @@ class EntityHistoryTest {
                 }
             };
             try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, new MapKeyedStore<>(), new MapKeyedStore<>(),
-                    new MapKeyedStore<>(), outputs,
+                    new MapKeyedStore<>(), new MapKeyedStore<>(), outputs,
                     false, "0_0", System::currentTimeMillis)) {
                 long offset = 0;
                 for (final byte[] e : events) {

@@ -81,7 +81,7 @@ class ThresholdByTest {
                 """);
         final StringWriter out = new StringWriter();
         manifest = TrainingPipeline.run(new TrainSettings(data, dir.resolve("model"), spec, null, 100_000, 0.01, vae(),
-                TARGET, 8, "service", 1e-4), new PrintWriter(out));
+                TARGET, 8, "service", 1e-4, 1e-5), new PrintWriter(out));
         log = out.toString();
     }
 
@@ -139,7 +139,7 @@ class ThresholdByTest {
     void threshold_by_must_name_a_categorical_context_feature() {
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainingPipeline.run(
                 new TrainSettings(dir.resolve("train.jsonl"), dir.resolve("bad"), spec, null, 100_000, 0.01, vae(), TARGET,
-                        8, "latency_ms", 1e-4), new PrintWriter(new StringWriter())));
+                        8, "latency_ms", 1e-4, 1e-5), new PrintWriter(new StringWriter())));
         assertTrue(e.getMessage().contains("--threshold-by latency_ms: not a categorical context feature"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("bad")), "nothing written");
     }

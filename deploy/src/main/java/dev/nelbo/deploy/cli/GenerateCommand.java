@@ -126,6 +126,9 @@ public final class GenerateCommand implements Callable<Integer> {
                 final LabelledEvent event = generator.next(timestamp);
                 sink.accept(event);
                 event.label().kind().ifPresent(kind -> planted.merge(kind, 1L, Long::sum));
+                if (event.label().silence() != null) {
+                    planted.merge(AnomalyKind.SILENCE, 1L, Long::sum);
+                }
                 written++;
                 final long now = System.nanoTime();
                 if (now - lastReport >= PROGRESS_NANOS) {

@@ -7,6 +7,7 @@ import dev.nelbo.contract.output.AlertKind;
 import dev.nelbo.deploy.watch.AlertRow;
 import dev.nelbo.deploy.watch.Evaluation;
 import dev.nelbo.deploy.watch.LabelTail;
+import dev.nelbo.deploy.watch.Silences;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -29,6 +30,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import static dev.nelbo.contract.output.OutputField.ANOMALY;
+import static dev.nelbo.contract.output.OutputField.DETECTED_AT;
+import static dev.nelbo.contract.output.OutputField.EVENT_TIME;
+import static dev.nelbo.contract.output.OutputField.KEY;
+import static dev.nelbo.contract.output.OutputField.LAST_SEEN;
 import static dev.nelbo.contract.output.OutputField.ENTITY_ANOMALOUS;
 import static dev.nelbo.contract.output.OutputField.EVENT_ID;
 import static dev.nelbo.contract.output.OutputField.KIND;
@@ -91,6 +96,8 @@ public final class WatchCommand implements Callable<Integer> {
         long alerts = 0;
         // each entity alert's event and onset, judged against the labels at the end
         final List<String[]> entityAlerts = new java.util.ArrayList<>();
+        final List<Silences.Alert> silenceAlerts = new java.util.ArrayList<>();
+        long lastEvent = Long.MIN_VALUE;
         long deadLetters = 0;
         final long start = System.nanoTime();
         long lastOutput = start;
@@ -124,7 +131,12 @@ public final class WatchCommand implements Callable<Integer> {
                         // an event counts as flagged by its own score or by its entity's anomalous state
                         flagged.put(eventId, value.path(ANOMALY.wireName()).asBoolean()
                                 || value.path(ENTITY_ANOMALOUS.wireName()).asBoolean(false));
+                        lastEvent = Math.max(lastEvent, value.path(EVENT_TIME.wireName()).asLong(Long.MIN_VALUE));
                     } else {
+                        if (AlertKind.SILENCE.wireName().equals(value.path(KIND.wireName()).asText())) {
+                            silenceAlerts.add(new Silences.Alert(value.path(KEY.wireName()).asText(),
+                                    value.path(LAST_SEEN.wireName()).asLong(), value.path(DETECTED_AT.wireName()).asLong()));
+                        }
                         if (AlertKind.ENTITY.wireName().equals(value.path(KIND.wireName()).asText())) {
                             entityAlerts.add(new String[] {eventId, value.path(ONSET_EVENT_ID.wireName()).asText()});
                         }
@@ -152,6 +164,7 @@ public final class WatchCommand implements Callable<Integer> {
         final long onAnomalies = entityAlerts.stream().filter(a -> plantedAnomaly(all, a[0]) || plantedAnomaly(all, a[1])).count();
         report(out, Evaluation.of(flagged, all, labels.episodes()), flagged.size(), alerts, deadLetters,
                 (System.nanoTime() - start) / 1e9);
+        Silences.of(labels.silences(), silenceAlerts, lastEvent).print(out);
         if (!entityAlerts.isEmpty()) {
             out.printf("entity alerts: %,d, of which %,d at or after the onset of a planted anomaly and %,d on normal"
                     + " behaviour%n", entityAlerts.size(), onAnomalies, entityAlerts.size() - onAnomalies);
@@ -169,7 +182,9 @@ public final class WatchCommand implements Callable<Integer> {
                             final boolean all) {
         while (!pending.isEmpty()) {
             final PendingAlert next = pending.peekFirst();
-            if (!all && labels.label(next.eventId()).isEmpty() && System.nanoTime() - next.receivedNanos() < LABEL_WAIT_NANOS) {
+            // a silence alert names no event: nothing to wait for
+            if (!all && !next.eventId().isEmpty() && labels.label(next.eventId()).isEmpty()
+                    && System.nanoTime() - next.receivedNanos() < LABEL_WAIT_NANOS) {
                 break;
             }
             pending.removeFirst();
@@ -179,6 +194,9 @@ public final class WatchCommand implements Callable<Integer> {
     }
 
     private static String planted(final LabelTail labels, final String eventId) {
+        if (eventId.isEmpty()) {
+            return "-";
+        }
         return labels.label(eventId).map(kind -> kind.orElse("normal")).orElse("?");
     }
 

@@ -16,7 +16,12 @@ public enum AnomalyKind {
      * One host's latency level rises for its next events, to a level other hosts have all the time: abnormal only
      * against the host's own recent past (every shifted event is labelled).
      */
-    LEVEL_SHIFT;
+    LEVEL_SHIFT,
+    /**
+     * One host stops sending for its next {@code SILENCE_EVENTS} events (the load balancer sends them to another
+     * instance of its service): no event carries it, so its label rides on the host's last event before the silence.
+     */
+    SILENCE;
 
     /** @return the lower-case name used in label files and on the command line */
     public String label() {
@@ -37,6 +42,6 @@ public enum AnomalyKind {
             }
         }
         throw new IllegalArgumentException("unknown anomaly kind '" + label + "' (known: extreme_value, "
-                + "broken_correlation, rare_category, contextual, level_shift)");
+                + "broken_correlation, rare_category, contextual, level_shift, silence)");
     }
 }

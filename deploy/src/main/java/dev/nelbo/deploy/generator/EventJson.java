@@ -30,6 +30,10 @@ public final class EventJson {
     public static final String LABEL_DETAIL = "detail";
     /** Label field: the episode (host and first event) of an anomaly that spans events; absent for one-event anomalies. */
     public static final String LABEL_EPISODE = "episode";
+    /** Label field: the host that falls silent after this event (a planted silence); absent otherwise. */
+    public static final String LABEL_SILENCE_HOST = "silence_host";
+    /** Label field: that host's last event time before the silence (epoch ms), this event's. */
+    public static final String LABEL_SILENCE_SINCE = "silence_since";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -86,6 +90,9 @@ public final class EventJson {
                 .put(LABEL_DETAIL, label.detail());
         if (label.episode() != null) {
             node.put(LABEL_EPISODE, label.episode());
+        }
+        if (label.silence() != null) {
+            node.put(LABEL_SILENCE_HOST, label.silence().host()).put(LABEL_SILENCE_SINCE, label.silence().since().toEpochMilli());
         }
         return write(node);
     }

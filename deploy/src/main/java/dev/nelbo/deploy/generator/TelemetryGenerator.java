@@ -29,6 +29,8 @@ public final class TelemetryGenerator {
     private static final double[] HOST_LEVELS = {0.62, 0.79, 0.92, 1.08, 1.27, 1.62};
     /** Events of the shifted host that carry a level shift. */
     static final int SHIFT_EVENTS = 12;
+    /** Events of the silenced host that go to another instance instead. */
+    static final int SILENCE_EVENTS = 40;
 
     private final SplittableRandom random;
     private final double anomalyRate;
@@ -41,6 +43,9 @@ public final class TelemetryGenerator {
     private double shiftFactor;
     /** The shift under way: its host and first event. */
     private String shiftEpisode;
+    /** The host that is silent, or null, and how many of its events are still sent elsewhere. */
+    private String silencedHost;
+    private int silentLeft;
 
     /**
      * @param seed random seed; equal seeds give equal streams
@@ -73,6 +78,16 @@ public final class TelemetryGenerator {
         }
         if (anomalyRate > 0 && random.nextDouble() < anomalyRate) {
             final AnomalyKind kind = kinds.get(random.nextInt(kinds.size()));
+            if (kind == AnomalyKind.SILENCE) {
+                if (silencedHost == null && !normal.host().equals(shiftedHost)) {
+                    // this event is the host's last until SILENCE_EVENTS of its events have gone elsewhere
+                    silencedHost = normal.host();
+                    silentLeft = SILENCE_EVENTS;
+                    return new LabelledEvent(normal, new Label(eventId, Optional.empty(), "", null,
+                            new Label.Silence(normal.host(), timestamp, SILENCE_EVENTS)));
+                }
+                return new LabelledEvent(normal, new Label(eventId, Optional.empty(), ""));
+            }
             if (kind != AnomalyKind.LEVEL_SHIFT) {
                 return plant(kind, normal);
             }
@@ -90,7 +105,14 @@ public final class TelemetryGenerator {
 
     private TelemetryEvent normalEvent(final String eventId, final Instant timestamp) {
         final ServiceProfile service = pickService();
-        final int host = random.nextInt(HOSTS_PER_SERVICE);
+        int host = random.nextInt(HOSTS_PER_SERVICE);
+        if (silencedHost != null && silencedHost.equals(service.name() + "-" + host)) {
+            // the silent host's share goes to the next instance, as a load balancer would send it
+            host = (host + 1) % HOSTS_PER_SERVICE;
+            if (--silentLeft == 0) {
+                silencedHost = null;
+            }
+        }
         final String region = pick(ServiceCatalog.REGIONS);
         final String method = pick(service.methods());
         final double hour = hourOfDay(timestamp);
@@ -173,7 +195,7 @@ public final class TelemetryGenerator {
             case BROKEN_CORRELATION -> brokenCorrelation(e);
             case RARE_CATEGORY -> rareCategory(e);
             case CONTEXTUAL -> contextual(e);
-            case LEVEL_SHIFT -> throw new IllegalStateException("a level shift spans events: see next()");
+            case LEVEL_SHIFT, SILENCE -> throw new IllegalStateException(kind.label() + " spans events: see next()");
         };
         return new LabelledEvent(planted.event(), new Label(e.eventId(), Optional.of(kind), planted.detail()));
     }

@@ -8,7 +8,10 @@ import java.time.format.DateTimeFormatter;
 import java.util.Optional;
 import java.util.StringJoiner;
 
+import static dev.nelbo.contract.output.OutputField.DETECTED_AT;
 import static dev.nelbo.contract.output.OutputField.ENTITY_EVENTS;
+import static dev.nelbo.contract.output.OutputField.LAST_SEEN;
+import static dev.nelbo.contract.output.OutputField.USUAL_INTERVAL_MS;
 import static dev.nelbo.contract.output.OutputField.ENTITY_EVIDENCE;
 import static dev.nelbo.contract.output.OutputField.ENTITY_THRESHOLD;
 import static dev.nelbo.contract.output.OutputField.EVENT_ID;
@@ -42,6 +45,14 @@ public final class AlertRow {
      * @return one line
      */
     public static String format(final JsonNode alert, final String planted, final int width) {
+        if (AlertKind.SILENCE.wireName().equals(alert.path(KIND.wireName()).asText())) {
+            final long lastSeen = alert.path(LAST_SEEN.wireName()).asLong();
+            final String row = String.format("%-8s  %-19s  %-15.15s  %8s  %8s  %-19.19s  SILENCE since %s, usual interval %.0f ms",
+                    TIME.format(Instant.ofEpochMilli(alert.path(DETECTED_AT.wireName()).asLong())), "",
+                    alert.path(KEY.wireName()).asText(), "", "", planted, TIME.format(Instant.ofEpochMilli(lastSeen)),
+                    alert.path(USUAL_INTERVAL_MS.wireName()).asDouble());
+            return row.length() <= width ? row : row.substring(0, width - 1) + "…";
+        }
         final String time = alert.hasNonNull(EVENT_TIME.wireName()) ? TIME.format(Instant.ofEpochMilli(alert.get(EVENT_TIME.wireName()).asLong())) : "";
         final boolean entity = AlertKind.ENTITY.wireName().equals(alert.path(KIND.wireName()).asText());
         // an entity alert: its score and threshold columns are the entity statistic's

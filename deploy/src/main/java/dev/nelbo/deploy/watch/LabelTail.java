@@ -26,6 +26,8 @@ public final class LabelTail {
     private final Map<String, Optional<String>> kinds = new HashMap<>();
     /** Event id to its episode, for the events of anomalies that span events. */
     private final Map<String, String> episodes = new HashMap<>();
+    /** Planted silences: host to the last event times before its silences. */
+    private final java.util.List<Silences.Planted> silences = new java.util.ArrayList<>();
     private long position;
     private byte[] partial = new byte[0];
 
@@ -87,6 +89,15 @@ public final class LabelTail {
         if (episode != null && episode.isTextual()) {
             episodes.put(id.asText(), episode.asText());
         }
+        final JsonNode silent = label.get(EventJson.LABEL_SILENCE_HOST);
+        if (silent != null && silent.isTextual()) {
+            silences.add(new Silences.Planted(silent.asText(), label.path(EventJson.LABEL_SILENCE_SINCE).asLong()));
+        }
+    }
+
+    /** @return the silences planted so far */
+    public java.util.List<Silences.Planted> silences() {
+        return java.util.List.copyOf(silences);
     }
 
     /**

@@ -186,15 +186,17 @@ class KafkaToolsIntegrationTest {
         Files.write(labels, List.of(
                 "{\"event_id\":\"e1\",\"anomaly\":true,\"kind\":\"extreme_value\",\"detail\":\"latency_ms x90\"}",
                 "{\"event_id\":\"e2\",\"anomaly\":true,\"kind\":\"contextual\",\"detail\":\"rps\"}",
-                "{\"event_id\":\"e3\",\"anomaly\":false,\"kind\":null,\"detail\":\"\"}",
-                "{\"event_id\":\"e4\",\"anomaly\":false,\"kind\":null,\"detail\":\"\"}",
+                "{\"event_id\":\"e3\",\"anomaly\":false,\"kind\":null,\"detail\":\"\",\"silence_host\":\"db-7\","
+                        + "\"silence_since\":1767571100000}",
+                "{\"event_id\":\"e4\",\"anomaly\":false,\"kind\":null,\"detail\":\"\",\"silence_host\":\"db-8\","
+                        + "\"silence_since\":1767571150000}",
                 "{\"event_id\":\"e5\",\"anomaly\":true,\"kind\":\"level_shift\",\"detail\":\"\",\"episode\":\"h@e5\"}",
                 "{\"event_id\":\"e6\",\"anomaly\":true,\"kind\":\"level_shift\",\"detail\":\"\",\"episode\":\"h@e5\"}"),
                 StandardCharsets.UTF_8);
         final List<byte[][]> scores = new ArrayList<>();
         for (final String[] s : new String[][] {{"e1", "true", "false"}, {"e2", "false", "false"}, {"e3", "true", "false"},
             {"e4", "false", "false"}, {"e5", "false", "false"}, {"e6", "false", "true"}}) {
-            scores.add(keyValue(s[0], "{\"event_id\":\"" + s[0] + "\",\"score\":1.0,\"anomaly\":" + s[1]
+            scores.add(keyValue(s[0], "{\"event_id\":\"" + s[0] + "\",\"event_time\":1767571300000,\"score\":1.0,\"anomaly\":" + s[1]
                     + ",\"entity_evidence\":1.0,\"entity_anomalous\":" + s[2] + "}"));
         }
         KafkaTestClients.produce(t.scores(), scores);
@@ -206,7 +208,12 @@ class KafkaToolsIntegrationTest {
                 + "\"latency_ms\",\"contribution\":11.0,\"observed\":400,\"expected\":80}],\"suppressed_since_last\":0,"
                 + "\"suppression_window_ms\":0,\"entity_evidence\":7.5,\"entity_threshold\":6.9,\"onset_event_id\":\"e5\","
                 + "\"onset_time\":1767571200500,\"entity_events\":2}";
-        KafkaTestClients.produce(t.alerts(), List.<byte[][]>of(keyValue("search", alert), keyValue("h", entityAlert)));
+        // db-7's planted silence found 3.5 s after its last event; db-8's missed; db-9 was never silenced
+        final String silence = "{\"kind\":\"silence\",\"key\":\"db-7\",\"model_version\":\"v1\",\"last_seen\":1767571100000,"
+                + "\"usual_interval_ms\":1000.0,\"overdue_at\":1767571103000,\"detected_at\":1767571103500}";
+        final String falseSilence = silence.replace("db-7", "db-9");
+        KafkaTestClients.produce(t.alerts(), List.<byte[][]>of(keyValue("search", alert), keyValue("h", entityAlert),
+                keyValue("db-7", silence), keyValue("db-9", falseSilence)));
         KafkaTestClients.produce(t.dlq(), List.<byte[][]>of(keyValue(null, "{\"reason\":\"malformed\"}")));
         final CliRun run = run("watch", "--bootstrap-servers", bootstrap(), "--alerts", t.alerts(), "--scores", t.scores(),
                 "--dlq", t.dlq(), "--labels", labels.toString(), "--expect", "7", "--timeout", "60");
@@ -215,7 +222,11 @@ class KafkaToolsIntegrationTest {
         assertTrue(run.out().contains("extreme_value        latency_ms 4051/45.20"), run.out());
         assertTrue(run.out().contains("level_shift          ENTITY, 2 events since e5: latency_ms 400/80"), run.out());
         assertTrue(run.out().contains("    7.50      6.90  level_shift"), "an entity alert shows its statistic: " + run.out());
-        assertTrue(run.out().contains("scored 6 events, 2 alerts, 1 dead letters"), run.out());
+        assertTrue(run.out().contains("scored 6 events, 4 alerts, 1 dead letters"), run.out());
+        assertTrue(run.out().contains("23:58:23                       db-7                                 -                    "
+                + "SILENCE since 23:58:20, usual interval 1000 ms"), run.out());
+        assertTrue(run.out().contains("silences: 1/2 detected, median delay 3.5 s after the host's last event; 1 false"
+                + " silence alerts"), run.out());
         assertTrue(run.out().contains("entity alerts: 1, of which 1 at or after the onset of a planted anomaly and 0 on normal"
                 + " behaviour"), run.out());
         assertTrue(run.out().contains("true positives 2, false positives 1, missed 2"), run.out());

@@ -320,7 +320,8 @@ public record Manifest(int schemaVersion, String modelVersion, String createdAt,
      *
      * @param method            {@code cadence}
      * @param factor            reference intervals a key may stay quiet
-     * @param fitMethod         how the factor was found from the training intervals: {@code empirical} or {@code gpd}
+     * @param fitMethod         how the factor was found from the training intervals: {@code empirical}, {@code gpd}, or
+     *                          {@code max} (twice the longest, for keys that send like clockwork)
      * @param falseAlarmRate    the target: false silences per interval of one regular key
      * @param realisedIntervals the training intervals of regular keys, each key's in file order
      * @param realisedAlarms    those longer than the factor allows

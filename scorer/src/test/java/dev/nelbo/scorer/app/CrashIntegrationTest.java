@@ -181,7 +181,11 @@ class CrashIntegrationTest {
         SharedBroker.get().createCompactedTopic(crashed.registry());
         final Path model = dir.resolve("history-model");
         ScorerFixtures.writeHistoryModel(model, 5, new Manifest.EntityCalibration(Manifest.EntityCalibration.CUSUM, 2.0,
-                7.2, 1e-4, 0, 0));
+                7.2, 1e-4, 0, 0), new Manifest.SilenceCalibration(Manifest.SilenceCalibration.CADENCE, 8.0, "empirical", 1e-5,
+                0, 0));
+        // one event time line for all keys, 100 ms a step, ending before now (state times never run ahead of the clock)
+        final long base = System.currentTimeMillis() - events * 100L - 60_000;
+        int records = 0;
         final String crashApp = SharedBroker.uniqueName("hist-crash-app");
         final Process ref = launch("ref", SharedBroker.uniqueName("hist-ref-app"), reference, model);
         Process first = launch("c1", crashApp, crashed, model);
@@ -195,9 +199,18 @@ class CrashIntegrationTest {
                     // keyed by the entity, as history needs: each key's events stay in one partition, in order
                     // every 200 events two anomalies of svc-0 in a row: a run of entity evidence and its alert
                     final String key = "svc-" + (i % 5);
+                    final long ts = base + i * 100L;
                     producer.send(new ProducerRecord<>(reference.events(), key.getBytes(StandardCharsets.UTF_8),
-                            i % 200 < 10 && i % 5 == 0 ? ScorerFixtures.anomaly(i, key, 1_700_000_000_000L + i)
-                                    : ScorerFixtures.normal(i)));
+                            i % 200 < 10 && i % 5 == 0 ? ScorerFixtures.anomaly(i, key, ts) : ScorerFixtures.normal(i, key, ts)));
+                    records++;
+                    // ten hosts send once a second each; host-3 stops at step 6000, after the kill: its silence alert
+                    // is the restarted instance's to write, on a clock restored from the store
+                    final String host = "host-" + (i % 10);
+                    if (!(host.equals("host-3") && i >= 6000)) {
+                        producer.send(new ProducerRecord<>(reference.events(), host.getBytes(StandardCharsets.UTF_8),
+                                ScorerFixtures.normal(events + i, host, ts)));
+                        records++;
+                    }
                     pace(start, i, 4_000);
                     if (second == null && i == events * 2 / 5) {
                         producer.flush();
@@ -207,19 +220,25 @@ class CrashIntegrationTest {
                     }
                 }
             }
-            final Map<String, String> expected = scoresBySource(reference.scores(), events);
-            final Map<String, String> actual = scoresBySource(crashed.scores(), events);
+            final Map<String, String> expected = scoresBySource(reference.scores(), records, events / 5);
+            final Map<String, String> actual = scoresBySource(crashed.scores(), records, events / 5);
             assertTrue(Files.readString(log("c1")).contains("scores with model"), "the first instance processed before the kill");
-            assertEquals(events, expected.size());
+            assertEquals(records, expected.size());
             assertEquals(expected.keySet(), actual.keySet());
             final long differing = expected.keySet().stream().filter(k -> !expected.get(k).equals(actual.get(k))).count();
-            final List<String> expectedEntityAlerts = entityAlerts(reference.alerts());
-            final List<String> actualEntityAlerts = entityAlerts(crashed.alerts());
-            System.out.printf("history crash test: %d events, %d scores differ after kill -9 and restart; entity alerts %d and %d%n",
-                    events, differing, expectedEntityAlerts.size(), actualEntityAlerts.size());
+            final List<String> expectedEntityAlerts = entityAlerts(reference.alerts(), "entity");
+            final List<String> actualEntityAlerts = entityAlerts(crashed.alerts(), "entity");
+            final List<String> expectedSilences = entityAlerts(reference.alerts(), "silence");
+            final List<String> actualSilences = entityAlerts(crashed.alerts(), "silence");
+            System.out.printf("history crash test: %d events, %d scores differ after kill -9 and restart; entity alerts %d and %d,"
+                    + " silence alerts %s and %s%n", records, differing, expectedEntityAlerts.size(), actualEntityAlerts.size(),
+                    expectedSilences, actualSilences);
             assertEquals(0, differing, "scores (with the entity statistic) that differ from the uninterrupted run");
             assertEquals(events / 200, expectedEntityAlerts.size(), "one entity alert per pair of anomalies");
             assertEquals(expectedEntityAlerts, actualEntityAlerts);
+            assertEquals(1, expectedSilences.size(), "host-3's silence, and no other: " + expectedSilences);
+            assertTrue(expectedSilences.get(0).startsWith("host-3 " + (base + 5993 * 100L) + " "), expectedSilences.toString());
+            assertEquals(expectedSilences, actualSilences);
         } finally {
             ref.destroyForcibly();
             first.destroyForcibly();
@@ -240,7 +259,7 @@ class CrashIntegrationTest {
     }
 
     /** Committed score records by input coordinates: score, history length and the key's history behind it. */
-    private static Map<String, String> scoresBySource(final String topic, final int events) throws Exception {
+    private static Map<String, String> scoresBySource(final String topic, final int events, final int perKey) throws Exception {
         final Map<String, String> out = new HashMap<>();
         long deepest = 0;
         for (final ConsumerRecord<byte[], byte[]> r : KafkaTestClients.readCommitted(List.of(topic), Duration.ofSeconds(120),
@@ -253,17 +272,24 @@ class CrashIntegrationTest {
                             + " " + score.get("entity_evidence").asText() + " " + score.get("entity_anomalous").asText());
             assertTrue(previous == null, "an input scored twice in " + topic);
         }
-        assertTrue(deepest > events / 5 - 100, "each key's history grew with its events: " + deepest);
+        assertTrue(deepest > perKey - 100, "each key's history grew with its events: " + deepest);
         return out;
     }
 
-    /** Committed entity alerts: event, onset, span and statistic, sorted. */
-    private static List<String> entityAlerts(final String topic) throws Exception {
+    /** Committed alerts of a kind, sorted: an entity alert's event, onset, span and statistic; a silence's key and times. */
+    private static List<String> entityAlerts(final String topic, final String kind) throws Exception {
         final List<String> out = new java.util.ArrayList<>();
         for (final ConsumerRecord<byte[], byte[]> r : KafkaTestClients.readCommitted(List.of(topic), Duration.ofSeconds(30),
                 new SettleAfter(1, Duration.ofSeconds(3)))) {
             final JsonNode alert = ScorerFixtures.parse(r.value());
-            if ("entity".equals(alert.path("kind").asText())) {
+            if (!kind.equals(alert.path("kind").asText())) {
+                continue;
+            }
+            if (kind.equals("silence")) {
+                out.add(alert.get("key").asText() + " " + alert.get("last_seen").asLong() + " "
+                        + alert.get("usual_interval_ms").asText() + " " + alert.get("overdue_at").asLong() + " "
+                        + alert.get("detected_at").asLong());
+            } else {
                 out.add(alert.get("event_id").asText() + " " + alert.get("onset_event_id").asText() + " "
                         + alert.get("entity_events").asInt() + " " + alert.get("entity_evidence").asText());
             }

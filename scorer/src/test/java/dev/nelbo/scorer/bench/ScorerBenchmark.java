@@ -141,7 +141,7 @@ public final class ScorerBenchmark {
             variants.add(new Variant("history", "5 history features", b.writeModel(true, false), 0.8, new LinkedHashMap<>()));
         }
         if (Boolean.parseBoolean(a.getOrDefault("entity", "false"))) {
-            variants.add(new Variant("entity", "the entity test", b.writeModel(false, true), 0.9, new LinkedHashMap<>()));
+            variants.add(new Variant("entity", "the entity and silence tests", b.writeModel(false, true), 0.9, new LinkedHashMap<>()));
         }
         final Path historyModel = variants.stream().filter(v -> v.name().equals("history")).map(Variant::model).findFirst()
                 .orElse(null);
@@ -483,7 +483,7 @@ public final class ScorerBenchmark {
     /**
      * A calibration of a model on its own scores of fresh events (so tail probabilities are uniform on the benchmark's
      * events, as on a trained model's normal traffic, and about one event in eight carries evidence) with an entity test
-     * at the trainer's default rate.
+     * and a silence test at the trainer's default rates (the factor the demo's training data gives).
      */
     private static Manifest.Calibration ownCalibration(final Path plain) {
         final dev.nelbo.schemas.bundle.ModelBundle bundle = dev.nelbo.schemas.bundle.ModelBundle.load(plain);
@@ -517,7 +517,8 @@ public final class ScorerBenchmark {
         final double drift = dev.nelbo.engine.entity.EntityEvidence.DEFAULT_DRIFT;
         return new Manifest.Calibration("nelbo", quantiles.get(quantiles.size() - 1).value(), 0.001, "empirical", n,
                 quantiles, null).withEntity(new Manifest.EntityCalibration(Manifest.EntityCalibration.CUSUM, drift,
-                dev.nelbo.engine.entity.EntityEvidence.thresholdFor(drift, 1e-4), 1e-4, 0, 0));
+                dev.nelbo.engine.entity.EntityEvidence.thresholdFor(drift, 1e-4), 1e-4, 0, 0))
+                .withSilence(new Manifest.SilenceCalibration(Manifest.SilenceCalibration.CADENCE, 12.6, "gpd", 1e-5, 0, 0));
     }
 
     private static FeatureDef historyFeature(final String name, final HistoryDef history) {

@@ -119,12 +119,25 @@ public final class ScorerFixtures {
      * @return the version of a random conditional bundle over {@link TestData#historySpec()}, with the entity test
      */
     public static String writeHistoryModel(final Path dir, final long seed, final Manifest.EntityCalibration entity) {
+        return writeHistoryModel(dir, seed, entity, null);
+    }
+
+    /**
+     * @param dir     target directory
+     * @param seed    weight seed
+     * @param entity  the entity test's calibration, or null for none
+     * @param silence the silence test's calibration, or null for none
+     * @return the version of a random conditional bundle over {@link TestData#historySpec()}, with those tests
+     */
+    public static String writeHistoryModel(final Path dir, final long seed, final Manifest.EntityCalibration entity,
+                                           final Manifest.SilenceCalibration silence) {
         final FeatureEncoder encoder = TestData.fittedEncoder(TestData.historySpec(), 11, 2000);
         final MlpWeights[] vae = TestBundles.randomVae(seed, encoder.width(), encoder.width() - encoder.reconstructedWidth(),
                 16, 4);
         final Manifest d = TestBundles.draft(encoder, 4, List.of(16), THRESHOLD);
-        return BundleWriter.write(dir, entity == null ? d : d.withCalibration(d.calibration().withEntity(entity)), vae[0],
-                vae[1], Map.of()).modelVersion();
+        final Manifest.Calibration c = entity == null ? d.calibration() : d.calibration().withEntity(entity);
+        return BundleWriter.write(dir, d.withCalibration(silence == null ? c : c.withSilence(silence)), vae[0], vae[1],
+                Map.of()).modelVersion();
     }
 
     /**

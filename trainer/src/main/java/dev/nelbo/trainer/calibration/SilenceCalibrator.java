@@ -19,6 +19,8 @@ public final class SilenceCalibrator {
 
     /** Fewer regular intervals than this and the bundle gets no silence test: its factor would be a guess. */
     public static final int MIN_INTERVALS = 1000;
+    /** The factor's method when the longest intervals do not spread out: twice the longest ratio seen. */
+    public static final String MAX = "max";
 
     private final Map<String, Cadence> keys = new HashMap<>();
     private double[] ratios = new double[1024];
@@ -64,15 +66,26 @@ public final class SilenceCalibrator {
         if (ratios.length < MIN_INTERVALS) {
             return null;
         }
-        final Manifest.Calibration fit = Calibrator.calibrate(ratios, falseAlarmRate);
+        double factor;
+        String method;
+        try {
+            final Manifest.Calibration fit = Calibrator.calibrate(ratios, falseAlarmRate);
+            factor = fit.threshold();
+            method = fit.method();
+        } catch (final IllegalArgumentException e) {
+            // keys that send like clockwork: the longest ratios are all alike, there is no tail to fit; twice the longest
+            // seen (a heartbeat every 10 s is overdue after about 20 s)
+            factor = 2 * Arrays.stream(ratios).max().orElseThrow();
+            method = MAX;
+        }
         long alarms = 0;
         for (final double r : ratios) {
-            if (r > fit.threshold()) {
+            if (r > factor) {
                 alarms++;
             }
         }
-        return new Manifest.SilenceCalibration(Manifest.SilenceCalibration.CADENCE, fit.threshold(), fit.method(),
-                falseAlarmRate, ratios.length, alarms);
+        return new Manifest.SilenceCalibration(Manifest.SilenceCalibration.CADENCE, factor, method, falseAlarmRate,
+                ratios.length, alarms);
     }
 
     /**

@@ -88,6 +88,18 @@ class SilenceCalibratorTest {
     }
 
     @Test
+    void keys_that_send_like_clockwork_get_twice_the_longest_ratio() {
+        final SilenceCalibrator c = new SilenceCalibrator();
+        for (int i = 0; i < 2000; i++) {
+            c.accept("heartbeat-" + (i % 10), (i / 10) * 10_000L);
+        }
+        final Manifest.SilenceCalibration s = SilenceCalibrator.calibrate(1e-5, c.ratios());
+        assertEquals(SilenceCalibrator.MAX, s.fitMethod());
+        assertEquals(2.0, s.factor(), 1e-9, "every gap is its key's reference: overdue after two");
+        assertEquals(0, s.realisedAlarms());
+    }
+
+    @Test
     void rows_without_a_key_or_a_time_and_times_out_of_order_add_no_interval() {
         final SilenceCalibrator c = new SilenceCalibrator();
         for (int i = 0; i < 100; i++) {

@@ -137,8 +137,11 @@ public final class GenerateCommand implements Callable<Integer> {
                     err.flush();
                 }
             }
-            spec.commandLine().getOut().printf("generated %,d events to %s; planted %,d anomalies %s%n", written,
-                    sink.describe(), planted.values().stream().mapToLong(Long::longValue).sum(), summary(planted));
+            // a silence is no event's: it is counted apart from the events that carry an anomaly
+            final long silences = planted.getOrDefault(AnomalyKind.SILENCE, 0L);
+            spec.commandLine().getOut().printf("generated %,d events to %s; planted %,d anomalies %s%s%n", written,
+                    sink.describe(), planted.values().stream().mapToLong(Long::longValue).sum() - silences, summary(planted),
+                    silences == 0 ? "" : String.format(" and %,d silences", silences));
         }
         return 0;
     }
@@ -146,6 +149,9 @@ public final class GenerateCommand implements Callable<Integer> {
     private static String summary(final Map<AnomalyKind, Long> planted) {
         final StringBuilder out = new StringBuilder("(");
         for (final AnomalyKind kind : AnomalyKind.values()) {
+            if (kind == AnomalyKind.SILENCE) {
+                continue;
+            }
             if (out.length() > 1) {
                 out.append(", ");
             }

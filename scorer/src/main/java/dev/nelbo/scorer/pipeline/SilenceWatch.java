@@ -22,11 +22,16 @@ import java.util.function.BiPredicate;
  * with fewer than {@value #CLOCK_KEYS} keys never finds one). Every time here is the pipeline's state time: the event
  * time bounded by the record timestamp and by the scorer's wall clock.
  *
- * <p><b>Index.</b> The overdue times of the regular keys not yet alerted are kept in a sorted set, so finding the
- * overdue keys costs the keys found, not a scan of the store. It is rebuilt from the store when a model is followed.
+ * <p><b>Index.</b> Each regular key not yet alerted has one entry in a sorted set, at a time no later than when it is
+ * overdue, so finding the overdue keys costs the keys found, not a scan of the store. An entry moves only when the key
+ * would be overdue sooner than it says; an entry that comes due for a key that has sent since is moved to the key's
+ * overdue time then. So most events touch no index entry, and a key is alerted at the same record as if every event
+ * moved it. The entry's time is part of the key's state, so the index rebuilt from the store (on a restart, or when a
+ * model is followed) is the index the uninterrupted run had.
  *
  * <p><b>State.</b> One value of {@value #VALUE_BYTES} bytes per key in the task's bounded, changelogged store (last
- * seen, mean and longest interval, intervals, whether its current silence was alerted), written in record order. A
+ * seen, mean and longest interval, intervals, whether its current silence was alerted, its index entry's time), written
+ * in record order. A
  * regular key is protected in the store: a flood of new keys displaces only new keys ({@link BoundedKeyedStore}). A
  * key seen again after an alerted silence resumes its cadence without learning the silence as an interval. Keys idle
  * for {@code nelbo.silence.retention.ms} are forgotten; a forgotten key is new when it comes back. Not thread-safe:
@@ -37,9 +42,12 @@ public final class SilenceWatch {
     /** Distinct keys whose last-seen times the clock needs: it is the latest time at least this many reached. */
     static final int CLOCK_KEYS = 3;
     private static final byte FORMAT = 1;
-    /** format, last seen, mean, longest, intervals, alerted */
-    static final int VALUE_BYTES = 1 + 8 + 8 + 8 + 4 + 1;
+    /** format, last seen, mean, longest, intervals, alerted, index entry's time */
+    static final int VALUE_BYTES = 1 + 8 + 8 + 8 + 4 + 1 + 8;
     private static final int LAST_SEEN_AT = 1;
+    private static final int INTERVALS_AT = 1 + 8 + 8 + 8;
+    /** No index entry. */
+    private static final long UNSCHEDULED = Long.MIN_VALUE;
 
     private final BoundedKeyedStore<byte[]> store;
     private final long minSilenceMs;
@@ -74,8 +82,8 @@ public final class SilenceWatch {
      * @return whether the key is regular: protected from eviction by new keys
      */
     static boolean regular(final byte[] value) {
-        final State s = read(value);
-        return s != null && s.cadence().regular();
+        // per write (the store asks each time): the count alone, without decoding the rest
+        return valid(value) && ByteBuffer.wrap(value).getInt(INTERVALS_AT) >= Cadence.MIN_INTERVALS;
     }
 
     /**
@@ -91,9 +99,18 @@ public final class SilenceWatch {
         Arrays.fill(clockTimes, Long.MIN_VALUE);
         store.forEach((key, value) -> {
             final State s = read(value);
-            if (s != null) {
-                tick(key, s.cadence().lastSeen());
-                schedule(key, s);
+            if (s == null) {
+                return;
+            }
+            tick(key, s.cadence().lastSeen());
+            // restored with the same model, each entry is where it was; a model that finds a key overdue sooner moves it
+            final long at = !enabled() || s.alerted() || !s.cadence().regular() ? UNSCHEDULED
+                    : s.scheduledAt() == UNSCHEDULED ? overdueAt(s.cadence()) : Math.min(s.scheduledAt(), overdueAt(s.cadence()));
+            if (at != UNSCHEDULED) {
+                due.add(new Due(at, key));
+            }
+            if (at != s.scheduledAt()) {
+                store.put(key, write(new State(s.cadence(), s.alerted(), at)));
             }
         });
     }
@@ -107,16 +124,26 @@ public final class SilenceWatch {
     public void observe(final String key, final long at) {
         final State before = read(store.get(key));
         final Cadence next;
+        long scheduled = UNSCHEDULED;
         if (before == null) {
             next = Cadence.first(at);
         } else {
-            unschedule(key, before);
             next = before.alerted() ? before.cadence().resume(at) : before.cadence().next(at);
+            scheduled = before.scheduledAt();
         }
         // a silence alerted stays alerted until the key is seen again after it
-        final State after = new State(next, before != null && before.alerted() && at < before.cadence().lastSeen());
-        store.put(key, write(after));
-        schedule(key, after);
+        final boolean alerted = before != null && before.alerted() && at < before.cadence().lastSeen();
+        if (!alerted && next.regular()) {
+            final long overdue = overdueAt(next);
+            if (scheduled == UNSCHEDULED || overdue < scheduled) {
+                if (scheduled != UNSCHEDULED) {
+                    due.remove(new Due(scheduled, key));
+                }
+                due.add(new Due(overdue, key));
+                scheduled = overdue;
+            }
+        }
+        store.put(key, write(new State(next, alerted, scheduled)));
         tick(key, at);
     }
 
@@ -132,12 +159,19 @@ public final class SilenceWatch {
         while (!due.isEmpty() && due.first().at() < now) {
             final Due d = due.pollFirst();
             final State s = read(store.get(d.key()));
-            // an entry left by a key since evicted or expired
-            if (s == null || s.alerted() || !s.cadence().regular() || overdueAt(s.cadence()) != d.at()) {
+            // an entry left by a key since evicted, expired or moved
+            if (s == null || s.alerted() || s.scheduledAt() != d.at()) {
                 continue;
             }
-            store.put(d.key(), write(new State(s.cadence(), true)));
-            sink.silent(d.key(), s.cadence(), d.at(), now);
+            final long overdue = overdueAt(s.cadence());
+            if (overdue >= now) {
+                // the key has sent since the entry was made: it is due later
+                due.add(new Due(overdue, d.key()));
+                store.put(d.key(), write(new State(s.cadence(), false, overdue)));
+                continue;
+            }
+            store.put(d.key(), write(new State(s.cadence(), true, UNSCHEDULED)));
+            sink.silent(d.key(), s.cadence(), overdue, now);
             found++;
         }
         return found;
@@ -194,18 +228,6 @@ public final class SilenceWatch {
         return c.overdueAt(factor, minSilenceMs);
     }
 
-    private void schedule(final String key, final State s) {
-        if (enabled() && !s.alerted() && s.cadence().regular()) {
-            due.add(new Due(overdueAt(s.cadence()), key));
-        }
-    }
-
-    private void unschedule(final String key, final State s) {
-        if (enabled() && !s.alerted() && s.cadence().regular()) {
-            due.remove(new Due(overdueAt(s.cadence()), key));
-        }
-    }
-
     /** Moves the clock: the keys with the latest times, each key once (a key's time only moves forward). */
     private void tick(final String key, final long at) {
         int min = 0;
@@ -238,17 +260,18 @@ public final class SilenceWatch {
         final double longest = b.getDouble();
         final int intervals = b.getInt();
         final boolean alerted = b.get() != 0;
+        final long scheduledAt = b.getLong();
         if (!(mean >= 0 && longest >= 0 && intervals >= 0 && mean < 1e15 && longest < 1e15)) {
             // not a state this code wrote: the key starts again rather than fail the task
             return null;
         }
-        return new State(new Cadence(lastSeen, mean, longest, intervals), alerted);
+        return new State(new Cadence(lastSeen, mean, longest, intervals), alerted, scheduledAt);
     }
 
     private static byte[] write(final State s) {
         final Cadence c = s.cadence();
         return ByteBuffer.allocate(VALUE_BYTES).put(FORMAT).putLong(c.lastSeen()).putDouble(c.mean())
-                .putDouble(c.longest()).putInt(c.intervals()).put((byte) (s.alerted() ? 1 : 0)).array();
+                .putDouble(c.longest()).putInt(c.intervals()).put((byte) (s.alerted() ? 1 : 0)).putLong(s.scheduledAt()).array();
     }
 
     /** Told about each silent key. */
@@ -263,7 +286,12 @@ public final class SilenceWatch {
         void silent(String key, Cadence cadence, long overdueAt, long detectedAt);
     }
 
-    private record State(Cadence cadence, boolean alerted) {
+    /**
+     * @param cadence     the key's cadence
+     * @param alerted     whether its current silence was alerted
+     * @param scheduledAt the time of its index entry, or {@link #UNSCHEDULED}
+     */
+    private record State(Cadence cadence, boolean alerted, long scheduledAt) {
     }
 
     private record Due(long at, String key) implements Comparable<Due> {

@@ -161,6 +161,16 @@ public final class BoundedKeyedStore<V> implements KeyedStore<V> {
     }
 
     /**
+     * @param lastSeen when a value's key was last seen
+     * @param cutoff   the time before which a key has expired
+     * @param <V>      the state of one key
+     * @return whether a key was last seen before the cutoff, for {@link #purge}
+     */
+    public static <V> BiPredicate<String, V> seenBefore(final ToLongFunction<V> lastSeen, final long cutoff) {
+        return (key, value) -> lastSeen.applyAsLong(value) < cutoff;
+    }
+
+    /**
      * Removes expired keys from the least recently written on, up to the first that has not expired.
      *
      * @param expired whether an entry has expired

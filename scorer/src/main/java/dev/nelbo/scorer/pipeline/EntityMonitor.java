@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.function.BiPredicate;
 
 /**
  * The entity-level test per key: each scored event of a key moves the key's CUSUM statistic ({@link EntityEvidence})
@@ -199,23 +198,14 @@ public final class EntityMonitor implements ScoreWriter.EntityRun {
     }
 
     /**
-     * @param expired which keys to forget
+     * @param cutoff keys whose run was last seen before this are forgotten
      * @return the store's figures afterwards
      */
-    BoundedKeyedStore.Figures purge(final BiPredicate<String, byte[]> expired) {
-        final BoundedKeyedStore.Figures f = store.purge(expired);
+    BoundedKeyedStore.Figures purge(final long cutoff) {
+        final BoundedKeyedStore.Figures f = store.purge(BoundedKeyedStore.seenBefore(EntityMonitor::lastSeen, cutoff));
         // keys purged or evicted from the store are no longer anomalous
         anomalousKeys.removeIf(k -> store.get(k) == null);
         return f;
-    }
-
-    /**
-     * @param retentionMs how long an idle key is kept
-     * @param now         the state's clock
-     * @return whether a key's state has been idle longer than that
-     */
-    static BiPredicate<String, byte[]> idleLongerThan(final long retentionMs, final long now) {
-        return (key, value) -> lastSeen(value) < now - retentionMs;
     }
 
     private void read(final byte[] value) {

@@ -272,8 +272,7 @@ public final class ScoringPipeline implements AutoCloseable {
      * @return the state's size afterwards
      */
     public BoundedKeyedStore.Figures purgeEntities() {
-        final BoundedKeyedStore.Figures f = entities.purge(EntityMonitor.idleLongerThan(settings.entity().retentionMs(),
-                wallClock.getAsLong()));
+        final BoundedKeyedStore.Figures f = entities.purge(wallClock.getAsLong() - settings.entity().retentionMs());
         publishEntityState();
         return f;
     }
@@ -284,8 +283,7 @@ public final class ScoringPipeline implements AutoCloseable {
      * @return the state's size afterwards
      */
     public BoundedKeyedStore.Figures purgeSilence() {
-        final BoundedKeyedStore.Figures f = silence.purge(SilenceWatch.idleLongerThan(
-                settings.entity().silence().retentionMs(), wallClock.getAsLong()));
+        final BoundedKeyedStore.Figures f = silence.purge(wallClock.getAsLong() - settings.entity().silence().retentionMs());
         metrics.silenceState(task, f.keys(), f.bytes());
         return f;
     }

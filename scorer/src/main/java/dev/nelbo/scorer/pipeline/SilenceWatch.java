@@ -7,7 +7,6 @@ import dev.nelbo.schemas.state.BoundedKeyedStore;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.TreeSet;
-import java.util.function.BiPredicate;
 
 /**
  * The silence test per key: each key's {@link Cadence} (when it was last seen, how often it sends), and the keys that
@@ -201,27 +200,13 @@ public final class SilenceWatch {
         return store.bytes();
     }
 
-    /** @return keys waiting in the index to become overdue */
-    long scheduled() {
-        return due.size();
-    }
-
     /**
-     * @param expired which keys to forget
+     * @param cutoff keys last seen before this are forgotten
      * @return the store's figures afterwards
      */
-    BoundedKeyedStore.Figures purge(final BiPredicate<String, byte[]> expired) {
+    BoundedKeyedStore.Figures purge(final long cutoff) {
         // index entries of keys purged here are dropped when they come due (the store no longer has the key)
-        return store.purge(expired);
-    }
-
-    /**
-     * @param retentionMs how long an idle key is kept
-     * @param now         the state's clock
-     * @return whether a key has been idle longer than that
-     */
-    static BiPredicate<String, byte[]> idleLongerThan(final long retentionMs, final long now) {
-        return (key, value) -> lastSeen(value) < now - retentionMs;
+        return store.purge(BoundedKeyedStore.seenBefore(SilenceWatch::lastSeen, cutoff));
     }
 
     private long overdueAt(final Cadence c) {

@@ -70,14 +70,18 @@ import java.util.stream.Collectors;
  *
  * <p>The baseline is a plain Kafka Streams app that parses the same JSON events (20 numeric fields) with
  * Jackson's streaming parser into a {@code double[20]} and writes a small JSON result per event with Jackson's
- * generator, under the same processing guarantee and commit interval. The scorer is the real service
- * ({@link ScorerService}, default settings) with a model of the trainer's default shape (hidden 64, 64,
- * latent 8) over those 20 features. Throughput is input records over the time from the app's first committed
- * offset to its last; CPU is this JVM's process CPU over the same interval (the broker is another process),
- * per record. Rounds alternate baseline and scorer so the two see the same machine.
+ * generator, under the same processing guarantee and commit interval. The scorer is the real service with a model of
+ * the trainer's default shape (hidden 64, 64, latent 8) over those 20 features. With {@code --scorer-jar} (what
+ * {@code scorer/bench.sh} passes) each runs as users run it, in a JVM of its own with default JVM options: the shipped
+ * jar as {@code java -jar nelbo-scorer.jar run --config FILE} and the baseline as {@link PlainStreamsApp}; without it
+ * (or with {@code --in-jvm true}) both run in this JVM, which shares their CPU and heap. Throughput is input records
+ * over the time from the app's first committed offset to its last; CPU is the app's process CPU over the same
+ * interval (start-up excluded; the broker is another process), per record. Rounds alternate baseline and scorer so
+ * the two see the same machine.
  *
- * <p>Arguments: {@code --bootstrap HOST:PORT} (required), {@code --events N} (300000), {@code --partitions P}
- * (4), {@code --rounds R} (2), {@code --threads 1,2} (stream thread counts), {@code --latency-rate N} (0: no
+ * <p>Arguments: {@code --bootstrap HOST:PORT} (required), {@code --scorer-jar PATH}, {@code --in-jvm true},
+ * {@code --guarantees exactly_once_v2,at_least_once} (both), {@code --events N} (1000000), {@code --partitions P}
+ * (4), {@code --rounds R} (3), {@code --threads 1,2} (stream thread counts), {@code --latency-rate N} (0: no
  * latency part), {@code --latency-seconds S} (10), {@code --profile scorer|baseline|history} (that app alone, for a
  * profiler; history needs {@code --history true}), {@code --scorer-set k=v,k=v} (extra scorer settings), {@code --entity true} (each round also runs the scorer with the model calibrated on its own scores and an
  * entity test, and reports its ratio to the scorer without), {@code --history true} (each round also runs the
@@ -95,6 +99,11 @@ public final class ScorerBenchmark {
     private Path brokerStat;
     /** Extra settings for the scorer, from {@code --scorer-set k=v,k=v}. */
     private final Map<String, String> scorerExtra = new LinkedHashMap<>();
+    /**
+     * The shipped scorer jar, run as {@code java -jar JAR run --config FILE} in a process of its own beside the baseline
+     * in another ({@link PlainStreamsApp}); null: both in this JVM.
+     */
+    private Path scorerJar;
 
     private ScorerBenchmark(final String bootstrap) throws IOException {
         this.bootstrap = bootstrap;
@@ -115,11 +124,13 @@ public final class ScorerBenchmark {
         if (bootstrap == null) {
             throw new IllegalArgumentException("--bootstrap HOST:PORT is required (scorer/bench.sh starts a broker)");
         }
-        final int events = Integer.parseInt(a.getOrDefault("events", "300000"));
+        final int events = Integer.parseInt(a.getOrDefault("events", "1000000"));
         final int partitions = Integer.parseInt(a.getOrDefault("partitions", "4"));
-        final int rounds = Integer.parseInt(a.getOrDefault("rounds", "2"));
+        final int rounds = Integer.parseInt(a.getOrDefault("rounds", "3"));
         final List<Integer> threads = new ArrayList<>(List.of(a.getOrDefault("threads", "1").split(",")).stream()
                 .map(Integer::parseInt).toList());
+        final List<String> guarantees = List.of(a.getOrDefault("guarantees", StreamsConfig.EXACTLY_ONCE_V2 + ","
+                + StreamsConfig.AT_LEAST_ONCE).split(","));
         final int latencyRate = Integer.parseInt(a.getOrDefault("latency-rate", "0"));
         final int latencySeconds = Integer.parseInt(a.getOrDefault("latency-seconds", "10"));
         final String profile = a.get("profile");
@@ -127,13 +138,18 @@ public final class ScorerBenchmark {
         if (a.containsKey("broker-pid")) {
             b.brokerStat = Path.of("/proc", a.get("broker-pid"), "stat");
         }
+        if (a.containsKey("scorer-jar") && !Boolean.parseBoolean(a.getOrDefault("in-jvm", "false"))) {
+            b.scorerJar = Path.of(a.get("scorer-jar"));
+        }
         for (final String kv : a.getOrDefault("scorer-set", "").split(",")) {
             if (kv.contains("=")) {
                 b.scorerExtra.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
             }
         }
-        System.out.printf(Locale.ROOT, "nelbo scorer benchmark: %,d events of %d numeric fields, %d partitions, %d cores, broker %s%n",
-                events, FEATURES, partitions, Runtime.getRuntime().availableProcessors(), bootstrap);
+        System.out.printf(Locale.ROOT, "nelbo scorer benchmark: %,d events of %d numeric fields, %d partitions, %d cores, broker %s;"
+                        + " %s%n", events, FEATURES, partitions, Runtime.getRuntime().availableProcessors(), bootstrap,
+                b.scorerJar == null ? "scorer and baseline in this JVM" : "the scorer jar (" + b.scorerJar
+                        + ") and the baseline each in a JVM of its own; CPU is each process's, start-up excluded");
         final Path model = b.writeModel(false, false);
         // the scorer with other models, each reported against the plain one
         final List<Variant> variants = new ArrayList<>();
@@ -162,7 +178,7 @@ public final class ScorerBenchmark {
             threads.clear();
         }
         for (final int t : threads) {
-            for (final String guarantee : List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE)) {
+            for (final String guarantee : guarantees) {
                 final List<Double> ratios = new ArrayList<>();
                 for (int r = 0; r < rounds; r++) {
                     final Run base = b.throughput("baseline", input, partitions, guarantee, t, false, model);
@@ -235,15 +251,20 @@ public final class ScorerBenchmark {
         final long cpuStart;
         final long wallStart;
         final long committedStart;
-        try (AutoCloseable app = scorer ? startScorer(appId, input, out, partitions, guarantee, threads, model)
-                : startBaseline(appId, input, out, guarantee, threads)) {
+        final Child child = scorerJar == null ? null : scorer ? launchScorer(appId, input, out, partitions, guarantee, threads,
+                model) : launchBaseline(appId, input, out, guarantee, threads);
+        try (AutoCloseable app = child != null ? child : scorer ? startScorer(appId, input, out, partitions, guarantee,
+                threads, model) : startBaseline(appId, input, out, guarantee, threads)) {
             long c;
             while ((c = committed(appId, input)) == 0) {
+                if (child != null && !child.process().isAlive()) {
+                    throw new IllegalStateException(label + " exited: see " + child.log());
+                }
                 Thread.sleep(5);
             }
-            cpuStart = processCpuNanos();
+            cpuStart = child != null ? child.cpuNanos() : processCpuNanos();
             final long brokerStart = brokerCpuNanos();
-            final Map<String, Long> threadsStart = threadCpuNanos();
+            final Map<String, Long> threadsStart = child != null ? Map.of() : threadCpuNanos();
             wallStart = System.nanoTime();
             committedStart = c;
             while (committed(appId, input) < end) {
@@ -251,19 +272,77 @@ public final class ScorerBenchmark {
             }
             final double seconds = (System.nanoTime() - wallStart) / 1e9;
             final long records = end - committedStart;
-            final long cpu = processCpuNanos() - cpuStart;
+            final long cpu = (child != null ? child.cpuNanos() : processCpuNanos()) - cpuStart;
             final Run run = new Run(records / seconds, cpu / 1e3 / records);
             final long broker = brokerCpuNanos() - brokerStart;
             System.out.printf(Locale.ROOT, "%-8s %-8s %-16s threads=%d %,9.0f rec/s, %6.1f us CPU per record (%s)%s%n", label,
                     scorer ? "scorer" : "baseline", guarantee, threads, run.perSecond(), run.cpuMicros(),
-                    breakdown(threadsStart, threadCpuNanos(), cpu, records),
+                    child != null ? "its own process" : breakdown(threadsStart, threadCpuNanos(), cpu, records),
                     brokerStat == null ? "" : String.format(Locale.ROOT, "; broker %.1f us", broker / 1e3 / records));
             return run;
         }
     }
 
+    /**
+     * An app in a process of its own, stopped with SIGTERM (as a user stops it) when closed.
+     *
+     * @param process the process
+     * @param log     its output
+     */
+    private record Child(Process process, Path log) implements AutoCloseable {
+        /** @return the process's CPU time so far (user and system, all its threads) */
+        long cpuNanos() {
+            return process.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElseThrow(
+                    () -> new IllegalStateException("no CPU time for process " + process.pid()));
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    private Child launch(final String appId, final List<String> command) throws IOException {
+        final Path log = work.resolve(appId + ".log");
+        final List<String> full = new ArrayList<>();
+        full.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        full.add("-Djava.io.tmpdir=" + Files.createDirectories(work.resolve("tmp")));
+        full.addAll(command);
+        final ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("NELBO_"));
+        return new Child(pb.start(), log);
+    }
+
+    /** The shipped jar with the settings of {@link #startScorer}, as a user runs it. */
+    private Child launchScorer(final String appId, final String input, final String out, final int partitions,
+                               final String guarantee, final int threads, final Path model) throws IOException {
+        final Properties p = new Properties();
+        p.putAll(scorerSettings(appId, input, out, partitions, guarantee, threads, model));
+        final Path config = work.resolve(appId + ".properties");
+        try (java.io.Writer w = Files.newBufferedWriter(config)) {
+            p.store(w, "benchmark scorer");
+        }
+        return launch(appId, List.of("-jar", scorerJar.toString(), "run", "--config", config.toString()));
+    }
+
+    private Child launchBaseline(final String appId, final String input, final String out, final String guarantee,
+                                 final int threads) throws IOException {
+        return launch(appId, List.of("-cp", System.getProperty("java.class.path"), PlainStreamsApp.class.getName(), bootstrap,
+                input, out, appId, guarantee, Integer.toString(threads), Files.createTempDirectory(work, "state").toString()));
+    }
+
     private AutoCloseable startScorer(final String appId, final String input, final String out, final int partitions,
                                       final String guarantee, final int threads, final Path model) throws IOException {
+        final ScorerService service = ScorerService.start(ScorerConfig.of(scorerSettings(appId, input, out, partitions,
+                guarantee, threads, model)), new PrometheusRegistry(), false);
+        return service::close;
+    }
+
+    private Map<String, String> scorerSettings(final String appId, final String input, final String out, final int partitions,
+                                               final String guarantee, final int threads, final Path model) throws IOException {
         final Map<String, String> s = new LinkedHashMap<>();
         s.put("bootstrap.servers", bootstrap);
         s.put("application.id", appId);
@@ -279,20 +358,13 @@ public final class ScorerBenchmark {
         s.put("nelbo.topic.dlq", topic("bench-dlq", partitions));
         s.put("nelbo.topic.registry", "bench-models-" + appId);
         s.putAll(scorerExtra);
-        final ScorerService service = ScorerService.start(ScorerConfig.of(s), new PrometheusRegistry(), false);
-        return service::close;
+        return s;
     }
 
     private AutoCloseable startBaseline(final String appId, final String input, final String out, final String guarantee,
                                         final int threads) throws IOException {
-        final Properties p = new Properties();
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
-        p.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory(work, "state").toString());
-        final KafkaStreams streams = new KafkaStreams(baseline(input, out), p);
+        final KafkaStreams streams = new KafkaStreams(baseline(input, out), PlainStreamsApp.properties(bootstrap, appId, guarantee,
+                threads, Files.createTempDirectory(work, "state").toString()));
         streams.start();
         return () -> streams.close(Duration.ofSeconds(30));
     }

@@ -269,9 +269,11 @@ public final class ScorerConfig {
      */
     public Properties streamsProperties() {
         final Properties props = new Properties();
-        // Kafka Streams lingers 100 ms on the producer by default; with outputs flushed every few ms that
-        // would dominate end-to-end latency, so nelbo defaults to 5 ms (overridable either way)
-        producerDefault(props, "linger.ms", "5");
+        // Kafka Streams lingers 100 ms on the producer by default, which would dominate end-to-end latency with
+        // outputs flushed every few ms. 5 ms, nelbo's default until 2026-12-07, sent small batches under load and held
+        // at_least_once at 0.83 of the plain app; 20 ms reached 0.89 but a p99 latency of 59 ms; 10 ms gives 0.86 and
+        // 44 ms (exactly_once_v2: 0.92, p99 149 ms). Overridable either way; figures in docs/performance.md
+        producerDefault(props, "linger.ms", "10");
         // a score record is ~300 bytes: Kafka's default batch.size of 16 KiB would cap a batch at ~50 of them and
         // multiply the producer's and the broker's per-request work; 128 KiB lets the 5 ms linger fill a batch
         producerDefault(props, "batch.size", "131072");

@@ -57,7 +57,7 @@ class ScorerConfigTest {
     @Test
     void should_default_the_producer_to_small_latency_and_large_batches_and_keep_what_the_user_set() {
         final Properties defaults = ScorerConfig.of(Map.of("bootstrap.servers", "b:9092")).streamsProperties();
-        assertEquals("5", defaults.getProperty("producer.linger.ms"));
+        assertEquals("10", defaults.getProperty("producer.linger.ms"));
         assertEquals("131072", defaults.getProperty("producer.batch.size"));
         assertEquals("lz4", defaults.getProperty("producer.compression.type"));
         final Properties mine = ScorerConfig.of(Map.of("bootstrap.servers", "b:9092", "batch.size", "16384",

@@ -80,7 +80,8 @@ import java.util.stream.Collectors;
  * the two see the same machine.
  *
  * <p>Arguments: {@code --bootstrap HOST:PORT} (required), {@code --scorer-jar PATH}, {@code --in-jvm true},
- * {@code --guarantees exactly_once_v2,at_least_once} (both), {@code --events N} (1000000), {@code --partitions P}
+ * {@code --scorer-java-opts "..."} (the scorer process's JVM options, e.g. JFR), {@code --guarantees
+ * exactly_once_v2,at_least_once} (both), {@code --events N} (1000000), {@code --partitions P}
  * (4), {@code --rounds R} (3), {@code --threads 1,2} (stream thread counts), {@code --latency-rate N} (0: no
  * latency part), {@code --latency-seconds S} (10), {@code --profile scorer|baseline|history} (that app alone, for a
  * profiler; history needs {@code --history true}), {@code --scorer-set k=v,k=v} (extra scorer settings), {@code --entity true} (each round also runs the scorer with the model calibrated on its own scores and an
@@ -104,6 +105,8 @@ public final class ScorerBenchmark {
      * in another ({@link PlainStreamsApp}); null: both in this JVM.
      */
     private Path scorerJar;
+    /** JVM options for the scorer's process only, from {@code --scorer-java-opts "..."} (a profiler, say). */
+    private final List<String> scorerJavaOpts = new ArrayList<>();
 
     private ScorerBenchmark(final String bootstrap) throws IOException {
         this.bootstrap = bootstrap;
@@ -140,6 +143,11 @@ public final class ScorerBenchmark {
         }
         if (a.containsKey("scorer-jar") && !Boolean.parseBoolean(a.getOrDefault("in-jvm", "false"))) {
             b.scorerJar = Path.of(a.get("scorer-jar"));
+        }
+        for (final String opt : a.getOrDefault("scorer-java-opts", "").split(" ")) {
+            if (!opt.isBlank()) {
+                b.scorerJavaOpts.add(opt);
+            }
         }
         for (final String kv : a.getOrDefault("scorer-set", "").split(",")) {
             if (kv.contains("=")) {
@@ -325,7 +333,9 @@ public final class ScorerBenchmark {
         try (java.io.Writer w = Files.newBufferedWriter(config)) {
             p.store(w, "benchmark scorer");
         }
-        return launch(appId, List.of("-jar", scorerJar.toString(), "run", "--config", config.toString()));
+        final List<String> command = new ArrayList<>(scorerJavaOpts);
+        command.addAll(List.of("-jar", scorerJar.toString(), "run", "--config", config.toString()));
+        return launch(appId, command);
     }
 
     private Child launchBaseline(final String appId, final String input, final String out, final String guarantee,

@@ -45,8 +45,14 @@ public final class LoadedModel {
         idle.push(warm);
     }
 
-    /** The bundle's entity test, checked before the model serves (a bound out of range refuses the model). */
-    private static EntityEvidence entityEvidence(final ModelBundle bundle) {
+    /**
+     * The bundle's entity test, checked (a bound out of range refuses the model); the offline scorer reads it here too.
+     *
+     * @param bundle a verified bundle
+     * @return its entity test, or null when its calibration has none
+     * @throws IllegalArgumentException naming the calibration when a bound is out of range
+     */
+    public static EntityEvidence entityEvidenceOf(final ModelBundle bundle) {
         final Manifest.Calibration c = bundle.manifest().calibration();
         if (c == null || c.entity() == null) {
             return null;
@@ -86,7 +92,7 @@ public final class LoadedModel {
         final double seconds = (System.nanoTime() - start) / 1e9;
         final EntityEvidence evidence;
         try {
-            evidence = entityEvidence(bundle);
+            evidence = entityEvidenceOf(bundle);
             checkSilence(bundle);
         } catch (final IllegalArgumentException e) {
             engine.close();

@@ -58,6 +58,8 @@ public final class ScoringPipeline implements AutoCloseable {
     private final SilenceWatch silence;
     /** The record whose time moved the clock past silent keys: their alerts go out with it. */
     private Origin silenceOrigin;
+    /** {@link #silent}, made once rather than per event. */
+    private final SilenceWatch.Sink silenceSink = this::silent;
     private final Outputs outputs;
     private final OutputSender sender;
     private final ShadowScorer shadow;
@@ -355,7 +357,7 @@ public final class ScoringPipeline implements AutoCloseable {
                 if (silence.enabled() && slot.keys[i] != null) {
                     silence.observe(slot.keys[i], stateTime(at, now));
                     silenceOrigin = o;
-                    silence.findOverdue(this::silent);
+                    silence.findOverdue(silenceSink);
                 }
                 if (settings.scoresEnabled()) {
                     sender.send(Outputs.Kind.SCORE, o, slot.values[i], writer.score(results, i, slot.ids[i], slot.keys[i],

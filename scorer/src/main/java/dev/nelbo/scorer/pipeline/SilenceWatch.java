@@ -150,11 +150,9 @@ public final class SilenceWatch {
      * Hands each key overdue at the task's clock to {@code sink}, once per silence.
      *
      * @param sink told about each silent key
-     * @return the silences found
      */
-    public int findOverdue(final Sink sink) {
+    public void findOverdue(final Sink sink) {
         final long now = clock();
-        int found = 0;
         while (!due.isEmpty() && due.first().at() < now) {
             final Due d = due.pollFirst();
             final State s = read(store.get(d.key()));
@@ -171,9 +169,7 @@ public final class SilenceWatch {
             }
             store.put(d.key(), write(new State(s.cadence(), true, UNSCHEDULED)));
             sink.silent(d.key(), s.cadence(), overdue, now);
-            found++;
         }
-        return found;
     }
 
     /** @return whether the model has a silence test */

@@ -133,11 +133,12 @@ public final class WatchCommand implements Callable<Integer> {
                                 || value.path(ENTITY_ANOMALOUS.wireName()).asBoolean(false));
                         lastEvent = Math.max(lastEvent, value.path(EVENT_TIME.wireName()).asLong(Long.MIN_VALUE));
                     } else {
-                        if (AlertKind.SILENCE.wireName().equals(value.path(KIND.wireName()).asText())) {
+                        final String kind = value.path(KIND.wireName()).asText();
+                        if (AlertKind.SILENCE.wireName().equals(kind)) {
                             silenceAlerts.add(new Silences.Alert(value.path(KEY.wireName()).asText(),
                                     value.path(LAST_SEEN.wireName()).asLong(), value.path(DETECTED_AT.wireName()).asLong()));
                         }
-                        if (AlertKind.ENTITY.wireName().equals(value.path(KIND.wireName()).asText())) {
+                        if (AlertKind.ENTITY.wireName().equals(kind)) {
                             entityAlerts.add(new String[] {eventId, value.path(ONSET_EVENT_ID.wireName()).asText()});
                         }
                         if (++alerts <= maxRows) {

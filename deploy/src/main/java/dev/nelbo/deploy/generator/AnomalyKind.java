@@ -41,7 +41,7 @@ public enum AnomalyKind {
                 return kind;
             }
         }
-        throw new IllegalArgumentException("unknown anomaly kind '" + label + "' (known: extreme_value, "
-                + "broken_correlation, rare_category, contextual, level_shift, silence)");
+        throw new IllegalArgumentException("unknown anomaly kind '" + label + "' (known: " + java.util.Arrays.stream(values())
+                .map(AnomalyKind::label).collect(java.util.stream.Collectors.joining(", ")) + ")");
     }
 }

@@ -19,9 +19,8 @@ public record Label(String eventId, Optional<AnomalyKind> kind, String detail, S
      *
      * @param host  the host that stops sending
      * @param since its last event's time, the event this label belongs to
-     * @param events how many of its events it misses
      */
-    public record Silence(String host, Instant since, int events) {
+    public record Silence(String host, Instant since) {
     }
 
     /**

@@ -84,7 +84,7 @@ public final class TelemetryGenerator {
                     silencedHost = normal.host();
                     silentLeft = SILENCE_EVENTS;
                     return new LabelledEvent(normal, new Label(eventId, Optional.empty(), "", null,
-                            new Label.Silence(normal.host(), timestamp, SILENCE_EVENTS)));
+                            new Label.Silence(normal.host(), timestamp)));
                 }
                 return new LabelledEvent(normal, new Label(eventId, Optional.empty(), ""));
             }

@@ -200,8 +200,8 @@ public final class BoundedKeyedStore<V> implements KeyedStore<V> {
 
     /**
      * Evicts the least recently written unprotected keys other than {@code keep}; then {@code keep} itself if it is
-     * unprotected and protected keys are held (without any, a store keeps the key just written, as it always has); then the least recently written protected keys, never {@code keep}, until the state is within its
-     * bounds.
+     * unprotected and protected keys are held (without any, a store keeps the key just written, as it always has);
+     * then the least recently written protected keys, never {@code keep}, until the state is within its bounds.
      */
     private void evictBeyondBounds(final String keep) {
         long evicted = evict(index, keep);

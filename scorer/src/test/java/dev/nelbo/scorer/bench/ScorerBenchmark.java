@@ -53,6 +53,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,15 +80,19 @@ import java.util.stream.Collectors;
  * interval (start-up excluded; the broker is another process), per record. Rounds alternate baseline and scorer so
  * the two see the same machine.
  *
- * <p>Arguments: {@code --bootstrap HOST:PORT} (required), {@code --scorer-jar PATH}, {@code --in-jvm true},
- * {@code --scorer-java-opts "..."} (the scorer process's JVM options, e.g. JFR), {@code --guarantees
- * exactly_once_v2,at_least_once} (both), {@code --events N} (1000000), {@code --partitions P}
- * (4), {@code --rounds R} (3), {@code --threads 1,2} (stream thread counts), {@code --latency-rate N} (0: no
- * latency part), {@code --latency-seconds S} (10), {@code --profile scorer|baseline|history} (that app alone, for a
- * profiler; history needs {@code --history true}), {@code --scorer-set k=v,k=v} (extra scorer settings), {@code --entity true} (each round also runs the scorer with the model calibrated on its own scores and an
- * entity test, and reports its ratio to the scorer without), {@code --history true} (each round also runs the
- * scorer with a model conditioned on five history features, and reports its ratio to the scorer without) and {@code --broker-pid PID} (to report the
- * broker's CPU per record too).
+ * <p>Arguments: {@code --bootstrap HOST:PORT} (required), {@code --scorer-jar PATH}, {@code --in-jvm true}, {@code
+ * --scorer-java-opts "..."} (the scorer process's JVM options, e.g. JFR), {@code --guarantees
+ * exactly_once_v2,at_least_once} (both), {@code --events N} (1000000), {@code --partitions P} (4), {@code --rounds
+ * R} (3), {@code --threads 1,2} (stream thread counts), {@code --latency-rate N|half} (0: no latency part; half:
+ * half the scorer's median rate in the run's rounds of each guarantee; the scorer in a process of its own as in
+ * the rounds, the paced producer and the timing consumer in this JVM), {@code --latency-warmup S} (20: seconds at
+ * the rate not counted, while a fresh process compiles), {@code --latency-seconds S} (10, counted), {@code
+ * --profile scorer|baseline|history} (that app alone, for a profiler; history needs {@code --history true}),
+ * {@code --scorer-set k=v,k=v} (extra scorer settings), {@code --entity true} (each round also runs the scorer
+ * with the model calibrated on its own scores and an entity test, and reports its ratio to the scorer without),
+ * {@code --history true} (each round also runs the scorer with a model conditioned on five history features, and
+ * reports its ratio to the scorer without) and {@code --broker-pid PID} (to report the broker's CPU per record
+ * too).
  */
 public final class ScorerBenchmark {
 
@@ -134,8 +139,9 @@ public final class ScorerBenchmark {
                 .map(Integer::parseInt).toList());
         final List<String> guarantees = List.of(a.getOrDefault("guarantees", StreamsConfig.EXACTLY_ONCE_V2 + ","
                 + StreamsConfig.AT_LEAST_ONCE).split(","));
-        final int latencyRate = Integer.parseInt(a.getOrDefault("latency-rate", "0"));
+        final String latencyRate = a.getOrDefault("latency-rate", "0");
         final int latencySeconds = Integer.parseInt(a.getOrDefault("latency-seconds", "10"));
+        final int latencyWarmUp = Integer.parseInt(a.getOrDefault("latency-warmup", "20"));
         final String profile = a.get("profile");
         final ScorerBenchmark b = new ScorerBenchmark(bootstrap);
         if (a.containsKey("broker-pid")) {
@@ -185,6 +191,7 @@ public final class ScorerBenchmark {
             }
             threads.clear();
         }
+        final Map<String, List<Double>> scorerRates = new HashMap<>();
         for (final int t : threads) {
             for (final String guarantee : guarantees) {
                 final List<Double> ratios = new ArrayList<>();
@@ -192,6 +199,9 @@ public final class ScorerBenchmark {
                     final Run base = b.throughput("baseline", input, partitions, guarantee, t, false, model);
                     final Run scorer = b.throughput("scorer", input, partitions, guarantee, t, true, model);
                     ratios.add(scorer.perSecond() / base.perSecond());
+                    if (t == threads.get(0)) {
+                        scorerRates.computeIfAbsent(guarantee, g -> new ArrayList<>()).add(scorer.perSecond());
+                    }
                     summary.add(String.format(Locale.ROOT, "%-16s threads=%d round %d: baseline %,8.0f rec/s %6.1f us CPU/rec"
                                     + " | scorer %,8.0f rec/s %6.1f us CPU/rec | ratio %.2f (target >= 0.85)", guarantee, t, r + 1,
                             base.perSecond(), base.cpuMicros(), scorer.perSecond(), scorer.cpuMicros(),
@@ -208,8 +218,10 @@ public final class ScorerBenchmark {
                 }
                 ratios.sort(null);
                 final int n = ratios.size();
-                summary.add(String.format(Locale.ROOT, "%-16s threads=%d median ratio %.2f over %d rounds (min %.2f, max %.2f)",
-                        guarantee, t, median(ratios), n, ratios.get(0), ratios.get(n - 1)));
+                if (n > 0) {
+                    summary.add(String.format(Locale.ROOT, "%-16s threads=%d median ratio %.2f over %d rounds (min %.2f, max %.2f)",
+                            guarantee, t, median(ratios), n, ratios.get(0), ratios.get(n - 1)));
+                }
             }
         }
         for (final Variant v : variants) {
@@ -217,9 +229,17 @@ public final class ScorerBenchmark {
                     "%-26s %s/no-%s median ratio %.2f over %d rounds (min %.2f)", run, v.name(), v.name(), median(list),
                     list.size(), java.util.Collections.min(list))));
         }
-        if (latencyRate > 0) {
-            for (final String guarantee : List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE)) {
-                summary.add(b.latency(guarantee, latencyRate, latencySeconds, partitions, model));
+        if (!latencyRate.equals("0")) {
+            for (final String guarantee : guarantees) {
+                // "half": half the scorer's median rate in this run's rounds of that guarantee (first thread count)
+                final int rate = latencyRate.equals("half") ? (int) (median(scorerRates.getOrDefault(guarantee, List.of()))
+                        / 2) : Integer.parseInt(latencyRate);
+                if (rate <= 0) {
+                    throw new IllegalArgumentException("--latency-rate half needs throughput rounds of " + guarantee);
+                }
+                // the plain app at the same rate first: what the host and the harness add to any app's latency
+                summary.add(b.latency(guarantee, rate, latencyWarmUp, latencySeconds, partitions, false, model));
+                summary.add(b.latency(guarantee, rate, latencyWarmUp, latencySeconds, partitions, true, model));
             }
         }
         System.out.println();
@@ -244,7 +264,7 @@ public final class ScorerBenchmark {
         final List<Double> v = new ArrayList<>(values);
         v.sort(null);
         final int n = v.size();
-        return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+        return n == 0 ? 0 : n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
     }
 
     /** One measured run. */
@@ -272,7 +292,7 @@ public final class ScorerBenchmark {
             }
             cpuStart = child != null ? child.cpuNanos() : processCpuNanos();
             final long brokerStart = brokerCpuNanos();
-            final Map<String, Long> threadsStart = child != null ? Map.of() : threadCpuNanos();
+            final Map<String, Long> threadsStart = child != null ? child.threadCpuNanos() : threadCpuNanos();
             wallStart = System.nanoTime();
             committedStart = c;
             while (committed(appId, input) < end) {
@@ -281,11 +301,13 @@ public final class ScorerBenchmark {
             final double seconds = (System.nanoTime() - wallStart) / 1e9;
             final long records = end - committedStart;
             final long cpu = (child != null ? child.cpuNanos() : processCpuNanos()) - cpuStart;
+            final Map<String, Long> threadsEnd = child != null ? child.threadCpuNanos() : threadCpuNanos();
             final Run run = new Run(records / seconds, cpu / 1e3 / records);
             final long broker = brokerCpuNanos() - brokerStart;
             System.out.printf(Locale.ROOT, "%-8s %-8s %-16s threads=%d %,9.0f rec/s, %6.1f us CPU per record (%s)%s%n", label,
                     scorer ? "scorer" : "baseline", guarantee, threads, run.perSecond(), run.cpuMicros(),
-                    child != null ? "its own process" : breakdown(threadsStart, threadCpuNanos(), cpu, records),
+                    (child != null ? "its own process: " : "") + breakdown(threadsStart, threadsEnd, cpu, records,
+                            appId),
                     brokerStat == null ? "" : String.format(Locale.ROOT, "; broker %.1f us", broker / 1e3 / records));
             return run;
         }
@@ -302,6 +324,26 @@ public final class ScorerBenchmark {
         long cpuNanos() {
             return process.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElseThrow(
                     () -> new IllegalStateException("no CPU time for process " + process.pid()));
+        }
+
+        /**
+         * @return CPU time so far of each live thread of the process, by Linux thread name and id, from
+         * /proc/PID/task (the JVM names its native threads after the Java ones, cut to 15 characters)
+         */
+        Map<String, Long> threadCpuNanos() throws IOException {
+            final Map<String, Long> out = new HashMap<>();
+            try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {
+                for (final Path task : (Iterable<Path>) tasks::iterator) {
+                    try {
+                        final String stat = Files.readString(task.resolve("stat"));
+                        final String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                        out.put(name + "#" + task.getFileName(), ticksToNanos(stat));
+                    } catch (final java.nio.file.NoSuchFileException exited) {
+                        // the thread ended between the listing and the read: its time stays in the process's total
+                    }
+                }
+            }
+            return out;
         }
 
         @Override
@@ -444,23 +486,34 @@ public final class ScorerBenchmark {
         return t;
     }
 
-    private String latency(final String guarantee, final int rate, final int seconds, final int partitions, final Path model)
-            throws Exception {
+    /**
+     * End-to-end latency of the scorer or the plain app at a paced rate: from the event's send (its Kafka timestamp,
+     * which both apps give their output) to a read_committed consumer reading the output. The first warmUpSeconds at
+     * the rate are not counted (a fresh process compiles its hot paths then); seconds more are.
+     */
+    private String latency(final String guarantee, final int rate, final int warmUpSeconds, final int seconds,
+                           final int partitions, final boolean scorer, final Path model) throws Exception {
         final String input = topic("bench-lat-events", partitions);
         final String out = topic("bench-lat-scores", partitions);
         final String appId = "bench-lat-" + UUID.randomUUID().toString().substring(0, 8);
-        final List<Long> latencies = new ArrayList<>();
+        // primitive and allocated up front: a million boxed samples would make this JVM's own GC pauses part of
+        // the latencies it measures
+        final Latencies latencies = new Latencies(rate * (warmUpSeconds + seconds + 5));
         final AtomicBoolean producing = new AtomicBoolean(true);
-        try (AutoCloseable app = startScorer(appId, input, out, partitions, guarantee, 1, model)) {
-            Thread.sleep(3000);
-            final long warmUpEnd = System.currentTimeMillis() + 2000;
+        try (AutoCloseable app = !scorer ? scorerJar != null ? launchBaseline(appId, input, out, guarantee, 1)
+                : startBaseline(appId, input, out, guarantee, 1) : scorerJar != null
+                ? launchScorer(appId, input, out, partitions, guarantee, 1, model)
+                : startScorer(appId, input, out, partitions, guarantee, 1, model)) {
+            awaitStable(appId, app);
+            // the first seconds at the rate warm the JIT of a fresh process: not counted
+            final long warmUpEnd = System.currentTimeMillis() + warmUpSeconds * 1000L;
             final Thread consumer = new Thread(() -> consume(out, producing, warmUpEnd, latencies));
             consumer.start();
             try (KafkaProducer<byte[], byte[]> p = producer(5)) {
                 final Random rnd = new Random(9);
                 final long start = System.nanoTime();
                 final int burst = Math.max(1, rate / 200);
-                for (int i = 0; i < rate * seconds; i++) {
+                for (int i = 0; i < rate * (warmUpSeconds + seconds); i++) {
                     p.send(new ProducerRecord<>(input, ("k" + (i % 1000)).getBytes(StandardCharsets.UTF_8),
                             event(rnd, i, System.currentTimeMillis())));
                     if (i % burst == burst - 1) {
@@ -476,31 +529,81 @@ public final class ScorerBenchmark {
             producing.set(false);
             consumer.join();
         }
-        final long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-        return String.format(Locale.ROOT, "latency %-16s scorer at %,d ev/s: p50 %d ms, p99 %d ms, max %d ms over %,d events",
-                guarantee, rate, pct(sorted, 0.5), pct(sorted, 0.99), sorted.length == 0 ? -1 : sorted[sorted.length - 1],
-                sorted.length);
+        final long[] sorted = Arrays.copyOf(latencies.latency, latencies.count);
+        Arrays.sort(sorted);
+        // p99 per 5 s of send time: whether the tail is steady or a start-up transient
+        final Map<Long, List<Long>> windows = new java.util.TreeMap<>();
+        for (int i = 0; i < latencies.count; i++) {
+            windows.computeIfAbsent(latencies.sent[i] / 5000, w -> new ArrayList<>()).add(latencies.latency[i]);
+        }
+        final String app = scorer ? "scorer" : "baseline";
+        System.out.printf(Locale.ROOT, "latency %-8s %s at %,d ev/s, p99 per 5 s: %s ms%n", app, guarantee, rate, windows.values().stream()
+                .map(w -> Long.toString(pct(w.stream().mapToLong(Long::longValue).sorted().toArray(), 0.99)))
+                .collect(Collectors.joining(" ")));
+        return String.format(Locale.ROOT, "latency %-16s %-8s (%s) at %,d ev/s: p50 %d ms, p99 %d ms, max %d ms over %,d events"
+                        + " (output values of %.0f bytes on average)",
+                guarantee, app, scorerJar != null ? "its own process" : "in this JVM", rate, pct(sorted, 0.5),
+                pct(sorted, 0.99), sorted.length == 0 ? -1 : sorted[sorted.length - 1], sorted.length, latencies.count == 0 ? 0.0 : (double) latencies.bytes / latencies.count);
     }
 
-    private void consume(final String topic, final AtomicBoolean producing, final long warmUpEnd, final List<Long> latencies) {
+    /** Waits until the app's consumer group is stable: its one member has its partitions. */
+    private void awaitStable(final String appId, final AutoCloseable app) throws Exception {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!isStable(appId)) {
+            if (app instanceof Child child && !child.process().isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("the scorer " + appId + " did not join its group"
+                        + (app instanceof Child child ? ": see " + child.log() : ""));
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private boolean isStable(final String group) throws InterruptedException {
+        try {
+            return admin.describeConsumerGroups(List.of(group)).all().get().get(group).groupState()
+                    == org.apache.kafka.common.GroupState.STABLE;
+        } catch (final java.util.concurrent.ExecutionException notYet) {
+            return false; // the group does not exist until the app's consumer first joins
+        }
+    }
+
+    /** Send times and latencies (ms) of the counted outputs, written by the consuming thread only. */
+    private static final class Latencies {
+        private final long[] sent;
+        private final long[] latency;
+        private int count;
+        /** Value bytes of the counted outputs. */
+        private long bytes;
+
+        Latencies(final int capacity) {
+            sent = new long[capacity];
+            latency = new long[capacity];
+        }
+
+        void add(final long sentAt, final long ms, final int valueBytes) {
+            if (count < sent.length) {
+                bytes += valueBytes;
+                sent[count] = sentAt;
+                latency[count++] = ms;
+            }
+        }
+    }
+
+    /** Reads the outputs until told to stop, adding each counted one's send time and latency to latencies. */
+    private void consume(final String topic, final AtomicBoolean producing, final long warmUpEnd, final Latencies latencies) {
         final Map<String, Object> p = new HashMap<>();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-latency-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        final EventReader reader = EventReader.forSpec(new FeatureSpec("event_id", null, "event_time", null,
-                List.of(new FeatureDef("score", "score", FeatureType.CONTINUOUS, Transform.NONE, MissingPolicy.IMPUTE))),
-                DecodeLimits.defaults());
-        final EventFields fields = reader.newFields();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             c.subscribe(List.of(topic));
             while (producing.get()) {
                 for (final ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(50))) {
-                    final long now = System.currentTimeMillis();
-                    reader.read(r.value(), fields);
-                    final Long sent = fields.timeMillis();
-                    if (sent != null && sent >= warmUpEnd) {
-                        latencies.add(now - sent);
+                    // both apps give an output its input's timestamp: the producer's clock at send
+                    final long sent = r.timestamp();
+                    if (sent >= warmUpEnd) {
+                        latencies.add(sent, System.currentTimeMillis() - sent, r.serializedValueSize());
                     }
                 }
             }
@@ -683,21 +786,34 @@ public final class ScorerBenchmark {
                 .mapToLong(e -> e.getValue().offset()).sum();
     }
 
-    /** CPU per record by thread kind: stream threads, inference, producer I/O, the rest of Java, JVM (GC, JIT). */
+    /**
+     * CPU per record by thread kind. In this JVM (names from ThreadMXBean, Java threads only): stream threads,
+     * inference, producer I/O, other Java threads, and the JVM's own (GC, JIT) as the rest of the process's time. In a
+     * child process (names from /proc, cut to 15 characters; the stream threads are named after the application id):
+     * the JVM's GC and JIT threads apart too, and "exited" for threads that ended during the run.
+     */
     private static String breakdown(final Map<String, Long> before, final Map<String, Long> after, final long process,
-                                    final long records) {
+                                    final long records, final String appId) {
         final Map<String, Long> kinds = new LinkedHashMap<>();
-        long java = 0;
+        for (final String kind : List.of("stream", "inference", "producer-io", "gc", "jit", "other")) {
+            kinds.put(kind, 0L);
+        }
+        final String streamPrefix = appId.substring(0, Math.min(15, appId.length()));
+        long seen = 0;
         for (final Map.Entry<String, Long> e : after.entrySet()) {
             final long d = e.getValue() - before.getOrDefault(e.getKey(), 0L);
-            java += d;
+            seen += d;
             final String n = e.getKey();
-            final String kind = n.startsWith("kafka-producer-network-thread") ? "producer-io" : n.contains("StreamThread")
-                    ? "stream" : n.startsWith("nelbo-inference") ? "inference" : "other";
+            final String kind = n.startsWith("kafka-producer-") ? "producer-io"
+                    : n.contains("StreamThread") || n.startsWith(streamPrefix) ? "stream"
+                    : n.startsWith("nelbo-inferenc") ? "inference"
+                    : n.startsWith("GC Thread") || n.startsWith("G1 ") ? "gc"
+                    : n.startsWith("C1 CompilerThre") || n.startsWith("C2 CompilerThre") ? "jit" : "other";
             kinds.merge(kind, d, Long::sum);
         }
-        kinds.put("jvm", process - java);
-        return kinds.entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue() / 1e3 / records))
+        kinds.put(after.keySet().stream().anyMatch(n -> n.startsWith("GC Thread")) ? "exited" : "jvm", process - seen);
+        return kinds.entrySet().stream().filter(e -> e.getValue() != 0)
+                .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue() / 1e3 / records))
                 .collect(Collectors.joining(", "));
     }
 
@@ -713,11 +829,12 @@ public final class ScorerBenchmark {
     }
 
     private long brokerCpuNanos() throws IOException {
-        if (brokerStat == null) {
-            return 0;
-        }
-        // fields 14 and 15 of /proc/PID/stat: user and system time in clock ticks (100 per second on Linux)
-        final String[] f = Files.readString(brokerStat).replaceFirst("^.*\\) ", "").split(" ");
+        return brokerStat == null ? 0 : ticksToNanos(Files.readString(brokerStat));
+    }
+
+    /** @return user and system time of a /proc stat line (fields 14 and 15, clock ticks of 10 ms on Linux) */
+    private static long ticksToNanos(final String stat) {
+        final String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
     }
 

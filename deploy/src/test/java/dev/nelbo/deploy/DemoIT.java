@@ -1,5 +1,6 @@
 package dev.nelbo.deploy;
 
+import dev.nelbo.testkit.ExternalTool;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

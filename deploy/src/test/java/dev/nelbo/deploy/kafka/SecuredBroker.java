@@ -1,7 +1,7 @@
 package dev.nelbo.deploy.kafka;
 
 import dev.nelbo.deploy.DeployFiles;
-import dev.nelbo.deploy.ExternalTool;
+import dev.nelbo.testkit.ExternalTool;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;

@@ -1,7 +1,7 @@
 package dev.nelbo.deploy.manifests;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.nelbo.deploy.ExternalTool;
+import dev.nelbo.testkit.ExternalTool;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package dev.nelbo.deploy.manifests;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.nelbo.deploy.DeployFiles;
-import dev.nelbo.deploy.ExternalTool;
+import dev.nelbo.testkit.ExternalTool;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.nelbo.deploy.observability;
 
-import dev.nelbo.deploy.ExternalTool;
+import dev.nelbo.testkit.ExternalTool;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.nelbo.deploy.DeployFiles;
-import dev.nelbo.deploy.ExternalTool;
+import dev.nelbo.testkit.ExternalTool;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;

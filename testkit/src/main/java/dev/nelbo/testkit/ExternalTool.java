@@ -1,4 +1,4 @@
-package dev.nelbo.deploy;
+package dev.nelbo.testkit;
 
 import java.io.File;
 import java.io.IOException;

@@ -4,12 +4,10 @@ import dev.nelbo.scorer.app.ScorerService;
 import dev.nelbo.scorer.config.ScorerConfig;
 import org.apache.logging.log4j.LogManager;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code run}: the streaming scorer service; runs until SIGTERM/SIGINT or a fatal Streams error. */
@@ -20,32 +18,16 @@ import java.util.concurrent.Callable;
                 "Kafka client and Streams settings pass through under their own names."})
 public final class RunCommand implements Callable<Integer> {
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with the settings.")
-    private Path config;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A setting overriding file and environment (repeatable).")
-    private Map<String, String> settings = new LinkedHashMap<>();
-
-    @Option(names = {"--bootstrap-server", "--bootstrap-servers"}, paramLabel = "HOST:PORT[,...]",
-            description = "Brokers: bootstrap.servers, as Kafka's own tools take it (wins over --set, file and environment).")
-    private String bootstrapServer;
+    @Mixin
+    private SettingsOptions options = new SettingsOptions();
 
     @Option(names = "--shutdown-timeout", paramLabel = "DURATION", defaultValue = "PT30S",
             description = "Longest clean shutdown on SIGTERM (ISO-8601 duration).")
     private Duration shutdownTimeout;
 
-    /** @return the settings given on the command line, which win over the file and the environment */
-    Map<String, String> overrides() {
-        final Map<String, String> out = new LinkedHashMap<>(settings);
-        if (bootstrapServer != null) {
-            out.put("bootstrap.servers", bootstrapServer);
-        }
-        return out;
-    }
-
     @Override
     public Integer call() throws Exception {
-        final ScorerConfig cfg = ScorerConfig.load(config, System.getenv(), overrides());
+        final ScorerConfig cfg = options.load();
         final ScorerService service = ScorerService.start(cfg);
         // log4j's own shutdown hook is disabled in log4j2.xml, so the shutdown is logged to the end
         final Thread hook = new Thread(() -> {

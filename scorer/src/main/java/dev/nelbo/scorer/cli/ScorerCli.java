@@ -8,10 +8,13 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 
-/** Entry point of {@code nelbo-scorer.jar}: the streaming service ({@code run}) and offline scoring ({@code score}). */
+/**
+ * Entry point of {@code nelbo-scorer.jar}: the streaming service ({@code run}), offline scoring ({@code score}) and the
+ * bridge to Prometheus Alertmanager ({@code alertmanager}).
+ */
 @Command(name = "nelbo-scorer", mixinStandardHelpOptions = true, versionProvider = ScorerCli.Version.class,
         description = "Scores events with a nelbo model: as a Kafka Streams service or offline over a file.",
-        subcommands = {RunCommand.class, ScoreCommand.class})
+        subcommands = {RunCommand.class, ScoreCommand.class, AlertmanagerCommand.class})
 public final class ScorerCli implements Runnable {
 
     @Spec

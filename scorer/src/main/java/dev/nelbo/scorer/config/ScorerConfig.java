@@ -1,5 +1,6 @@
 package dev.nelbo.scorer.config;
 
+import dev.nelbo.scorer.alertmanager.AlertmanagerSettings;
 import dev.nelbo.schemas.bundle.BundleSignature;
 import dev.nelbo.schemas.bundle.BundleTrust;
 import dev.nelbo.schemas.event.DecodeLimits;
@@ -241,6 +242,32 @@ public final class ScorerConfig {
                         longValue(ScorerKey.ENTITY_MAX_BYTES)), new PipelineSettings.Silence(booleanValue(ScorerKey.SILENCE_ENABLED),
                         longValue(ScorerKey.SILENCE_MIN_MS), longValue(ScorerKey.SILENCE_RETENTION_MS),
                         new BoundedKeyedStore.Bound(longValue(ScorerKey.SILENCE_MAX_KEYS), longValue(ScorerKey.SILENCE_MAX_BYTES)))));
+    }
+
+    /** @return what the Alertmanager bridge needs from the settings */
+    public AlertmanagerSettings alertmanagerSettings() {
+        final List<java.net.URI> urls = settings.value(ScorerKey.ALERTMANAGER_URL.key(), List.class).stream()
+                .map(u -> java.net.URI.create(u.toString().replaceAll("/+$", ""))).toList();
+        final Map<String, String> labels = new TreeMap<>();
+        for (final Object label : settings.value(ScorerKey.ALERTMANAGER_LABELS.key(), List.class)) {
+            final String l = label.toString();
+            labels.put(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1));
+        }
+        final Optional<String> user = get(ScorerKey.ALERTMANAGER_USERNAME);
+        final Optional<String> password = get(ScorerKey.ALERTMANAGER_PASSWORD);
+        final Optional<String> token = get(ScorerKey.ALERTMANAGER_BEARER_TOKEN);
+        if (user.isPresent() != password.isPresent() || token.isPresent() && user.isPresent()) {
+            throw new IllegalArgumentException("Alertmanager authentication: set both 'nelbo.alertmanager.basic.auth.username'"
+                    + " and its password, or 'nelbo.alertmanager.bearer.token', not both");
+        }
+        final Optional<String> authorization = token.map(t -> "Bearer " + t).or(() -> user.map(u -> "Basic "
+                + java.util.Base64.getEncoder().encodeToString((u + ":" + password.orElseThrow())
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        return new AlertmanagerSettings(urls, get(ScorerKey.ALERTMANAGER_GROUP_ID).orElseGet(() ->
+                require(ScorerKey.APPLICATION_ID) + "-alertmanager"), require(ScorerKey.ALERTMANAGER_OFFSET_RESET),
+                Duration.ofMillis(longValue(ScorerKey.ALERTMANAGER_RESOLVE_MS)), labels,
+                Duration.ofMillis(longValue(ScorerKey.ALERTMANAGER_TIMEOUT_MS)),
+                Duration.ofMillis(longValue(ScorerKey.ALERTMANAGER_RETRY_MAX_MS)), authorization);
     }
 
     /** The producer's {@code max.request.size} as Streams will configure it (producer prefix first). */

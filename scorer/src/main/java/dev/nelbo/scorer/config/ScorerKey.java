@@ -125,6 +125,47 @@ public enum ScorerKey {
             "most estimated heap bytes of silence state per stream task; evicts as above")),
     SHADOW_TOPIC(Setting.topic("nelbo.shadow.topic", null,
             "when set, the registry's `shadow` model also scores every event to this topic (see docs/retraining.md)")),
+    ALERTMANAGER_URL(Setting.of("nelbo.alertmanager.url", Type.LIST, "",
+            "`nelbo-scorer alertmanager`: base URL of each Alertmanager instance (e.g. `http://alertmanager:9093`; every"
+                    + " instance of an HA cluster, which deduplicates notifications among them); an alert batch is"
+                    + " delivered once one instance accepts it")
+            .defaultShownAs("unset (required by `alertmanager`)").checked((name, value) -> {
+                for (final Object url : (java.util.List<?>) value) {
+                    if (!url.toString().matches("https?://[^\\s/]+(/\\S*)?")) {
+                        throw new ConfigException(name, url, "expected an http:// or https:// URL");
+                    }
+                }
+            })),
+    ALERTMANAGER_GROUP_ID(Setting.of("nelbo.alertmanager.group.id", Type.STRING, null,
+            "consumer group of the bridge: its committed offsets are the alerts delivered; instances with the same group"
+                    + " share the alerts topic's partitions").defaultShownAs("`<application.id>-alertmanager`")),
+    ALERTMANAGER_OFFSET_RESET(Setting.of("nelbo.alertmanager.offset.reset", Type.STRING, "latest",
+            "where a bridge with no committed offsets starts: `latest` (alerts from now on: a first start does not page"
+                    + " for the topic's past) or `earliest`").checked(ConfigDef.ValidString.in("latest", "earliest"))),
+    ALERTMANAGER_RESOLVE_MS(positiveLong("nelbo.alertmanager.resolve.ms", 300_000L,
+            "an alert resolves in Alertmanager this long after it is sent (its `endsAt`): nelbo's alerts are points in"
+                    + " time, with no later record that ends them")),
+    ALERTMANAGER_LABELS(Setting.of("nelbo.alertmanager.labels", Type.LIST, "",
+            "labels added to every alert, `name=value` separated by commas (e.g. `env=prod,team=payments`), to route on")
+            .defaultShownAs("none").checked((name, value) -> {
+                for (final Object label : (java.util.List<?>) value) {
+                    if (!label.toString().matches("[a-zA-Z_][a-zA-Z0-9_]*=.+")) {
+                        throw new ConfigException(name, label, "expected name=value with a Prometheus label name");
+                    }
+                }
+            })),
+    ALERTMANAGER_TIMEOUT_MS(positiveLong("nelbo.alertmanager.timeout.ms", 10_000L,
+            "longest wait for one Alertmanager request before it counts as failed")),
+    ALERTMANAGER_RETRY_MAX_MS(positiveLong("nelbo.alertmanager.retry.max.ms", 30_000L,
+            "longest pause between two attempts while no Alertmanager accepts (the pause doubles from 250 ms); the bridge"
+                    + " retries until one does, holding its offsets, and counts each failure in"
+                    + " `nelbo_alertmanager_send_failures_total`")),
+    ALERTMANAGER_USERNAME(Setting.of("nelbo.alertmanager.basic.auth.username", Type.STRING, null,
+            "basic-auth user for Alertmanager (with the password)")),
+    ALERTMANAGER_PASSWORD(Setting.of("nelbo.alertmanager.basic.auth.password", Type.PASSWORD, null,
+            "basic-auth password (from the environment: `NELBO_ALERTMANAGER_BASIC_AUTH_PASSWORD`)")),
+    ALERTMANAGER_BEARER_TOKEN(Setting.of("nelbo.alertmanager.bearer.token", Type.PASSWORD, null,
+            "bearer token for Alertmanager behind an authenticating proxy (`NELBO_ALERTMANAGER_BEARER_TOKEN`)")),
     BUNDLE_TRUSTED_KEYS(Setting.of("nelbo.bundle.trusted.keys", Type.STRING, null,
             "Ed25519 public keys (PEM files separated by commas, or PEM text): only bundles signed by one of them serve;"
                     + " unset accepts unsigned bundles and says so at start (WARN)")),

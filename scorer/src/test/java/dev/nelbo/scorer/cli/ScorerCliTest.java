@@ -52,10 +52,9 @@ class ScorerCliTest {
     @Test
     void bootstrap_server_as_kafkas_tools_spell_it_sets_bootstrap_servers() {
         for (final String name : List.of("--bootstrap-server", "--bootstrap-servers")) {
-            final RunCommand run = new RunCommand();
-            new picocli.CommandLine(run).parseArgs("--set", "bootstrap.servers=old:1", "--set", "nelbo.topic.events=e", name,
-                    "broker:9092");
-            assertEquals(java.util.Map.of("bootstrap.servers", "broker:9092", "nelbo.topic.events", "e"), run.overrides());
+            final SettingsOptions options = new SettingsOptions();
+            new picocli.CommandLine(options).parseArgs("--set", "bootstrap.servers=old:1", "--set", "nelbo.topic.events=e", name, "broker:9092");
+            assertEquals(java.util.Map.of("bootstrap.servers", "broker:9092", "nelbo.topic.events", "e"), options.overrides());
         }
     }
 
@@ -64,6 +63,13 @@ class ScorerCliTest {
         assertEquals(2, run("run", "--set", "bootstrap.servers=127.0.0.1:1", "--set", "nelbo.topic.evnts=x"));
         assertEquals(1, err.toString().lines().count(), err.toString());
         assertTrue(err.toString().contains("'nelbo.topic.evnts'"), err.toString());
+    }
+
+    @Test
+    void the_alertmanager_bridge_without_an_alertmanager_says_which_setting_is_missing() {
+        assertEquals(2, run("alertmanager", "--bootstrap-server", "127.0.0.1:1"));
+        assertEquals(1, err.toString().lines().count(), err.toString());
+        assertTrue(err.toString().contains("'nelbo.alertmanager.url'"), err.toString());
     }
 
     @Test

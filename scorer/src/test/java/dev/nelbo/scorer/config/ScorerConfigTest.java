@@ -124,8 +124,44 @@ class ScorerConfigTest {
                 "nelbo.bundle.trusted.keys", "nelbo.bundle.audience", "nelbo.model.max.graph.bytes", "nelbo.model.warmup.timeout.ms", "nelbo.topic.status",
                 "nelbo.instance.id", "nelbo.metrics.bind.address", "nelbo.model.last.good.dir", "nelbo.entity.enabled",
                 "nelbo.entity.retention.ms", "nelbo.entity.max.keys", "nelbo.entity.max.bytes", "nelbo.silence.enabled",
-                "nelbo.silence.min.ms", "nelbo.silence.retention.ms", "nelbo.silence.max.keys", "nelbo.silence.max.bytes"),
+                "nelbo.silence.min.ms", "nelbo.silence.retention.ms", "nelbo.silence.max.keys", "nelbo.silence.max.bytes",
+                "nelbo.alertmanager.url", "nelbo.alertmanager.group.id", "nelbo.alertmanager.offset.reset",
+                "nelbo.alertmanager.resolve.ms", "nelbo.alertmanager.labels", "nelbo.alertmanager.timeout.ms",
+                "nelbo.alertmanager.retry.max.ms", "nelbo.alertmanager.basic.auth.username",
+                "nelbo.alertmanager.basic.auth.password", "nelbo.alertmanager.bearer.token"),
                 ScorerConfig.knownNelboKeys());
+    }
+
+    @Test
+    void the_alertmanager_bridge_reads_its_urls_labels_and_credentials_and_never_prints_them() {
+        final ScorerConfig cfg = ScorerConfig.of(Map.of("bootstrap.servers", "b:9092", "application.id", "scorer-a",
+                "nelbo.alertmanager.url", "http://am-0:9093/, http://am-1:9093", "nelbo.alertmanager.labels", "env=prod,team=sre",
+                "nelbo.alertmanager.basic.auth.username", "nelbo", "nelbo.alertmanager.basic.auth.password", "s3cret"));
+        final dev.nelbo.scorer.alertmanager.AlertmanagerSettings am = cfg.alertmanagerSettings();
+        assertEquals(java.util.List.of(java.net.URI.create("http://am-0:9093"), java.net.URI.create("http://am-1:9093")), am.urls());
+        assertEquals(Map.of("env", "prod", "team", "sre"), am.staticLabels());
+        assertEquals("scorer-a-alertmanager", am.groupId());
+        assertEquals("latest", am.offsetReset());
+        assertEquals(java.util.Optional.of("Basic " + java.util.Base64.getEncoder().encodeToString(
+                "nelbo:s3cret".getBytes(java.nio.charset.StandardCharsets.UTF_8))), am.authorization());
+        assertFalse(am.toString().contains("s3cret") || am.toString().contains("bmVsYm86czNjcmV0"), am.toString());
+        assertEquals(java.util.Optional.of("Bearer t0ken"), ScorerConfig.of(Map.of("bootstrap.servers", "b:9092",
+                "nelbo.alertmanager.url", "https://am", "nelbo.alertmanager.bearer.token", "t0ken")).alertmanagerSettings()
+                .authorization());
+    }
+
+    @Test
+    void the_alertmanager_bridge_refuses_what_cannot_work_naming_the_setting() {
+        assertMessage("nelbo.alertmanager.url", Map.of("nelbo.alertmanager.url", "am-0:9093"));
+        assertMessage("nelbo.alertmanager.labels", Map.of("nelbo.alertmanager.labels", "bad-name=x"));
+        assertMessage("nelbo.alertmanager.offset.reset", Map.of("nelbo.alertmanager.offset.reset", "none"));
+        final IllegalArgumentException noUrl = assertThrows(IllegalArgumentException.class, () -> ScorerConfig.of(
+                Map.of("bootstrap.servers", "b:9092")).alertmanagerSettings());
+        assertTrue(noUrl.getMessage().contains("nelbo.alertmanager.url"), noUrl.getMessage());
+        final IllegalArgumentException halfAuth = assertThrows(IllegalArgumentException.class, () -> ScorerConfig.of(
+                Map.of("bootstrap.servers", "b:9092", "nelbo.alertmanager.url", "http://am:9093",
+                        "nelbo.alertmanager.basic.auth.username", "nelbo")).alertmanagerSettings());
+        assertTrue(halfAuth.getMessage().contains("password"), halfAuth.getMessage());
     }
 
     @Test

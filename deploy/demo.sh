@@ -3,7 +3,8 @@
 # telemetry generator, a trained model, the scorer, live events with planted anomalies, alerts as they
 # arrive, and precision/recall on the planted anomalies. Cleans up after itself, also on Ctrl-C.
 #
-#   deploy/demo.sh [--duration SECONDS] [--rate EVENTS_PER_S] [--train-events N] [--epochs N] [--check-dashboard] [--keep]
+#   deploy/demo.sh [--duration SECONDS] [--rate EVENTS_PER_S] [--train-events N] [--epochs N] [--check-dashboard]
+#                  [--alertmanager] [--keep]
 #
 #   --duration         seconds of live traffic (default 45)
 #   --rate             live events per second (default 300)
@@ -11,10 +12,12 @@
 #   --epochs           most training epochs (default 120; early stopping may end sooner)
 #   --check-dashboard  also run Prometheus (Debian package 'prometheus') against the scorer and check that
 #                      every Grafana panel query returns data; the demo fails if one does not
+#   --alertmanager     also run Alertmanager (Debian package 'prometheus-alertmanager') and the alert bridge
+#                      (nelbo-scorer alertmanager), and show that every alert reached Alertmanager once
 #   --keep             keep deploy/.run/demo (logs, data, model) instead of deleting it
 #
 # Ports (environment): DEMO_KAFKA_PORT [19092], DEMO_KAFKA_CONTROLLER_PORT [19093], DEMO_METRICS_PORT [9464],
-# DEMO_PROMETHEUS_PORT [9090]. The broker gets its own ports and data so a broker started with
+# DEMO_PROMETHEUS_PORT [9090], DEMO_ALERTMANAGER_PORT [19095], DEMO_BRIDGE_METRICS_PORT [9465]. The broker gets its own ports and data so a broker started with
 # deploy/kafka.sh keeps running untouched.
 set -euo pipefail
 
@@ -34,6 +37,9 @@ KAFKA_PORT="${DEMO_KAFKA_PORT:-19092}"
 CONTROLLER_PORT="${DEMO_KAFKA_CONTROLLER_PORT:-19093}"
 METRICS_PORT="${DEMO_METRICS_PORT:-9464}"
 PROMETHEUS_PORT="${DEMO_PROMETHEUS_PORT:-9090}"
+ALERTMANAGER_PORT="${DEMO_ALERTMANAGER_PORT:-19095}"
+BRIDGE_PORT="${DEMO_BRIDGE_METRICS_PORT:-9465}"
+ALERTMANAGER=0
 
 usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 while (( $# )); do
@@ -43,6 +49,7 @@ while (( $# )); do
     --train-events) TRAIN_EVENTS="${2:?--train-events needs a value}"; shift 2 ;;
     --epochs) EPOCHS="${2:?--epochs needs a value}"; shift 2 ;;
     --check-dashboard) CHECK_DASHBOARD=1; shift ;;
+    --alertmanager) ALERTMANAGER=1; shift ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "demo: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -64,6 +71,8 @@ SCORER_PID=""
 GENERATOR_PID=""
 WATCH_PID=""
 PROMETHEUS_PID=""
+ALERTMANAGER_PID=""
+BRIDGE_PID=""
 START=$SECONDS
 
 step() { printf '\n\033[1m== %s\033[0m  (%ds)\n' "$*" "$((SECONDS - START))"; }
@@ -90,6 +99,8 @@ cleanup() {
   stop_pid "$WATCH_PID" watch 5
   stop_pid "$SCORER_PID" scorer 30
   stop_pid "$PROMETHEUS_PID" prometheus 10
+  stop_pid "$BRIDGE_PID" alert-bridge 15
+  stop_pid "$ALERTMANAGER_PID" alertmanager 10
   if [[ -d "$RUN/kafka" ]]; then
     LOCAL_KAFKA_PORT="$KAFKA_PORT" LOCAL_KAFKA_CONTROLLER_PORT="$CONTROLLER_PORT" LOCAL_KAFKA_DATA_DIR="$RUN/kafka" \
       "$DEPLOY_DIR/kafka.sh" stop || true
@@ -133,6 +144,12 @@ port_open "$METRICS_PORT" && fail "port $METRICS_PORT (scorer metrics) is taken;
 if (( CHECK_DASHBOARD )); then
   command -v prometheus >/dev/null || fail "--check-dashboard needs the prometheus binary (Debian package 'prometheus')"
   port_open "$PROMETHEUS_PORT" && fail "port $PROMETHEUS_PORT (Prometheus) is taken; set DEMO_PROMETHEUS_PORT"
+fi
+if (( ALERTMANAGER )); then
+  command -v prometheus-alertmanager >/dev/null \
+    || fail "--alertmanager needs the prometheus-alertmanager binary (Debian package 'prometheus-alertmanager')"
+  port_open "$ALERTMANAGER_PORT" && fail "port $ALERTMANAGER_PORT (Alertmanager) is taken; set DEMO_ALERTMANAGER_PORT"
+  port_open "$BRIDGE_PORT" && fail "port $BRIDGE_PORT (alert bridge metrics) is taken; set DEMO_BRIDGE_METRICS_PORT"
 fi
 rm -rf "$RUN"
 mkdir -p "$RUN/tmp"
@@ -181,6 +198,20 @@ if (( CHECK_DASHBOARD )); then
   echo "Prometheus on http://127.0.0.1:$PROMETHEUS_PORT (pid $PROMETHEUS_PID)"
 fi
 
+if (( ALERTMANAGER )); then
+  step "start Alertmanager and the alert bridge"
+  mkdir -p "$RUN/alertmanager"
+  cp "$DEPLOY_DIR/compose/alertmanager.yml" "$RUN/alertmanager/alertmanager.yml"
+  prometheus-alertmanager --config.file="$RUN/alertmanager/alertmanager.yml" --storage.path="$RUN/alertmanager/data" \
+    --web.listen-address="127.0.0.1:$ALERTMANAGER_PORT" --cluster.listen-address= > "$RUN/alertmanager/alertmanager.log" 2>&1 &
+  ALERTMANAGER_PID=$!
+  java "${JAVA_TMP[@]}" -jar "$SCORER_JAR" alertmanager --config "$RUN/scorer.properties" \
+    --set nelbo.alertmanager.url="http://127.0.0.1:$ALERTMANAGER_PORT" --set nelbo.alertmanager.labels=env=demo \
+    --set nelbo.alertmanager.offset.reset=earliest --set nelbo.metrics.port="$BRIDGE_PORT" > "$RUN/alert-bridge.log" 2>&1 &
+  BRIDGE_PID=$!
+  echo "Alertmanager on http://127.0.0.1:$ALERTMANAGER_PORT (pid $ALERTMANAGER_PID), alert bridge pid $BRIDGE_PID"
+fi
+
 # --- 5. live traffic ----------------------------------------------------------------------------------
 step "stream $((DURATION * RATE)) live events for ${DURATION}s at ${RATE}/s with ${ANOMALY_RATE} planted anomalies"
 # A few records the scorer cannot score, so the dead-letter path (and its dashboard panel) is exercised.
@@ -212,6 +243,21 @@ curl -s --max-time 2 "http://127.0.0.1:$METRICS_PORT/metrics" \
   | grep -E '^nelbo_(records_in_total|records_scored_total|alerts_total|records_dead_lettered_total|model_info)' | sed 's/^/  /' || true
 echo "Prometheus config and alert rules: deploy/prometheus/   Grafana dashboard: deploy/grafana/"
 echo "the full stack (Kafka, scorer, Prometheus, Grafana) in containers: deploy/compose/compose.yaml"
+
+if (( ALERTMANAGER )); then
+  step "alerts in Alertmanager"
+  metric() { curl -s --max-time 2 "$1" | awk -v m="$2" '$1 ~ "^"m"({|$)" {s += $NF} END {printf "%d", s}'; }
+  written=$(( $(metric "http://127.0.0.1:$METRICS_PORT/metrics" nelbo_alerts_total) \
+    + $(metric "http://127.0.0.1:$METRICS_PORT/metrics" nelbo_entity_alerts_total) \
+    + $(metric "http://127.0.0.1:$METRICS_PORT/metrics" nelbo_silence_alerts_total) ))
+  deadline=$((SECONDS + 30))
+  while held=$(curl -s --max-time 2 "http://127.0.0.1:$ALERTMANAGER_PORT/api/v2/alerts" | grep -o '"fingerprint"' | wc -l); \
+    (( held < written && SECONDS < deadline )); do sleep 1; done
+  sent=$(metric "http://127.0.0.1:$BRIDGE_PORT/metrics" nelbo_alertmanager_alerts_sent_total)
+  echo "Alertmanager holds $held alerts of the $written the scorer wrote (the bridge sent $sent):" \
+    "http://127.0.0.1:$ALERTMANAGER_PORT (log $RUN/alert-bridge.log)"
+  (( held == written )) || fail "Alertmanager holds $held alerts, the scorer wrote $written"
+fi
 
 dashboard_code=0
 if (( CHECK_DASHBOARD )); then

@@ -41,15 +41,23 @@ class DemoIT {
                 + "demo and live dashboard check NOT run");
         assumeTrue(ExternalTool.find("curl").isPresent(), "curl not on PATH: demo NOT run");
 
+        // with Alertmanager installed (CI installs it), the demo also delivers its alerts through the shipped bridge
+        final boolean alertmanager = ExternalTool.find("prometheus-alertmanager").isPresent();
+        final List<String> command = new java.util.ArrayList<>(List.of("bash", deploy.resolve("demo.sh").toString(),
+                "--duration", "30", "--rate", "200", "--train-events", "10000", "--check-dashboard"));
+        if (alertmanager) {
+            command.add("--alertmanager");
+        }
         final Path log = Files.createTempFile("demo-", ".log");
-        final ProcessBuilder builder = new ProcessBuilder(List.of("bash", deploy.resolve("demo.sh").toString(),
-                "--duration", "30", "--rate", "200", "--train-events", "10000", "--check-dashboard"))
+        final ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(repo.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         final Map<String, String> env = builder.environment();
         env.put("DEMO_KAFKA_PORT", Integer.toString(freePort()));
         env.put("DEMO_KAFKA_CONTROLLER_PORT", Integer.toString(freePort()));
         env.put("DEMO_METRICS_PORT", Integer.toString(freePort()));
         env.put("DEMO_PROMETHEUS_PORT", Integer.toString(freePort()));
+        env.put("DEMO_ALERTMANAGER_PORT", Integer.toString(freePort()));
+        env.put("DEMO_BRIDGE_METRICS_PORT", Integer.toString(freePort()));
         final Process demo = builder.start();
         final boolean finished = demo.waitFor(170, TimeUnit.SECONDS);
         if (!finished) {
@@ -63,6 +71,9 @@ class DemoIT {
         assertEquals(0, demo.exitValue(), output);
         assertTrue(output.contains("precision "), output);
         assertTrue(output.matches("(?s).*\\b(\\d+) of \\1 panel queries returned data.*"), output);
+        if (alertmanager) {
+            assertTrue(output.matches("(?s).*Alertmanager holds ([1-9]\\d*) alerts of the \\1 the scorer wrote.*"), output);
+        }
         assertFalse(Files.exists(deploy.resolve(".run/demo")), "demo left its run folder behind");
     }
 }

@@ -116,10 +116,16 @@ class DeploymentFilesTest {
         assertTrue(k8sProps.size() >= 10, "ConfigMap scorer.properties: " + k8sProps);
         final JsonNode scorer = yaml("k8s/base/scorer-deployment.yaml").path("spec").path("template").path("spec").path("containers").get(0);
         problems.addAll(ScorerSettings.problems("k8s scorer ConfigMap + Deployment env", k8sProps, env(scorer)));
+        final JsonNode bridge = yaml("k8s/base/alert-bridge-deployment.yaml").path("spec").path("template").path("spec")
+                .path("containers").get(0);
+        problems.addAll(ScorerSettings.problems("k8s scorer ConfigMap + alert-bridge env", k8sProps, env(bridge)));
 
         final Properties composeProps = properties(Files.readString(DeployFiles.resolve("compose/scorer.properties"), StandardCharsets.UTF_8));
         final JsonNode composeScorer = yaml("compose/compose.yaml").path("services").path("scorer");
         problems.addAll(ScorerSettings.problems("compose scorer.properties + scorer environment", composeProps, env(composeScorer)));
+        final JsonNode composeBridge = yaml("compose/compose.yaml").path("services").path("alert-bridge");
+        problems.addAll(ScorerSettings.problems("compose scorer.properties + alert-bridge environment", composeProps,
+                env(composeBridge)));
         assertEquals(List.of(), problems);
     }
 
@@ -207,7 +213,7 @@ class DeploymentFilesTest {
     void compose_mounts_and_builds_files_that_exist() throws IOException {
         final Path composeDir = DeployFiles.resolve("compose");
         final JsonNode services = yaml("compose/compose.yaml").path("services");
-        for (final String needed : List.of("kafka", "scorer", "prometheus", "grafana")) {
+        for (final String needed : List.of("kafka", "scorer", "prometheus", "grafana", "alertmanager", "alert-bridge")) {
             assertTrue(services.has(needed), "compose service " + needed);
         }
         final Path repoRoot = DeployFiles.root().getParent();

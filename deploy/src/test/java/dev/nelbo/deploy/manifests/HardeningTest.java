@@ -92,8 +92,8 @@ class HardeningTest {
                 });
             }
         }
-        if (workloads != 3) {
-            problems.add(where + ": " + workloads + " workloads, expected the scorer, the retrain CronJob and the first-model Job");
+        if (workloads != 4) {
+            problems.add(where + ": " + workloads + " workloads, expected the scorer, the alert bridge, the retrain CronJob and the first-model Job");
         }
         final Set<String> shared = new HashSet<>(credentials.get("scorer"));
         shared.retainAll(credentials.get("trainer"));

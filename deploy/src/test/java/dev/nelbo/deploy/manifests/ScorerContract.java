@@ -24,7 +24,10 @@ public final class ScorerContract {
             "nelbo_alert_suppression_evicted_total", "nelbo_history_keys", "nelbo_history_evicted_total",
             "nelbo_history_key_mismatch_total", "nelbo_entity_alerts_total", "nelbo_entities_anomalous", "nelbo_entity_keys",
             "nelbo_entity_bytes", "nelbo_entity_evicted_total", "nelbo_silence_alerts_total", "nelbo_silence_keys",
-            "nelbo_silence_bytes", "nelbo_silence_evicted_total");
+            "nelbo_silence_bytes", "nelbo_silence_evicted_total",
+            // the alert bridge (nelbo-scorer alertmanager)
+            "nelbo_alertmanager_alerts_sent_total", "nelbo_alertmanager_alerts_rejected_total",
+            "nelbo_alertmanager_send_failures_total", "nelbo_alertmanager_up");
 
     private static final Pattern NELBO_METRIC = Pattern.compile("\\bnelbo_[a-z0-9_]+");
     private static final Pattern HISTOGRAM_SUFFIX = Pattern.compile("_(bucket|sum|count)$");

@@ -137,7 +137,7 @@ class WritablePathsTest {
                 problems.addAll(problems(d.path("kind").asText() + " " + d.path("metadata").path("name").asText(), pod, images));
             }
         }
-        assertEquals(3, workloads, "scorer Deployment, retrain CronJob, first-model Job");
+        assertEquals(4, workloads, "scorer and alert-bridge Deployments, retrain CronJob, first-model Job");
         assertEquals(List.of(), problems);
     }
 

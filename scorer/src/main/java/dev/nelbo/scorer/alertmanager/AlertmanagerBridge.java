@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -13,6 +14,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -142,7 +144,13 @@ public final class AlertmanagerBridge implements AutoCloseable {
                         final List<ConsumerRecord<byte[], byte[]>> part = records.records(tp);
                         offsets.put(tp, new OffsetAndMetadata(part.get(part.size() - 1).offset() + 1));
                     }
-                    consumer.commitSync(offsets);
+                    try {
+                        consumer.commitSync(offsets);
+                    } catch (final CommitFailedException | RebalanceInProgressException moved) {
+                        // the partitions moved on: their new owner sends the batch again, which Alertmanager dedups
+                        LOG.info("Delivered {} alerts whose offsets went to another member before the commit",
+                                records.count());
+                    }
                 }
             }
         } catch (final WakeupException stopping) {
@@ -187,7 +195,12 @@ public final class AlertmanagerBridge implements AutoCloseable {
             // none accepted: hold the batch and its offsets, keep the group membership, try again
             consumer.pause(consumer.assignment());
             try {
-                consumer.poll(pause);
+                // partitions assigned during this poll are not paused: put back what it reads from them, so the main
+                // loop reads it again rather than skipping it
+                final ConsumerRecords<byte[], byte[]> early = consumer.poll(pause);
+                for (final TopicPartition tp : early.partitions()) {
+                    consumer.seek(tp, early.records(tp).get(0).offset());
+                }
             } finally {
                 consumer.resume(consumer.paused());
             }

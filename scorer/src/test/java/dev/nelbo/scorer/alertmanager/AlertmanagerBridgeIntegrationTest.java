@@ -266,6 +266,32 @@ class AlertmanagerBridgeIntegrationTest {
     }
 
     @Test
+    void two_bridges_that_share_the_topic_while_alertmanager_is_down_deliver_each_alert_once() throws Exception {
+        final List<String> keys = List.of("queue-1", "queue-2", "queue-3", "queue-4", "queue-5", "queue-6");
+        final List<byte[]> alerts = alertsFor(keys);
+        final String topic = topicWith(alerts, keys);
+        final String group = SharedBroker.uniqueName("am-pair");
+        alertmanager.stop();
+        try (Running first = new Running(topic, group)) {
+            await("the first bridge retrying", () -> first.metric("nelbo_alertmanager_send_failures") >= 1);
+            // the second member takes a partition from the first while it holds an undelivered batch
+            try (Running second = new Running(topic, group)) {
+                await("both bridges retrying", () -> second.metric("nelbo_alertmanager_send_failures") >= 1
+                        && first.metric("nelbo_alertmanager_send_failures") >= 3);
+                alertmanager.start();
+                await("every alert notified", () -> alerts.stream().allMatch(a -> notified(ScorerFixtures.parse(a)
+                        .path("event_id").asText()) >= 1));
+                await("every offset committed", () -> committedAll(group, topic, keys.size()));
+                Thread.sleep(2000);
+            }
+        }
+        for (final byte[] a : alerts) {
+            final String id = ScorerFixtures.parse(a).path("event_id").asText();
+            assertEquals(1, notified(id), "notified once: " + id);
+        }
+    }
+
+    @Test
     void an_alert_an_alertmanager_silence_matches_is_held_there_suppressed_and_not_notified() throws Exception {
         final List<String> keys = List.of("batch-7", "batch-8");
         final List<byte[]> alerts = alertsFor(keys);

@@ -247,12 +247,12 @@ echo "the full stack (Kafka, scorer, Prometheus, Grafana) in containers: deploy/
 if (( ALERTMANAGER )); then
   step "alerts in Alertmanager"
   metric() { curl -s --max-time 2 "$1" | awk -v m="$2" '$1 ~ "^"m"({|$)" {s += $NF} END {printf "%d", s}'; }
-  written=$(( $(metric "http://127.0.0.1:$METRICS_PORT/metrics" nelbo_alerts_total) \
+  written() { echo $(( $(metric "http://127.0.0.1:$METRICS_PORT/metrics" nelbo_alerts_total) \
     + $(metric "http://127.0.0.1:$METRICS_PORT/metrics" nelbo_entity_alerts_total) \
-    + $(metric "http://127.0.0.1:$METRICS_PORT/metrics" nelbo_silence_alerts_total) ))
+    + $(metric "http://127.0.0.1:$METRICS_PORT/metrics" nelbo_silence_alerts_total) )); }
   deadline=$((SECONDS + 30))
-  while held=$(curl -s --max-time 2 "http://127.0.0.1:$ALERTMANAGER_PORT/api/v2/alerts" | grep -o '"fingerprint"' | wc -l); \
-    (( held < written && SECONDS < deadline )); do sleep 1; done
+  while written=$(written); held=$(curl -s --max-time 2 "http://127.0.0.1:$ALERTMANAGER_PORT/api/v2/alerts" \
+      | grep -o '"fingerprint"' | wc -l); (( held != written && SECONDS < deadline )); do sleep 1; done
   sent=$(metric "http://127.0.0.1:$BRIDGE_PORT/metrics" nelbo_alertmanager_alerts_sent_total)
   echo "Alertmanager holds $held alerts of the $written the scorer wrote (the bridge sent $sent):" \
     "http://127.0.0.1:$ALERTMANAGER_PORT (log $RUN/alert-bridge.log)"

@@ -15,11 +15,11 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code alertmanager}: sends the alerts topic to Prometheus Alertmanager until SIGTERM/SIGINT. */
 @Command(name = "alertmanager", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Send nelbo's alerts to Prometheus Alertmanager (its API v2), each once: the bridge's consumer",
-                "group commits an alert's offset once Alertmanager holds it, and an alert sent again after a restart has",
-                "the same labels, so Alertmanager does not notify twice.",
-                "Settings as for run (the same file serves both): nelbo.alertmanager.url and the other",
-                "nelbo.alertmanager.* keys, nelbo.topic.alerts, Kafka connection and security settings;",
+        description = {"Send nelbo's alerts to Prometheus Alertmanager (API v2), each once.",
+                "The bridge's consumer group commits an alert's offset once Alertmanager holds it; an alert sent again"
+                        + " after a restart has the same labels, so Alertmanager does not notify twice.",
+                "Settings as for run (one file serves both): nelbo.alertmanager.url and the other nelbo.alertmanager.*"
+                        + " keys, nelbo.topic.alerts, Kafka connection and security settings.",
                 "/metrics, /healthz and /readyz on nelbo.metrics.port."})
 public final class AlertmanagerCommand implements Callable<Integer> {
 

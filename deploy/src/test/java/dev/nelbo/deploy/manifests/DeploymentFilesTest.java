@@ -193,6 +193,24 @@ class DeploymentFilesTest {
     }
 
     @Test
+    void the_alert_bridge_runs_the_alertmanager_command_probed_and_scraped_on_its_metrics_port() throws IOException {
+        final JsonNode pod = yaml("k8s/base/alert-bridge-deployment.yaml").path("spec").path("template");
+        final JsonNode container = pod.path("spec").path("containers").get(0);
+        assertEquals("alertmanager", container.path("args").get(0).asText());
+        assertEquals("/etc/nelbo/scorer.properties", container.path("args").get(2).asText());
+        final String portName = container.path("ports").get(0).path("name").asText();
+        assertEquals(9464, container.path("ports").get(0).path("containerPort").asInt(), "nelbo.metrics.port's default");
+        assertEquals("/readyz", container.path("readinessProbe").path("httpGet").path("path").asText());
+        assertEquals(portName, container.path("readinessProbe").path("httpGet").path("port").asText());
+        assertEquals(portName, container.path("livenessProbe").path("httpGet").path("port").asText());
+        final JsonNode monitor = yaml("k8s/base/alert-bridge-podmonitor.yaml");
+        final JsonNode podLabels = pod.path("metadata").path("labels");
+        monitor.path("spec").path("selector").path("matchLabels").fields().forEachRemaining(e ->
+                assertEquals(e.getValue().asText(), podLabels.path(e.getKey()).asText(), "PodMonitor selects the bridge's pods"));
+        assertEquals(portName, monitor.path("spec").path("podMetricsEndpoints").get(0).path("port").asText());
+    }
+
+    @Test
     void retraining_runs_the_trainer_retrain_command_with_its_mounted_config() throws IOException {
         final JsonNode cron = yaml("k8s/base/retrain-cronjob.yaml");
         assertEquals("CronJob", cron.path("kind").asText());

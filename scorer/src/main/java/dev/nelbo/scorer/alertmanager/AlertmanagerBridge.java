@@ -58,6 +58,8 @@ public final class AlertmanagerBridge implements AutoCloseable {
     /** Set when partitions are revoked: a batch being retried then belongs to another member. */
     private volatile boolean revoked;
     private volatile boolean up = true;
+    /** Set once the consumer has joined its group (its first assignment, possibly empty). */
+    private volatile boolean joined;
     /** The latest answer that was not an acceptance, for the log of a refused alert. */
     private String lastDetail = "";
 
@@ -110,6 +112,11 @@ public final class AlertmanagerBridge implements AutoCloseable {
         return up;
     }
 
+    /** @return whether the bridge's consumer has joined its group: it reads the alerts topic */
+    public boolean joined() {
+        return joined;
+    }
+
     /**
      * Delivers alerts until {@link #close} is called from another thread.
      *
@@ -128,6 +135,7 @@ public final class AlertmanagerBridge implements AutoCloseable {
 
             @Override
             public void onPartitionsAssigned(final Collection<TopicPartition> partitions) {
+                joined = true;
                 LOG.info("Alerts topic partitions assigned: {}", partitions);
             }
         });

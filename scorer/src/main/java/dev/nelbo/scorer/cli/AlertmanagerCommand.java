@@ -5,6 +5,7 @@ import dev.nelbo.scorer.config.ScorerConfig;
 import dev.nelbo.scorer.config.ScorerKey;
 import dev.nelbo.scorer.metrics.MetricsServer;
 import dev.nelbo.scorer.metrics.Readiness;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.apache.logging.log4j.LogManager;
 import picocli.CommandLine.Command;
@@ -30,13 +31,15 @@ public final class AlertmanagerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         final ScorerConfig cfg = options.load();
         final PrometheusRegistry registry = new PrometheusRegistry();
+        JvmMetrics.builder().register(registry);
         final AlertmanagerBridge bridge = new AlertmanagerBridge(cfg.alertmanagerSettings(), cfg.clientProperties(),
                 cfg.require(ScorerKey.TOPIC_ALERTS), registry);
         final CountDownLatch stopped = new CountDownLatch(1);
         try (MetricsServer metrics = MetricsServer.start(cfg.require(ScorerKey.METRICS_BIND_ADDRESS),
-                cfg.intValue(ScorerKey.METRICS_PORT), registry, () -> true, () -> bridge.up() ? Readiness.READY
-                        : Readiness.notReady("alertmanager_unreachable",
-                        "no Alertmanager accepts alerts; retrying"))) {
+                cfg.intValue(ScorerKey.METRICS_PORT), registry, () -> true, () -> !bridge.joined()
+                        ? Readiness.notReady("kafka_not_joined", "not in consumer group yet (are the brokers reachable?)")
+                        : bridge.up() ? Readiness.READY
+                        : Readiness.notReady("alertmanager_unreachable", "no Alertmanager accepts alerts; retrying"))) {
             // log4j's own shutdown hook is disabled in log4j2.xml, so the shutdown is logged to the end
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 bridge.close();

@@ -255,6 +255,7 @@ class AlertmanagerBridgeIntegrationTest {
         try (Running bridge = new Running(topic, group)) {
             await("failures counted", () -> bridge.metric("nelbo_alertmanager_send_failures") >= 2);
             assertEquals(0.0, bridge.metric("nelbo_alertmanager_up"));
+            assertTrue(bridge.bridge.joined() && !bridge.bridge.up(), "in its group, not delivering: /readyz says which");
             assertFalse(committedAll(group, topic, keys.size()), "nothing committed while Alertmanager is down");
             alertmanager.start();
             await("both alerts notified", () -> alerts.stream().allMatch(a -> notified(ScorerFixtures.parse(a)

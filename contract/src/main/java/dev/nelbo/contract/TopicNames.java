@@ -18,6 +18,8 @@ public final class TopicNames {
     public static final String REGISTRY = "nelbo-models";
     /** The compacted status board each scorer instance reports its models to. */
     public static final String STATUS = "nelbo-status";
+    /** Compacted topic of alert rules, keyed by rule id; every scorer instance follows it. */
+    public static final String RULES = "nelbo-alert-rules";
 
     private TopicNames() {
     }

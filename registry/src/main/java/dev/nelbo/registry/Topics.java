@@ -33,8 +33,12 @@ public final class Topics {
     /**
      * Creates the topic unless it exists. It is described first, so a client allowed to read it but not to create
      * topics (a scorer on a secured cluster, where an operator created them) starts without CREATE.
+     *
+     * @param admin          admin client
+     * @param topic          the compacted topic
+     * @param maxRecordBytes its largest record
      */
-    static void ensureCompacted(final Admin admin, final String topic, final int maxRecordBytes) {
+    public static void ensureCompacted(final Admin admin, final String topic, final int maxRecordBytes) {
         try {
             admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             return;

@@ -59,7 +59,9 @@ public enum OutputField {
     /** Kind silence: when the key became overdue (epoch ms): last seen plus the calibrated number of its intervals. */
     OVERDUE_AT("overdue_at", Part.ALERT),
     /** Kind silence: the task's clock when the silence was found (epoch ms; see docs/scorer.md on the clock). */
-    DETECTED_AT("detected_at", Part.ALERT);
+    DETECTED_AT("detected_at", Part.ALERT),
+    /** The alert rule that decided to send the alert (a direction rule its leading deviation met), when one did. */
+    RULE("rule", Part.ALERT);
 
     /** The output objects: the three records and the objects nested in them. */
     public enum Part {

@@ -43,6 +43,10 @@ public final class TopicsCommand implements Callable<Integer> {
             description = "Scorer status topic (compacted; which instance serves or refused which model). Default: ${DEFAULT-VALUE}")
     private String status;
 
+    @Option(names = "--rules", defaultValue = TopicNames.RULES,
+            description = "Alert rules topic (compacted; every scorer instance follows it). Default: ${DEFAULT-VALUE}")
+    private String rules;
+
     @Option(names = "--partitions", defaultValue = "6",
             description = "Partitions of the events and scores topics (the scorer's parallelism). Default: ${DEFAULT-VALUE}")
     private int partitions;
@@ -76,6 +80,7 @@ public final class TopicsCommand implements Callable<Integer> {
                 // One partition keeps the registry totally ordered; compaction keeps the latest record per key;
                 // model bundles can exceed the default 1 MB record limit.
                 new TopicSpec(registry, 1, Map.of("cleanup.policy", "compact", "max.message.bytes", "16777216")),
-                new TopicSpec(status, 1, Map.of("cleanup.policy", "compact")));
+                new TopicSpec(status, 1, Map.of("cleanup.policy", "compact")),
+                new TopicSpec(rules, 1, Map.of("cleanup.policy", "compact")));
     }
 }

@@ -14,6 +14,8 @@ import dev.nelbo.scorer.model.LastGoodModel;
 import dev.nelbo.scorer.model.ModelManager;
 import dev.nelbo.scorer.model.ModelPolicy;
 import dev.nelbo.scorer.model.RegistryFollower;
+import dev.nelbo.scorer.rules.AlertRule;
+import dev.nelbo.scorer.rules.RulesFollower;
 import dev.nelbo.scorer.model.StatusReporter;
 import dev.nelbo.scorer.model.UnpackDirectory;
 import dev.nelbo.scorer.topology.OutputExceptionHandler;
@@ -53,6 +55,7 @@ public final class ScorerService implements AutoCloseable {
     private final UnpackDirectory unpack;
     private final StatusReporter status;
     private final FleetStatus.Writer statusWriter;
+    private final RulesFollower rules;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean failed = new AtomicBoolean();
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -60,7 +63,8 @@ public final class ScorerService implements AutoCloseable {
 
     private ScorerService(final ModelManager models, final RegistryFollower follower, final KafkaStreams streams,
                           final MetricsServer server, final String registryTopic, final UnpackDirectory unpack,
-                          final StatusReporter status, final FleetStatus.Writer statusWriter) {
+                          final StatusReporter status, final FleetStatus.Writer statusWriter, final RulesFollower rules) {
+        this.rules = rules;
         this.models = models;
         this.status = status;
         this.statusWriter = statusWriter;
@@ -131,6 +135,7 @@ public final class ScorerService implements AutoCloseable {
         try (Admin admin = Admin.create(client)) {
             ModelRegistry.ensureTopic(admin, registryTopic);
             FleetStatus.ensureTopic(admin, config.require(ScorerKey.TOPIC_STATUS));
+            dev.nelbo.registry.Topics.ensureCompacted(admin, config.require(ScorerKey.TOPIC_RULES), AlertRule.MAX_BYTES);
             config.get(ScorerKey.SHADOW_TOPIC).ifPresent(t -> requireShadowTopic(admin, t));
             final List<String> outputs = new java.util.ArrayList<>(List.of(config.topics().scores(), config.topics().alerts(),
                     config.topics().dlq()));
@@ -182,11 +187,13 @@ public final class ScorerService implements AutoCloseable {
         props.put(OutputExceptionHandler.METRICS, metrics);
         props.put(OutputExceptionHandler.SCORES_TOPIC, config.topics().scores());
         props.put(OutputExceptionHandler.DLQ_TOPIC, config.topics().dlq());
-        final KafkaStreams streams = new KafkaStreams(ScorerTopology.build(config, models, metrics, outputTimes), props);
+        final RulesFollower rules = new RulesFollower(client, config.require(ScorerKey.TOPIC_RULES), metrics::alertRules);
+        rules.start();
+        final KafkaStreams streams = new KafkaStreams(ScorerTopology.build(config, models, metrics, outputTimes, rules), props);
         streamsRef.set(streams);
         StreamsMetricsBridge.register(registry, streams::metrics);
         final ScorerService service = new ScorerService(models, follower, streams, server, registryTopic, unpack,
-                status, statusWriter);
+                status, statusWriter, rules);
         self.set(service);
         metrics.readiness(service::readiness);
         streams.setUncaughtExceptionHandler(e -> {
@@ -292,6 +299,7 @@ public final class ScorerService implements AutoCloseable {
         status.close();
         // the tombstone: the registry commands stop waiting for this instance
         statusWriter.close();
+        rules.close();
         follower.close();
         server.close();
         models.close();

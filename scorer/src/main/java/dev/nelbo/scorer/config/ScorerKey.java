@@ -36,6 +36,9 @@ public enum ScorerKey {
     TOPIC_ALERTS(Setting.topic("nelbo.topic.alerts", TopicNames.ALERTS, "output topic of alerts")),
     TOPIC_DLQ(Setting.topic("nelbo.topic.dlq", TopicNames.DLQ, "dead-letter topic")),
     TOPIC_REGISTRY(Setting.topic("nelbo.topic.registry", TopicNames.REGISTRY, "compacted model registry topic")),
+    TOPIC_RULES(Setting.topic("nelbo.topic.rules", TopicNames.RULES,
+            "compacted topic of alert rules (`nelbo-scorer rules`), followed live by every instance; created at start if"
+                    + " missing")),
     TOPIC_STATUS(Setting.topic("nelbo.topic.status", TopicNames.STATUS,
             "compacted topic each instance reports its models to (what it serves, what it refused and why)")),
     INSTANCE_ID(Setting.of("nelbo.instance.id", Type.STRING, null, "this instance's name in those reports")

@@ -26,6 +26,8 @@ public final class ScorerMetrics {
     private final Counter recordsScored;
     private final Counter deadLettered;
     private final Counter alerts;
+    private final Counter alertsDropped;
+    private final Gauge alertRules;
     private final Counter alertsSuppressed;
     private final Histogram score;
     private final Histogram batchSize;
@@ -85,6 +87,11 @@ public final class ScorerMetrics {
         deadLettered = Counter.builder().name("nelbo_records_dead_lettered_total").help("Events sent to the dead-letter topic")
                 .labelNames("reason").withoutExemplars().register(registry);
         alerts = Counter.builder().name("nelbo_alerts_total").help("Alerts written").withoutExemplars().register(registry);
+        alertsDropped = Counter.builder().name("nelbo_alerts_dropped_total")
+                .help("Alerts an alert rule dropped, by rule id (nelbo-scorer rules)").labelNames("rule").withoutExemplars()
+                .register(registry);
+        alertRules = Gauge.builder().name("nelbo_alert_rules").help("Alert rules in force (read from the rules topic)")
+                .withoutExemplars().register(registry);
         alertsSuppressed = Counter.builder().name("nelbo_alerts_suppressed_total")
                 .help("Alerts held back by per-key suppression").withoutExemplars().register(registry);
         score = Histogram.builder().name("nelbo_score").help("Negative ELBO of scored events")
@@ -251,6 +258,16 @@ public final class ScorerMetrics {
     /** @param reason dead-letter reason code */
     public void deadLettered(final String reason) {
         deadLettered.labelValues(reason).inc();
+    }
+
+    /** @param rule the id of the alert rule that dropped an alert */
+    public void alertDropped(final String rule) {
+        alertsDropped.labelValues(rule).inc();
+    }
+
+    /** @param n alert rules in force */
+    public void alertRules(final int n) {
+        alertRules.set(n);
     }
 
     /** Counts an alert written. */

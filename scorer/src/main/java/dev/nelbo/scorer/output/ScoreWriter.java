@@ -144,6 +144,27 @@ public final class ScoreWriter {
     public byte[] alert(final ScoringResults r, final int row, final DecodedEvent event, final String eventId,
                         final String key, final Long eventTime, final long suppressed, final long windowMs,
                         final long pastEvents) {
+        return alert(r, row, event, eventId, key, eventTime, suppressed, windowMs, pastEvents, null);
+    }
+
+    /**
+     * An event alert that names the alert rule that decided to send it.
+     *
+     * @param r          engine results
+     * @param row        row in the results
+     * @param event      the record's decode result (observed values and clamped features)
+     * @param eventId    event id
+     * @param key        entity key, or null
+     * @param eventTime  event time, or null
+     * @param suppressed alerts suppressed for this key since the last one sent
+     * @param windowMs   suppression window
+     * @param pastEvents how many past events of its key the record's history features summarised (-1: no history)
+     * @param rule       the rule's id, or null when none applied
+     * @return the alert's JSON
+     */
+    public byte[] alert(final ScoringResults r, final int row, final DecodedEvent event, final String eventId,
+                        final String key, final Long eventTime, final long suppressed, final long windowMs,
+                        final long pastEvents, final String rule) {
         alertHead(AlertKind.EVENT, r, row, eventId, key, eventTime);
         final int n = r.topFeatures(row, top);
         for (int i = 0; i < n; i++) {
@@ -151,9 +172,27 @@ public final class ScoreWriter {
         }
         out.endArray();
         out.name(SUPPRESSED_SINCE_LAST).value(suppressed).name(SUPPRESSION_WINDOW_MS).value(windowMs);
+        if (rule != null) {
+            out.name(RULE).value(rule);
+        }
         history(pastEvents, true);
         clampedList(event.clampedCount() > 0 ? event : null);
         return out.endObject().toBytes();
+    }
+
+    /**
+     * @param event a record's decode result
+     * @param name  a feature of the model's spec
+     * @return the event's value of it as text (what a context mute compares), empty when the model has no such
+     * feature or the event no value
+     */
+    public java.util.Optional<String> featureText(final DecodedEvent event, final String name) {
+        for (int f = 0; f < names.length; f++) {
+            if (names[f].equals(name)) {
+                return java.util.Optional.ofNullable(observed(event.fields().feature(f))).map(Object::toString);
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     /**

@@ -17,6 +17,7 @@ import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.LoadedModel;
 import dev.nelbo.scorer.model.ModelManager;
 import dev.nelbo.scorer.output.ScoreWriter;
+import dev.nelbo.scorer.rules.AlertRules;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The scorer's per-record path, without Kafka Streams: decode each record into the batch being filled (or
@@ -65,6 +67,8 @@ public final class ScoringPipeline implements AutoCloseable {
     private final ShadowScorer shadow;
     private final String task;
     private final LongSupplier wallClock;
+    /** The alert rules in force (they change while the pipeline runs). */
+    private final Supplier<AlertRules> rules;
 
     private LoadedModel model;
     private ScoringEngine engine;
@@ -101,6 +105,32 @@ public final class ScoringPipeline implements AutoCloseable {
                            final KeyedStore<Suppression> suppressionStore, final KeyedStore<byte[]> historyStore,
                            final KeyedStore<byte[]> entityStore, final KeyedStore<byte[]> cadenceStore, final Outputs outputs,
                            final boolean shadow, final String task, final LongSupplier wallClock) {
+        this(models, metrics, settings, suppressionStore, historyStore, entityStore, cadenceStore, outputs, shadow, task,
+                wallClock, () -> AlertRules.NONE);
+    }
+
+    /**
+     * A pipeline whose event alerts pass the alert rules in force.
+     *
+     * @param models           the model manager (its inference executor scores full batches)
+     * @param metrics          metrics
+     * @param settings         settings
+     * @param suppressionStore per-key alert suppression state
+     * @param historyStore     per-key history of the models with history features
+     * @param entityStore      per-key state of the entity test
+     * @param cadenceStore     per-key state of the silence test
+     * @param outputs          where outputs go
+     * @param shadow           whether to score with the registry's shadow model too
+     * @param task             name of the task, for logs
+     * @param wallClock        the scorer's clock (epoch ms); also when a rule expires
+     * @param rules            the alert rules in force, asked at each alert (they change while the pipeline runs)
+     */
+    public ScoringPipeline(final ModelManager models, final ScorerMetrics metrics, final PipelineSettings settings,
+                           final KeyedStore<Suppression> suppressionStore, final KeyedStore<byte[]> historyStore,
+                           final KeyedStore<byte[]> entityStore, final KeyedStore<byte[]> cadenceStore, final Outputs outputs,
+                           final boolean shadow, final String task, final LongSupplier wallClock,
+                           final Supplier<AlertRules> rules) {
+        this.rules = rules;
         this.models = models;
         this.metrics = metrics;
         this.settings = settings;
@@ -404,14 +434,28 @@ public final class ScoringPipeline implements AutoCloseable {
     }
 
     private void alert(final PendingBatch slot, final int row, final long at) {
+        final DecodedEvent event = redecode(slot.values[row], slot.origins[row]);
+        final AlertRules inForce = rules.get();
+        String rule = null;
+        if (!inForce.isEmpty()) {
+            // rules read the alert as the contract writes it, before suppression: a dropped alert does not hold back
+            // the key's next one
+            final AlertRules.Decision decision = inForce.decide(writer.alert(slot.results, row, event,
+                    slot.ids[row], slot.keys[row], slot.eventTimes[row], 0, settings.suppressionWindowMs(),
+                    slot.pastEvents[row]), name -> writer.featureText(event, name), wallClock.getAsLong());
+            if (!decision.send()) {
+                metrics.alertDropped(decision.rule());
+                return;
+            }
+            rule = decision.rule();
+        }
         final long suppressed = suppressor.offer(slot.keys[row], at);
         if (suppressed == AlertSuppressor.HELD) {
             metrics.alertSuppressed();
             return;
         }
-        final DecodedEvent event = redecode(slot.values[row], slot.origins[row]);
         sender.send(Outputs.Kind.ALERT, slot.origins[row], slot.values[row], writer.alert(slot.results, row, event, slot.ids[row],
-                slot.keys[row], slot.eventTimes[row], suppressed, settings.suppressionWindowMs(), slot.pastEvents[row]));
+                slot.keys[row], slot.eventTimes[row], suppressed, settings.suppressionWindowMs(), slot.pastEvents[row], rule));
         metrics.alert();
     }
 

@@ -1,5 +1,7 @@
 package dev.nelbo.scorer.topology;
 
+import dev.nelbo.scorer.rules.AlertRules;
+import java.util.function.Supplier;
 import dev.nelbo.scorer.config.ScorerConfig;
 import dev.nelbo.scorer.config.ScorerKey;
 import dev.nelbo.scorer.config.Topics;
@@ -52,12 +54,13 @@ public final class ScorerTopology {
      * @param models  the model manager (must hold a model before the topology runs)
      * @param metrics metrics
      * @param outputTimes the timestamps the output topics accept
+     * @param rules   the alert rules in force (they change while the topology runs)
      * @return the topology
      */
     public static Topology build(final ScorerConfig config, final ModelManager models, final ScorerMetrics metrics,
-                                 final OutputTimestamps outputTimes) {
+                                 final OutputTimestamps outputTimes, final Supplier<AlertRules> rules) {
         return build(config.pipelineSettings(), config.topics(), config.get(ScorerKey.SHADOW_TOPIC).orElse(null), models,
-                metrics, outputTimes);
+                metrics, outputTimes, rules);
     }
 
     /**
@@ -71,12 +74,18 @@ public final class ScorerTopology {
      */
     static Topology build(final PipelineSettings settings, final Topics topics, final String shadowTopic,
                           final ModelManager models, final ScorerMetrics metrics, final OutputTimestamps outputTimes) {
+        return build(settings, topics, shadowTopic, models, metrics, outputTimes, () -> AlertRules.NONE);
+    }
+
+    static Topology build(final PipelineSettings settings, final Topics topics, final String shadowTopic,
+                          final ModelManager models, final ScorerMetrics metrics, final OutputTimestamps outputTimes,
+                          final Supplier<AlertRules> rules) {
         final Topology t = new Topology();
         // no per-source offset reset (null): auto.offset.reset applies
         t.addSource((AutoOffsetReset) null, SOURCE, new RecordTimes(metrics, System::currentTimeMillis),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
         t.addProcessor(PROCESSOR, () -> new ScoringProcessor(models, metrics, settings, shadowTopic != null,
-                outputTimes), SOURCE);
+                outputTimes, rules), SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SUPPRESSION_STORE), Serdes.String(),
                 Suppression.serde()).withCachingDisabled(), PROCESSOR);
         // not cached: the processor writes a key updated many times between two commits once, before the commit

@@ -1,5 +1,7 @@
 package dev.nelbo.scorer.topology;
 
+import dev.nelbo.scorer.rules.AlertRules;
+import java.util.function.Supplier;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.ModelManager;
 import dev.nelbo.scorer.pipeline.Origin;
@@ -38,13 +40,16 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private ProcessorContext<byte[], byte[]> context;
     private StreamsInternals internals;
     private ScoringPipeline pipeline;
+    private final Supplier<AlertRules> rules;
 
     /**
      * @param shadowEnabled whether to score with the registry's shadow model too, to {@link ScorerTopology#SHADOW_SINK}
      * @param outputTimes   the timestamps the output topics accept
+     * @param rules         the alert rules in force
      */
     ScoringProcessor(final ModelManager models, final ScorerMetrics metrics, final PipelineSettings settings,
-                     final boolean shadowEnabled, final OutputTimestamps outputTimes) {
+                     final boolean shadowEnabled, final OutputTimestamps outputTimes, final Supplier<AlertRules> rules) {
+        this.rules = rules;
         this.models = models;
         this.metrics = metrics;
         this.settings = settings;
@@ -64,7 +69,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         final WriteBehindKeyedStore<byte[]> cadences = new WriteBehindKeyedStore<>(new KeyValueKeyedStore<>(
                 ctx.getStateStore(ScorerTopology.SILENCE_STORE)));
         pipeline = new ScoringPipeline(models, metrics, settings, new KeyValueKeyedStore<>(suppression), history, entities,
-                cadences, this::forward, shadowEnabled, ctx.taskId().toString(), System::currentTimeMillis);
+                cadences, this::forward, shadowEnabled, ctx.taskId().toString(), System::currentTimeMillis, rules);
         internals.beforeEachCommit(ScorerTopology.PRE_COMMIT_STORE, () -> {
             if (pipeline.hasPending()) {
                 pipeline.flush();

@@ -55,6 +55,8 @@ public final class TestScorers {
         s.put("nelbo.topic.alerts", topics.alerts());
         s.put("nelbo.topic.dlq", topics.dlq());
         s.put("nelbo.topic.registry", topics.registry());
+        // each test's own rules topic: rules one test adds never reach another's scorers
+        s.put("nelbo.topic.rules", topics.registry() + "-rules");
         s.put("nelbo.metrics.port", "0");
         s.put("commit.interval.ms", "100");
         s.put("consumer.session.timeout.ms", "6000");

@@ -399,9 +399,12 @@ public final class ScoringPipeline implements AutoCloseable {
                 }
                 if (observed && entities.alertDue()) {
                     final DecodedEvent event = redecode(slot.values[i], o);
-                    sender.send(Outputs.Kind.ALERT, o, slot.values[i], writer.entityAlert(results, i, event, slot.ids[i],
-                            slot.keys[i], slot.eventTimes[i], entities, slot.pastEvents[i]));
-                    metrics.entityAlert();
+                    final byte[] alert = writer.entityAlert(results, i, event, slot.ids[i], slot.keys[i], slot.eventTimes[i],
+                            entities, slot.pastEvents[i]);
+                    if (passes(alert, event)) {
+                        sender.send(Outputs.Kind.ALERT, o, slot.values[i], alert);
+                        metrics.entityAlert();
+                    }
                 }
                 if (anomalies != null) {
                     anomalies[i] = anomaly;
@@ -427,9 +430,12 @@ public final class ScoringPipeline implements AutoCloseable {
     private void silent(final String key, final Cadence cadence, final long overdueAt,
                         final long detectedAt) {
         final Origin o = silenceOrigin;
+        final byte[] alert = writer.silenceAlert(key, cadence.lastSeen(), cadence.reference(), overdueAt, detectedAt);
+        if (!passes(alert, null)) {
+            return;
+        }
         sender.send(Outputs.Kind.ALERT, new Origin(o.topic(), o.partition(), o.offset(), o.timestamp(),
-                key.getBytes(StandardCharsets.UTF_8), o.context()), null, writer.silenceAlert(key, cadence.lastSeen(),
-                cadence.reference(), overdueAt, detectedAt));
+                key.getBytes(StandardCharsets.UTF_8), o.context()), null, alert);
         metrics.silenceAlert();
     }
 
@@ -457,6 +463,27 @@ public final class ScoringPipeline implements AutoCloseable {
         sender.send(Outputs.Kind.ALERT, slot.origins[row], slot.values[row], writer.alert(slot.results, row, event, slot.ids[row],
                 slot.keys[row], slot.eventTimes[row], suppressed, settings.suppressionWindowMs(), slot.pastEvents[row], rule));
         metrics.alert();
+    }
+
+    /**
+     * An entity or silence alert against the rules in force (an event alert goes through {@link #alert}, which also
+     * names the rule that kept it).
+     *
+     * @param alert the alert's JSON
+     * @param event the event behind it (its context values), or null for a silence
+     * @return whether it is sent; a drop is counted
+     */
+    private boolean passes(final byte[] alert, final DecodedEvent event) {
+        final AlertRules inForce = rules.get();
+        if (inForce.isEmpty()) {
+            return true;
+        }
+        final AlertRules.Decision decision = inForce.decide(alert, name -> event == null ? java.util.Optional.empty()
+                : writer.featureText(event, name), wallClock.getAsLong());
+        if (!decision.send()) {
+            metrics.alertDropped(decision.rule());
+        }
+        return decision.send();
     }
 
     /** The raw values of a record decoded before, for its alert or clamped list (the same bytes decode the same). */

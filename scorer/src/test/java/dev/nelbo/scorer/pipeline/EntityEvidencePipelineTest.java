@@ -8,6 +8,8 @@ import dev.nelbo.schemas.state.BoundedKeyedStore;
 import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.ModelManager;
+import dev.nelbo.scorer.rules.AlertRule;
+import dev.nelbo.scorer.rules.AlertRules;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
 import dev.nelbo.scorer.testkit.TestScorers;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -199,8 +201,31 @@ class EntityEvidencePipelineTest {
     }
 
     private ScoringPipeline pipeline(final MapKeyedStore<byte[]> entities, final List<JsonNode> out) {
+        return pipeline(entities, out, AlertRules.NONE);
+    }
+
+    private ScoringPipeline pipeline(final MapKeyedStore<byte[]> entities, final List<JsonNode> out, final AlertRules rules) {
         return new ScoringPipeline(models, metrics, PipelineSettings.defaults(0), new MapKeyedStore<>(), new MapKeyedStore<>(),
-                entities, new MapKeyedStore<>(), collect(out), false, "0_0", () -> now);
+                entities, new MapKeyedStore<>(), collect(out), false, "0_0", () -> now, () -> rules);
+    }
+
+    @Test
+    void a_mute_of_the_key_drops_its_entity_alerts_and_event_alerts_and_keeps_its_scores() {
+        final AlertRules mute = AlertRules.of(List.of(new AlertRule("db-1-maintenance", AlertRule.MUTE, null, null, null, null,
+                "db-1", null, null, java.time.Instant.ofEpochMilli(now + 60_000).toString(), "index rebuild")));
+        final List<JsonNode> out = new ArrayList<>();
+        try (ScoringPipeline p = pipeline(new MapKeyedStore<>(), out, mute)) {
+            for (int i = 0; i < 4; i++) {
+                p.accept(ScorerFixtures.anomaly(i, "db-1", now), origin(i, "db-1"));
+            }
+            p.flush();
+        }
+        assertEquals(0, of(out, "alert").size(), "muted: " + of(out, "alert"));
+        assertEquals(4, of(out, "score").size(), "scores are never muted");
+        assertTrue(of(out, "score").stream().anyMatch(s -> s.path("entity_anomalous").asBoolean()),
+                "the entity test still ran: its state is in the scores");
+        assertTrue(TestScorers.metric(registry, "nelbo_alerts_dropped") >= 5, "four event alerts and an entity alert");
+        assertEquals(0.0, TestScorers.metric(registry, "nelbo_entity_alerts"));
     }
 
     private static Outputs collect(final List<JsonNode> out) {

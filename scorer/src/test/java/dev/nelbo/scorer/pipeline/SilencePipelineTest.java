@@ -6,6 +6,8 @@ import dev.nelbo.schemas.SchemaDocument;
 import dev.nelbo.schemas.Schemas;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.model.ModelManager;
+import dev.nelbo.scorer.rules.AlertRule;
+import dev.nelbo.scorer.rules.AlertRules;
 import dev.nelbo.schemas.state.MapKeyedStore;
 import dev.nelbo.scorer.testkit.ScorerFixtures;
 import dev.nelbo.scorer.testkit.TestScorers;
@@ -52,11 +54,15 @@ class SilencePipelineTest {
 
     /** Keys k0..k3 send every second for 80 s (behind the clock); k3 stops after 45 s. */
     private List<Out> run(final PipelineSettings settings) {
+        return run(settings, AlertRules.NONE);
+    }
+
+    private List<Out> run(final PipelineSettings settings, final AlertRules rules) {
         final List<Out> out = new ArrayList<>();
         try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, new MapKeyedStore<>(), new MapKeyedStore<>(),
                 new MapKeyedStore<>(), new MapKeyedStore<>(), (kind, origin, key, value, version) -> out.add(new Out(kind,
                 key == null ? null : new String(key, StandardCharsets.UTF_8), ScorerFixtures.parse(value))), false, "0_0",
-                () -> now)) {
+                () -> now, () -> rules)) {
             final long t0 = now - 120_000;
             int offset = 0;
             for (int s = 0; s < 80; s++) {
@@ -93,6 +99,18 @@ class SilencePipelineTest {
         // found by the first record of the third key past the overdue time
         assertEquals(lastSeen + 8000 + 1000 - 30 + 20, alert.value().get("detected_at").asLong(), 1000);
         assertEquals(1.0, TestScorers.metric(registry, "nelbo_silence_alerts"));
+    }
+
+    @Test
+    void a_mute_of_the_key_drops_its_silence_alert_and_counts_it() {
+        ScorerFixtures.writeSilenceModel(dir.resolve("s"), 1, 8.0);
+        assertTrue(models.offer(dir.resolve("s"), "test"));
+        final AlertRules mute = AlertRules.of(List.of(new AlertRule("k3-away", AlertRule.MUTE, null, null, null, null, "k3",
+                null, null, java.time.Instant.ofEpochMilli(now + 60_000).toString(), "moved")));
+        assertEquals(0, run(PipelineSettings.defaults(0), mute).stream()
+                .filter(o -> "silence".equals(o.value().path("kind").asText())).count());
+        assertEquals(1.0, TestScorers.metric(registry, "nelbo_alerts_dropped"));
+        assertEquals(0.0, TestScorers.metric(registry, "nelbo_silence_alerts"), "a dropped alert is not counted as written");
     }
 
     @Test

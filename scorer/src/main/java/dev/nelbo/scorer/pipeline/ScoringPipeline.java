@@ -440,17 +440,16 @@ public final class ScoringPipeline implements AutoCloseable {
     }
 
     private void alert(final PendingBatch slot, final int row, final long at) {
-        final DecodedEvent event = redecode(slot.values[row], slot.origins[row]);
         final AlertRules inForce = rules.get();
+        DecodedEvent event = null;
         String rule = null;
         if (!inForce.isEmpty()) {
             // rules read the alert as the contract writes it, before suppression: a dropped alert does not hold back
             // the key's next one
-            final AlertRules.Decision decision = inForce.decide(writer.alert(slot.results, row, event,
-                    slot.ids[row], slot.keys[row], slot.eventTimes[row], 0, settings.suppressionWindowMs(),
-                    slot.pastEvents[row]), name -> writer.featureText(event, name), wallClock.getAsLong());
+            event = redecode(slot.values[row], slot.origins[row]);
+            final AlertRules.Decision decision = judge(inForce, writer.alert(slot.results, row, event, slot.ids[row],
+                    slot.keys[row], slot.eventTimes[row], 0, settings.suppressionWindowMs(), slot.pastEvents[row]), event);
             if (!decision.send()) {
-                metrics.alertDropped(decision.rule());
                 return;
             }
             rule = decision.rule();
@@ -459,6 +458,9 @@ public final class ScoringPipeline implements AutoCloseable {
         if (suppressed == AlertSuppressor.HELD) {
             metrics.alertSuppressed();
             return;
+        }
+        if (event == null) {
+            event = redecode(slot.values[row], slot.origins[row]);
         }
         sender.send(Outputs.Kind.ALERT, slot.origins[row], slot.values[row], writer.alert(slot.results, row, event, slot.ids[row],
                 slot.keys[row], slot.eventTimes[row], suppressed, settings.suppressionWindowMs(), slot.pastEvents[row], rule));
@@ -471,19 +473,25 @@ public final class ScoringPipeline implements AutoCloseable {
      *
      * @param alert the alert's JSON
      * @param event the event behind it (its context values), or null for a silence
-     * @return whether it is sent; a drop is counted
+     * @return whether it is sent
      */
     private boolean passes(final byte[] alert, final DecodedEvent event) {
-        final AlertRules inForce = rules.get();
-        if (inForce.isEmpty()) {
-            return true;
-        }
+        return judge(rules.get(), alert, event).send();
+    }
+
+    /**
+     * @param inForce the rules in force
+     * @param alert   an alert's JSON
+     * @param event   the event behind it (its context values), or null for a silence
+     * @return their decision (no rule when there are none: the alert is not read); a drop is counted
+     */
+    private AlertRules.Decision judge(final AlertRules inForce, final byte[] alert, final DecodedEvent event) {
         final AlertRules.Decision decision = inForce.decide(alert, name -> event == null ? java.util.Optional.empty()
                 : writer.featureText(event, name), wallClock.getAsLong());
         if (!decision.send()) {
             metrics.alertDropped(decision.rule());
         }
-        return decision.send();
+        return decision;
     }
 
     /** The raw values of a record decoded before, for its alert or clamped list (the same bytes decode the same). */

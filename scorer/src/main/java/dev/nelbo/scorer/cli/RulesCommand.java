@@ -197,19 +197,12 @@ public final class RulesCommand implements Runnable {
         }
     }
 
-    /** @return the rules the topic holds now, by id (unreadable records said on err and skipped) */
+    /** @return the rules the topic holds now, by id, as the scorers follow it (records that are not rules: said on err) */
     private static Map<String, AlertRule> read(final Map<String, Object> client, final String topic, final PrintWriter err) {
         final Map<String, AlertRule> rules = new TreeMap<>();
         for (final ConsumerRecord<String, byte[]> r : range(client, topic, Long.MAX_VALUE)) {
-            if (r.key() == null) {
-                continue;
-            }
-            if (r.value() == null) {
-                rules.remove(r.key());
-                continue;
-            }
             try {
-                rules.put(r.key(), AlertRule.parse(r.value()));
+                AlertRule.apply(rules, r.key(), r.value());
             } catch (final IllegalArgumentException e) {
                 err.println("skipped " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
             }

@@ -89,6 +89,31 @@ public record AlertRule(String id, String type, String feature, String direction
         }
     }
 
+    /**
+     * Applies one record of the rules topic to a table of rules, as the scorers follow it: a tombstone removes its
+     * rule, a valid rule whose id is its key replaces the one it names.
+     *
+     * @param rules the table, by id
+     * @param key   the record's key
+     * @param value the record's value (null: a tombstone)
+     * @return whether the table changed
+     * @throws IllegalArgumentException when the record is not a rule (the table is left as it was)
+     */
+    public static boolean apply(final java.util.Map<String, AlertRule> rules, final String key, final byte[] value) {
+        if (key == null) {
+            throw new IllegalArgumentException("no key (a rule's key is its id)");
+        }
+        if (value == null) {
+            return rules.remove(key) != null;
+        }
+        final AlertRule rule = parse(value);
+        if (!rule.id().equals(key)) {
+            throw new IllegalArgumentException("its id " + rule.id() + " is not its key");
+        }
+        rules.put(key, rule);
+        return true;
+    }
+
     /** @return the rule's JSON */
     public byte[] toJson() {
         try {

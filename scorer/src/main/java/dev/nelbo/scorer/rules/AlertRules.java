@@ -1,6 +1,7 @@
 package dev.nelbo.scorer.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.nelbo.contract.output.OutputField;
 import dev.nelbo.schemas.json.Json;
 
 import java.io.IOException;
@@ -86,9 +87,9 @@ public final class AlertRules {
         if (byId.isEmpty()) {
             return Decision.NO_RULE;
         }
-        final String key = text(alert.get("key"));
-        final JsonNode leading = alert.path("top_features").path(0);
-        final String feature = text(leading.get("feature"));
+        final String key = text(alert.get(OutputField.KEY.wireName()));
+        final JsonNode leading = alert.path(OutputField.TOP_FEATURES.wireName()).path(0);
+        final String feature = text(leading.get(OutputField.FEATURE.wireName()));
         for (final AlertRule r : byId.values()) {
             if (AlertRule.MUTE.equals(r.type()) && r.activeAt(nowMs)
                     && (r.key() == null || r.key().equals(key))
@@ -103,8 +104,8 @@ public final class AlertRules {
         }
         for (final AlertRule r : byId.values()) {
             if (AlertRule.DIRECTION.equals(r.type()) && r.activeAt(nowMs) && r.feature().equals(feature)) {
-                final JsonNode observed = leading.get("observed");
-                final JsonNode expected = leading.get("expected");
+                final JsonNode observed = leading.get(OutputField.OBSERVED.wireName());
+                final JsonNode expected = leading.get(OutputField.EXPECTED.wireName());
                 if (observed == null || !observed.isNumber() || expected == null || !expected.isNumber()) {
                     // a category or a flag has no direction: the rule does not apply
                     return Decision.NO_RULE;

@@ -78,22 +78,8 @@ public final class RulesFollower implements Supplier<AlertRules>, AutoCloseable 
             while (running) {
                 boolean changed = false;
                 for (final ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    if (r.key() == null) {
-                        LOG.warn("Skipped rules record {}-{}@{}: no key (a rule's key is its id)", r.topic(), r.partition(),
-                                r.offset());
-                        continue;
-                    }
-                    if (r.value() == null) {
-                        changed |= rules.remove(r.key()) != null;
-                        continue;
-                    }
                     try {
-                        final AlertRule rule = AlertRule.parse(r.value());
-                        if (!rule.id().equals(r.key())) {
-                            throw new IllegalArgumentException("its id " + rule.id() + " is not its key");
-                        }
-                        rules.put(rule.id(), rule);
-                        changed = true;
+                        changed |= AlertRule.apply(rules, r.key(), r.value());
                     } catch (final IllegalArgumentException e) {
                         LOG.warn("Skipped rules record {}-{}@{} (key {}): {}", r.topic(), r.partition(), r.offset(), r.key(),
                                 e.getMessage());

@@ -87,6 +87,24 @@ class AlertRulesTest {
     }
 
     @Test
+    void a_rules_topic_record_replaces_or_removes_the_rule_its_key_names_and_others_are_refused() {
+        final Map<String, AlertRule> table = new java.util.TreeMap<>();
+        final AlertRule rule = mute("maint-1", "host-3", null, null, LATER);
+        assertTrue(AlertRule.apply(table, "maint-1", rule.toJson()));
+        assertEquals(Map.of("maint-1", rule), table);
+        final IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
+                () -> AlertRule.apply(table, "maint-2", rule.toJson()));
+        assertTrue(other.getMessage().contains("is not its key"), other.getMessage());
+        final IllegalArgumentException keyless = assertThrows(IllegalArgumentException.class,
+                () -> AlertRule.apply(table, null, rule.toJson()));
+        assertTrue(keyless.getMessage().contains("no key"), keyless.getMessage());
+        assertEquals(Map.of("maint-1", rule), table, "refused records leave the table as it was");
+        assertTrue(AlertRule.apply(table, "maint-1", null), "a tombstone removes its rule");
+        assertEquals(Map.of(), table);
+        assertEquals(false, AlertRule.apply(table, "maint-1", null), "a tombstone of no rule changes nothing");
+    }
+
+    @Test
     void rules_round_trip_as_json_and_bad_ones_are_refused_with_what_is_wrong() {
         final AlertRule rule = mute("maint-1", "host-3", null, "eu", LATER);
         assertEquals(rule, AlertRule.parse(rule.toJson()));

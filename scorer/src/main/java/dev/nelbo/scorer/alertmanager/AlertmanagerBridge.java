@@ -57,11 +57,8 @@ public final class AlertmanagerBridge implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     /** Set when partitions are revoked: a batch being retried then belongs to another member. */
     private volatile boolean revoked;
-    private volatile boolean up = true;
     /** Set once the consumer has joined its group (its first assignment, possibly empty). */
     private volatile boolean joined;
-    /** The latest answer that was not an acceptance, for the log of a refused alert. */
-    private String lastDetail = "";
 
     private final Counter sent;
     private final Counter rejected;
@@ -109,7 +106,7 @@ public final class AlertmanagerBridge implements AutoCloseable {
 
     /** @return whether the latest batch was delivered (or none was sent yet) */
     public boolean up() {
-        return up;
+        return upGauge.get() == 1;
     }
 
     /** @return whether the bridge's consumer has joined its group: it reads the alerts topic */
@@ -192,13 +189,13 @@ public final class AlertmanagerBridge implements AutoCloseable {
         }
         Duration pause = FIRST_PAUSE;
         while (true) {
-            final AlertmanagerClient.Outcome outcome = postToAny(alerts);
-            if (outcome == AlertmanagerClient.Outcome.ACCEPTED) {
+            final AlertmanagerClient.Result result = postToAny(alerts);
+            if (result.outcome() == AlertmanagerClient.Outcome.ACCEPTED) {
                 sent.inc(alerts.size());
                 return true;
             }
-            if (outcome == AlertmanagerClient.Outcome.REFUSED) {
-                return alerts.size() == 1 ? refused(alerts.get(0)) : deliverOneByOne(alerts);
+            if (result.outcome() == AlertmanagerClient.Outcome.REFUSED) {
+                return alerts.size() == 1 ? refused(alerts.get(0), result.detail()) : deliverOneByOne(alerts);
             }
             // none accepted: hold the batch and its offsets, keep the group membership, try again
             consumer.pause(consumer.assignment());
@@ -217,7 +214,8 @@ public final class AlertmanagerBridge implements AutoCloseable {
                         ? "its partitions went to another member, which sends it" : "stopping; the next start sends it");
                 return false;
             }
-            pause = pause.multipliedBy(2).compareTo(settings.retryMax()) > 0 ? settings.retryMax() : pause.multipliedBy(2);
+            final Duration doubled = pause.multipliedBy(2);
+            pause = doubled.compareTo(settings.retryMax()) > 0 ? settings.retryMax() : doubled;
         }
     }
 
@@ -231,27 +229,30 @@ public final class AlertmanagerBridge implements AutoCloseable {
         return true;
     }
 
-    private boolean refused(final ObjectNode alert) {
+    private boolean refused(final ObjectNode alert, final String detail) {
         rejected.labelValues("refused").inc();
-        LOG.warn("Alertmanager refused alert {}: {}", AlertmanagerAlert.identity(alert), lastDetail);
+        LOG.warn("Alertmanager refused alert {}: {}", AlertmanagerAlert.identity(alert), detail);
         return true;
     }
 
-    /** @return ACCEPTED when one instance accepts; REFUSED when every instance that answered refused; else FAILED */
-    private AlertmanagerClient.Outcome postToAny(final List<ObjectNode> alerts) throws InterruptedException {
+    /**
+     * @return the accepting instance's answer when one accepts; else REFUSED when every instance refused, FAILED when
+     * one failed, with the last answer's detail
+     */
+    private AlertmanagerClient.Result postToAny(final List<ObjectNode> alerts) throws InterruptedException {
         final ArrayNode body = JsonNodeFactory.instance.arrayNode().addAll(alerts);
         boolean refusedByAll = true;
+        String detail = "";
         for (final AlertmanagerClient c : clients) {
             final AlertmanagerClient.Result r = c.post(body);
             if (r.outcome() == AlertmanagerClient.Outcome.ACCEPTED) {
-                if (!up) {
+                if (!up()) {
                     LOG.info("Alertmanager {} accepts alerts again", c.name());
                 }
-                up = true;
                 upGauge.set(1);
-                return r.outcome();
+                return r;
             }
-            lastDetail = r.detail();
+            detail = r.detail();
             if (r.outcome() == AlertmanagerClient.Outcome.FAILED) {
                 refusedByAll = false;
                 failures.labelValues(c.name()).inc();
@@ -259,11 +260,10 @@ public final class AlertmanagerBridge implements AutoCloseable {
             }
         }
         if (refusedByAll) {
-            return AlertmanagerClient.Outcome.REFUSED;
+            return new AlertmanagerClient.Result(AlertmanagerClient.Outcome.REFUSED, detail);
         }
-        up = false;
         upGauge.set(0);
-        return AlertmanagerClient.Outcome.FAILED;
+        return new AlertmanagerClient.Result(AlertmanagerClient.Outcome.FAILED, detail);
     }
 
     /** Stops {@link #run} (from another thread, e.g. a shutdown hook). */

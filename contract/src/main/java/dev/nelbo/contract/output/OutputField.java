@@ -61,7 +61,9 @@ public enum OutputField {
     /** Kind silence: the task's clock when the silence was found (epoch ms; see docs/scorer.md on the clock). */
     DETECTED_AT("detected_at", Part.ALERT),
     /** The alert rule that decided to send the alert (a direction rule its leading deviation met), when one did. */
-    RULE("rule", Part.ALERT);
+    RULE("rule", Part.ALERT),
+    /** The event's values of the model's categorical and binary context features, by feature name. */
+    CONTEXT("context", Part.ALERT);
 
     /** The output objects: the three records and the objects nested in them. */
     public enum Part {

@@ -1,23 +1,11 @@
 package dev.nelbo.scorer.cli;
 
-import dev.nelbo.registry.Topics;
 import dev.nelbo.schemas.json.Json;
 import dev.nelbo.scorer.config.ScorerConfig;
 import dev.nelbo.scorer.config.ScorerKey;
 import dev.nelbo.scorer.rules.AlertRule;
 import dev.nelbo.scorer.rules.AlertRules;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,13 +18,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code rules}: the alert rules every scorer instance follows live, in the compacted rules topic
@@ -119,19 +104,20 @@ public final class RulesCommand implements Runnable {
                 int unreadable = 0;
                 for (final byte[] a : alerts) {
                     try {
-                        dropped += alone.decide(Json.DOCUMENTS.readTree(a), n -> Optional.empty(), now).send() ? 0 : 1;
+                        final com.fasterxml.jackson.databind.JsonNode alert = Json.DOCUMENTS.readTree(a);
+                        dropped += alone.decide(alert, AlertRules.contextOf(alert), now).send() ? 0 : 1;
                     } catch (final java.io.IOException e) {
                         unreadable++;
                     }
                 }
                 out.printf("dry run: %s would have dropped %d of the last %d alerts%s%s%n", rule.describe(), dropped,
                         alerts.size(), unreadable > 0 ? " (" + unreadable + " records not alerts)" : "",
-                        rule.contextFeature() != null ? "; alerts do not carry context values, so a context mute matches"
-                                + " none of them here" : "");
+                        rule.contextFeature() != null ? "; alerts carry the values of categorical and binary context"
+                                + " features only, so a mute of another feature's value matches none of them here" : "");
                 return 0;
             }
             final String topic = cfg.require(ScorerKey.TOPIC_RULES);
-            write(cfg.clientProperties(), topic, rule.id(), rule.toJson());
+            TopicIo.write(cfg.clientProperties(), topic, AlertRule.MAX_BYTES, rule.id(), rule.toJson());
             out.println("added " + rule.describe() + " to " + topic);
             return 0;
         }
@@ -174,33 +160,16 @@ public final class RulesCommand implements Runnable {
             if (!read(cfg.clientProperties(), topic, spec.commandLine().getErr()).containsKey(id)) {
                 throw new IllegalArgumentException("no rule '" + id + "' in " + topic + " (rules list shows them)");
             }
-            write(cfg.clientProperties(), topic, id, null);
+            TopicIo.write(cfg.clientProperties(), topic, AlertRule.MAX_BYTES, id, null);
             spec.commandLine().getOut().println("removed " + id + " from " + topic);
             return 0;
-        }
-    }
-
-    private static void write(final Map<String, Object> client, final String topic, final String id, final byte[] value) {
-        try (Admin admin = Admin.create(client)) {
-            Topics.ensureCompacted(admin, topic, AlertRule.MAX_BYTES);
-        }
-        final Map<String, Object> p = new HashMap<>(client);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(topic, id, value)).get(30, TimeUnit.SECONDS);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted writing to " + topic, e);
-        } catch (final java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("could not write to " + topic + ": " + (e.getCause() != null
-                    ? e.getCause().getMessage() : e.getMessage()), e);
         }
     }
 
     /** @return the rules the topic holds now, by id, as the scorers follow it (records that are not rules: said on err) */
     private static Map<String, AlertRule> read(final Map<String, Object> client, final String topic, final PrintWriter err) {
         final Map<String, AlertRule> rules = new TreeMap<>();
-        for (final ConsumerRecord<String, byte[]> r : range(client, topic, Long.MAX_VALUE)) {
+        for (final ConsumerRecord<String, byte[]> r : TopicIo.all(client, topic)) {
             try {
                 AlertRule.apply(rules, r.key(), r.value());
             } catch (final IllegalArgumentException e) {
@@ -212,38 +181,8 @@ public final class RulesCommand implements Runnable {
 
     /** @return the values of about the last n records of the topic, oldest first */
     private static List<byte[]> tail(final Map<String, Object> client, final String topic, final int n) {
-        final List<ConsumerRecord<String, byte[]>> records = range(client, topic, n);
+        final List<ConsumerRecord<String, byte[]>> records = new ArrayList<>(TopicIo.last(client, topic, n));
         records.sort(Comparator.comparingLong(ConsumerRecord::timestamp));
         return records.subList(Math.max(0, records.size() - n), records.size()).stream().map(ConsumerRecord::value).toList();
-    }
-
-    /** @return each partition's last perPartition records (all: Long.MAX_VALUE), read to the end offsets of now */
-    private static List<ConsumerRecord<String, byte[]>> range(final Map<String, Object> client, final String topic,
-                                                              final long perPartition) {
-        final Map<String, Object> p = new HashMap<>(client);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        final List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            final List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).toList();
-            if (parts.isEmpty()) {
-                return out;
-            }
-            c.assign(parts);
-            final Map<TopicPartition, Long> begin = c.beginningOffsets(parts);
-            final Map<TopicPartition, Long> end = c.endOffsets(parts);
-            for (final TopicPartition tp : parts) {
-                c.seek(tp, Math.max(begin.get(tp), end.get(tp) - Math.min(perPartition, end.get(tp))));
-            }
-            final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not read " + topic + " to its end within 30 s");
-                }
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-        }
-        return out;
     }
 }

@@ -9,6 +9,7 @@ import dev.nelbo.schemas.event.DecodedEvent;
 import dev.nelbo.schemas.output.DeadLetter;
 import dev.nelbo.schemas.output.SourceRef;
 import dev.nelbo.schemas.spec.FeatureDef;
+import dev.nelbo.schemas.spec.FeatureType;
 import dev.nelbo.schemas.spec.HistoryDef;
 
 import java.util.List;
@@ -33,6 +34,8 @@ public final class ScoreWriter {
     private final String[] names;
     private final byte[][] encodedNames;
     private final int[] top;
+    /** The categorical and binary context features: an alert names the event's values of them. */
+    private final int[] contextFeatures;
     /** Scratch for an entity alert: each feature's contribution above typical, summed over the run. */
     private final double[] runRank;
     private final long historyWarmUp;
@@ -55,6 +58,8 @@ public final class ScoreWriter {
         encodedNames = defs.stream().map(f -> JsonBytes.encodeName(f.name())).toArray(byte[][]::new);
         top = new int[Math.min(topFeatures, names.length)];
         runRank = new double[names.length];
+        contextFeatures = java.util.stream.IntStream.range(0, defs.size()).filter(f -> defs.get(f).contextual()
+                && (defs.get(f).type() == FeatureType.CATEGORICAL || defs.get(f).type() == FeatureType.BINARY)).toArray();
         // a key's weighted statistics lean on its first events until about one half-life has passed (a half-life in
         // time counts as the default number of events)
         historyWarmUp = defs.stream().filter(FeatureDef::derivedFromHistory)
@@ -175,6 +180,7 @@ public final class ScoreWriter {
         if (rule != null) {
             out.name(RULE).value(rule);
         }
+        context(event);
         history(pastEvents, true);
         clampedList(event.clampedCount() > 0 ? event : null);
         return out.endObject().toBytes();
@@ -226,6 +232,7 @@ public final class ScoreWriter {
                 .name(ENTITY_EVIDENCE).value(run.statistic()).name(ENTITY_THRESHOLD).value(run.threshold())
                 .name(ONSET_EVENT_ID).value(run.onsetEventId()).name(ONSET_TIME).value(run.onsetTime())
                 .name(ENTITY_EVENTS).value((long) run.events());
+        context(event);
         history(pastEvents, true);
         clampedList(event.clampedCount() > 0 ? event : null);
         return out.endObject().toBytes();
@@ -288,6 +295,25 @@ public final class ScoreWriter {
         out.beginObject().name(FEATURE).value(names[f]).name(CONTRIBUTION).value(contribution)
                 .name(OBSERVED).observed(observed(event.fields().feature(f))).name(EXPECTED).observed(expected(r, row, f))
                 .endObject();
+    }
+
+    /** The event's values of the context features it has, as text (what a context mute compares). */
+    private void context(final DecodedEvent event) {
+        boolean open = false;
+        for (final int f : contextFeatures) {
+            final Object v = observed(event.fields().feature(f));
+            if (v == null) {
+                continue;
+            }
+            if (!open) {
+                out.name(CONTEXT).beginObject();
+                open = true;
+            }
+            out.name(encodedNames[f]).value(v.toString());
+        }
+        if (open) {
+            out.endObject();
+        }
     }
 
     private void history(final long pastEvents, final boolean flagWarmUp) {

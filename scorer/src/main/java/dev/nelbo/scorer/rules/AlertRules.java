@@ -78,8 +78,7 @@ public final class AlertRules {
 
     /**
      * @param alert   an alert ({@code alert.schema.json})
-     * @param context the event's value of a field, by name (empty when unknown, as for an alert read back from the
-     *                topic, which does not carry them: a context mute then does not match)
+     * @param context the event's value of a field, by name (empty when unknown: a context mute then does not match)
      * @param nowMs   the clock for expiry
      * @return the decision
      */
@@ -122,6 +121,16 @@ public final class AlertRules {
             }
         }
         return Decision.NO_RULE;
+    }
+
+    /**
+     * @param alert an alert read back from the alerts topic
+     * @return its context values by feature name (what a context mute can match in it: the categorical and binary
+     * context features, which it carries; other features of the event it does not)
+     */
+    public static Function<String, Optional<String>> contextOf(final JsonNode alert) {
+        final JsonNode context = alert.path(OutputField.CONTEXT.wireName());
+        return name -> Optional.ofNullable(text(context.get(name)));
     }
 
     private static String text(final JsonNode n) {

@@ -20,6 +20,8 @@ public final class TopicNames {
     public static final String STATUS = "nelbo-status";
     /** Compacted topic of alert rules, keyed by rule id; every scorer instance follows it. */
     public static final String RULES = "nelbo-alert-rules";
+    /** Compacted topic of operators' labels of alerts (false or true positive), keyed by event id. */
+    public static final String FEEDBACK = "nelbo-alert-feedback";
 
     private TopicNames() {
     }

@@ -116,6 +116,15 @@ class SecuredKafkaIT {
             await(metricsPort, "/readyz", r -> r.statusCode() == 200, scorerLog);
             assertEquals(EVENTS, countRecords(broker, "scores", EVENTS), "every event is scored");
 
+            // the operator labels an alert; the scorer follows the feedback topic with its own ACL
+            final ExternalTool.Output labelled = ExternalTool.run(dir, 120, java(), "-Djava.io.tmpdir=" + dir, "-jar",
+                    repo.resolve("scorer/target/nelbo-scorer.jar").toString(), "feedback", "add", "evt-1", "--label",
+                    "false_positive", "--no-lookup", "--config", operator.toString());
+            assertEquals(0, labelled.exitCode(), labelled.text());
+            await(metricsPort, "/metrics", r -> r.body().lines().anyMatch(l -> l.startsWith("nelbo_alert_feedback{")
+                    && l.contains("label=\"false_positive\"") && l.contains("model_version=\"unknown\"") && l.endsWith(" 1.0")),
+                    scorerLog);
+
             // the registry commands see the instance that serves it
             final ExternalTool.Output models = trainer(repo, "models", "--config", trainerConfig.toString());
             assertEquals(0, models.exitCode(), models.text());

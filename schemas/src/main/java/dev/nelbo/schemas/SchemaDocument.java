@@ -15,7 +15,9 @@ public enum SchemaDocument {
     /** A dead letter. */
     DEAD_LETTER("dead-letter.schema.json"),
     /** A scorer instance's report on the status topic. */
-    INSTANCE_STATUS("instance-status.schema.json");
+    INSTANCE_STATUS("instance-status.schema.json"),
+    /** An operator's label of an alert, on the feedback topic. */
+    ALERT_FEEDBACK("alert-feedback.schema.json");
 
     /** Base of every schema's {@code $id}; mapped to the classpath, so validation never goes online. */
     public static final String ID_PREFIX = "https://nelbo.dev/schemas/";

@@ -47,6 +47,10 @@ public final class TopicsCommand implements Callable<Integer> {
             description = "Alert rules topic (compacted; every scorer instance follows it). Default: ${DEFAULT-VALUE}")
     private String rules;
 
+    @Option(names = "--feedback", defaultValue = TopicNames.FEEDBACK,
+            description = "Operators' labels of alerts (compacted; the scorers and retrain read it). Default: ${DEFAULT-VALUE}")
+    private String feedback;
+
     @Option(names = "--partitions", defaultValue = "6",
             description = "Partitions of the events and scores topics (the scorer's parallelism). Default: ${DEFAULT-VALUE}")
     private int partitions;
@@ -81,6 +85,7 @@ public final class TopicsCommand implements Callable<Integer> {
                 // model bundles can exceed the default 1 MB record limit.
                 new TopicSpec(registry, 1, Map.of("cleanup.policy", "compact", "max.message.bytes", "16777216")),
                 new TopicSpec(status, 1, Map.of("cleanup.policy", "compact")),
-                new TopicSpec(rules, 1, Map.of("cleanup.policy", "compact")));
+                new TopicSpec(rules, 1, Map.of("cleanup.policy", "compact")),
+                new TopicSpec(feedback, 1, Map.of("cleanup.policy", "compact")));
     }
 }

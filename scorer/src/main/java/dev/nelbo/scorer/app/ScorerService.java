@@ -14,6 +14,8 @@ import dev.nelbo.scorer.model.LastGoodModel;
 import dev.nelbo.scorer.model.ModelManager;
 import dev.nelbo.scorer.model.ModelPolicy;
 import dev.nelbo.scorer.model.RegistryFollower;
+import dev.nelbo.schemas.feedback.AlertFeedback;
+import dev.nelbo.scorer.feedback.FeedbackFollower;
 import dev.nelbo.scorer.rules.AlertRule;
 import dev.nelbo.scorer.rules.RulesFollower;
 import dev.nelbo.scorer.model.StatusReporter;
@@ -56,6 +58,7 @@ public final class ScorerService implements AutoCloseable {
     private final StatusReporter status;
     private final FleetStatus.Writer statusWriter;
     private final RulesFollower rules;
+    private final FeedbackFollower feedback;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean failed = new AtomicBoolean();
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -63,8 +66,10 @@ public final class ScorerService implements AutoCloseable {
 
     private ScorerService(final ModelManager models, final RegistryFollower follower, final KafkaStreams streams,
                           final MetricsServer server, final String registryTopic, final UnpackDirectory unpack,
-                          final StatusReporter status, final FleetStatus.Writer statusWriter, final RulesFollower rules) {
+                          final StatusReporter status, final FleetStatus.Writer statusWriter, final RulesFollower rules,
+                          final FeedbackFollower feedback) {
         this.rules = rules;
+        this.feedback = feedback;
         this.models = models;
         this.status = status;
         this.statusWriter = statusWriter;
@@ -136,6 +141,7 @@ public final class ScorerService implements AutoCloseable {
             ModelRegistry.ensureTopic(admin, registryTopic);
             FleetStatus.ensureTopic(admin, config.require(ScorerKey.TOPIC_STATUS));
             dev.nelbo.registry.Topics.ensureCompacted(admin, config.require(ScorerKey.TOPIC_RULES), AlertRule.MAX_BYTES);
+            dev.nelbo.registry.Topics.ensureCompacted(admin, config.require(ScorerKey.TOPIC_FEEDBACK), AlertFeedback.MAX_BYTES);
             config.get(ScorerKey.SHADOW_TOPIC).ifPresent(t -> requireShadowTopic(admin, t));
             final List<String> outputs = new java.util.ArrayList<>(List.of(config.topics().scores(), config.topics().alerts(),
                     config.topics().dlq()));
@@ -189,11 +195,14 @@ public final class ScorerService implements AutoCloseable {
         props.put(OutputExceptionHandler.DLQ_TOPIC, config.topics().dlq());
         final RulesFollower rules = new RulesFollower(client, config.require(ScorerKey.TOPIC_RULES), metrics::alertRules);
         rules.start();
+        final FeedbackFollower feedback = new FeedbackFollower(client, config.require(ScorerKey.TOPIC_FEEDBACK),
+                config.intValue(ScorerKey.FEEDBACK_MAX_LABELS), metrics::alertPrecision, metrics::alertFeedbackRejected);
+        feedback.start();
         final KafkaStreams streams = new KafkaStreams(ScorerTopology.build(config, models, metrics, outputTimes, rules), props);
         streamsRef.set(streams);
         StreamsMetricsBridge.register(registry, streams::metrics);
         final ScorerService service = new ScorerService(models, follower, streams, server, registryTopic, unpack,
-                status, statusWriter, rules);
+                status, statusWriter, rules, feedback);
         self.set(service);
         metrics.readiness(service::readiness);
         streams.setUncaughtExceptionHandler(e -> {
@@ -300,6 +309,7 @@ public final class ScorerService implements AutoCloseable {
         // the tombstone: the registry commands stop waiting for this instance
         statusWriter.close();
         rules.close();
+        feedback.close();
         follower.close();
         server.close();
         models.close();

@@ -14,7 +14,8 @@ import java.io.PrintWriter;
  */
 @Command(name = "nelbo-scorer", mixinStandardHelpOptions = true, versionProvider = ScorerCli.Version.class,
         description = "Scores events with a nelbo model: as a Kafka Streams service or offline over a file.",
-        subcommands = {RunCommand.class, ScoreCommand.class, AlertmanagerCommand.class, RulesCommand.class})
+        subcommands = {RunCommand.class, ScoreCommand.class, AlertmanagerCommand.class, RulesCommand.class,
+                FeedbackCommand.class})
 public final class ScorerCli implements Runnable {
 
     @Spec

@@ -39,6 +39,13 @@ public enum ScorerKey {
     TOPIC_RULES(Setting.topic("nelbo.topic.rules", TopicNames.RULES,
             "compacted topic of alert rules (`nelbo-scorer rules`), followed live by every instance; created at start if"
                     + " missing")),
+    TOPIC_FEEDBACK(Setting.topic("nelbo.topic.feedback", TopicNames.FEEDBACK,
+            "compacted topic of operators' labels of alerts (`nelbo-scorer feedback`, or any tool: key the event id, value"
+                    + " `alert-feedback.schema.json`), followed live by every instance for the precision metrics; created at"
+                    + " start if missing")),
+    FEEDBACK_MAX_LABELS(positiveInt("nelbo.feedback.max.labels", 100_000,
+            "alert labels each instance holds for the precision metrics; labels for further event ids are counted in"
+                    + " `nelbo_alert_feedback_rejected_total{reason=\"over_limit\"}`")),
     TOPIC_STATUS(Setting.topic("nelbo.topic.status", TopicNames.STATUS,
             "compacted topic each instance reports its models to (what it serves, what it refused and why)")),
     INSTANCE_ID(Setting.of("nelbo.instance.id", Type.STRING, null, "this instance's name in those reports")

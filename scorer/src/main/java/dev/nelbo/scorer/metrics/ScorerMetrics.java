@@ -1,5 +1,8 @@
 package dev.nelbo.scorer.metrics;
 
+import dev.nelbo.schemas.feedback.AlertFeedback;
+import dev.nelbo.scorer.feedback.AlertPrecision;
+import dev.nelbo.scorer.feedback.FeedbackFollower;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -28,6 +31,9 @@ public final class ScorerMetrics {
     private final Counter alerts;
     private final Counter alertsDropped;
     private final Gauge alertRules;
+    private final java.util.concurrent.atomic.AtomicReference<AlertPrecision> alertPrecision =
+            new java.util.concurrent.atomic.AtomicReference<>(new AlertPrecision(java.util.List.of()));
+    private final Counter alertFeedbackRejected;
     private final Counter alertsSuppressed;
     private final Histogram score;
     private final Histogram batchSize;
@@ -91,6 +97,27 @@ public final class ScorerMetrics {
                 .help("Alerts an alert rule dropped, by rule id (nelbo-scorer rules)").labelNames("rule").withoutExemplars()
                 .register(registry);
         alertRules = Gauge.builder().name("nelbo_alert_rules").help("Alert rules in force (read from the rules topic)")
+                .withoutExemplars().register(registry);
+        // every instance follows the whole feedback topic: each reports the same figures (aggregate with max, not sum)
+        GaugeWithCallback.builder().name("nelbo_alert_feedback")
+                .help("Alerts labelled by operators (the feedback topic's latest label per event id), by the model version"
+                        + " that raised them and label").labelNames("model_version", "label")
+                .callback(cb -> alertPrecision.get().rows().stream().filter(r -> r.context() == null).forEach(r -> {
+                    cb.call(r.truePositives(), r.modelVersion(), AlertFeedback.Label.TRUE_POSITIVE.wireName());
+                    cb.call(r.falsePositives(), r.modelVersion(), AlertFeedback.Label.FALSE_POSITIVE.wireName());
+                })).register(registry);
+        GaugeWithCallback.builder().name("nelbo_alert_precision")
+                .help("Share of the labelled alerts labelled true positive, by the model version that raised them")
+                .labelNames("model_version")
+                .callback(cb -> alertPrecision.get().rows().stream().filter(r -> r.context() == null)
+                        .forEach(r -> cb.call(r.precision(), r.modelVersion()))).register(registry);
+        GaugeWithCallback.builder().name("nelbo_alert_precision_by_context")
+                .help("Share of the labelled alerts labelled true positive, by model version and the alert's value of a"
+                        + " context feature (bounded: the rest under _other)").labelNames("model_version", "context", "value")
+                .callback(cb -> alertPrecision.get().rows().stream().filter(r -> r.context() != null)
+                        .forEach(r -> cb.call(r.precision(), r.modelVersion(), r.context(), r.value()))).register(registry);
+        alertFeedbackRejected = Counter.builder().name("nelbo_alert_feedback_rejected_total")
+                .help("Feedback records not counted: invalid, or over nelbo.feedback.max.labels").labelNames("reason")
                 .withoutExemplars().register(registry);
         alertsSuppressed = Counter.builder().name("nelbo_alerts_suppressed_total")
                 .help("Alerts held back by per-key suppression").withoutExemplars().register(registry);
@@ -268,6 +295,16 @@ public final class ScorerMetrics {
     /** @param n alert rules in force */
     public void alertRules(final int n) {
         alertRules.set(n);
+    }
+
+    /** @param precision what the alert labels measure now */
+    public void alertPrecision(final AlertPrecision precision) {
+        alertPrecision.set(precision);
+    }
+
+    /** @param why why a feedback record was not counted */
+    public void alertFeedbackRejected(final FeedbackFollower.Rejection why) {
+        alertFeedbackRejected.labelValues(why.name().toLowerCase(java.util.Locale.ROOT)).inc();
     }
 
     /** Counts an alert written. */

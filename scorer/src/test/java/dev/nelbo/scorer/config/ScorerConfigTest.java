@@ -128,7 +128,8 @@ class ScorerConfigTest {
                 "nelbo.alertmanager.url", "nelbo.alertmanager.group.id", "nelbo.alertmanager.offset.reset",
                 "nelbo.alertmanager.resolve.ms", "nelbo.alertmanager.labels", "nelbo.alertmanager.timeout.ms",
                 "nelbo.alertmanager.retry.max.ms", "nelbo.alertmanager.basic.auth.username",
-                "nelbo.alertmanager.basic.auth.password", "nelbo.alertmanager.bearer.token", "nelbo.topic.rules"),
+                "nelbo.alertmanager.basic.auth.password", "nelbo.alertmanager.bearer.token", "nelbo.topic.rules",
+                "nelbo.topic.feedback", "nelbo.feedback.max.labels"),
                 ScorerConfig.knownNelboKeys());
     }
 

@@ -8,6 +8,7 @@ import dev.nelbo.schemas.bundle.MlpWeights;
 import dev.nelbo.schemas.encoding.FailureReason;
 import dev.nelbo.schemas.encoding.FeatureEncoder;
 import dev.nelbo.schemas.json.Json;
+import dev.nelbo.schemas.spec.FeatureDef;
 import dev.nelbo.schemas.spec.FeatureSpec;
 import dev.nelbo.schemas.testing.TestBundles;
 import dev.nelbo.schemas.testing.TestData;
@@ -87,6 +88,26 @@ public final class ScorerFixtures {
         final Manifest d = TestBundles.draft(ENCODER, 4, List.of(16), THRESHOLD);
         return BundleWriter.write(dir, d.withCalibration(d.calibration().withSilence(new Manifest.SilenceCalibration(
                 Manifest.SilenceCalibration.CADENCE, factor, "empirical", 1e-5, 0, 0))), vae[0], vae[1], Map.of())
+                .modelVersion();
+    }
+
+    /**
+     * @param dir  target directory
+     * @param seed weight seed
+     * @return the version of a random conditional bundle over {@link TestData#spec()} whose region is context: its
+     *         alerts name the event's region
+     */
+    public static String writeContextModel(final Path dir, final long seed) {
+        final List<FeatureDef> features = new java.util.ArrayList<>(TestData.spec().features());
+        final FeatureDef region = features.remove(features.size() - 1);
+        features.add(new FeatureDef(region.name(), region.path(), region.type(), region.transform(), region.missing(), true,
+                null));
+        final FeatureSpec base = TestData.spec();
+        final FeatureEncoder encoder = TestData.fittedEncoder(new FeatureSpec(base.idPath(), base.keyPath(),
+                base.timestampPath(), base.maxCategories(), features), 11, 2000);
+        final MlpWeights[] vae = TestBundles.randomVae(seed, encoder.width(), encoder.width() - encoder.reconstructedWidth(),
+                16, 4);
+        return BundleWriter.write(dir, TestBundles.draft(encoder, 4, List.of(16), THRESHOLD), vae[0], vae[1], Map.of())
                 .modelVersion();
     }
 

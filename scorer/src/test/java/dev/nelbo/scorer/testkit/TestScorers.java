@@ -57,6 +57,7 @@ public final class TestScorers {
         s.put("nelbo.topic.registry", topics.registry());
         // each test's own rules topic: rules one test adds never reach another's scorers
         s.put("nelbo.topic.rules", topics.registry() + "-rules");
+        s.put("nelbo.topic.feedback", topics.registry() + "-feedback");
         s.put("nelbo.metrics.port", "0");
         s.put("commit.interval.ms", "100");
         s.put("consumer.session.timeout.ms", "6000");
@@ -94,5 +95,29 @@ public final class TestScorers {
                 .findFirst().orElseThrow();
         return snapshot.getDataPoints().stream().mapToDouble(d -> d instanceof CounterSnapshot.CounterDataPointSnapshot c
                 ? c.getValue() : ((GaugeSnapshot.GaugeDataPointSnapshot) d).getValue()).sum();
+    }
+
+    /**
+     * @param registry a scorer's metrics
+     * @param name     a counter's or gauge's name (without {@code _total})
+     * @param labels   label names and values, alternating: the data point must have each
+     * @return the sum of the matching data points (NaN when none match)
+     */
+    public static double metric(final PrometheusRegistry registry, final String name, final String... labels) {
+        final MetricSnapshot snapshot = registry.scrape().stream().filter(s -> s.getMetadata().getName().equals(name))
+                .findFirst().orElseThrow();
+        double sum = Double.NaN;
+        for (final var d : snapshot.getDataPoints()) {
+            boolean match = true;
+            for (int i = 0; i < labels.length; i += 2) {
+                match &= labels[i + 1].equals(d.getLabels().get(labels[i]));
+            }
+            if (match) {
+                final double v = d instanceof CounterSnapshot.CounterDataPointSnapshot c ? c.getValue()
+                        : ((GaugeSnapshot.GaugeDataPointSnapshot) d).getValue();
+                sum = Double.isNaN(sum) ? v : sum + v;
+            }
+        }
+        return sum;
     }
 }

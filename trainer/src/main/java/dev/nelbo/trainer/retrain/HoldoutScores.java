@@ -23,9 +23,10 @@ import java.util.List;
  *
  * @param champion   champion negative ELBO per event, or null without a champion
  * @param challenger challenger negative ELBO per event
+ * @param ids        the event id of each row
  * @param unusable   held-back events left out (unreadable or not encodable)
  */
-public record HoldoutScores(double[] champion, double[] challenger, int unusable) {
+public record HoldoutScores(double[] champion, double[] challenger, List<String> ids, int unusable) {
 
     /**
      * @param before     the records before the held-back ones, in order (they only build history)
@@ -60,7 +61,7 @@ public record HoldoutScores(double[] champion, double[] challenger, int unusable
         final double[] champ = a == null ? null
                 : EngineScores.score(ScoringModel.of(champion), options, a.x, a.mask, rows, ids::get).nelbo();
         final double[] chal = EngineScores.score(ScoringModel.of(challenger), options, b.x, b.mask, rows, ids::get).nelbo();
-        return new HoldoutScores(champ, chal, unusable);
+        return new HoldoutScores(champ, chal, List.copyOf(ids), unusable);
     }
 
     /** Rows decoded with one model's decoder, exactly as the scorer decodes them. */

@@ -206,7 +206,18 @@ public final class RetrainConfig {
     /** @return the gates */
     public Gates gates() {
         return new Gates(number(RetrainKey.GATE_MAX_MEAN_INCREASE_SD), number(RetrainKey.GATE_MAX_ALERT_RATE),
-                number(RetrainKey.GATE_MAX_CALIBRATION_SHIFT), intValue(RetrainKey.GATE_MIN_HOLDOUT_ROWS));
+                number(RetrainKey.GATE_MAX_CALIBRATION_SHIFT), intValue(RetrainKey.GATE_MIN_HOLDOUT_ROWS),
+                number(RetrainKey.GATE_MAX_FALSE_POSITIVE_REFLAG), number(RetrainKey.GATE_MAX_TRUE_POSITIVE_MISSED));
+    }
+
+    /** @return whether the operators' alert labels are read (trained on and judged) */
+    public boolean useFeedback() {
+        return settings.value(RetrainKey.FEEDBACK.key(), Boolean.class);
+    }
+
+    /** @return how many times each event labelled false positive joins the training data */
+    public int falsePositiveCopies() {
+        return intValue(RetrainKey.FEEDBACK_FALSE_POSITIVE_COPIES);
     }
 
     private double number(final RetrainKey key) {

@@ -8,6 +8,7 @@ import dev.nelbo.schemas.bundle.Directories;
 import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.bundle.ModelBundle;
 import dev.nelbo.schemas.event.DecodeLimits;
+import dev.nelbo.schemas.feedback.AlertFeedback;
 import dev.nelbo.schemas.json.Json;
 import dev.nelbo.trainer.pipeline.TrainSettings;
 import dev.nelbo.trainer.pipeline.TrainingPipeline;
@@ -86,9 +87,13 @@ public final class RetrainJob {
         final Set<String> alerted = config.excludeAlerted() && champion != null
                 ? WindowSample.alertedIds(client, config.require(RetrainKey.TOPIC_ALERTS), window, config.readTimeout(), out)
                 : Set.of();
+        // a first model has no alerts to label (and ids from another spec would not match)
+        final Map<String, AlertFeedback.Label> labels = config.useFeedback() && champion != null
+                ? FeedbackCheck.read(client, config.require(RetrainKey.TOPIC_FEEDBACK), config.readTimeout(), out) : Map.of();
         final String eventsTopic = config.require(RetrainKey.TOPIC_EVENTS);
         final WindowSample sample = WindowSample.read(client, eventsTopic, window,
-                champion == null ? null : champion.manifest().featureSpec().idPath(), alerted, config.trainBounds(),
+                champion == null ? null : champion.manifest().featureSpec().idPath(), alerted, labels.keySet(),
+                config.trainBounds(),
                 config.holdoutBounds(), champion != null && champion.manifest().featureSpec().hasHistory(),
                 config.sampleSeed(), config.readTimeout(), out);
         final Map<String, Long> counts = new LinkedHashMap<>();
@@ -100,22 +105,32 @@ public final class RetrainJob {
         counts.put("training sample", (long) sample.train().size());
         counts.put("held back", sample.holdoutPool());
         counts.put("held-back sample", (long) sample.holdout().size());
+        // events labelled false positive are normal: trained on, several times over so the pattern is learnt
+        final List<byte[]> falsePositives = sample.labelled().stream()
+                .filter(h -> labels.get(h.id()) == AlertFeedback.Label.FALSE_POSITIVE).map(WindowSample.Held::value).toList();
+        counts.put("labelled false positive", (long) falsePositives.size());
+        counts.put("labelled true positive (left out)", (long) (sample.labelled().size() - falsePositives.size()));
+        final List<byte[]> training = new ArrayList<>(sample.train());
+        for (int copy = 0; copy < config.falsePositiveCopies(); copy++) {
+            training.addAll(falsePositives);
+        }
+        counts.put("training rows", (long) training.size());
         final String championVersion = champion == null ? null : champion.version();
         if (sample.train().size() < TrainSettings.MIN_ROWS) {
             return new RetrainOutcome(RetrainOutcome.Decision.NOTHING_NEW, "only " + sample.train().size()
                     + " training records in the window (need " + TrainSettings.MIN_ROWS + ")"
                     + (champion == null ? "; no model yet" : "; the champion stays"), window, championVersion, null, null,
-                    counts, null, null);
+                    counts, null, null, null);
         }
 
         final Path data = work.resolve("window.jsonl");
         final Path specFile = work.resolve("spec.json");
         final Path challengerDir = work.resolve("challenger");
-        final TrainSettings settings = champion == null ? TrainSettings.defaults(data, challengerDir, sample.train().size())
-                : TrainSettings.fromProvenance(champion.manifest(), data, challengerDir, specFile, sample.train().size());
+        final TrainSettings settings = champion == null ? TrainSettings.defaults(data, challengerDir, training.size())
+                : TrainSettings.fromProvenance(champion.manifest(), data, challengerDir, specFile, training.size());
         final Manifest trained;
         try {
-            writeLines(data, sample);
+            writeLines(data, training);
             if (champion != null) {
                 Json.DOCUMENTS.writeValue(specFile.toFile(), champion.manifest().featureSpec());
             }
@@ -135,7 +150,7 @@ public final class RetrainJob {
             return new RetrainOutcome(RetrainOutcome.Decision.NOTHING_NEW, "the challenger is identical (content hash "
                     + trained.contentHash().substring(0, 12) + ") to version " + same.get()
                     + " already in the registry; nothing published", window, championVersion, trained.modelVersion(), null,
-                    counts, null, null);
+                    counts, null, null, null);
         }
 
         config.sign(challengerDir, null);
@@ -155,15 +170,20 @@ public final class RetrainJob {
         final String replaced = champion == null ? "no model before" : "champion " + championVersion;
         final ChallengerComparison reference = config.reference().map(file -> onReference(file, champion, challenger,
                 config, settings, out)).orElse(null);
+        final FeedbackCheck feedback = sample.labelled().isEmpty() ? null : onLabelled(sample, labels, champion, challenger,
+                config, settings, out);
         final List<String> failures = new ArrayList<>(comparison.failures());
         if (reference != null) {
             reference.failures().forEach(f -> failures.add("on the reference set: " + f));
+        }
+        if (feedback != null) {
+            feedback.failures().forEach(f -> failures.add("on the labelled alerts: " + f));
         }
         if (!failures.isEmpty()) {
             return new RetrainOutcome(RetrainOutcome.Decision.GATES_FAILED, "challenger " + challenger.version()
                     + " failed " + failures.size() + " gate(s): " + String.join("; ", failures)
                     + "; " + (champion == null ? "nothing published" : replaced + " stays"), window, championVersion,
-                    challenger.version(), null, counts, comparison, reference);
+                    challenger.version(), null, counts, comparison, reference, feedback);
         }
         final boolean shadow = config.publishAsShadow() && champion != null;
         try {
@@ -177,13 +197,26 @@ public final class RetrainJob {
                     + " the run (now " + (e.actual() == null ? "none" : e.actual()) + ", was " + (championVersion == null
                     ? "none" : championVersion) + "): challenger " + challenger.version() + " not published; run again to"
                     + " retrain against the new current model", window, championVersion, challenger.version(), null, counts,
-                    comparison, reference);
+                    comparison, reference, feedback);
         }
         final String as = shadow ? "shadow" : "current";
         return new RetrainOutcome(RetrainOutcome.Decision.PUBLISHED, "challenger " + challenger.version()
                 + " passed the gates and was published as " + as + (shadow ? " (champion " + championVersion
                 + " keeps serving until 'promote')" : " (replacing " + replaced + ")"), window, championVersion,
-                challenger.version(), as, counts, comparison, reference);
+                challenger.version(), as, counts, comparison, reference, feedback);
+    }
+
+    /** Both models on the window's events operators labelled, each with its key's history as for the held-back slice. */
+    private static FeedbackCheck onLabelled(final WindowSample sample, final Map<String, AlertFeedback.Label> labels,
+                                            final ModelBundle champion, final ModelBundle challenger,
+                                            final RetrainConfig config, final TrainSettings settings, final PrintWriter out) {
+        out.printf("scoring %d labelled events with %s%n", sample.labelled().size(), champion == null ? "the first model"
+                : "both models");
+        out.flush();
+        final HoldoutScores scores = HoldoutScores.score(sample.train(), sample.labelled(), champion, challenger,
+                EngineOptions.defaults().withSamples(settings.samples()));
+        return FeedbackCheck.judge(labels, scores, champion == null ? null : champion.manifest(), challenger.manifest(),
+                config.gates());
     }
 
     /**
@@ -236,9 +269,9 @@ public final class RetrainJob {
     }
 
     /** One event per line: a value spanning lines would be split, so line breaks (JSON whitespace) become spaces. */
-    private static void writeLines(final Path file, final WindowSample sample) throws IOException {
+    private static void writeLines(final Path file, final List<byte[]> events) throws IOException {
         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            for (final byte[] v : sample.train()) {
+            for (final byte[] v : events) {
                 w.write(new String(v, StandardCharsets.UTF_8).replace('\n', ' ').replace('\r', ' '));
                 w.newLine();
             }

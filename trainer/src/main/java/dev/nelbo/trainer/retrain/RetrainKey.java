@@ -27,6 +27,8 @@ public enum RetrainKey {
     TOPIC_ALERTS(Setting.topic("nelbo.topic.alerts", TopicNames.ALERTS,
             "alerts topic (the events the champion alerted on are left out of training)")),
     TOPIC_REGISTRY(Setting.topic("nelbo.topic.registry", TopicNames.REGISTRY, "model registry topic (compacted)")),
+    TOPIC_FEEDBACK(Setting.topic("nelbo.topic.feedback", TopicNames.FEEDBACK,
+            "operators' labels of alerts (compacted, keyed by event id; `nelbo-scorer feedback`)")),
     TOPIC_STATUS(Setting.topic("nelbo.topic.status", TopicNames.STATUS,
             "the scorers' status topic (compacted): which instance serves or refused which version")),
     BUNDLE_SIGNING_KEY(Setting.of("nelbo.bundle.signing.key", Type.PASSWORD, null,
@@ -67,6 +69,14 @@ public enum RetrainKey {
                     + " window only")),
     EXCLUDE_ALERTED(Setting.of("nelbo.retrain.exclude.alerted", Type.BOOLEAN, true,
             "leave the events the champion alerted on out of training (joined by event id)")),
+    FEEDBACK(Setting.of("nelbo.retrain.feedback", Type.BOOLEAN, true,
+            "use the operators' labels in the feedback topic: events labelled false positive are trained on (their pattern"
+                    + " is learnt), events labelled true positive are left out of training, calibration and the held-back"
+                    + " slice, and the challenger is judged on both (the feedback gates); `false`: labels are ignored")),
+    FEEDBACK_FALSE_POSITIVE_COPIES(Setting.of("nelbo.retrain.feedback.false.positive.copies", Type.INT, 10,
+            "how many times each window event labelled false positive joins the training data: a pattern seen a few times"
+                    + " among many thousand rows would not be learnt otherwise; `0`: judged on, not trained on")
+            .checked(Range.between(0, 1000))),
     PUBLISH_AS(Setting.of("nelbo.retrain.publish.as", Type.STRING, "current",
             "how a passing challenger is published: `current` or `shadow`")
             .checked(ConfigDef.CaseInsensitiveValidString.in("current", "shadow"))),
@@ -85,7 +95,12 @@ public enum RetrainKey {
     GATE_MAX_CALIBRATION_SHIFT(gate("nelbo.retrain.gate.max.calibration.shift", 0.15,
             "largest KS distance between the challenger's held-back scores and its own calibration (see Gates)")),
     GATE_MIN_HOLDOUT_ROWS(Setting.of("nelbo.retrain.gate.min.holdout.rows", Type.INT, 200, "fewest held-back rows to decide on")
-            .checked(Range.atLeast(1)));
+            .checked(Range.atLeast(1))),
+    GATE_MAX_FALSE_POSITIVE_REFLAG(share("nelbo.retrain.gate.max.false.positive.reflag", 0.5,
+            "share of the window's events labelled false positive the challenger may still flag (see Gates)")),
+    GATE_MAX_TRUE_POSITIVE_MISSED(share("nelbo.retrain.gate.max.true.positive.missed", 0.0,
+            "share of the window's events labelled true positive, of those the champion flags, the challenger may miss"
+                    + " (see Gates)"));
 
     /** Kafka's declaration of every setting above, in this order. */
     public static final ConfigDef CONFIG_DEF = Settings.define(Arrays.stream(values()).map(RetrainKey::setting).toList());
@@ -120,6 +135,10 @@ public enum RetrainKey {
 
     private static Setting gate(final String name, final double defaultValue, final String doc) {
         return Setting.of(name, Type.DOUBLE, defaultValue, doc).checked(number(d -> d >= 0, "must be a number, at least 0"));
+    }
+
+    private static Setting share(final String name, final double defaultValue, final String doc) {
+        return Setting.of(name, Type.DOUBLE, defaultValue, doc).checked(number(d -> d >= 0 && d <= 1, "must be in [0, 1]"));
     }
 
     private static ConfigDef.Validator number(final DoublePredicate valid, final String rule) {

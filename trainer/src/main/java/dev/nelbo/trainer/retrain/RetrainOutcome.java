@@ -16,10 +16,11 @@ import java.util.Map;
  * @param counts      record counts (read, training pool, left out, sampled, held back)
  * @param comparison  champion versus challenger on the held-back slice, or null when not compared
  * @param reference   champion versus challenger on the fixed reference set ({@code nelbo.retrain.reference}), or null
+ * @param feedback    both models on the window's events operators labelled, or null when none was compared
  */
 public record RetrainOutcome(Decision decision, String reason, RetrainWindow window, String champion, String challenger,
                              String publishedAs, Map<String, Long> counts, ChallengerComparison comparison,
-                             ChallengerComparison reference) {
+                             ChallengerComparison reference, FeedbackCheck feedback) {
 
     /** Decisions with the exit code a scheduler acts on. */
     public enum Decision {
@@ -70,6 +71,25 @@ public record RetrainOutcome(Decision decision, String reason, RetrainWindow win
         if (reference != null) {
             m.put("reference_comparison", json(reference));
         }
+        if (feedback != null) {
+            final Map<String, Object> f = new LinkedHashMap<>();
+            f.put("false_positives", feedback.falsePositives());
+            f.put("champion_reflagged", feedback.championReflagged());
+            f.put("challenger_reflagged", feedback.challengerReflagged());
+            f.put("true_positives", feedback.truePositives());
+            f.put("champion_flagged", feedback.championFlagged());
+            f.put("challenger_missed", feedback.challengerMissed());
+            f.put("events", feedback.events().stream().map(e -> {
+                final Map<String, Object> one = new LinkedHashMap<>();
+                one.put("event_id", e.eventId());
+                one.put("label", e.label());
+                one.put("champion_nelbo", Double.isNaN(e.championScore()) ? null : e.championScore());
+                one.put("challenger_nelbo", e.challengerScore());
+                return one;
+            }).toList());
+            f.put("failures", feedback.failures());
+            m.put("feedback", f);
+        }
         return m;
     }
 
@@ -98,6 +118,9 @@ public record RetrainOutcome(Decision decision, String reason, RetrainWindow win
         }
         if (reference != null) {
             b.append("on the reference set:\n").append(reference.report());
+        }
+        if (feedback != null) {
+            b.append(feedback.report());
         }
         b.append("decision: ").append(decision.name().toLowerCase(Locale.ROOT)).append(" (exit ").append(decision.exitCode())
                 .append("): ").append(reason).append('\n');

@@ -30,9 +30,11 @@ import java.util.Set;
  * @param holdoutPool     records in the held-back slice (before the sample cap)
  * @param tooLarge        records left out because they are larger than an event may be (the scorer dead-letters them)
  * @param overKeyCap      records left out of either sample because their key held its share
+ * @param labelled        the events an operator labelled (false or true positive), first record of each id, in read
+ *                        order: kept out of both samples, so the run decides what each label does with them
  */
 public record WindowSample(List<byte[]> train, List<Held> holdout, long read, long trainPool, long excludedAlerted,
-                           long holdoutPool, long tooLarge, long overKeyCap) {
+                           long holdoutPool, long tooLarge, long overKeyCap, List<Held> labelled) {
 
     /** Progress is printed every this many records. */
     static final long PROGRESS_EVERY = 100_000;
@@ -52,6 +54,7 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
     public WindowSample {
         train = List.copyOf(train);
         holdout = List.copyOf(holdout);
+        labelled = List.copyOf(labelled);
     }
 
     /**
@@ -95,6 +98,7 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
      * @param window     window
      * @param idPath     where the event id is (the champion's spec), or null: ids from the record coordinates
      * @param alerted    event ids to leave out of training
+     * @param labelled   event ids with an operator's label, kept out of both samples and returned apart
      * @param trainBounds   what the training sample may hold
      * @param holdoutBounds what the held-back sample may hold
      * @param consecutive whether to keep runs of consecutive records rather than uniform samples (history features)
@@ -104,7 +108,8 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
      * @return the sample
      */
     public static WindowSample read(final Properties client, final String topic, final RetrainWindow window,
-                                    final String idPath, final Set<String> alerted, final BottomKSample.Bounds trainBounds,
+                                    final String idPath, final Set<String> alerted, final Set<String> labelled,
+                                    final BottomKSample.Bounds trainBounds,
                                     final BottomKSample.Bounds holdoutBounds, final boolean consecutive, final long seed,
                                     final Duration timeout, final PrintWriter out) {
         final EventReader ids = EventReader.forId(idPath, DecodeLimits.defaults());
@@ -115,6 +120,7 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
                 : BottomKSample.uniform(holdoutBounds, seed + 1);
         final long[] excluded = {0};
         final long[] tooLarge = {0};
+        final java.util.Map<String, Held> found = new java.util.LinkedHashMap<>();
         final long[] read = {0};
         out.printf(Locale.ROOT, "reading %s over %s%n", topic, window);
         out.flush();
@@ -134,12 +140,15 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
             final String key = keyBytes == null ? null : Utf8.keyText(keyBytes);
             final long size = value.length + (keyBytes == null ? 0 : keyBytes.length);
             final boolean recent = window.inHoldout(t);
-            if (!recent && alerted.isEmpty()) {
+            if (!recent && alerted.isEmpty() && labelled.isEmpty()) {
                 train.offer(p, o, t, key, size, value);
                 return;
             }
             final String id = eventId(value, ids, fields, topic, p, o);
-            if (recent) {
+            if (labelled.contains(id)) {
+                // a replayed id is one event: its first record
+                found.putIfAbsent(id, new Held(id, value, p, o));
+            } else if (recent) {
                 holdout.offer(p, o, t, key, size, new Held(id, value, p, o));
             } else if (alerted.contains(id)) {
                 excluded[0]++;
@@ -148,12 +157,13 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
             }
         });
         final WindowSample s = new WindowSample(train.result(), holdout.result(), read[0], train.seen(), excluded[0],
-                holdout.seen(), tooLarge[0], train.overKeyCap() + holdout.overKeyCap());
+                holdout.seen(), tooLarge[0], train.overKeyCap() + holdout.overKeyCap(), List.copyOf(found.values()));
         out.printf(Locale.ROOT, "read %d records: %d for training (%d left out as alerted), %s %d (%d MiB); %d held back,"
-                + " %s %d; %d too large to be events, %d over their key's share%n", s.read(), s.trainPool(),
+                + " %s %d; %d too large to be events, %d over their key's share; %d labelled by operators%n", s.read(),
+                s.trainPool(),
                 s.excludedAlerted(), consecutive ? "kept the latest" : "sampled", s.train().size(), train.bytes() >> 20,
                 s.holdoutPool(), consecutive ? "kept the earliest" : "sampled", s.holdout().size(), s.tooLarge(),
-                s.overKeyCap());
+                s.overKeyCap(), s.labelled().size());
         out.flush();
         return s;
     }

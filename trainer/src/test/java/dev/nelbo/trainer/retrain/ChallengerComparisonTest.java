@@ -70,7 +70,7 @@ class ChallengerComparisonTest {
                 normal(1, 50, 0, 1), calibratedAt(3), DEFAULT_GATES);
         assertFalse(c.passed());
         assertTrue(c.failures().get(0).contains("only 50 held-back rows"));
-        assertThrows(IllegalArgumentException.class, () -> new Gates(0.1, 0, 0.1, 10));
+        assertThrows(IllegalArgumentException.class, () -> new Gates(0.1, 0, 0.1, 10, 0.5, 0));
     }
 
     @Test
@@ -84,7 +84,7 @@ class ChallengerComparisonTest {
     void a_challenger_that_alerts_less_than_a_drifted_champion_passes_the_alert_gate() {
         // traffic drifted: the champion alerts on ~5% of recent normal rows, the challenger on ~0.5%
         final ChallengerComparison c = ChallengerComparison.compare(normal(1, 5000, 1.45, 1), calibratedAt(3.09),
-                normal(2, 5000, 0.5, 1), calibratedAt(3.09), new Gates(0.25, 0.001, 0.5, 200));
+                normal(2, 5000, 0.5, 1), calibratedAt(3.09), new Gates(0.25, 0.001, 0.5, 200, 0.5, 0));
         assertTrue(c.championAlertRate() > 0.04, c.report());
         assertTrue(c.challengerAlertRate() > 0.001 && c.challengerAlertRate() < c.championAlertRate(), c.report());
         assertTrue(c.passed(), c.report());

@@ -30,7 +30,9 @@ class RetrainConfigTest {
         assertEquals("events", c.require(RetrainKey.TOPIC_EVENTS));
         assertTrue(c.excludeAlerted());
         assertFalse(c.publishAsShadow());
-        assertEquals(new Gates(0.25, 0.01, 0.15, 200), c.gates(), "the documented defaults");
+        assertEquals(new Gates(0.25, 0.01, 0.15, 200, 0.5, 0), c.gates(), "the documented defaults");
+        assertTrue(c.useFeedback());
+        assertEquals(10, c.falsePositiveCopies());
         final RetrainWindow w = c.resolveWindow(Instant.parse("2026-11-21T12:00:00.750Z"));
         assertEquals(Instant.parse("2026-11-21T12:00:00Z"), w.end(), "whole seconds, so a rerun can name the end");
         assertEquals(Instant.parse("2026-11-14T12:00:00Z"), w.start());
@@ -59,6 +61,10 @@ class RetrainConfigTest {
                 .contains("'nelbo.retrain.windw'"));
         assertTrue(refused(Map.of("bootstrap.servers", "k", "linger.mss", "5")).getMessage().contains("'linger.mss'"));
         assertTrue(refused(Map.of()).getMessage().contains("bootstrap.servers"));
+        assertTrue(refused(Map.of("bootstrap.servers", "k", "nelbo.retrain.gate.max.false.positive.reflag", "1.5"))
+                .getMessage().contains("must be in [0, 1]"));
+        assertTrue(refused(Map.of("bootstrap.servers", "k", "nelbo.retrain.feedback.false.positive.copies", "-1"))
+                .getMessage().contains("nelbo.retrain.feedback.false.positive.copies"));
         assertTrue(refused(Map.of("bootstrap.servers", "k", "nelbo.retrain.window", "7 days")).getMessage()
                 .contains("nelbo.retrain.window"));
         assertTrue(refused(Map.of("bootstrap.servers", "k", "nelbo.retrain.window.end", "yesterday")).getMessage()

@@ -443,6 +443,80 @@ class RetrainIntegrationTest {
         }
     }
 
+    @Test
+    void operators_labels_train_the_challenger_and_a_challenger_that_reflags_labelled_false_positives_is_refused()
+            throws Exception {
+        final Instant end = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        final Env e = env("feedback", 1);
+        produceWindow(e.events(), end, "n-", Corrupt.NONE);
+        // in the training part: a new, benign pattern (a batch job's slow, large, retried calls) and a few incidents;
+        // the champion flags both, and the operators label them
+        final RetrainWindow w = RetrainWindow.of(end.minus(WINDOW), end, 0.1);
+        final Random rnd = new Random(8);
+        final List<byte[][]> events = new ArrayList<>();
+        final List<Long> times = new ArrayList<>();
+        final List<byte[][]> labels = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            final boolean incident = i % 8 == 7;
+            final ObjectNode event = TestData.event(rnd, 100_000 + i);
+            event.put("event_id", (incident ? "tp-" : "fp-") + i);
+            ((ObjectNode) event.get("http")).put("latency_ms", incident ? 1e6 : Math.exp(8.3 + 0.05 * rnd.nextGaussian()));
+            event.put("bytes", incident ? 1e6 : 5000 + 50 * rnd.nextGaussian());
+            event.put("region", "eu");
+            event.put("retried", true);
+            events.add(new byte[][] {event.get("key").asText().getBytes(StandardCharsets.UTF_8), Json.EVENTS.writeValueAsBytes(event)});
+            times.add(w.start().toEpochMilli() + (i + 1) * (w.holdoutStart().toEpochMilli() - w.start().toEpochMilli()) / 42);
+            labels.add(new byte[][] {event.get("event_id").asText().getBytes(StandardCharsets.UTF_8),
+                    ("{\"label\":\"" + (incident ? "true_positive" : "false_positive") + "\",\"model_version\":\""
+                            + championManifest.modelVersion() + "\"}").getBytes(StandardCharsets.UTF_8)});
+        }
+        try (KafkaProducer<byte[], byte[]> p = KafkaTestClients.producer()) {
+            for (int i = 0; i < events.size(); i++) {
+                p.send(new ProducerRecord<>(e.events(), null, times.get(i), events.get(i)[0], events.get(i)[1])).get();
+            }
+        }
+        final String feedbackTopic = SharedBroker.uniqueName("feedback-labels");
+        SharedBroker.get().createCompactedTopic(feedbackTopic);
+        KafkaTestClients.produce(feedbackTopic, labels);
+        // a withdrawn label and a record that is not one: neither counts
+        KafkaTestClients.produce(feedbackTopic, List.<byte[][]>of(new byte[][] {"n-5".getBytes(StandardCharsets.UTF_8),
+                "{\"label\":\"true_positive\"}".getBytes(StandardCharsets.UTF_8)}, new byte[][] {"n-5".getBytes(
+                StandardCharsets.UTF_8), null}, new byte[][] {"n-6".getBytes(StandardCharsets.UTF_8),
+                "junk".getBytes(StandardCharsets.UTF_8)}));
+
+        // judged on the labels but not trained on them: the challenger re-flags the false alarms and is refused
+        final CliRun untaught = retrain(e, end, Map.of("nelbo.topic.feedback", feedbackTopic,
+                "nelbo.retrain.feedback.false.positive.copies", "0"));
+        assertEquals(3, untaught.exit(), untaught.out() + untaught.err());
+        final JsonNode refused = Json.DOCUMENTS.readTree(dir.resolve("report-" + e.events() + ".json").toFile());
+        assertEquals(35, refused.get("counts").get("labelled false positive").asLong(), refused.toString());
+        assertEquals(5, refused.get("counts").get("labelled true positive (left out)").asLong(), refused.toString());
+        assertEquals(WINDOW_EVENTS - 240, refused.get("counts").get("training sample").asLong(),
+                "the labelled events are in neither sample: " + refused.get("counts"));
+        final JsonNode untaughtCheck = refused.get("feedback");
+        assertEquals(35, untaughtCheck.get("false_positives").asInt());
+        assertEquals(35, untaughtCheck.get("champion_reflagged").asInt(), "the champion flags the new pattern");
+        assertTrue(untaughtCheck.get("challenger_reflagged").asInt() > 17, untaughtCheck.toString());
+        assertEquals(5, untaughtCheck.get("champion_flagged").asInt());
+        assertEquals(0, untaughtCheck.get("challenger_missed").asInt(), "incidents are still flagged");
+        assertTrue(untaught.out().contains("on the labelled alerts: re-flags"), untaught.out());
+        assertEquals(40, untaughtCheck.get("events").size());
+
+        // trained on the labelled false positives (the default): the pattern is learnt, the incidents still flagged
+        final CliRun taught = retrain(e, end, Map.of("nelbo.topic.feedback", feedbackTopic));
+        final JsonNode published = Json.DOCUMENTS.readTree(dir.resolve("report-" + e.events() + ".json").toFile());
+        assertEquals(0, taught.exit(), taught.out() + taught.err());
+        assertEquals(WINDOW_EVENTS - 240 + 10 * 35, published.get("counts").get("training rows").asLong(),
+                published.get("counts").toString());
+        final JsonNode taughtCheck = published.get("feedback");
+        assertTrue(taughtCheck.get("challenger_reflagged").asInt() <= 17, taughtCheck.toString());
+        assertEquals(0, taughtCheck.get("challenger_missed").asInt(), taughtCheck.toString());
+        assertTrue(taught.out().contains("feedback gates: passed"), taught.out());
+        try (ModelRegistry registry = registry(e)) {
+            assertEquals(published.get("challenger").asText(), registry.read().current());
+        }
+    }
+
     private static Env emptyEnv(final String prefix, final int partitions) {
         final Env e = new Env(SharedBroker.uniqueName(prefix + "-events"), SharedBroker.uniqueName(prefix + "-alerts"),
                 SharedBroker.uniqueName(prefix + "-models"), SharedBroker.uniqueName(prefix + "-scores"),

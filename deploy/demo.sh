@@ -4,7 +4,7 @@
 # arrive, and precision/recall on the planted anomalies. Cleans up after itself, also on Ctrl-C.
 #
 #   deploy/demo.sh [--duration SECONDS] [--rate EVENTS_PER_S] [--train-events N] [--epochs N] [--check-dashboard]
-#                  [--alertmanager] [--keep]
+#                  [--alertmanager] [--rule "RULE ARGS"]... [--keep]
 #
 #   --duration         seconds of live traffic (default 45)
 #   --rate             live events per second (default 300)
@@ -14,6 +14,8 @@
 #                      every Grafana panel query returns data; the demo fails if one does not
 #   --alertmanager     also run Alertmanager (Debian package 'prometheus-alertmanager') and the alert bridge
 #                      (nelbo-scorer alertmanager), and show that every alert reached Alertmanager once
+#   --rule             an alert rule added before the live traffic, as 'nelbo-scorer rules add' takes it
+#                      (repeatable), e.g. --rule "--id rps-down --feature service_rps --direction below"
 #   --keep             keep deploy/.run/demo (logs, data, model) instead of deleting it
 #
 # Ports (environment): DEMO_KAFKA_PORT [19092], DEMO_KAFKA_CONTROLLER_PORT [19093], DEMO_METRICS_PORT [9464],
@@ -40,8 +42,9 @@ PROMETHEUS_PORT="${DEMO_PROMETHEUS_PORT:-9090}"
 ALERTMANAGER_PORT="${DEMO_ALERTMANAGER_PORT:-19095}"
 BRIDGE_PORT="${DEMO_BRIDGE_METRICS_PORT:-9465}"
 ALERTMANAGER=0
+RULES=()
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 while (( $# )); do
   case "$1" in
     --duration) DURATION="${2:?--duration needs a value}"; shift 2 ;;
@@ -50,6 +53,7 @@ while (( $# )); do
     --epochs) EPOCHS="${2:?--epochs needs a value}"; shift 2 ;;
     --check-dashboard) CHECK_DASHBOARD=1; shift ;;
     --alertmanager) ALERTMANAGER=1; shift ;;
+    --rule) RULES+=("${2:?--rule needs the arguments of a rule}"); shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "demo: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -212,6 +216,20 @@ if (( ALERTMANAGER )); then
   echo "Alertmanager on http://127.0.0.1:$ALERTMANAGER_PORT (pid $ALERTMANAGER_PID), alert bridge pid $BRIDGE_PID"
 fi
 
+if (( ${#RULES[@]} )); then
+  step "add ${#RULES[@]} alert rule(s)"
+  for rule in "${RULES[@]}"; do
+    # shellcheck disable=SC2086 # the rule's arguments, split as the shell splits a command line
+    java "${JAVA_TMP[@]}" -jar "$SCORER_JAR" rules add --config "$RUN/scorer.properties" $rule
+  done
+  deadline=$((SECONDS + 30))
+  until [[ "$(curl -s --max-time 2 "http://127.0.0.1:$METRICS_PORT/metrics" \
+      | awk '$1 == "nelbo_alert_rules" {printf "%d", $NF}')" == "${#RULES[@]}" ]]; do
+    (( SECONDS < deadline )) || fail "the scorer did not take the rules within 30 s"
+    sleep 0.5
+  done
+fi
+
 # --- 5. live traffic ----------------------------------------------------------------------------------
 step "stream $((DURATION * RATE)) live events for ${DURATION}s at ${RATE}/s with ${ANOMALY_RATE} planted anomalies"
 # A few records the scorer cannot score, so the dead-letter path (and its dashboard panel) is exercised.
@@ -221,8 +239,10 @@ this is not JSON
 {"event_id":"bad-missing-field","service":"search"}
 BAD
 expected=$((DURATION * RATE + 3))
+# At the end the watch labels every alert from the planted labels, as an analyst would, on the feedback topic
+# (nelbo-scorer feedback does it one alert at a time): the scorer measures alert precision from those labels.
 tools watch --bootstrap-servers "$BOOTSTRAP" --labels "$RUN/live-labels.jsonl" --expect "$expected" \
-  --idle 30 --timeout $((DURATION + 120)) --max-rows 30 &
+  --idle 30 --timeout $((DURATION + 120)) --max-rows 30 --feedback nelbo-alert-feedback > >(tee "$RUN/watch.out") &
 WATCH_PID=$!
 tools generate --topic events --key-field host --bootstrap-servers "$BOOTSTRAP" --rate "$RATE" --duration "$DURATION" --clock wall \
   --anomaly-rate "$ANOMALY_RATE" --seed $((SEED + 1)) --labels "$RUN/live-labels.jsonl" > "$RUN/generate.out" 2> "$RUN/generate.err" &
@@ -236,7 +256,25 @@ WATCH_PID=""
 cat "$RUN/generate.out"
 (( watch_code == 0 )) || fail "no scores arrived (scorer log: $RUN/scorer.log)"
 
-# --- 6. where the metrics are -------------------------------------------------------------------------
+# --- 6. alert precision from the labels -----------------------------------------------------------------
+step "alert precision measured by the scorer from the labels"
+metric_sum() { curl -s --max-time 2 "http://127.0.0.1:$METRICS_PORT/metrics" \
+  | awk -v m="$1" '$1 ~ "^"m"({|$)" {s += $NF} END {printf "%d", s}'; }
+deadline=$((SECONDS + 10))
+until grep -q '^feedback: labelled' "$RUN/watch.out" 2>/dev/null || (( SECONDS > deadline )); do sleep 0.2; done
+labelled=$(sed -n 's/^feedback: labelled \([0-9]*\) alerts.*/\1/p' "$RUN/watch.out")
+watch_precision=$(sed -n 's/^feedback: labelled .*precision \([0-9.]*\)$/\1/p' "$RUN/watch.out")
+[[ -n "$labelled" && "$labelled" != 0 ]] || fail "the watch labelled no alerts ($RUN/watch.out)"
+deadline=$((SECONDS + 30))
+until [[ "$(metric_sum nelbo_alert_feedback)" == "$labelled" ]] || (( SECONDS > deadline )); do sleep 0.5; done
+counted=$(metric_sum nelbo_alert_feedback)
+scorer_precision=$(curl -s --max-time 2 "http://127.0.0.1:$METRICS_PORT/metrics" \
+  | awk '$1 ~ /^nelbo_alert_precision\{/ {printf "%.4f", $NF}')
+echo "the scorer counts $counted labelled alerts; nelbo_alert_precision $scorer_precision (the watch: $watch_precision)"
+[[ "$counted" == "$labelled" ]] || fail "the scorer counts $counted labels, the watch wrote $labelled"
+[[ "$scorer_precision" == "$watch_precision" ]] || fail "the scorer's precision $scorer_precision differs from the watch's $watch_precision"
+
+# --- 7. where the metrics are -------------------------------------------------------------------------
 step "metrics"
 echo "scorer metrics:  http://127.0.0.1:$METRICS_PORT/metrics   health: /healthz   readiness: /readyz"
 curl -s --max-time 2 "http://127.0.0.1:$METRICS_PORT/metrics" \

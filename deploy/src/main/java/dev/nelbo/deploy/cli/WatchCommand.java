@@ -23,6 +23,11 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,6 +35,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import static dev.nelbo.contract.output.OutputField.ANOMALY;
+import static dev.nelbo.contract.output.OutputField.CONTEXT;
+import static dev.nelbo.contract.output.OutputField.MODEL_VERSION;
 import static dev.nelbo.contract.output.OutputField.DETECTED_AT;
 import static dev.nelbo.contract.output.OutputField.EVENT_TIME;
 import static dev.nelbo.contract.output.OutputField.KEY;
@@ -52,6 +59,8 @@ public final class WatchCommand implements Callable<Integer> {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final long DRAIN_NANOS = 1_500_000_000L;
     private static final long LABEL_WAIT_NANOS = 2_000_000_000L;
+    /** Alerts --feedback labels at most. */
+    private static final int MAX_FEEDBACK = 100_000;
 
     @Spec
     private CommandSpec spec;
@@ -86,6 +95,11 @@ public final class WatchCommand implements Callable<Integer> {
     @Option(names = "--width", defaultValue = "150", description = "Row width. Default: ${DEFAULT-VALUE}")
     private int width;
 
+    @Option(names = "--feedback", paramLabel = "TOPIC", description = "At the end, label each alert false_positive or"
+            + " true_positive from the planted labels, as an analyst would, on this feedback topic (the scorers measure"
+            + " alert precision from it; nelbo-scorer feedback reads it back).")
+    private String feedbackTopic;
+
     @Override
     public Integer call() throws IOException {
         final PrintWriter out = spec.commandLine().getOut();
@@ -97,6 +111,8 @@ public final class WatchCommand implements Callable<Integer> {
         // each entity alert's event and onset, judged against the labels at the end
         final List<String[]> entityAlerts = new java.util.ArrayList<>();
         final List<Silences.Alert> silenceAlerts = new java.util.ArrayList<>();
+        // every event and entity alert, for --feedback
+        final List<JsonNode> labelable = new java.util.ArrayList<>();
         long lastEvent = Long.MIN_VALUE;
         long deadLetters = 0;
         final long start = System.nanoTime();
@@ -141,6 +157,9 @@ public final class WatchCommand implements Callable<Integer> {
                         if (AlertKind.ENTITY.wireName().equals(kind)) {
                             entityAlerts.add(new String[] {eventId, value.path(ONSET_EVENT_ID.wireName()).asText()});
                         }
+                        if (feedbackTopic != null && !eventId.isEmpty() && labelable.size() < MAX_FEEDBACK) {
+                            labelable.add(value);
+                        }
                         if (++alerts <= maxRows) {
                             pending.add(new PendingAlert(value, eventId, System.nanoTime()));
                         }
@@ -171,7 +190,63 @@ public final class WatchCommand implements Callable<Integer> {
                     + " behaviour%n", entityAlerts.size(), onAnomalies, entityAlerts.size() - onAnomalies);
             out.flush();
         }
+        if (feedbackTopic != null) {
+            writeFeedback(labelable, all, out);
+        }
         return flagged.isEmpty() ? 1 : 0;
+    }
+
+    /**
+     * Labels each alert as an analyst would: true positive when its event (or, for an entity alert, the onset of its
+     * run) is a planted anomaly, else false positive; keyed by event id, as {@code alert-feedback.schema.json} says any
+     * tool may write them (the latest label of an id wins, as the scorers read it).
+     */
+    private void writeFeedback(final List<JsonNode> alerts, final Map<String, java.util.Optional<String>> planted,
+                               final PrintWriter out) throws IOException {
+        final Map<String, ObjectNode> labels = new java.util.LinkedHashMap<>();
+        for (final JsonNode alert : alerts) {
+            final String eventId = alert.path(EVENT_ID.wireName()).asText();
+            if (planted.get(eventId) == null) {
+                continue;
+            }
+            final boolean entity = AlertKind.ENTITY.wireName().equals(alert.path(KIND.wireName()).asText());
+            final boolean incident = plantedAnomaly(planted, eventId)
+                    || entity && plantedAnomaly(planted, alert.path(ONSET_EVENT_ID.wireName()).asText());
+            final ObjectNode label = MAPPER.createObjectNode().put("label", incident ? "true_positive" : "false_positive")
+                    .put("model_version", alert.path(MODEL_VERSION.wireName()).asText())
+                    .put("kind", entity ? AlertKind.ENTITY.wireName() : AlertKind.EVENT.wireName())
+                    .put("by", "nelbo-tools watch").put("note", incident ? "a planted anomaly" : "normal behaviour")
+                    .put("labelled_at", System.currentTimeMillis());
+            if (alert.path(KEY.wireName()).isTextual()) {
+                label.put("key", alert.path(KEY.wireName()).asText());
+            }
+            if (alert.path(CONTEXT.wireName()).isObject()) {
+                label.set("context", alert.path(CONTEXT.wireName()));
+            }
+            labels.put(eventId, label);
+        }
+        final Properties props = new Properties();
+        props.putAll(kafka.properties(spec));
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            for (final Map.Entry<String, ObjectNode> e : labels.entrySet()) {
+                producer.send(new ProducerRecord<>(feedbackTopic, e.getKey(), MAPPER.writeValueAsString(e.getValue())));
+            }
+            producer.flush();
+        }
+        final long truePositives = labels.values().stream().filter(l -> "true_positive".equals(l.get("label").asText())).count();
+        // which planted anomalies reached an alert of their own (an entity alert's onset counts as its run's)
+        final Map<String, Long> byKind = new java.util.TreeMap<>();
+        labels.keySet().forEach(id -> planted.getOrDefault(id, java.util.Optional.empty()).ifPresent(
+                kind -> byKind.merge(kind, 1L, Long::sum)));
+        out.printf(java.util.Locale.ROOT, "feedback: labelled %d alerts in %s (%d true, %d false positive): precision %.4f%n",
+                labels.size(), feedbackTopic, truePositives, labels.size() - truePositives,
+                labels.isEmpty() ? Double.NaN : (double) truePositives / labels.size());
+        out.println("feedback: planted anomalies with an alert, by kind: " + byKind.entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", ")));
+        out.flush();
     }
 
     /** An alert waiting (briefly) for its label, which the generator flushes a moment after sending. */

@@ -32,7 +32,8 @@ class DashboardTest {
         final Set<String> titles = queries.queries().stream().map(PanelQuery::panel).collect(Collectors.toSet());
         for (final String needed : List.of("Throughput", "Consumer lag", "End-to-end latency p50 / p99", "Score distribution",
                 "Alert rate", "Dead letters by reason", "Model version in use", "Keys held: entity history, alert suppression, entity evidence and cadence",
-                "Keys evicted, key mismatches", "Entities in anomalous state", "Entity alerts", "Silence alerts")) {
+                "Keys evicted, key mismatches", "Entities in anomalous state", "Entity alerts", "Silence alerts",
+                "Alert precision from operators' labels")) {
             assertTrue(titles.contains(needed), "missing panel '" + needed + "' in " + titles);
         }
         final Set<Integer> ids = new HashSet<>();

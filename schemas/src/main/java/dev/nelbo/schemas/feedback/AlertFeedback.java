@@ -111,6 +111,24 @@ public record AlertFeedback(Label label, String modelVersion, String kind, Strin
     }
 
     /**
+     * Applies one record of the feedback topic, as the scorers and the commands read it.
+     *
+     * @param labels  the labels in force, by event id
+     * @param eventId the record key
+     * @param value   the record value, or null (a tombstone: the label is withdrawn)
+     * @return whether the labels changed
+     * @throws IllegalArgumentException when the record is not a label (the one it would replace stays)
+     */
+    public static boolean apply(final Map<String, AlertFeedback> labels, final String eventId, final byte[] value) {
+        checkId(eventId);
+        if (value == null) {
+            return labels.remove(eventId) != null;
+        }
+        final AlertFeedback label = parse(eventId, value);
+        return !label.equals(labels.put(eventId, label));
+    }
+
+    /**
      * @param eventId a record key
      * @throws IllegalArgumentException when it cannot name an alert
      */

@@ -34,6 +34,23 @@ class AlertFeedbackTest {
     }
 
     @Test
+    void applies_records_as_the_topic_is_read_latest_label_wins_tombstones_withdraw() {
+        final Map<String, AlertFeedback> labels = new java.util.HashMap<>();
+        final byte[] fp = "{\"label\":\"false_positive\"}".getBytes(StandardCharsets.UTF_8);
+        final byte[] tp = "{\"label\":\"true_positive\"}".getBytes(StandardCharsets.UTF_8);
+        assertTrue(AlertFeedback.apply(labels, "e-1", fp));
+        assertFalse(AlertFeedback.apply(labels, "e-1", fp), "the same label again changes nothing");
+        assertTrue(AlertFeedback.apply(labels, "e-1", tp));
+        assertEquals(AlertFeedback.Label.TRUE_POSITIVE, labels.get("e-1").label());
+        assertThrows(IllegalArgumentException.class, () -> AlertFeedback.apply(labels, "e-1", "junk".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(AlertFeedback.Label.TRUE_POSITIVE, labels.get("e-1").label(), "a refused record leaves the label");
+        assertThrows(IllegalArgumentException.class, () -> AlertFeedback.apply(labels, null, null));
+        assertTrue(AlertFeedback.apply(labels, "e-1", null));
+        assertFalse(AlertFeedback.apply(labels, "e-1", null));
+        assertTrue(labels.isEmpty());
+    }
+
+    @Test
     void refuses_what_is_not_a_label_saying_why_without_quoting_the_value() {
         assertTrue(refused("e", "secret-payload").contains("is not JSON"));
         assertFalse(refused("e", "secret-payload").contains("secret"));

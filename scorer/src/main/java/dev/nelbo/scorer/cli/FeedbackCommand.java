@@ -164,19 +164,7 @@ public final class FeedbackCommand implements Runnable {
     /** @return the labels in force, by event id, as the scorers read them (records that are not labels: said on err) */
     private static Map<String, AlertFeedback> read(final Map<String, Object> client, final String topic,
                                                    final PrintWriter err) {
-        final Map<String, AlertFeedback> labels = new TreeMap<>();
-        for (final ConsumerRecord<String, byte[]> r : TopicIo.all(client, topic)) {
-            if (r.value() == null) {
-                labels.remove(r.key());
-                continue;
-            }
-            try {
-                labels.put(r.key(), AlertFeedback.parse(r.key(), r.value()));
-            } catch (final IllegalArgumentException e) {
-                err.println("skipped " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
-            }
-        }
-        return labels;
+        return TopicIo.latest(client, topic, err, AlertFeedback::apply);
     }
 
     /** @return the latest event or entity alert of the event id since the instant, or null */

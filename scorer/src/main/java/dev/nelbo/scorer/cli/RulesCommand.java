@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /**
@@ -168,15 +167,7 @@ public final class RulesCommand implements Runnable {
 
     /** @return the rules the topic holds now, by id, as the scorers follow it (records that are not rules: said on err) */
     private static Map<String, AlertRule> read(final Map<String, Object> client, final String topic, final PrintWriter err) {
-        final Map<String, AlertRule> rules = new TreeMap<>();
-        for (final ConsumerRecord<String, byte[]> r : TopicIo.all(client, topic)) {
-            try {
-                AlertRule.apply(rules, r.key(), r.value());
-            } catch (final IllegalArgumentException e) {
-                err.println("skipped " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
-            }
-        }
-        return rules;
+        return TopicIo.latest(client, topic, err, AlertRule::apply);
     }
 
     /** @return the values of about the last n records of the topic, oldest first */

@@ -61,6 +61,36 @@ final class TopicIo {
         }
     }
 
+    /** How a compacted topic's records change what is in force (the followers' own rule, e.g. {@code AlertRule::apply}). */
+    @FunctionalInterface
+    interface Applier<T> {
+        /**
+         * @param inForce what is in force, by key
+         * @param key     a record key
+         * @param value   its value, or null for a tombstone
+         * @return whether it changed
+         * @throws IllegalArgumentException when the record is not valid
+         */
+        boolean apply(Map<String, T> inForce, String key, byte[] value);
+    }
+
+    /**
+     * @return what a compacted topic holds now, by key, as the followers read it (records the applier refuses: said on
+     * err, by coordinates)
+     */
+    static <T> Map<String, T> latest(final Map<String, Object> client, final String topic, final java.io.PrintWriter err,
+                                     final Applier<T> applier) {
+        final Map<String, T> inForce = new java.util.TreeMap<>();
+        for (final ConsumerRecord<String, byte[]> r : all(client, topic)) {
+            try {
+                applier.apply(inForce, r.key(), r.value());
+            } catch (final IllegalArgumentException e) {
+                err.println("skipped " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
+            }
+        }
+        return inForce;
+    }
+
     /** @return every record of the topic (none when it does not exist) */
     static List<ConsumerRecord<String, byte[]>> all(final Map<String, Object> client, final String topic) {
         return read(client, topic, null, Long.MAX_VALUE);

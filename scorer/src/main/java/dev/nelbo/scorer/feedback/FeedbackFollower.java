@@ -45,17 +45,7 @@ public final class FeedbackFollower implements AutoCloseable {
 
             @Override
             public boolean apply(final String eventId, final byte[] value) {
-                if (value == null) {
-                    return labels.remove(eventId) != null;
-                }
-                final AlertFeedback label;
-                try {
-                    label = AlertFeedback.parse(eventId, value);
-                } catch (final IllegalArgumentException e) {
-                    rejected.accept(Rejection.INVALID);
-                    throw e;
-                }
-                if (labels.size() >= maxLabels && !labels.containsKey(eventId)) {
+                if (value != null && labels.size() >= maxLabels && !labels.containsKey(eventId)) {
                     rejected.accept(Rejection.OVER_LIMIT);
                     if (!warnedFull) {
                         warnedFull = true;
@@ -64,7 +54,12 @@ public final class FeedbackFollower implements AutoCloseable {
                     }
                     return false;
                 }
-                return !label.equals(labels.put(eventId, label));
+                try {
+                    return AlertFeedback.apply(labels, eventId, value);
+                } catch (final IllegalArgumentException e) {
+                    rejected.accept(Rejection.INVALID);
+                    throw e;
+                }
             }
 
             @Override

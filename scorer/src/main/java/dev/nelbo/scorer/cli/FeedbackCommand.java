@@ -152,10 +152,8 @@ public final class FeedbackCommand implements Runnable {
         public Integer call() {
             final ScorerConfig cfg = options.load();
             final String topic = cfg.require(ScorerKey.TOPIC_FEEDBACK);
-            if (!read(cfg.clientProperties(), topic, spec.commandLine().getErr()).containsKey(eventId)) {
-                throw new IllegalArgumentException("no label for '" + eventId + "' in " + topic + " (feedback list shows them)");
-            }
-            TopicIo.write(cfg.clientProperties(), topic, AlertFeedback.MAX_BYTES, eventId, null);
+            TopicIo.remove(cfg.clientProperties(), topic, AlertFeedback.MAX_BYTES, eventId, spec.commandLine().getErr(),
+                    AlertFeedback::apply, "label");
             spec.commandLine().getOut().println("withdrew the label of " + eventId + " from " + topic);
             return 0;
         }

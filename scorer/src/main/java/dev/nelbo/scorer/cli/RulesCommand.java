@@ -156,10 +156,8 @@ public final class RulesCommand implements Runnable {
         public Integer call() {
             final ScorerConfig cfg = options.load();
             final String topic = cfg.require(ScorerKey.TOPIC_RULES);
-            if (!read(cfg.clientProperties(), topic, spec.commandLine().getErr()).containsKey(id)) {
-                throw new IllegalArgumentException("no rule '" + id + "' in " + topic + " (rules list shows them)");
-            }
-            TopicIo.write(cfg.clientProperties(), topic, AlertRule.MAX_BYTES, id, null);
+            TopicIo.remove(cfg.clientProperties(), topic, AlertRule.MAX_BYTES, id, spec.commandLine().getErr(),
+                    AlertRule::apply, "rule");
             spec.commandLine().getOut().println("removed " + id + " from " + topic);
             return 0;
         }

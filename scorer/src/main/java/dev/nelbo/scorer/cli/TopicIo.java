@@ -91,6 +91,20 @@ final class TopicIo {
         return inForce;
     }
 
+    /**
+     * Writes the tombstone of a key the topic holds now.
+     *
+     * @param what the records' name in the message, e.g. {@code rule} (the command's {@code list} shows them)
+     * @throws IllegalArgumentException when the topic holds no such key
+     */
+    static <T> void remove(final Map<String, Object> client, final String topic, final int maxBytes, final String key,
+                           final java.io.PrintWriter err, final Applier<T> applier, final String what) {
+        if (!latest(client, topic, err, applier).containsKey(key)) {
+            throw new IllegalArgumentException("no " + what + " '" + key + "' in " + topic + " (list shows what it holds)");
+        }
+        write(client, topic, maxBytes, key, null);
+    }
+
     /** @return every record of the topic (none when it does not exist) */
     static List<ConsumerRecord<String, byte[]>> all(final Map<String, Object> client, final String topic) {
         return read(client, topic, null, Long.MAX_VALUE);

@@ -140,6 +140,9 @@ class FeedbackIntegrationTest {
 
             // withdrawn: the label no longer counts
             assertEquals(0, feedback(settings, "remove", id0).code());
+            final CliResult again = feedback(settings, "remove", id0);
+            assertNotEquals(0, again.code());
+            assertTrue(again.err().contains("no label '" + id0 + "'"), again.err());
             await("the withdrawal followed", () -> TestScorers.metric(metrics, "nelbo_alert_feedback", "model_version",
                     version) == 3);
             final CliResult list = feedback(settings, "list");

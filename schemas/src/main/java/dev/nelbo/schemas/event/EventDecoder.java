@@ -22,7 +22,7 @@ public final class EventDecoder {
     public static final long NO_RECORD_TIMESTAMP = Long.MIN_VALUE;
 
     private final FeatureEncoder encoder;
-    private final EventReader reader;
+    private final EventParser reader;
     private final long maxTimeSkewMs;
     /** The spec's time features (time of day, weekday): the context a model's thresholds can depend on. */
     private final int[] timeFeatures;
@@ -43,8 +43,20 @@ public final class EventDecoder {
      *                      beyond what the record timestamp allows
      */
     public EventDecoder(final FeatureEncoder encoder, final DecodeLimits limits, final long maxTimeSkewMs) {
+        this(encoder, limits, maxTimeSkewMs, EventFormat.JSON);
+    }
+
+    /**
+     * @param encoder       the model's encoder (its spec says what to read)
+     * @param limits        what an event may be
+     * @param maxTimeSkewMs see {@link #EventDecoder(FeatureEncoder, DecodeLimits, long)}
+     * @param format        the events' wire format
+     * @throws IllegalArgumentException when the model's spec cannot be read in that format
+     */
+    public EventDecoder(final FeatureEncoder encoder, final DecodeLimits limits, final long maxTimeSkewMs,
+                        final EventFormat format) {
         this.encoder = encoder;
-        this.reader = EventReader.forSpec(encoder.spec(), limits);
+        this.reader = format.parser(encoder.spec(), limits);
         this.maxTimeSkewMs = maxTimeSkewMs;
         this.timeFeatures = java.util.stream.IntStream.range(0, encoder.spec().features().size())
                 .filter(i -> encoder.spec().features().get(i).type() == dev.nelbo.schemas.spec.FeatureType.TIME).toArray();

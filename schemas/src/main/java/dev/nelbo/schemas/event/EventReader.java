@@ -39,7 +39,7 @@ import java.util.Map;
  * (categorical features, ids, keys) keep the text a Jackson tree would give them ({@code 3}, {@code 2.5},
  * {@code 1.0E-5}). Immutable and thread-safe; use one {@link EventFields} per thread.
  */
-public final class EventReader {
+public final class EventReader implements EventParser {
 
     /**
      * Jackson's own limits are lifted (numbers, strings and names of any length, any depth): this reader
@@ -114,6 +114,7 @@ public final class EventReader {
     }
 
     /** @return a holder sized for this reader */
+    @Override
     public EventFields newFields() {
         return new EventFields(features, extras);
     }
@@ -139,6 +140,7 @@ public final class EventReader {
      * @throws EncodingException with a typed reason when the bytes are not a readable JSON object within the
      *                           limits; nothing else, whatever the bytes
      */
+    @Override
     public void read(final byte[] bytes, final EventFields into) {
         into.clear();
         if (bytes == null || bytes.length == 0) {

@@ -3,7 +3,9 @@ package dev.nelbo.scorer.config;
 import dev.nelbo.scorer.alertmanager.AlertmanagerSettings;
 import dev.nelbo.schemas.bundle.BundleSignature;
 import dev.nelbo.schemas.bundle.BundleTrust;
+import dev.nelbo.schemas.event.AvroEventReader;
 import dev.nelbo.schemas.event.DecodeLimits;
+import dev.nelbo.schemas.event.EventFormat;
 import dev.nelbo.schemas.state.BoundedKeyedStore;
 import dev.nelbo.scorer.model.ModelPolicy;
 import dev.nelbo.contract.settings.SettingSources;
@@ -113,6 +115,7 @@ public final class ScorerConfig {
     /** The checks that span settings, after each has passed its own. */
     private void validateTogether() {
         modelPolicy();
+        eventFormat();
         if (longValue(ScorerKey.ALERT_SUPPRESSION_RETENTION_MS) < longValue(ScorerKey.ALERT_SUPPRESSION_WINDOW_MS)) {
             throw new IllegalArgumentException("setting 'nelbo.alert.suppression.retention.ms' ("
                     + require(ScorerKey.ALERT_SUPPRESSION_RETENTION_MS) + ") must be at least 'nelbo.alert.suppression.window.ms' ("
@@ -209,7 +212,7 @@ public final class ScorerConfig {
             throw new IllegalArgumentException("setting '" + ScorerKey.BUNDLE_AUDIENCE.key() + "': " + e.getMessage(), e);
         }
         return new ModelPolicy(trust, longValue(ScorerKey.MODEL_MAX_GRAPH_BYTES),
-                Duration.ofMillis(longValue(ScorerKey.MODEL_WARMUP_TIMEOUT_MS)));
+                Duration.ofMillis(longValue(ScorerKey.MODEL_WARMUP_TIMEOUT_MS)), eventFormat());
     }
 
     /** @return this instance's name in status reports: nelbo.instance.id, else HOSTNAME (a pod's name), else host-pid */
@@ -227,6 +230,32 @@ public final class ScorerConfig {
         });
     }
 
+    /**
+     * @return the input events' wire format ({@code nelbo.input.format}, with the Avro schema file read)
+     * @throws IllegalArgumentException naming the setting when the schema is missing, unreadable or not a record
+     */
+    public EventFormat eventFormat() {
+        if ("json".equalsIgnoreCase(require(ScorerKey.INPUT_FORMAT))) {
+            return EventFormat.JSON;
+        }
+        final String file = get(ScorerKey.INPUT_AVRO_SCHEMA).orElseThrow(() -> new IllegalArgumentException(
+                "setting 'nelbo.input.avro.schema' is required with nelbo.input.format=avro: the .avsc file of the events'"
+                        + " writer schema"));
+        final org.apache.avro.Schema schema;
+        try {
+            schema = AvroEventReader.parseSchema(java.nio.file.Files.readString(Path.of(file)));
+        } catch (final java.io.IOException e) {
+            throw new IllegalArgumentException("setting 'nelbo.input.avro.schema': cannot read " + file + ": " + e.getMessage(), e);
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException("setting 'nelbo.input.avro.schema': " + file + " is " + e.getMessage(), e);
+        }
+        if (schema.getType() != org.apache.avro.Schema.Type.RECORD) {
+            throw new IllegalArgumentException("setting 'nelbo.input.avro.schema': " + file + " is a " + schema.getType()
+                    + " schema; the events must be records");
+        }
+        return AvroEventReader.format(schema);
+    }
+
     /** @return what the scoring pipeline needs from the settings */
     public PipelineSettings pipelineSettings() {
         return new PipelineSettings(booleanValue(ScorerKey.SCORES_ENABLED), booleanValue(ScorerKey.SCORES_CONTRIBUTIONS),
@@ -241,7 +270,7 @@ public final class ScorerConfig {
                         longValue(ScorerKey.ENTITY_RETENTION_MS), new BoundedKeyedStore.Bound(longValue(ScorerKey.ENTITY_MAX_KEYS),
                         longValue(ScorerKey.ENTITY_MAX_BYTES)), new PipelineSettings.Silence(booleanValue(ScorerKey.SILENCE_ENABLED),
                         longValue(ScorerKey.SILENCE_MIN_MS), longValue(ScorerKey.SILENCE_RETENTION_MS),
-                        new BoundedKeyedStore.Bound(longValue(ScorerKey.SILENCE_MAX_KEYS), longValue(ScorerKey.SILENCE_MAX_BYTES)))));
+                        new BoundedKeyedStore.Bound(longValue(ScorerKey.SILENCE_MAX_KEYS), longValue(ScorerKey.SILENCE_MAX_BYTES)))), eventFormat());
     }
 
     /** @return what the Alertmanager bridge needs from the settings */

@@ -54,6 +54,13 @@ public enum ScorerKey {
             "`false`: no score records (alerts and dead letters still flow)")),
     SCORES_CONTRIBUTIONS(Setting.of("nelbo.scores.contributions", Type.BOOLEAN, false,
             "`true`: every score record carries each feature's contribution (alerts always carry their top features)")),
+    INPUT_FORMAT(Setting.of("nelbo.input.format", Type.STRING, "json",
+            "wire format of the input events: `json` (a JSON object per record) or `avro` (binary Avro, one record per"
+                    + " Kafka record, written with the schema of `nelbo.input.avro.schema`)")
+            .checked(ConfigDef.CaseInsensitiveValidString.in("json", "avro"))),
+    INPUT_AVRO_SCHEMA(Setting.of("nelbo.input.avro.schema", Type.STRING, null,
+            "`.avsc` file of the events' Avro writer schema (a record) for `nelbo.input.format=avro`; the feature spec's"
+                    + " paths address its fields, see docs/scorer.md \"Avro input\"")),
     EVENT_MAX_BYTES(positiveInt("nelbo.event.max.bytes", DecodeLimits.DEFAULT_MAX_BYTES,
             "larger event values are dead-lettered as `too_large`, unread")),
     EVENT_MAX_DEPTH(positiveInt("nelbo.event.max.depth", DecodeLimits.DEFAULT_MAX_DEPTH,

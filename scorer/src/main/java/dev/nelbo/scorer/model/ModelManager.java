@@ -301,6 +301,11 @@ public final class ModelManager implements AutoCloseable {
                             + before.version() + ": " + String.join("; ", problems));
                 }
             }
+            try {
+                policy.format().parser(bundle.manifest().featureSpec(), dev.nelbo.schemas.event.DecodeLimits.defaults());
+            } catch (final IllegalArgumentException e) {
+                throw new IllegalArgumentException("the input events cannot serve its feature spec: " + e.getMessage(), e);
+            }
             final List<String> serving = ScoringModel.servingProblems(bundle.manifest());
             if (!serving.isEmpty()) {
                 throw new IllegalArgumentException(String.join("; ", serving));

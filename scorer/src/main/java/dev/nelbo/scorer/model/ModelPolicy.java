@@ -1,5 +1,6 @@
 package dev.nelbo.scorer.model;
 
+import dev.nelbo.schemas.event.EventFormat;
 import dev.nelbo.schemas.bundle.BundleTrust;
 
 import java.time.Duration;
@@ -14,8 +15,10 @@ import java.util.Objects;
  * @param trust         the signatures accepted; no keys accepts unsigned bundles (warned at start)
  * @param maxGraphBytes largest encoder or decoder graph file
  * @param warmupTimeout longest time to open and warm up a model's engine
+ * @param format        the input events' wire format: a model whose feature spec it cannot read (an Avro schema
+ *                      without one of its paths) is refused
  */
-public record ModelPolicy(BundleTrust trust, long maxGraphBytes, Duration warmupTimeout) {
+public record ModelPolicy(BundleTrust trust, long maxGraphBytes, Duration warmupTimeout, EventFormat format) {
 
     /** Default {@link #maxGraphBytes}: 64 MiB, hundreds of times nelbo's own graphs. */
     public static final long DEFAULT_MAX_GRAPH_BYTES = 64L * 1024 * 1024;
@@ -26,6 +29,7 @@ public record ModelPolicy(BundleTrust trust, long maxGraphBytes, Duration warmup
     public ModelPolicy {
         Objects.requireNonNull(trust, "trust");
         Objects.requireNonNull(warmupTimeout, "warmupTimeout");
+        Objects.requireNonNull(format, "format");
         if (maxGraphBytes < 1 || warmupTimeout.isNegative() || warmupTimeout.isZero()) {
             throw new IllegalArgumentException("graph size limit and warm-up timeout must be positive");
         }
@@ -33,6 +37,6 @@ public record ModelPolicy(BundleTrust trust, long maxGraphBytes, Duration warmup
 
     /** @return no trusted keys, default limits */
     public static ModelPolicy defaults() {
-        return new ModelPolicy(BundleTrust.NONE, DEFAULT_MAX_GRAPH_BYTES, DEFAULT_WARMUP_TIMEOUT);
+        return new ModelPolicy(BundleTrust.NONE, DEFAULT_MAX_GRAPH_BYTES, DEFAULT_WARMUP_TIMEOUT, EventFormat.JSON);
     }
 }

@@ -1,6 +1,7 @@
 package dev.nelbo.scorer.pipeline;
 
 import dev.nelbo.schemas.event.DecodeLimits;
+import dev.nelbo.schemas.event.EventFormat;
 import dev.nelbo.schemas.history.EntityHistory;
 import dev.nelbo.schemas.state.BoundedKeyedStore;
 import dev.nelbo.schemas.state.KeyedStore;
@@ -24,11 +25,12 @@ import java.util.function.LongConsumer;
  * @param historyRetentionMs     how long an idle key's history is kept (by record time)
  * @param historyBound           most keys and bytes of history held per task
  * @param entity                 the entity test's state (with a model that has the test)
+ * @param format                 the events' wire format ({@code nelbo.input.format})
  */
 public record PipelineSettings(boolean scoresEnabled, boolean contributions, int topFeatures, long suppressionWindowMs,
                                long suppressionRetentionMs, BoundedKeyedStore.Bound suppressionBound, long maxEventTimeSkewMs,
                                DecodeLimits limits, int maxOutputBytes, long historyRetentionMs,
-                               BoundedKeyedStore.Bound historyBound, Entity entity) {
+                               BoundedKeyedStore.Bound historyBound, Entity entity, EventFormat format) {
 
     /** Kafka's default {@code max.request.size}. */
     public static final int DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -115,6 +117,7 @@ public record PipelineSettings(boolean scoresEnabled, boolean contributions, int
         Objects.requireNonNull(suppressionBound, "suppressionBound");
         Objects.requireNonNull(historyBound, "historyBound");
         Objects.requireNonNull(entity, "entity");
+        Objects.requireNonNull(format, "format");
         if (historyRetentionMs < 1) {
             throw new IllegalArgumentException("history retention must be positive, got " + historyRetentionMs);
         }
@@ -128,19 +131,19 @@ public record PipelineSettings(boolean scoresEnabled, boolean contributions, int
         return new PipelineSettings(true, false, 3, suppressionWindowMs, Math.max(suppressionWindowMs, 3_600_000L),
                 new BoundedKeyedStore.Bound(DEFAULT_SUPPRESSION_MAX_KEYS, DEFAULT_SUPPRESSION_MAX_BYTES), 3_600_000L,
                 DecodeLimits.defaults(), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_HISTORY_RETENTION_MS,
-                new BoundedKeyedStore.Bound(DEFAULT_HISTORY_MAX_KEYS, DEFAULT_HISTORY_MAX_BYTES), Entity.DEFAULTS);
+                new BoundedKeyedStore.Bound(DEFAULT_HISTORY_MAX_KEYS, DEFAULT_HISTORY_MAX_BYTES), Entity.DEFAULTS, EventFormat.JSON);
     }
 
     /** @return a copy with score records switched on or off */
     public PipelineSettings withScores(final boolean enabled) {
         return new PipelineSettings(enabled, contributions, topFeatures, suppressionWindowMs, suppressionRetentionMs,
-                suppressionBound, maxEventTimeSkewMs, limits, maxOutputBytes, historyRetentionMs, historyBound, entity);
+                suppressionBound, maxEventTimeSkewMs, limits, maxOutputBytes, historyRetentionMs, historyBound, entity, format);
     }
 
     /** @return a copy with per-feature contributions in score records on or off */
     public PipelineSettings withContributions(final boolean enabled) {
         return new PipelineSettings(scoresEnabled, enabled, topFeatures, suppressionWindowMs, suppressionRetentionMs,
-                suppressionBound, maxEventTimeSkewMs, limits, maxOutputBytes, historyRetentionMs, historyBound, entity);
+                suppressionBound, maxEventTimeSkewMs, limits, maxOutputBytes, historyRetentionMs, historyBound, entity, format);
     }
 
     /**

@@ -517,7 +517,7 @@ public final class ScoringPipeline implements AutoCloseable {
         filling = new PendingBatch(engine);
         spare = new PendingBatch(engine);
         inFlight = null;
-        decoder = new EventDecoder(latest.encoder(), settings.limits(), settings.maxEventTimeSkewMs());
+        decoder = new EventDecoder(latest.encoder(), settings.limits(), settings.maxEventTimeSkewMs(), settings.format());
         decoded = decoder.newEvent();
         final EntityHistory definition = EntityHistory.forSpec(latest.encoder().spec());
         history = definition == null ? null : new HistoryTracker(definition, historyStore, latest.encoder(), false);

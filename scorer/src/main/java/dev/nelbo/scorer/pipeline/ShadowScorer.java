@@ -167,7 +167,7 @@ final class ShadowScorer {
         engine = lease.engine();
         batch = engine.newBatch();
         results = engine.newResults();
-        decoder = new EventDecoder(latest.encoder(), settings.limits(), settings.maxEventTimeSkewMs());
+        decoder = new EventDecoder(latest.encoder(), settings.limits(), settings.maxEventTimeSkewMs(), settings.format());
         decoded = decoder.newEvent();
         writer = new ScoreWriter(latest.encoder(), latest.version(), settings.contributions(), 1);
         versionHeader = latest.version().getBytes(StandardCharsets.UTF_8);

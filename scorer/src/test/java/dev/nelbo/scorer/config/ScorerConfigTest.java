@@ -111,6 +111,32 @@ class ScorerConfigTest {
     }
 
     @Test
+    void should_read_the_avro_schema_of_the_input_and_say_what_is_wrong_with_it(@TempDir final Path dir) throws Exception {
+        assertEquals(dev.nelbo.schemas.event.EventFormat.JSON, ScorerConfig.of(Map.of("bootstrap.servers", "k:9092"))
+                .eventFormat(), "JSON by default");
+        final Path good = java.nio.file.Files.writeString(dir.resolve("event.avsc"), dev.nelbo.schemas.testing.TestAvro.SCHEMA_JSON);
+        final dev.nelbo.schemas.event.EventParser parser = ScorerConfig.of(Map.of("bootstrap.servers", "k:9092",
+                "nelbo.input.format", "AVRO", "nelbo.input.avro.schema", good.toString())).eventFormat()
+                .parser(dev.nelbo.schemas.testing.TestData.spec(), dev.nelbo.schemas.event.DecodeLimits.defaults());
+        assertTrue(parser instanceof dev.nelbo.schemas.event.AvroEventReader);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ScorerConfig.of(Map.of("bootstrap.servers", "k:9092",
+                "nelbo.input.format", "avro"))).getMessage().contains("'nelbo.input.avro.schema' is required"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ScorerConfig.of(Map.of("bootstrap.servers", "k:9092",
+                "nelbo.input.format", "avro", "nelbo.input.avro.schema", dir.resolve("missing.avsc").toString())))
+                .getMessage().contains("cannot read"));
+        final Path notRecord = java.nio.file.Files.writeString(dir.resolve("string.avsc"), "\"string\"");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ScorerConfig.of(Map.of("bootstrap.servers", "k:9092",
+                "nelbo.input.format", "avro", "nelbo.input.avro.schema", notRecord.toString()))).getMessage()
+                .contains("the events must be records"));
+        final Path junk = java.nio.file.Files.writeString(dir.resolve("junk.avsc"), "{not json");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ScorerConfig.of(Map.of("bootstrap.servers", "k:9092",
+                "nelbo.input.format", "avro", "nelbo.input.avro.schema", junk.toString()))).getMessage()
+                .contains("not an Avro schema"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ScorerConfig.of(Map.of("bootstrap.servers", "k:9092",
+                "nelbo.input.format", "protobuf"))).getMessage().contains("nelbo.input.format"));
+    }
+
+    @Test
     void should_expose_every_contract_key() {
         assertEquals(java.util.Set.of("bootstrap.servers", "application.id", "processing.guarantee", "nelbo.model.dir",
                 "nelbo.topic.events", "nelbo.topic.scores", "nelbo.topic.alerts", "nelbo.topic.dlq", "nelbo.topic.registry",
@@ -129,7 +155,7 @@ class ScorerConfigTest {
                 "nelbo.alertmanager.resolve.ms", "nelbo.alertmanager.labels", "nelbo.alertmanager.timeout.ms",
                 "nelbo.alertmanager.retry.max.ms", "nelbo.alertmanager.basic.auth.username",
                 "nelbo.alertmanager.basic.auth.password", "nelbo.alertmanager.bearer.token", "nelbo.topic.rules",
-                "nelbo.topic.feedback", "nelbo.feedback.max.labels"),
+                "nelbo.topic.feedback", "nelbo.feedback.max.labels", "nelbo.input.format", "nelbo.input.avro.schema"),
                 ScorerConfig.knownNelboKeys());
     }
 

@@ -1,5 +1,6 @@
 package dev.nelbo.scorer.model;
 
+import dev.nelbo.schemas.event.EventFormat;
 import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.schemas.bundle.BundleSignature;
 import dev.nelbo.schemas.bundle.ModelBundle;
@@ -101,7 +102,7 @@ class ModelManagerTest {
         ScorerFixtures.writeModel(dir.resolve("forged"), 3);
         BundleSignature.sign(dir.resolve("forged"), stranger.getPrivate());
         try (ModelManager models = manager(new ModelPolicy(dev.nelbo.schemas.bundle.BundleTrust.of(List.of(trainer.getPublic())), ModelPolicy.DEFAULT_MAX_GRAPH_BYTES,
-                ModelPolicy.DEFAULT_WARMUP_TIMEOUT))) {
+                ModelPolicy.DEFAULT_WARMUP_TIMEOUT, EventFormat.JSON))) {
             assertFalse(models.offer(dir.resolve("unsigned"), "test"));
             assertTrue(models.lastRefusal().contains("not signed"), models.lastRefusal());
             assertFalse(models.offer(dir.resolve("forged"), "test"));
@@ -127,7 +128,8 @@ class ModelManagerTest {
         BundleSignature.sign(dir.resolve("old"), trainer.getPrivate(), "prod", null);
         BundleSignature.sign(dir.resolve("new"), trainer.getPrivate(), "prod", null);
         final ModelPolicy policy = new ModelPolicy(new dev.nelbo.schemas.bundle.BundleTrust(List.of(trainer.getPublic()),
-                "prod"), ModelPolicy.DEFAULT_MAX_GRAPH_BYTES, ModelPolicy.DEFAULT_WARMUP_TIMEOUT);
+                "prod"), ModelPolicy.DEFAULT_MAX_GRAPH_BYTES, ModelPolicy.DEFAULT_WARMUP_TIMEOUT,
+                EventFormat.JSON);
         try (ModelManager models = manager(policy)) {
             assertTrue(models.offer(dir.resolve("old"), "test"), "the first model has nothing to be older than");
             assertTrue(models.offer(dir.resolve("new"), "test"));
@@ -161,12 +163,27 @@ class ModelManagerTest {
             assertFalse(models.offer(silent, "test"), "a threshold of 1e308 never alerts");
             assertTrue(models.lastRefusal().contains("not near its target false-positive rate"), models.lastRefusal());
         }
-        try (ModelManager models = manager(new ModelPolicy(dev.nelbo.schemas.bundle.BundleTrust.NONE, 1024, ModelPolicy.DEFAULT_WARMUP_TIMEOUT))) {
+        try (ModelManager models = manager(new ModelPolicy(dev.nelbo.schemas.bundle.BundleTrust.NONE, 1024, ModelPolicy.DEFAULT_WARMUP_TIMEOUT, EventFormat.JSON))) {
             assertFalse(models.offer(dir.resolve("ok"), "test"));
             assertTrue(models.lastRefusal().contains("over the limit of 1024"), models.lastRefusal());
         }
+        // Avro input whose schema lacks a path of the model's spec: refused before it is served, saying which
+        final org.apache.avro.Schema narrow = dev.nelbo.schemas.event.AvroEventReader.parseSchema(
+                dev.nelbo.schemas.testing.TestAvro.SCHEMA_JSON.replace("\"latency_ms\"", "\"latency\""));
+        try (ModelManager models = manager(new ModelPolicy(dev.nelbo.schemas.bundle.BundleTrust.NONE,
+                ModelPolicy.DEFAULT_MAX_GRAPH_BYTES, ModelPolicy.DEFAULT_WARMUP_TIMEOUT,
+                dev.nelbo.schemas.event.AvroEventReader.format(narrow)))) {
+            assertFalse(models.offer(dir.resolve("ok"), "test"));
+            assertTrue(models.lastRefusal().contains("the input events cannot serve its feature spec: feature 'latency_ms'"
+                    + " reads 'http.latency_ms'"), models.lastRefusal());
+        }
+        try (ModelManager models = manager(new ModelPolicy(dev.nelbo.schemas.bundle.BundleTrust.NONE,
+                ModelPolicy.DEFAULT_MAX_GRAPH_BYTES, ModelPolicy.DEFAULT_WARMUP_TIMEOUT,
+                dev.nelbo.schemas.event.AvroEventReader.format(dev.nelbo.schemas.testing.TestAvro.SCHEMA)))) {
+            assertTrue(models.offer(dir.resolve("ok"), "test"), "a schema with every path serves it: " + models.lastRefusal());
+        }
         // one nanosecond: no machine starts a thread and an ONNX Runtime session in that (1 ms was met on a fast CI host)
-        try (ModelManager models = manager(new ModelPolicy(dev.nelbo.schemas.bundle.BundleTrust.NONE, ModelPolicy.DEFAULT_MAX_GRAPH_BYTES, Duration.ofNanos(1)))) {
+        try (ModelManager models = manager(new ModelPolicy(dev.nelbo.schemas.bundle.BundleTrust.NONE, ModelPolicy.DEFAULT_MAX_GRAPH_BYTES, Duration.ofNanos(1), EventFormat.JSON))) {
             assertFalse(models.offer(dir.resolve("ok"), "test"));
             assertTrue(models.lastRefusal().contains("took longer than 0 ms"), models.lastRefusal());
             assertTrue(models.currentVersion().isEmpty());

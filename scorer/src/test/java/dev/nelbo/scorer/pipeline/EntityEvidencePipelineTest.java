@@ -1,5 +1,6 @@
 package dev.nelbo.scorer.pipeline;
 
+import dev.nelbo.schemas.event.EventFormat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.schemas.SchemaDocument;
@@ -147,7 +148,7 @@ class EntityEvidencePipelineTest {
         final PipelineSettings bounded = new PipelineSettings(true, false, 3, 0, d.suppressionRetentionMs(), d.suppressionBound(),
                 d.maxEventTimeSkewMs(), d.limits(), d.maxOutputBytes(), d.historyRetentionMs(), d.historyBound(),
                 new PipelineSettings.Entity(true, 60_000, new BoundedKeyedStore.Bound(3, Long.MAX_VALUE),
-                        PipelineSettings.Silence.DEFAULTS));
+                        PipelineSettings.Silence.DEFAULTS), EventFormat.JSON);
         try (ScoringPipeline p = new ScoringPipeline(models, metrics, bounded, new MapKeyedStore<>(), new MapKeyedStore<>(),
                 new MapKeyedStore<>(), new MapKeyedStore<>(), collect(out), false, "0_0", () -> now)) {
             int offset = 0;
@@ -181,7 +182,7 @@ class EntityEvidencePipelineTest {
         final PipelineSettings switchedOff = new PipelineSettings(true, false, 3, 0, off.suppressionRetentionMs(),
                 off.suppressionBound(), off.maxEventTimeSkewMs(), off.limits(), off.maxOutputBytes(), off.historyRetentionMs(),
                 off.historyBound(), new PipelineSettings.Entity(false, 60_000, PipelineSettings.Entity.DEFAULTS.bound(),
-                PipelineSettings.Silence.DEFAULTS));
+                PipelineSettings.Silence.DEFAULTS), EventFormat.JSON);
         try (ScoringPipeline p = new ScoringPipeline(models, metrics, switchedOff, new MapKeyedStore<>(), new MapKeyedStore<>(),
                 new MapKeyedStore<>(), new MapKeyedStore<>(), collect(out), false, "0_0", () -> now)) {
             p.accept(ScorerFixtures.anomaly(1, "db-1", now), origin(0, "db-1"));

@@ -1,5 +1,6 @@
 package dev.nelbo.scorer.pipeline;
 
+import dev.nelbo.schemas.event.EventFormat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.schemas.SchemaDocument;
@@ -160,7 +161,7 @@ class ScoringPipelineTest {
         final PipelineSettings defaults = PipelineSettings.defaults(0);
         final PipelineSettings limited = new PipelineSettings(true, false, 3, 0, 0, defaults.suppressionBound(), 3_600_000L,
                 defaults.limits(), 2000, PipelineSettings.DEFAULT_HISTORY_RETENTION_MS, defaults.historyBound(),
-                PipelineSettings.Entity.DEFAULTS);
+                PipelineSettings.Entity.DEFAULTS, EventFormat.JSON);
         try (ScoringPipeline p = pipeline(limited)) {
             p.accept(ScorerFixtures.normal(1), origin(1, hugeKey));
             p.accept(ScorerFixtures.normal(2), origin(2, "k".getBytes(StandardCharsets.UTF_8)));
@@ -172,7 +173,7 @@ class ScoringPipelineTest {
         out.clear();
         final PipelineSettings tiny = new PipelineSettings(true, true, 3, 0, 0, defaults.suppressionBound(), 3_600_000L,
                 defaults.limits(), 420, PipelineSettings.DEFAULT_HISTORY_RETENTION_MS, defaults.historyBound(),
-                PipelineSettings.Entity.DEFAULTS);
+                PipelineSettings.Entity.DEFAULTS, EventFormat.JSON);
         try (ScoringPipeline p = pipeline(tiny)) {
             p.accept(ScorerFixtures.normal(3), origin(3, null));
             p.flush();
@@ -212,7 +213,7 @@ class ScoringPipelineTest {
         final PipelineSettings d = PipelineSettings.defaults(0);
         final PipelineSettings settings = new PipelineSettings(true, false, 3, 0, d.suppressionRetentionMs(),
                 d.suppressionBound(), d.maxEventTimeSkewMs(), d.limits(), d.maxOutputBytes(), 10_000,
-                new BoundedKeyedStore.Bound(3, Long.MAX_VALUE), PipelineSettings.Entity.DEFAULTS);
+                new BoundedKeyedStore.Bound(3, Long.MAX_VALUE), PipelineSettings.Entity.DEFAULTS, EventFormat.JSON);
         final MapKeyedStore<byte[]> store = new MapKeyedStore<>();
         try (ScoringPipeline p = pipeline(settings, store)) {
             // svc-0 every other event, a fresh key in between: at 3 keys each fresh key evicts the least recently seen
@@ -251,7 +252,7 @@ class ScoringPipelineTest {
         final long week = 7L * 86_400_000L;
         final PipelineSettings settings = new PipelineSettings(true, false, 3, 0, d.suppressionRetentionMs(),
                 d.suppressionBound(), d.maxEventTimeSkewMs(), d.limits(), d.maxOutputBytes(), week, d.historyBound(),
-                PipelineSettings.Entity.DEFAULTS);
+                PipelineSettings.Entity.DEFAULTS, EventFormat.JSON);
         final MapKeyedStore<byte[]> store = new MapKeyedStore<>();
         final long now = clock.get();
         try (ScoringPipeline p = pipeline(settings, store)) {

@@ -1,5 +1,6 @@
 package dev.nelbo.scorer.pipeline;
 
+import dev.nelbo.schemas.event.EventFormat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.schemas.SchemaDocument;
@@ -124,7 +125,7 @@ class SilencePipelineTest {
         final PipelineSettings d = PipelineSettings.defaults(0);
         final PipelineSettings off = new PipelineSettings(true, false, 3, 0, d.suppressionRetentionMs(), d.suppressionBound(),
                 d.maxEventTimeSkewMs(), d.limits(), d.maxOutputBytes(), d.historyRetentionMs(), d.historyBound(),
-                d.entity().withSilence(new PipelineSettings.Silence(false, 1000, 60_000, d.entity().silence().bound())));
+                d.entity().withSilence(new PipelineSettings.Silence(false, 1000, 60_000, d.entity().silence().bound())), EventFormat.JSON);
         assertEquals(0, run(off).stream().filter(o -> "silence".equals(o.value().path("kind").asText())).count());
         assertEquals(0.0, TestScorers.metric(registry, "nelbo_silence_alerts"));
     }

@@ -1,5 +1,6 @@
 package dev.nelbo.scorer.pipeline;
 
+import dev.nelbo.schemas.event.EventFormat;
 import dev.nelbo.engine.entity.Cadence;
 import dev.nelbo.schemas.bundle.Manifest;
 import dev.nelbo.schemas.state.BoundedKeyedStore;
@@ -30,7 +31,7 @@ class SilenceWatchTest {
                 new BoundedKeyedStore.Bound(maxKeys, Long.MAX_VALUE));
         final PipelineSettings settings = new PipelineSettings(true, false, 3, 0, d.suppressionRetentionMs(),
                 d.suppressionBound(), d.maxEventTimeSkewMs(), d.limits(), d.maxOutputBytes(), d.historyRetentionMs(),
-                d.historyBound(), d.entity().withSilence(s));
+                d.historyBound(), d.entity().withSilence(s), EventFormat.JSON);
         final SilenceWatch w = new SilenceWatch(settings.boundSilence(map, evicted::add), s.minMs());
         w.model(TEST);
         return w;

@@ -1,0 +1,303 @@
+package dev.nelbo.schemas.event;
+
+import dev.nelbo.schemas.encoding.EncodingException;
+import dev.nelbo.schemas.encoding.FailureReason;
+import dev.nelbo.schemas.spec.FeatureDef;
+import dev.nelbo.schemas.spec.FeatureSpec;
+import dev.nelbo.schemas.spec.FeatureType;
+import org.apache.avro.Conversions;
+import org.apache.avro.Schema;
+import org.apache.avro.SystemLimitException;
+import org.apache.avro.data.TimeConversions;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericEnumSymbol;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Reads the fields a feature spec names out of one Avro record, binary-encoded with a known writer schema (the
+ * schema file of {@code nelbo.input.avro.schema}), with Apache Avro's own datum reader. The spec's dotted paths
+ * address record fields (through unions: the branch the record holds) and map keys; the values become what the JSON
+ * reader would give for the same event:
+ *
+ * <ul>
+ *   <li>{@code string}, {@code enum} (its symbol), {@code uuid}: text</li>
+ *   <li>{@code int}, {@code long}, {@code float}, {@code double}, {@code decimal} (its value): numbers</li>
+ *   <li>{@code timestamp-millis}/{@code -micros}/{@code -nanos} and their {@code local-} forms (as UTC): epoch
+ *       milliseconds; {@code date}: its midnight UTC in epoch milliseconds; {@code time-millis}/{@code -micros}:
+ *       milliseconds of the day</li>
+ *   <li>{@code boolean}: a flag; {@code null} (or a union's null branch): null</li>
+ *   <li>records, arrays, maps, {@code bytes}, {@code fixed}: a structure (a feature reading one is {@code wrong_type})</li>
+ * </ul>
+ *
+ * <p>Total, as the JSON reader: any bytes give the fields or an {@link EncodingException} ({@code malformed} for
+ * bytes that are not a record of the schema, truncated or with bytes left over; {@code too_large}). Avro's own
+ * limits on string, bytes and collection lengths are set to the record limit, so a forged length cannot make it
+ * allocate more than a record may hold. A recursive schema is refused when the reader is made.
+ */
+public final class AvroEventReader implements EventParser {
+
+    static {
+        // Avro reads these once, when its SystemLimitException class loads: set them before any decoding, unless the
+        // operator set them. A record is at most DecodeLimits' bytes, so no length in it can exceed that honestly.
+        final String max = Integer.toString(DecodeLimits.DEFAULT_MAX_BYTES);
+        for (final String p : List.of(SystemLimitException.MAX_STRING_LENGTH_PROPERTY,
+                SystemLimitException.MAX_BYTES_LENGTH_PROPERTY, SystemLimitException.MAX_COLLECTION_LENGTH_PROPERTY)) {
+            if (System.getProperty(p) == null) {
+                System.setProperty(p, max);
+            }
+        }
+    }
+
+    private static final GenericData MODEL = model();
+
+    private final Schema schema;
+    private final DecodeLimits limits;
+    private final int features;
+    /** Per slot (features, id, key, time), the path's segments, or null when the slot reads nothing. */
+    private final String[][] paths;
+    private final boolean[] needsText;
+    private final ThreadLocal<State> state;
+
+    /** Per thread: Avro's reader keeps resolution caches, its decoder a buffer. */
+    private static final class State {
+        private final GenericDatumReader<Object> reader;
+        private BinaryDecoder decoder;
+        private Object reuse;
+
+        State(final Schema schema) {
+            this.reader = new GenericDatumReader<>(schema, schema, MODEL);
+        }
+    }
+
+    private AvroEventReader(final Schema schema, final FeatureSpec spec, final DecodeLimits limits) {
+        if (schema.getType() != Schema.Type.RECORD) {
+            throw new IllegalArgumentException("the Avro schema of the events must be a record, got " + schema.getType());
+        }
+        checkNotRecursive(schema, new HashSet<>());
+        this.schema = schema;
+        this.limits = limits;
+        final List<FeatureDef> defs = spec.features();
+        this.features = defs.size();
+        this.paths = new String[features + 3][];
+        this.needsText = new boolean[features + 3];
+        for (int f = 0; f < features; f++) {
+            final FeatureDef d = defs.get(f);
+            // history features read no path: their values come from the entity's past events
+            set(f, d.derivedFromHistory() ? null : d.path(), "feature '" + d.name() + "'");
+            needsText[f] = d.type() == FeatureType.CATEGORICAL;
+        }
+        set(EventFields.idSlot(features), spec.idPath(), "id_path");
+        set(EventFields.keySlot(features), spec.keyPath(), "key_path");
+        set(EventFields.timeSlot(features), spec.timestampPath(), "timestamp_path");
+        needsText[EventFields.idSlot(features)] = true;
+        needsText[EventFields.keySlot(features)] = true;
+        this.state = ThreadLocal.withInitial(() -> new State(schema));
+    }
+
+    /**
+     * @param schema the events' writer schema (a record)
+     * @return the format of events binary-encoded with it
+     * @throws IllegalArgumentException when a spec's path is not in the schema (at {@link EventFormat#parser})
+     */
+    public static EventFormat format(final Schema schema) {
+        return (spec, limits) -> new AvroEventReader(schema, spec, limits);
+    }
+
+    /**
+     * @param schemaJson an Avro schema ({@code .avsc} text)
+     * @return it parsed
+     * @throws IllegalArgumentException saying what is wrong with it
+     */
+    public static Schema parseSchema(final String schemaJson) {
+        try {
+            return new Schema.Parser().parse(schemaJson);
+        } catch (final RuntimeException e) {
+            throw new IllegalArgumentException("not an Avro schema: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public EventFields newFields() {
+        return new EventFields(features, 0);
+    }
+
+    @Override
+    public void read(final byte[] bytes, final EventFields into) {
+        into.clear();
+        if (bytes == null || bytes.length == 0) {
+            throw new EncodingException(FailureReason.MALFORMED, null, "empty record: expected an Avro " + schema.getFullName());
+        }
+        if (bytes.length > limits.maxBytes()) {
+            throw new EncodingException(FailureReason.TOO_LARGE, null, "record of " + bytes.length
+                    + " bytes exceeds the limit of " + limits.maxBytes() + " bytes");
+        }
+        final State s = state.get();
+        final Object record;
+        try {
+            s.decoder = DecoderFactory.get().binaryDecoder(bytes, s.decoder);
+            record = s.reader.read(s.reuse, s.decoder);
+            if (!s.decoder.isEnd()) {
+                throw new EncodingException(FailureReason.MALFORMED, null, "not an Avro " + schema.getFullName()
+                        + ": bytes left after the record");
+            }
+        } catch (final EncodingException e) {
+            throw e;
+        } catch (final IOException | RuntimeException e) {
+            // truncated (EOF), an out-of-range union or enum index, a forged length (Avro's SystemLimitException), a
+            // string that is not UTF-8: the bytes are not a record of this schema
+            throw new EncodingException(FailureReason.MALFORMED, null, "not an Avro " + schema.getFullName() + ": "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+        }
+        s.reuse = record;
+        for (int slot = 0; slot < paths.length; slot++) {
+            if (paths[slot] != null) {
+                set(into.slot(slot), at(record, paths[slot]), needsText[slot]);
+            }
+        }
+    }
+
+    private void set(final int slot, final String path, final String what) {
+        if (path == null) {
+            return;
+        }
+        final String[] segments = EventReader.splitPath(path);
+        if (!reachable(schema, segments, 0)) {
+            throw new IllegalArgumentException(what + " reads '" + path + "', which the Avro schema " + schema.getFullName()
+                    + " does not have (its fields: " + schema.getFields().stream().map(Schema.Field::name).toList() + ")");
+        }
+        paths[slot] = segments;
+    }
+
+    private static boolean reachable(final Schema s, final String[] segments, final int i) {
+        if (i == segments.length) {
+            return true;
+        }
+        return switch (s.getType()) {
+            case UNION -> s.getTypes().stream().anyMatch(b -> reachable(b, segments, i));
+            case RECORD -> s.getField(segments[i]) != null && reachable(s.getField(segments[i]).schema(), segments, i + 1);
+            case MAP -> reachable(s.getValueType(), segments, i + 1);
+            default -> false;
+        };
+    }
+
+    private static void checkNotRecursive(final Schema s, final Set<String> open) {
+        switch (s.getType()) {
+            case RECORD -> {
+                if (!open.add(s.getFullName())) {
+                    throw new IllegalArgumentException("the Avro schema is recursive (" + s.getFullName() + " contains"
+                            + " itself): events of unbounded depth are not read");
+                }
+                for (final Schema.Field f : s.getFields()) {
+                    checkNotRecursive(f.schema(), open);
+                }
+                open.remove(s.getFullName());
+            }
+            case UNION -> s.getTypes().forEach(b -> checkNotRecursive(b, open));
+            case ARRAY -> checkNotRecursive(s.getElementType(), open);
+            case MAP -> checkNotRecursive(s.getValueType(), open);
+            default -> {
+            }
+        }
+    }
+
+    /** The value at the path, {@link #ABSENT} when the record does not hold it. */
+    private static Object at(final Object record, final String[] segments) {
+        Object v = record;
+        for (final String segment : segments) {
+            if (v instanceof GenericRecord r) {
+                final Schema.Field f = r.getSchema().getField(segment);
+                if (f == null) {
+                    return ABSENT;
+                }
+                v = r.get(f.pos());
+            } else if (v instanceof Map<?, ?> m) {
+                final Object next = mapGet(m, segment);
+                if (next == ABSENT) {
+                    return ABSENT;
+                }
+                v = next;
+            } else {
+                return ABSENT;
+            }
+        }
+        return v;
+    }
+
+    private static Object mapGet(final Map<?, ?> m, final String key) {
+        for (final Map.Entry<?, ?> e : m.entrySet()) {
+            if (e.getKey() != null && e.getKey().toString().equals(key)) {
+                return e.getValue();
+            }
+        }
+        return ABSENT;
+    }
+
+    private static final Object ABSENT = new Object();
+
+    private static void set(final dev.nelbo.schemas.encoding.RawValue slot, final Object v, final boolean text) {
+        if (v == ABSENT) {
+            slot.setAbsent();
+        } else if (v == null) {
+            slot.setNull();
+        } else if (v instanceof CharSequence || v instanceof GenericEnumSymbol<?> || v instanceof UUID) {
+            slot.setText(v.toString());
+        } else if (v instanceof Boolean b) {
+            slot.setBoolean(b);
+        } else if (v instanceof Integer || v instanceof Long) {
+            final long n = ((Number) v).longValue();
+            slot.setNumber(n, text ? Long.toString(n) : null);
+        } else if (v instanceof Float || v instanceof Double) {
+            final double d = ((Number) v).doubleValue();
+            slot.setNumber(d, text ? Double.toString(d) : null);
+        } else if (v instanceof BigDecimal d) {
+            slot.setNumber(d.doubleValue(), text ? d.toString() : null);
+        } else if (v instanceof Instant t) {
+            number(slot, t.toEpochMilli(), text);
+        } else if (v instanceof LocalDateTime t) {
+            number(slot, t.toInstant(ZoneOffset.UTC).toEpochMilli(), text);
+        } else if (v instanceof LocalDate d) {
+            number(slot, d.toEpochDay() * 86_400_000L, text);
+        } else if (v instanceof LocalTime t) {
+            number(slot, t.toNanoOfDay() / 1_000_000L, text);
+        } else {
+            // records, arrays, maps, bytes, fixed: nothing a feature reads as a value
+            slot.setStructure();
+        }
+    }
+
+    private static void number(final dev.nelbo.schemas.encoding.RawValue slot, final long n, final boolean text) {
+        slot.setNumber(n, text ? Long.toString(n) : null);
+    }
+
+    private static GenericData model() {
+        final GenericData m = new GenericData();
+        m.addLogicalTypeConversion(new Conversions.DecimalConversion());
+        m.addLogicalTypeConversion(new Conversions.UUIDConversion());
+        m.addLogicalTypeConversion(new TimeConversions.DateConversion());
+        m.addLogicalTypeConversion(new TimeConversions.TimeMillisConversion());
+        m.addLogicalTypeConversion(new TimeConversions.TimeMicrosConversion());
+        m.addLogicalTypeConversion(new TimeConversions.TimestampMillisConversion());
+        m.addLogicalTypeConversion(new TimeConversions.TimestampMicrosConversion());
+        m.addLogicalTypeConversion(new TimeConversions.TimestampNanosConversion());
+        m.addLogicalTypeConversion(new TimeConversions.LocalTimestampMillisConversion());
+        m.addLogicalTypeConversion(new TimeConversions.LocalTimestampMicrosConversion());
+        m.addLogicalTypeConversion(new TimeConversions.LocalTimestampNanosConversion());
+        return m;
+    }
+}

@@ -14,6 +14,14 @@ import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.event.EventFields;
 import dev.nelbo.schemas.event.EventReader;
 import dev.nelbo.schemas.history.HistoryTracker;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
 import dev.nelbo.schemas.spec.FeatureDef;
 import dev.nelbo.schemas.spec.HistoryDef;
 import dev.nelbo.schemas.spec.HistoryStat;
@@ -91,8 +99,9 @@ import java.util.stream.Collectors;
  * {@code --scorer-set k=v,k=v} (extra scorer settings), {@code --entity true} (each round also runs the scorer
  * with the model calibrated on its own scores and an entity test, and reports its ratio to the scorer without),
  * {@code --history true} (each round also runs the scorer with a model conditioned on five history features, and
- * reports its ratio to the scorer without) and {@code --broker-pid PID} (to report the broker's CPU per record
- * too).
+ * reports its ratio to the scorer without), {@code --avro true} (the same events also in Avro, on a topic of their
+ * own; each round also runs the scorer with {@code nelbo.input.format=avro} on them and reports its ratio to the
+ * scorer on JSON) and {@code --broker-pid PID} (to report the broker's CPU per record too).
  */
 public final class ScorerBenchmark {
 
@@ -164,19 +173,29 @@ public final class ScorerBenchmark {
                         + " %s%n", events, FEATURES, partitions, Runtime.getRuntime().availableProcessors(), bootstrap,
                 b.scorerJar == null ? "scorer and baseline in this JVM" : "the scorer jar (" + b.scorerJar
                         + ") and the baseline each in a JVM of its own; CPU is each process's, start-up excluded");
-        final Path model = b.writeModel(false, false);
+        final Setup model = new Setup(b.writeModel(false, false), Map.of());
         // the scorer with other models, each reported against the plain one
         final List<Variant> variants = new ArrayList<>();
         if (Boolean.parseBoolean(a.getOrDefault("history", "false"))) {
-            variants.add(new Variant("history", "5 history features", b.writeModel(true, false), 0.8, new LinkedHashMap<>()));
+            variants.add(new Variant("history", "5 history features", new Setup(b.writeModel(true, false), Map.of()), null, 0.8,
+                    new LinkedHashMap<>()));
         }
         if (Boolean.parseBoolean(a.getOrDefault("entity", "false"))) {
-            variants.add(new Variant("entity", "the entity and silence tests", b.writeModel(false, true), 0.9, new LinkedHashMap<>()));
+            variants.add(new Variant("entity", "the entity and silence tests", new Setup(b.writeModel(false, true), Map.of()), null,
+                    0.9, new LinkedHashMap<>()));
         }
-        final Path historyModel = variants.stream().filter(v -> v.name().equals("history")).map(Variant::model).findFirst()
+        final Setup historyModel = variants.stream().filter(v -> v.name().equals("history")).map(Variant::model).findFirst()
                 .orElse(null);
         final String input = b.topic("bench-events", partitions);
-        b.fill(input, events);
+        // --avro true: the same events in Avro, on a topic of their own, scored by the scorer with nelbo.input.format=avro
+        final String avroInput = Boolean.parseBoolean(a.getOrDefault("avro", "false")) ? b.topic("bench-avro-events", partitions)
+                : null;
+        if (avroInput != null) {
+            final Path schema = Files.writeString(b.work.resolve("bench-event.avsc"), BENCH_SCHEMA.toString(true));
+            variants.add(new Variant("avro", "Avro input (the same events)", new Setup(model.dir(), Map.of("nelbo.input.format",
+                    "avro", "nelbo.input.avro.schema", schema.toString())), avroInput, 1.0, new LinkedHashMap<>()));
+        }
+        b.fill(input, avroInput, events);
         // a fresh broker is markedly slower for its first run, and the first transactional app pays for the
         // transaction coordinator's start-up: one unreported run of each first
         b.throughput("warm-up", input, partitions, StreamsConfig.EXACTLY_ONCE_V2, 1, false, model);
@@ -207,7 +226,8 @@ public final class ScorerBenchmark {
                             base.perSecond(), base.cpuMicros(), scorer.perSecond(), scorer.cpuMicros(),
                             scorer.perSecond() / base.perSecond()));
                     for (final Variant v : variants) {
-                        final Run run = b.throughput(v.name(), input, partitions, guarantee, t, true, v.model());
+                        final Run run = b.throughput(v.name(), v.input() != null ? v.input() : input, partitions, guarantee, t,
+                                true, v.model());
                         v.ratios().computeIfAbsent(guarantee + " threads=" + t, g -> new ArrayList<>())
                                 .add(run.perSecond() / scorer.perSecond());
                         summary.add(String.format(Locale.ROOT, "%-16s threads=%d round %d: scorer with %s %,8.0f rec/s"
@@ -253,11 +273,22 @@ public final class ScorerBenchmark {
      *
      * @param name      its label
      * @param described what it adds, for the summary
-     * @param model     its bundle
+     * @param model     its bundle and settings
+     * @param input     its input topic, or null for the common one
      * @param target    the ratio to the plain scorer it should keep
      * @param ratios    its ratio per guarantee and thread count, per round
      */
-    private record Variant(String name, String described, Path model, double target, Map<String, List<Double>> ratios) {
+    private record Variant(String name, String described, Setup model, String input, double target,
+                           Map<String, List<Double>> ratios) {
+    }
+
+    /**
+     * What one scorer run is given.
+     *
+     * @param dir      its model bundle
+     * @param settings settings beyond the benchmark's own (the input format)
+     */
+    private record Setup(Path dir, Map<String, String> settings) {
     }
 
     private static double median(final List<Double> values) {
@@ -272,7 +303,7 @@ public final class ScorerBenchmark {
     }
 
     private Run throughput(final String label, final String input, final int partitions, final String guarantee,
-                           final int threads, final boolean scorer, final Path model) throws Exception {
+                           final int threads, final boolean scorer, final Setup model) throws Exception {
         final String out = topic("bench-out", partitions);
         final String appId = "bench-" + label + "-" + UUID.randomUUID().toString().substring(0, 8);
         final long end = endOffsets(input);
@@ -368,7 +399,7 @@ public final class ScorerBenchmark {
 
     /** The shipped jar with the settings of {@link #startScorer}, as a user runs it. */
     private Child launchScorer(final String appId, final String input, final String out, final int partitions,
-                               final String guarantee, final int threads, final Path model) throws IOException {
+                               final String guarantee, final int threads, final Setup model) throws IOException {
         final Properties p = new Properties();
         p.putAll(scorerSettings(appId, input, out, partitions, guarantee, threads, model));
         final Path config = work.resolve(appId + ".properties");
@@ -387,14 +418,14 @@ public final class ScorerBenchmark {
     }
 
     private AutoCloseable startScorer(final String appId, final String input, final String out, final int partitions,
-                                      final String guarantee, final int threads, final Path model) throws IOException {
+                                      final String guarantee, final int threads, final Setup model) throws IOException {
         final ScorerService service = ScorerService.start(ScorerConfig.of(scorerSettings(appId, input, out, partitions,
                 guarantee, threads, model)), new PrometheusRegistry(), false);
         return service::close;
     }
 
     private Map<String, String> scorerSettings(final String appId, final String input, final String out, final int partitions,
-                                               final String guarantee, final int threads, final Path model) throws IOException {
+                                               final String guarantee, final int threads, final Setup model) throws IOException {
         final Map<String, String> s = new LinkedHashMap<>();
         s.put("bootstrap.servers", bootstrap);
         s.put("application.id", appId);
@@ -402,7 +433,7 @@ public final class ScorerBenchmark {
         s.put("commit.interval.ms", "100");
         s.put("num.stream.threads", Integer.toString(threads));
         s.put("state.dir", Files.createTempDirectory(work, "state").toString());
-        s.put("nelbo.model.dir", model.toString());
+        s.put("nelbo.model.dir", model.dir().toString());
         s.put("nelbo.metrics.port", "0");
         s.put("nelbo.topic.events", input);
         s.put("nelbo.topic.scores", out);
@@ -410,6 +441,7 @@ public final class ScorerBenchmark {
         s.put("nelbo.topic.dlq", topic("bench-dlq", partitions));
         s.put("nelbo.topic.registry", "bench-models-" + appId);
         s.putAll(scorerExtra);
+        s.putAll(model.settings());
         return s;
     }
 
@@ -492,7 +524,7 @@ public final class ScorerBenchmark {
      * the rate are not counted (a fresh process compiles its hot paths then); seconds more are.
      */
     private String latency(final String guarantee, final int rate, final int warmUpSeconds, final int seconds,
-                           final int partitions, final boolean scorer, final Path model) throws Exception {
+                           final int partitions, final boolean scorer, final Setup model) throws Exception {
         final String input = topic("bench-lat-events", partitions);
         final String out = topic("bench-lat-scores", partitions);
         final String appId = "bench-lat-" + UUID.randomUUID().toString().substring(0, 8);
@@ -711,31 +743,84 @@ public final class ScorerBenchmark {
     }
 
     /** One event: id, key, time and 20 correlated numeric fields (about 450 bytes of JSON). */
-    private static byte[] event(final Random rnd, final int i, final long ts) {
-        final StringBuilder sb = new StringBuilder(512);
-        sb.append("{\"event_id\":\"e-").append(i).append("\",\"key\":\"k-").append(i % 1000).append("\",\"ts\":").append(ts);
+    /** The benchmark's events in Avro: the JSON events' fields, the features as doubles. */
+    static final Schema BENCH_SCHEMA = benchSchema();
+
+    private static Schema benchSchema() {
+        SchemaBuilder.FieldAssembler<Schema> f = SchemaBuilder.record("BenchEvent").namespace("dev.nelbo.bench").fields()
+                .requiredString("event_id").requiredString("key")
+                .name("ts").type(LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG))).noDefault();
+        for (int i = 0; i < FEATURES; i++) {
+            f = f.requiredDouble("f" + i);
+        }
+        return f.endRecord();
+    }
+
+    /** One event's features (a shared level per event, so the features correlate as a model expects). */
+    private static double[] values(final Random rnd) {
+        final double[] v = new double[FEATURES];
         final double base = rnd.nextGaussian();
         for (int f = 0; f < FEATURES; f++) {
-            sb.append(",\"f").append(f).append("\":").append(100 + 10 * (base + 0.5 * rnd.nextGaussian()) * (1 + f % 3));
+            v[f] = 100 + 10 * (base + 0.5 * rnd.nextGaussian()) * (1 + f % 3);
+        }
+        return v;
+    }
+
+    private static byte[] event(final Random rnd, final int i, final long ts) {
+        return json(i, ts, values(rnd));
+    }
+
+    private static byte[] json(final int i, final long ts, final double[] v) {
+        final StringBuilder sb = new StringBuilder(512);
+        sb.append("{\"event_id\":\"e-").append(i).append("\",\"key\":\"k-").append(i % 1000).append("\",\"ts\":").append(ts);
+        for (int f = 0; f < FEATURES; f++) {
+            sb.append(",\"f").append(f).append("\":").append(v[f]);
         }
         return sb.append('}').toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private void fill(final String topic, final int n) {
+    /** The same event in Avro, written by Avro's own writer. */
+    private static byte[] avro(final int i, final long ts, final double[] v, final GenericDatumWriter<GenericRecord> writer,
+                               final java.io.ByteArrayOutputStream buffer) throws IOException {
+        final GenericRecord r = new GenericData.Record(BENCH_SCHEMA);
+        r.put("event_id", "e-" + i);
+        r.put("key", "k-" + (i % 1000));
+        r.put("ts", ts);
+        for (int f = 0; f < FEATURES; f++) {
+            r.put("f" + f, v[f]);
+        }
+        buffer.reset();
+        final BinaryEncoder enc = EncoderFactory.get().directBinaryEncoder(buffer, null);
+        writer.write(r, enc);
+        enc.flush();
+        return buffer.toByteArray();
+    }
+
+    /** Fills the input with n events, and the Avro input (when not null) with the same events in Avro. */
+    private void fill(final String topic, final String avroTopic, final int n) throws IOException {
         final long t0 = System.nanoTime();
+        final GenericDatumWriter<GenericRecord> writer = new GenericDatumWriter<>(BENCH_SCHEMA);
+        final java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream(256);
         try (KafkaProducer<byte[], byte[]> p = producer(20)) {
             final Random rnd = new Random(5);
+            final org.apache.kafka.clients.producer.Callback failed = (m, e) -> {
+                if (e != null) {
+                    throw new IllegalStateException(e);
+                }
+            };
             for (int i = 0; i < n; i++) {
-                p.send(new ProducerRecord<>(topic, ("k-" + (i % 1000)).getBytes(StandardCharsets.UTF_8),
-                        event(rnd, i, System.currentTimeMillis())), (m, e) -> {
-                            if (e != null) {
-                                throw new IllegalStateException(e);
-                            }
-                        });
+                final byte[] key = ("k-" + (i % 1000)).getBytes(StandardCharsets.UTF_8);
+                final long ts = System.currentTimeMillis();
+                final double[] v = values(rnd);
+                p.send(new ProducerRecord<>(topic, key, json(i, ts, v)), failed);
+                if (avroTopic != null) {
+                    p.send(new ProducerRecord<>(avroTopic, key, avro(i, ts, v, writer, buffer)), failed);
+                }
             }
             p.flush();
         }
-        System.out.printf(Locale.ROOT, "produced %,d events in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
+        System.out.printf(Locale.ROOT, "produced %,d events%s in %.1f s%n", n, avroTopic == null ? "" : " (and the same in Avro)",
+                (System.nanoTime() - t0) / 1e9);
     }
 
     private String topic(final String prefix, final int partitions) {

@@ -164,6 +164,40 @@ class NelboTrainerTest {
     }
 
     @Test
+    void propose_spec_reads_the_avro_schema_and_the_proposal_trains_and_serves_avro_events() throws IOException {
+        final Path schema = Files.writeString(dir.resolve("event.avsc"), dev.nelbo.schemas.testing.TestAvro.SCHEMA_JSON);
+        final Path spec = dir.resolve("proposed.json");
+        final CliRun proposed = run("propose-spec", "--avro-schema", schema.toString(), "--out", spec.toString());
+        assertEquals(0, proposed.exit(), proposed.err());
+        assertTrue(proposed.out().contains("wrote " + spec + ": 5 features, id event_id, key key, time ts"), proposed.out());
+        assertTrue(proposed.out().contains("'tags': map: left out"), proposed.out());
+        assertEquals(2, run("propose-spec", "--avro-schema", schema.toString(), "--out", spec.toString()).exit(),
+                "an existing spec is not overwritten");
+        // the JSON twins of the Avro events train a model with the proposed spec, which then reads the Avro events
+        final StringBuilder jsonl = new StringBuilder();
+        for (final com.fasterxml.jackson.databind.JsonNode e : dev.nelbo.schemas.testing.TestData.events(3, 600)) {
+            jsonl.append(e).append('\n');
+        }
+        final Path data = Files.writeString(dir.resolve("events.jsonl"), jsonl);
+        final Path out = dir.resolve("avro-model");
+        final CliRun trained = run("train", "--data", data.toString(), "--out", out.toString(), "--spec", spec.toString(),
+                "--epochs", "2", "--hidden", "8", "--latent", "2");
+        assertEquals(0, trained.exit(), trained.err());
+        final ModelBundle bundle = ModelBundle.load(out);
+        final dev.nelbo.schemas.event.EventDecoder avro = new dev.nelbo.schemas.event.EventDecoder(bundle.encoder(),
+                dev.nelbo.schemas.event.DecodeLimits.defaults(), Long.MAX_VALUE,
+                dev.nelbo.schemas.event.AvroEventReader.format(dev.nelbo.schemas.testing.TestAvro.SCHEMA));
+        final float[] x = new float[bundle.encoder().width()];
+        final dev.nelbo.schemas.event.DecodedEvent decoded = avro.decode(dev.nelbo.schemas.testing.TestAvro.bytes(
+                dev.nelbo.schemas.testing.TestData.event(new java.util.Random(4), 4)), x, new float[x.length], 0, avro.newEvent());
+        assertTrue(decoded.ok(), String.valueOf(decoded.failure()));
+        final CliRun missing = run("propose-spec", "--avro-schema", dir.resolve("none.avsc").toString(), "--out",
+                dir.resolve("x.json").toString());
+        assertEquals(2, missing.exit(), missing.err());
+        assertTrue(missing.err().contains("cannot read"), missing.err());
+    }
+
+    @Test
     void keygen_writes_a_key_pair_and_train_signs_the_bundle_with_the_private_key() throws Exception {
         final Path priv = dir.resolve("keys/signing.pem");
         final Path pub = dir.resolve("keys/signing.pub");

@@ -6,6 +6,7 @@ import dev.nelbo.schemas.bundle.BundleTrust;
 import dev.nelbo.schemas.event.AvroEventReader;
 import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.event.EventFormat;
+import dev.nelbo.schemas.event.ProtobufEventReader;
 import dev.nelbo.schemas.state.BoundedKeyedStore;
 import dev.nelbo.scorer.model.ModelPolicy;
 import dev.nelbo.contract.settings.SettingSources;
@@ -231,12 +232,33 @@ public final class ScorerConfig {
     }
 
     /**
-     * @return the input events' wire format ({@code nelbo.input.format}, with the Avro schema file read)
-     * @throws IllegalArgumentException naming the setting when the schema is missing, unreadable or not a record
+     * @return the input events' wire format ({@code nelbo.input.format}, with the Avro schema or the Protobuf descriptor
+     * set read)
+     * @throws IllegalArgumentException naming the setting when the schema or descriptor set is missing, unreadable, or
+     *                                  lacks the events' type
      */
     public EventFormat eventFormat() {
-        if ("json".equalsIgnoreCase(require(ScorerKey.INPUT_FORMAT))) {
+        final String format = require(ScorerKey.INPUT_FORMAT);
+        if ("json".equalsIgnoreCase(format)) {
             return EventFormat.JSON;
+        }
+        if ("protobuf".equalsIgnoreCase(format)) {
+            final String file = get(ScorerKey.INPUT_PROTOBUF_DESCRIPTOR).orElseThrow(() -> new IllegalArgumentException(
+                    "setting 'nelbo.input.protobuf.descriptor' is required with nelbo.input.format=protobuf: the events'"
+                            + " descriptor set (protoc --include_imports --descriptor_set_out=FILE)"));
+            final String message = get(ScorerKey.INPUT_PROTOBUF_MESSAGE).orElseThrow(() -> new IllegalArgumentException(
+                    "setting 'nelbo.input.protobuf.message' is required with nelbo.input.format=protobuf: the events'"
+                            + " message type, e.g. shop.v1.Event"));
+            try {
+                return ProtobufEventReader.format(ProtobufEventReader.messageType(java.nio.file.Files.readAllBytes(
+                        Path.of(file)), message));
+            } catch (final java.io.IOException e) {
+                throw new IllegalArgumentException("setting 'nelbo.input.protobuf.descriptor': cannot read " + file + ": "
+                        + e.getMessage(), e);
+            } catch (final IllegalArgumentException e) {
+                throw new IllegalArgumentException("settings 'nelbo.input.protobuf.*' (" + file + ", " + message + "): "
+                        + e.getMessage(), e);
+            }
         }
         final String file = get(ScorerKey.INPUT_AVRO_SCHEMA).orElseThrow(() -> new IllegalArgumentException(
                 "setting 'nelbo.input.avro.schema' is required with nelbo.input.format=avro: the .avsc file of the events'"

@@ -55,12 +55,18 @@ public enum ScorerKey {
     SCORES_CONTRIBUTIONS(Setting.of("nelbo.scores.contributions", Type.BOOLEAN, false,
             "`true`: every score record carries each feature's contribution (alerts always carry their top features)")),
     INPUT_FORMAT(Setting.of("nelbo.input.format", Type.STRING, "json",
-            "wire format of the input events: `json` (a JSON object per record) or `avro` (binary Avro, one record per"
-                    + " Kafka record, written with the schema of `nelbo.input.avro.schema`)")
-            .checked(ConfigDef.CaseInsensitiveValidString.in("json", "avro"))),
+            "wire format of the input events: `json` (a JSON object per record), `avro` (binary Avro, one record per"
+                    + " Kafka record, written with the schema of `nelbo.input.avro.schema`) or `protobuf` (one message of"
+                    + " `nelbo.input.protobuf.message` per record)")
+            .checked(ConfigDef.CaseInsensitiveValidString.in("json", "avro", "protobuf"))),
     INPUT_AVRO_SCHEMA(Setting.of("nelbo.input.avro.schema", Type.STRING, null,
             "`.avsc` file of the events' Avro writer schema (a record) for `nelbo.input.format=avro`; the feature spec's"
-                    + " paths address its fields, see docs/scorer.md \"Avro input\"")),
+                    + " paths address its fields, see docs/scorer.md \"Avro and Protobuf input\"")),
+    INPUT_PROTOBUF_DESCRIPTOR(Setting.of("nelbo.input.protobuf.descriptor", Type.STRING, null,
+            "descriptor set of the events' `.proto` files for `nelbo.input.format=protobuf`, as `protoc --include_imports"
+                    + " --descriptor_set_out=FILE` writes it")),
+    INPUT_PROTOBUF_MESSAGE(Setting.of("nelbo.input.protobuf.message", Type.STRING, null,
+            "the events' message type, fully qualified (e.g. `shop.v1.Event`), for `nelbo.input.format=protobuf`")),
     EVENT_MAX_BYTES(positiveInt("nelbo.event.max.bytes", DecodeLimits.DEFAULT_MAX_BYTES,
             "larger event values are dead-lettered as `too_large`, unread")),
     EVENT_MAX_DEPTH(positiveInt("nelbo.event.max.depth", DecodeLimits.DEFAULT_MAX_DEPTH,

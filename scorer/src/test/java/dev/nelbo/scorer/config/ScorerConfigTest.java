@@ -111,7 +111,7 @@ class ScorerConfigTest {
     }
 
     @Test
-    void should_read_the_avro_schema_of_the_input_and_say_what_is_wrong_with_it(@TempDir final Path dir) throws Exception {
+    void should_read_the_schema_of_binary_input_and_say_what_is_wrong_with_it(@TempDir final Path dir) throws Exception {
         assertEquals(dev.nelbo.schemas.event.EventFormat.JSON, ScorerConfig.of(Map.of("bootstrap.servers", "k:9092"))
                 .eventFormat(), "JSON by default");
         final Path good = java.nio.file.Files.writeString(dir.resolve("event.avsc"), dev.nelbo.schemas.testing.TestAvro.SCHEMA_JSON);
@@ -133,7 +133,18 @@ class ScorerConfigTest {
                 "nelbo.input.format", "avro", "nelbo.input.avro.schema", junk.toString()))).getMessage()
                 .contains("not an Avro schema"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ScorerConfig.of(Map.of("bootstrap.servers", "k:9092",
-                "nelbo.input.format", "protobuf"))).getMessage().contains("nelbo.input.format"));
+                "nelbo.input.format", "thrift"))).getMessage().contains("nelbo.input.format"));
+        final Path desc = java.nio.file.Files.write(dir.resolve("events.desc"), dev.nelbo.schemas.testing.TestProto.DESCRIPTOR_SET);
+        assertTrue(ScorerConfig.of(Map.of("bootstrap.servers", "k:9092", "nelbo.input.format", "protobuf",
+                "nelbo.input.protobuf.descriptor", desc.toString(), "nelbo.input.protobuf.message", "dev.nelbo.test.Event"))
+                .eventFormat().parser(dev.nelbo.schemas.testing.TestData.spec(), dev.nelbo.schemas.event.DecodeLimits.defaults())
+                instanceof dev.nelbo.schemas.event.ProtobufEventReader);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ScorerConfig.of(Map.of("bootstrap.servers", "k:9092",
+                "nelbo.input.format", "protobuf", "nelbo.input.protobuf.descriptor", desc.toString()))).getMessage()
+                .contains("'nelbo.input.protobuf.message' is required"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ScorerConfig.of(Map.of("bootstrap.servers", "k:9092",
+                "nelbo.input.format", "protobuf", "nelbo.input.protobuf.descriptor", desc.toString(),
+                "nelbo.input.protobuf.message", "dev.nelbo.test.Evnt"))).getMessage().contains("no message type"));
     }
 
     @Test
@@ -155,7 +166,8 @@ class ScorerConfigTest {
                 "nelbo.alertmanager.resolve.ms", "nelbo.alertmanager.labels", "nelbo.alertmanager.timeout.ms",
                 "nelbo.alertmanager.retry.max.ms", "nelbo.alertmanager.basic.auth.username",
                 "nelbo.alertmanager.basic.auth.password", "nelbo.alertmanager.bearer.token", "nelbo.topic.rules",
-                "nelbo.topic.feedback", "nelbo.feedback.max.labels", "nelbo.input.format", "nelbo.input.avro.schema"),
+                "nelbo.topic.feedback", "nelbo.feedback.max.labels", "nelbo.input.format", "nelbo.input.avro.schema",
+                "nelbo.input.protobuf.descriptor", "nelbo.input.protobuf.message"),
                 ScorerConfig.knownNelboKeys());
     }
 

@@ -2,9 +2,7 @@ package dev.nelbo.schemas.event;
 
 import dev.nelbo.schemas.encoding.EncodingException;
 import dev.nelbo.schemas.encoding.FailureReason;
-import dev.nelbo.schemas.spec.FeatureDef;
 import dev.nelbo.schemas.spec.FeatureSpec;
-import dev.nelbo.schemas.spec.FeatureType;
 import org.apache.avro.Conversions;
 import org.apache.avro.Schema;
 import org.apache.avro.SystemLimitException;
@@ -68,10 +66,7 @@ public final class AvroEventReader implements EventParser {
 
     private final Schema schema;
     private final DecodeLimits limits;
-    private final int features;
-    /** Per slot (features, id, key, time), the path's segments, or null when the slot reads nothing. */
-    private final String[][] paths;
-    private final boolean[] needsText;
+    private final SpecPaths slots;
     private final ThreadLocal<State> state;
 
     /** Per thread: Avro's reader keeps resolution caches, its decoder a buffer. */
@@ -92,21 +87,8 @@ public final class AvroEventReader implements EventParser {
         checkNotRecursive(schema, new HashSet<>());
         this.schema = schema;
         this.limits = limits;
-        final List<FeatureDef> defs = spec.features();
-        this.features = defs.size();
-        this.paths = new String[features + 3][];
-        this.needsText = new boolean[features + 3];
-        for (int f = 0; f < features; f++) {
-            final FeatureDef d = defs.get(f);
-            // history features read no path: their values come from the entity's past events
-            set(f, d.derivedFromHistory() ? null : d.path(), "feature '" + d.name() + "'");
-            needsText[f] = d.type() == FeatureType.CATEGORICAL;
-        }
-        set(EventFields.idSlot(features), spec.idPath(), "id_path");
-        set(EventFields.keySlot(features), spec.keyPath(), "key_path");
-        set(EventFields.timeSlot(features), spec.timestampPath(), "timestamp_path");
-        needsText[EventFields.idSlot(features)] = true;
-        needsText[EventFields.keySlot(features)] = true;
+        this.slots = new SpecPaths(spec, segments -> reachable(schema, segments, 0), "the Avro schema " + schema.getFullName(),
+                schema.getFields().stream().map(Schema.Field::name).toList());
         this.state = ThreadLocal.withInitial(() -> new State(schema));
     }
 
@@ -134,7 +116,7 @@ public final class AvroEventReader implements EventParser {
 
     @Override
     public EventFields newFields() {
-        return new EventFields(features, 0);
+        return slots.newFields();
     }
 
     @Override
@@ -143,10 +125,7 @@ public final class AvroEventReader implements EventParser {
         if (bytes == null || bytes.length == 0) {
             throw new EncodingException(FailureReason.MALFORMED, null, "empty record: expected an Avro " + schema.getFullName());
         }
-        if (bytes.length > limits.maxBytes()) {
-            throw new EncodingException(FailureReason.TOO_LARGE, null, "record of " + bytes.length
-                    + " bytes exceeds the limit of " + limits.maxBytes() + " bytes");
-        }
+        SpecPaths.checkSize(bytes, limits);
         final State s = state.get();
         final Object record;
         try {
@@ -165,23 +144,11 @@ public final class AvroEventReader implements EventParser {
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
         }
         s.reuse = record;
-        for (int slot = 0; slot < paths.length; slot++) {
-            if (paths[slot] != null) {
-                set(into.slot(slot), at(record, paths[slot]), needsText[slot]);
+        for (int slot = 0; slot < slots.paths.length; slot++) {
+            if (slots.paths[slot] != null) {
+                set(into.slot(slot), at(record, slots.paths[slot]), slots.needsText[slot]);
             }
         }
-    }
-
-    private void set(final int slot, final String path, final String what) {
-        if (path == null) {
-            return;
-        }
-        final String[] segments = EventReader.splitPath(path);
-        if (!reachable(schema, segments, 0)) {
-            throw new IllegalArgumentException(what + " reads '" + path + "', which the Avro schema " + schema.getFullName()
-                    + " does not have (its fields: " + schema.getFields().stream().map(Schema.Field::name).toList() + ")");
-        }
-        paths[slot] = segments;
     }
 
     private static boolean reachable(final Schema s, final String[] segments, final int i) {

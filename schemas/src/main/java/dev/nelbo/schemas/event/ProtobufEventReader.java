@@ -9,9 +9,7 @@ import com.google.protobuf.Message;
 import dev.nelbo.schemas.encoding.EncodingException;
 import dev.nelbo.schemas.encoding.FailureReason;
 import dev.nelbo.schemas.encoding.RawValue;
-import dev.nelbo.schemas.spec.FeatureDef;
 import dev.nelbo.schemas.spec.FeatureSpec;
-import dev.nelbo.schemas.spec.FeatureType;
 
 import java.io.IOException;
 import java.util.HashMap;
@@ -44,29 +42,13 @@ public final class ProtobufEventReader implements EventParser {
 
     private final Descriptors.Descriptor type;
     private final DecodeLimits limits;
-    private final int features;
-    /** Per slot (features, id, key, time), the path's segments, or null when the slot reads nothing. */
-    private final String[][] paths;
-    private final boolean[] needsText;
+    private final SpecPaths slots;
 
     private ProtobufEventReader(final Descriptors.Descriptor type, final FeatureSpec spec, final DecodeLimits limits) {
         this.type = type;
         this.limits = limits;
-        final List<FeatureDef> defs = spec.features();
-        this.features = defs.size();
-        this.paths = new String[features + 3][];
-        this.needsText = new boolean[features + 3];
-        for (int f = 0; f < features; f++) {
-            final FeatureDef d = defs.get(f);
-            // history features read no path: their values come from the entity's past events
-            set(f, d.derivedFromHistory() ? null : d.path(), "feature '" + d.name() + "'");
-            needsText[f] = d.type() == FeatureType.CATEGORICAL;
-        }
-        set(EventFields.idSlot(features), spec.idPath(), "id_path");
-        set(EventFields.keySlot(features), spec.keyPath(), "key_path");
-        set(EventFields.timeSlot(features), spec.timestampPath(), "timestamp_path");
-        needsText[EventFields.idSlot(features)] = true;
-        needsText[EventFields.keySlot(features)] = true;
+        this.slots = new SpecPaths(spec, segments -> reachable(type, segments, 0), "the Protobuf message "
+                + type.getFullName(), type.getFields().stream().map(Descriptors.FieldDescriptor::getName).toList());
     }
 
     /**
@@ -149,7 +131,7 @@ public final class ProtobufEventReader implements EventParser {
 
     @Override
     public EventFields newFields() {
-        return new EventFields(features, 0);
+        return slots.newFields();
     }
 
     @Override
@@ -159,10 +141,7 @@ public final class ProtobufEventReader implements EventParser {
         if (bytes == null) {
             throw new EncodingException(FailureReason.MALFORMED, null, "no record value: expected a " + type.getFullName());
         }
-        if (bytes.length > limits.maxBytes()) {
-            throw new EncodingException(FailureReason.TOO_LARGE, null, "record of " + bytes.length
-                    + " bytes exceeds the limit of " + limits.maxBytes() + " bytes");
-        }
+        SpecPaths.checkSize(bytes, limits);
         final DynamicMessage message;
         try {
             final CodedInputStream in = CodedInputStream.newInstance(bytes);
@@ -173,24 +152,11 @@ public final class ProtobufEventReader implements EventParser {
             throw new EncodingException(FailureReason.MALFORMED, null, "not a Protobuf " + type.getFullName() + ": "
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
         }
-        for (int slot = 0; slot < paths.length; slot++) {
-            if (paths[slot] != null) {
-                at(message, paths[slot], into.slot(slot), needsText[slot]);
+        for (int slot = 0; slot < slots.paths.length; slot++) {
+            if (slots.paths[slot] != null) {
+                at(message, slots.paths[slot], into.slot(slot), slots.needsText[slot]);
             }
         }
-    }
-
-    private void set(final int slot, final String path, final String what) {
-        if (path == null) {
-            return;
-        }
-        final String[] segments = EventReader.splitPath(path);
-        if (!reachable(type, segments, 0)) {
-            throw new IllegalArgumentException(what + " reads '" + path + "', which the Protobuf message " + type.getFullName()
-                    + " does not have (its fields: " + type.getFields().stream().map(Descriptors.FieldDescriptor::getName)
-                    .toList() + ")");
-        }
-        paths[slot] = segments;
     }
 
     private static boolean reachable(final Descriptors.Descriptor m, final String[] segments, final int i) {

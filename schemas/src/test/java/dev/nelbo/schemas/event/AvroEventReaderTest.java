@@ -146,27 +146,7 @@ class AvroEventReaderTest {
         assertEquals(FailureReason.MALFORMED, failure(p, f, new byte[] {(byte) 0xfe, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f}));
         // JSON is not Avro
         assertEquals(FailureReason.MALFORMED, failure(p, f, TestData.bytes(TestData.event(new Random(3), 3))));
-        final Random rnd = new Random(17);
-        int ok = 0;
-        for (int i = 0; i < 20_000; i++) {
-            final byte[] b;
-            if (rnd.nextBoolean()) {
-                b = new byte[rnd.nextInt(80)];
-                rnd.nextBytes(b);
-            } else {
-                // a valid record with a few bytes changed: unions, enums, lengths and booleans out of range
-                b = good.clone();
-                for (int k = rnd.nextInt(4); k >= 0; k--) {
-                    b[rnd.nextInt(b.length)] = (byte) rnd.nextInt(256);
-                }
-            }
-            try {
-                p.read(b, f);
-                ok++;
-            } catch (final EncodingException e) {
-                assertTrue(e.reason() == FailureReason.MALFORMED || e.reason() == FailureReason.TOO_LARGE, e.getMessage());
-            }
-        }
+        final int ok = dev.nelbo.schemas.testing.GeneratedInputs.readOrTypedFailure(p, good, 17, 20_000);
         assertTrue(ok > 0 && ok < 20_000, "some mutated records still read: " + ok);
     }
 

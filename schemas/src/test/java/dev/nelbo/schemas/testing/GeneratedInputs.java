@@ -43,4 +43,43 @@ public final class GeneratedInputs {
         }
         return out;
     }
+
+    /**
+     * Feeds a binary parser (Avro, Protobuf) {@code n} generated values, half arbitrary bytes and half a valid record
+     * with one to four bytes set to any value (union, enum and field numbers, lengths and flags out of range), and
+     * checks each reads or fails with a typed {@code malformed} or {@code too_large}.
+     *
+     * @param parser the parser
+     * @param valid  a valid record of its type
+     * @param seed   seed
+     * @param n      values to try
+     * @return how many read (neither none nor all, for a sound test)
+     */
+    public static int readOrTypedFailure(final dev.nelbo.schemas.event.EventParser parser, final byte[] valid, final long seed,
+                                         final int n) {
+        final Random rnd = new Random(seed);
+        final dev.nelbo.schemas.event.EventFields fields = parser.newFields();
+        int ok = 0;
+        for (int i = 0; i < n; i++) {
+            final byte[] b;
+            if (rnd.nextBoolean()) {
+                b = arbitraryBytes(rnd, 80);
+            } else {
+                b = valid.clone();
+                for (int k = rnd.nextInt(4); k >= 0; k--) {
+                    b[rnd.nextInt(b.length)] = (byte) rnd.nextInt(256);
+                }
+            }
+            try {
+                parser.read(b, fields);
+                ok++;
+            } catch (final dev.nelbo.schemas.encoding.EncodingException e) {
+                if (e.reason() != dev.nelbo.schemas.encoding.FailureReason.MALFORMED
+                        && e.reason() != dev.nelbo.schemas.encoding.FailureReason.TOO_LARGE) {
+                    throw new AssertionError("value " + i + " of seed " + seed + ": " + e.reason() + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        return ok;
+    }
 }

@@ -142,7 +142,9 @@ class AvroEventReaderTest {
         assertEquals(FailureReason.MALFORMED, failure(p, f, Arrays.copyOf(good, good.length + 2)), "bytes left over");
         assertEquals(FailureReason.MALFORMED, failure(p, f, new byte[0]), "empty");
         assertEquals(FailureReason.TOO_LARGE, failure(p, f, new byte[DecodeLimits.DEFAULT_MAX_BYTES + 1]));
-        // a string length of 2^31-ish: refused by Avro's limit, not allocated
+        // a string length of 2^31-ish: refused by Avro's limit (the record limit, set when the reader loaded), not allocated
+        assertEquals(Integer.toString(DecodeLimits.DEFAULT_MAX_BYTES),
+                System.getProperty(org.apache.avro.SystemLimitException.MAX_STRING_LENGTH_PROPERTY));
         assertEquals(FailureReason.MALFORMED, failure(p, f, new byte[] {(byte) 0xfe, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f}));
         // JSON is not Avro
         assertEquals(FailureReason.MALFORMED, failure(p, f, TestData.bytes(TestData.event(new Random(3), 3))));

@@ -191,6 +191,13 @@ class NelboTrainerTest {
         final dev.nelbo.schemas.event.DecodedEvent decoded = avro.decode(dev.nelbo.schemas.testing.TestAvro.bytes(
                 dev.nelbo.schemas.testing.TestData.event(new java.util.Random(4), 4)), x, new float[x.length], 0, avro.newEvent());
         assertTrue(decoded.ok(), String.valueOf(decoded.failure()));
+        final Path desc = Files.write(dir.resolve("events.desc"), dev.nelbo.schemas.testing.TestProto.DESCRIPTOR_SET);
+        final CliRun fromProto = run("propose-spec", "--protobuf-descriptor", desc.toString(), "--message",
+                "dev.nelbo.test.Event", "--out", dir.resolve("proto-spec.json").toString());
+        assertEquals(0, fromProto.exit(), fromProto.err());
+        assertTrue(fromProto.out().contains("5 features, id event_id, key key, time ts"), fromProto.out());
+        assertEquals(2, run("propose-spec", "--protobuf-descriptor", desc.toString(), "--out",
+                dir.resolve("y.json").toString()).exit(), "a descriptor set needs the message type");
         final CliRun missing = run("propose-spec", "--avro-schema", dir.resolve("none.avsc").toString(), "--out",
                 dir.resolve("x.json").toString());
         assertEquals(2, missing.exit(), missing.err());

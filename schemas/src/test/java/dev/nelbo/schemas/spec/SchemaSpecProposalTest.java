@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class AvroSpecProposalTest {
+class SchemaSpecProposalTest {
 
     private static Map<String, FeatureDef> byName(final FeatureSpec spec) {
         return spec.features().stream().collect(Collectors.toMap(FeatureDef::name, f -> f));
@@ -25,7 +25,7 @@ class AvroSpecProposalTest {
 
     @Test
     void proposes_types_missing_policies_and_the_id_key_and_time_from_the_schema() {
-        final SpecInference.Result r = AvroSpecProposal.propose(TestAvro.SCHEMA, SpecInference.Options.defaults());
+        final SpecInference.Result r = SchemaSpecProposal.fromAvro(TestAvro.SCHEMA, SpecInference.Options.defaults());
         final FeatureSpec spec = r.spec();
         assertEquals("event_id", spec.idPath());
         assertEquals("key", spec.keyPath());
@@ -48,6 +48,23 @@ class AvroSpecProposalTest {
     }
 
     @Test
+    void proposes_the_same_features_from_the_protobuf_twin_of_the_schema() {
+        final com.google.protobuf.Descriptors.Descriptor type = dev.nelbo.schemas.event.ProtobufEventReader.messageType(
+                dev.nelbo.schemas.testing.TestProto.DESCRIPTOR_SET, "dev.nelbo.test.Event");
+        final SpecInference.Result r = SchemaSpecProposal.fromProtobuf(type, SpecInference.Options.defaults());
+        final FeatureSpec avro = SchemaSpecProposal.fromAvro(TestAvro.SCHEMA, SpecInference.Options.defaults()).spec();
+        assertEquals(avro.features().stream().map(f -> f.name() + ":" + f.type()).toList(),
+                r.spec().features().stream().map(f -> f.name() + ":" + f.type()).toList());
+        assertEquals(List.of("event_id", "key", "ts"), List.of(r.spec().idPath(), r.spec().keyPath(), r.spec().timestampPath()));
+        final Map<String, FeatureDef> f = byName(r.spec());
+        assertEquals(MissingPolicy.IMPUTE, f.get("bytes").missing(), "a wrapper may be unset");
+        assertEquals(MissingPolicy.IMPUTE, f.get("http.latency_ms").missing(), "inside a message, which may be unset");
+        assertEquals(MissingPolicy.REJECT, f.get("retried").missing(), "a proto3 scalar is always there");
+        assertTrue(r.notes().stream().anyMatch(n -> n.startsWith("'tags': map: left out")), r.notes().toString());
+        dev.nelbo.schemas.event.ProtobufEventReader.format(type).parser(r.spec(), DecodeLimits.defaults());
+    }
+
+    @Test
     void leaves_out_what_it_cannot_read_and_says_why() {
         final Schema s = AvroEventReader.parseSchema("""
                 {"type":"record","name":"E","fields":[
@@ -63,7 +80,7 @@ class AvroSpecProposalTest {
                   {"name":"meta","type":["null",{"type":"record","name":"M","fields":[{"name":"size","type":"long"}]}]}]}"""
                 .formatted(java.util.stream.IntStream.range(0, 40).mapToObj(i -> "\"S" + i + "\"")
                         .collect(Collectors.joining(","))));
-        final SpecInference.Result r = AvroSpecProposal.propose(s, SpecInference.Options.defaults().withLabel("label"));
+        final SpecInference.Result r = SchemaSpecProposal.fromAvro(s, SpecInference.Options.defaults().withLabel("label"));
         final Map<String, FeatureDef> f = byName(r.spec());
         assertEquals("id", r.spec().idPath());
         assertEquals("when", r.spec().timestampPath(), "a timestamp by its logical type");
@@ -75,10 +92,10 @@ class AvroSpecProposalTest {
         for (final String note : List.of("'day': date", "'either': a union of 2 types", "'blob': bytes", "'items': array")) {
             assertTrue(r.notes().stream().anyMatch(n -> n.startsWith(note)), note + " in " + r.notes());
         }
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> AvroSpecProposal.propose(AvroEventReader.parseSchema(
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SchemaSpecProposal.fromAvro(AvroEventReader.parseSchema(
                 "{\"type\":\"record\",\"name\":\"X\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"}]}"),
                 SpecInference.Options.defaults())).getMessage().contains("no field of X can be a feature"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> AvroSpecProposal.propose(AvroEventReader.parseSchema(
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SchemaSpecProposal.fromAvro(AvroEventReader.parseSchema(
                 "\"string\""), SpecInference.Options.defaults())).getMessage().contains("must be a record"));
     }
 }

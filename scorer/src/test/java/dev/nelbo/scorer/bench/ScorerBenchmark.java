@@ -14,6 +14,9 @@ import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.event.EventFields;
 import dev.nelbo.schemas.event.EventReader;
 import dev.nelbo.schemas.history.HistoryTracker;
+import com.google.protobuf.DescriptorProtos;
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.DynamicMessage;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
@@ -99,9 +102,9 @@ import java.util.stream.Collectors;
  * {@code --scorer-set k=v,k=v} (extra scorer settings), {@code --entity true} (each round also runs the scorer
  * with the model calibrated on its own scores and an entity test, and reports its ratio to the scorer without),
  * {@code --history true} (each round also runs the scorer with a model conditioned on five history features, and
- * reports its ratio to the scorer without), {@code --avro true} (the same events also in Avro, on a topic of their
- * own; each round also runs the scorer with {@code nelbo.input.format=avro} on them and reports its ratio to the
- * scorer on JSON) and {@code --broker-pid PID} (to report the broker's CPU per record too).
+ * reports its ratio to the scorer without), {@code --avro true} and {@code --protobuf true} (the same events also in
+ * that format, on a topic of their own; each round also runs the scorer with {@code nelbo.input.format} set to it on
+ * them and reports its ratio to the scorer on JSON) and {@code --broker-pid PID} (to report the broker's CPU per record too).
  */
 public final class ScorerBenchmark {
 
@@ -187,15 +190,26 @@ public final class ScorerBenchmark {
         final Setup historyModel = variants.stream().filter(v -> v.name().equals("history")).map(Variant::model).findFirst()
                 .orElse(null);
         final String input = b.topic("bench-events", partitions);
-        // --avro true: the same events in Avro, on a topic of their own, scored by the scorer with nelbo.input.format=avro
-        final String avroInput = Boolean.parseBoolean(a.getOrDefault("avro", "false")) ? b.topic("bench-avro-events", partitions)
-                : null;
-        if (avroInput != null) {
+        // --avro true, --protobuf true: the same events in that format, on a topic of their own, scored by the scorer
+        // with nelbo.input.format set to it
+        final Map<String, Twin> twins = new LinkedHashMap<>();
+        if (Boolean.parseBoolean(a.getOrDefault("avro", "false"))) {
+            final String topic = b.topic("bench-avro-events", partitions);
             final Path schema = Files.writeString(b.work.resolve("bench-event.avsc"), BENCH_SCHEMA.toString(true));
             variants.add(new Variant("avro", "Avro input (the same events)", new Setup(model.dir(), Map.of("nelbo.input.format",
-                    "avro", "nelbo.input.avro.schema", schema.toString())), avroInput, 1.0, new LinkedHashMap<>()));
+                    "avro", "nelbo.input.avro.schema", schema.toString())), topic, 1.0, new LinkedHashMap<>()));
+            twins.put(topic, avroTwin());
         }
-        b.fill(input, avroInput, events);
+        if (Boolean.parseBoolean(a.getOrDefault("protobuf", "false"))) {
+            final String topic = b.topic("bench-protobuf-events", partitions);
+            final Path descriptors = Files.write(b.work.resolve("bench-event.desc"), DescriptorProtos.FileDescriptorSet
+                    .newBuilder().addFile(BENCH_PROTO.getFile().toProto()).build().toByteArray());
+            variants.add(new Variant("protobuf", "Protobuf input (the same events)", new Setup(model.dir(), Map.of(
+                    "nelbo.input.format", "protobuf", "nelbo.input.protobuf.descriptor", descriptors.toString(),
+                    "nelbo.input.protobuf.message", BENCH_PROTO.getFullName())), topic, 1.0, new LinkedHashMap<>()));
+            twins.put(topic, protobufTwin());
+        }
+        b.fill(input, twins, events);
         // a fresh broker is markedly slower for its first run, and the first transactional app pays for the
         // transaction coordinator's start-up: one unreported run of each first
         b.throughput("warm-up", input, partitions, StreamsConfig.EXACTLY_ONCE_V2, 1, false, model);
@@ -779,28 +793,73 @@ public final class ScorerBenchmark {
         return sb.append('}').toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The same event in Avro, written by Avro's own writer. */
-    private static byte[] avro(final int i, final long ts, final double[] v, final GenericDatumWriter<GenericRecord> writer,
-                               final java.io.ByteArrayOutputStream buffer) throws IOException {
-        final GenericRecord r = new GenericData.Record(BENCH_SCHEMA);
-        r.put("event_id", "e-" + i);
-        r.put("key", "k-" + (i % 1000));
-        r.put("ts", ts);
+    /** The benchmark's events in Protobuf: {@code message BenchEvent { string event_id = 1; string key = 2; int64 ts = 3; double f0 = 4; ... }}. */
+    static final Descriptors.Descriptor BENCH_PROTO = benchProto();
+
+    private static Descriptors.Descriptor benchProto() {
+        final DescriptorProtos.DescriptorProto.Builder m = DescriptorProtos.DescriptorProto.newBuilder().setName("BenchEvent");
+        m.addField(protoField("event_id", 1, DescriptorProtos.FieldDescriptorProto.Type.TYPE_STRING));
+        m.addField(protoField("key", 2, DescriptorProtos.FieldDescriptorProto.Type.TYPE_STRING));
+        m.addField(protoField("ts", 3, DescriptorProtos.FieldDescriptorProto.Type.TYPE_INT64));
         for (int f = 0; f < FEATURES; f++) {
-            r.put("f" + f, v[f]);
+            m.addField(protoField("f" + f, 4 + f, DescriptorProtos.FieldDescriptorProto.Type.TYPE_DOUBLE));
         }
-        buffer.reset();
-        final BinaryEncoder enc = EncoderFactory.get().directBinaryEncoder(buffer, null);
-        writer.write(r, enc);
-        enc.flush();
-        return buffer.toByteArray();
+        try {
+            return Descriptors.FileDescriptor.buildFrom(DescriptorProtos.FileDescriptorProto.newBuilder()
+                    .setName("bench.proto").setPackage("dev.nelbo.bench").setSyntax("proto3").addMessageType(m).build(),
+                    new Descriptors.FileDescriptor[0]).findMessageTypeByName("BenchEvent");
+        } catch (final Descriptors.DescriptorValidationException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
-    /** Fills the input with n events, and the Avro input (when not null) with the same events in Avro. */
-    private void fill(final String topic, final String avroTopic, final int n) throws IOException {
-        final long t0 = System.nanoTime();
+    private static DescriptorProtos.FieldDescriptorProto protoField(final String name, final int number,
+                                                                    final DescriptorProtos.FieldDescriptorProto.Type type) {
+        return DescriptorProtos.FieldDescriptorProto.newBuilder().setName(name).setNumber(number).setType(type).build();
+    }
+
+    /** Writes one event in a binary format, with that format's own library. */
+    @FunctionalInterface
+    private interface Twin {
+        byte[] encode(int i, long ts, double[] v) throws IOException;
+    }
+
+    /** The same events in Avro, written by Avro's own writer. */
+    private static Twin avroTwin() {
         final GenericDatumWriter<GenericRecord> writer = new GenericDatumWriter<>(BENCH_SCHEMA);
         final java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream(256);
+        return (i, ts, v) -> {
+            final GenericRecord r = new GenericData.Record(BENCH_SCHEMA);
+            r.put("event_id", "e-" + i);
+            r.put("key", "k-" + (i % 1000));
+            r.put("ts", ts);
+            for (int f = 0; f < FEATURES; f++) {
+                r.put("f" + f, v[f]);
+            }
+            buffer.reset();
+            final BinaryEncoder enc = EncoderFactory.get().directBinaryEncoder(buffer, null);
+            writer.write(r, enc);
+            enc.flush();
+            return buffer.toByteArray();
+        };
+    }
+
+    /** The same events in Protobuf, serialized by the Protobuf library. */
+    private static Twin protobufTwin() {
+        final List<Descriptors.FieldDescriptor> fields = BENCH_PROTO.getFields();
+        return (i, ts, v) -> {
+            final DynamicMessage.Builder m = DynamicMessage.newBuilder(BENCH_PROTO).setField(fields.get(0), "e-" + i)
+                    .setField(fields.get(1), "k-" + (i % 1000)).setField(fields.get(2), ts);
+            for (int f = 0; f < FEATURES; f++) {
+                m.setField(fields.get(3 + f), v[f]);
+            }
+            return m.build().toByteArray();
+        };
+    }
+
+    /** Fills the input with n events, and each twin topic with the same events in its format. */
+    private void fill(final String topic, final Map<String, Twin> twins, final int n) throws IOException {
+        final long t0 = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> p = producer(20)) {
             final Random rnd = new Random(5);
             final org.apache.kafka.clients.producer.Callback failed = (m, e) -> {
@@ -813,14 +872,14 @@ public final class ScorerBenchmark {
                 final long ts = System.currentTimeMillis();
                 final double[] v = values(rnd);
                 p.send(new ProducerRecord<>(topic, key, json(i, ts, v)), failed);
-                if (avroTopic != null) {
-                    p.send(new ProducerRecord<>(avroTopic, key, avro(i, ts, v, writer, buffer)), failed);
+                for (final Map.Entry<String, Twin> twin : twins.entrySet()) {
+                    p.send(new ProducerRecord<>(twin.getKey(), key, twin.getValue().encode(i, ts, v)), failed);
                 }
             }
             p.flush();
         }
-        System.out.printf(Locale.ROOT, "produced %,d events%s in %.1f s%n", n, avroTopic == null ? "" : " (and the same in Avro)",
-                (System.nanoTime() - t0) / 1e9);
+        System.out.printf(Locale.ROOT, "produced %,d events%s in %.1f s%n", n, twins.isEmpty() ? ""
+                : " (and the same in " + twins.size() + " binary format(s))", (System.nanoTime() - t0) / 1e9);
     }
 
     private String topic(final String prefix, final int partitions) {

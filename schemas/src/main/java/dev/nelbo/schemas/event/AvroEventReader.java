@@ -81,10 +81,6 @@ public final class AvroEventReader implements EventParser {
     }
 
     private AvroEventReader(final Schema schema, final FeatureSpec spec, final DecodeLimits limits) {
-        if (schema.getType() != Schema.Type.RECORD) {
-            throw new IllegalArgumentException("the Avro schema of the events must be a record, got " + schema.getType());
-        }
-        checkNotRecursive(schema, new HashSet<>());
         this.schema = schema;
         this.limits = limits;
         this.slots = new SpecPaths(spec, segments -> reachable(schema, segments, 0), "the Avro schema " + schema.getFullName(),
@@ -95,9 +91,14 @@ public final class AvroEventReader implements EventParser {
     /**
      * @param schema the events' writer schema (a record)
      * @return the format of events binary-encoded with it
-     * @throws IllegalArgumentException when a spec's path is not in the schema (at {@link EventFormat#parser})
+     * @throws IllegalArgumentException when the schema is not a record or is recursive (here, so a scorer fails at
+     *                                  start), or when a spec's path is not in the schema (at {@link EventFormat#parser})
      */
     public static EventFormat format(final Schema schema) {
+        if (schema.getType() != Schema.Type.RECORD) {
+            throw new IllegalArgumentException("a " + schema.getType() + " schema; the events must be records");
+        }
+        checkNotRecursive(schema, new HashSet<>());
         return (spec, limits) -> new AvroEventReader(schema, spec, limits);
     }
 

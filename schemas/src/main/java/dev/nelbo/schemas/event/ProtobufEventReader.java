@@ -235,12 +235,17 @@ public final class ProtobufEventReader implements EventParser {
             case BOOLEAN -> slot.setBoolean((Boolean) v);
             case INT, LONG -> {
                 final long n = ((Number) v).longValue();
-                final boolean unsigned = f.getType() == Descriptors.FieldDescriptor.Type.UINT64
-                        || f.getType() == Descriptors.FieldDescriptor.Type.FIXED64;
-                final String t = unsigned ? Long.toUnsignedString(n) : f.getType() == Descriptors.FieldDescriptor.Type.UINT32
-                        || f.getType() == Descriptors.FieldDescriptor.Type.FIXED32 ? Integer.toUnsignedString((int) n)
-                        : Long.toString(n);
-                slot.setNumber(Double.parseDouble(t), text ? t : null);
+                switch (f.getType()) {
+                    // unsigned types arrive as Java's signed ints and longs: read their bits as unsigned
+                    case UINT32, FIXED32 -> {
+                        final long u = n & 0xffffffffL;
+                        slot.setNumber(u, text ? Long.toString(u) : null);
+                    }
+                    // (2^63 and above, rare, through their decimal text: correctly rounded)
+                    case UINT64, FIXED64 -> slot.setNumber(n >= 0 ? n : Double.parseDouble(Long.toUnsignedString(n)),
+                            text ? Long.toUnsignedString(n) : null);
+                    default -> slot.setNumber(n, text ? Long.toString(n) : null);
+                }
             }
             case FLOAT, DOUBLE -> {
                 final double d = ((Number) v).doubleValue();

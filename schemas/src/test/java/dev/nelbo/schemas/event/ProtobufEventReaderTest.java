@@ -83,6 +83,34 @@ class ProtobufEventReaderTest {
     }
 
     @Test
+    void unsigned_integers_read_as_their_unsigned_values() {
+        final var proto = com.google.protobuf.DescriptorProtos.FileDescriptorProto.newBuilder().setName("u.proto")
+                .setPackage("u").setSyntax("proto3").addMessageType(com.google.protobuf.DescriptorProtos.DescriptorProto
+                        .newBuilder().setName("U")
+                        .addField(com.google.protobuf.DescriptorProtos.FieldDescriptorProto.newBuilder().setName("a")
+                                .setNumber(1).setType(com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Type.TYPE_UINT32))
+                        .addField(com.google.protobuf.DescriptorProtos.FieldDescriptorProto.newBuilder().setName("b")
+                                .setNumber(2).setType(com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Type.TYPE_UINT64))
+                        .addField(com.google.protobuf.DescriptorProtos.FieldDescriptorProto.newBuilder().setName("c")
+                                .setNumber(3).setType(com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Type.TYPE_SINT64)))
+                .build();
+        final Descriptors.Descriptor u = ProtobufEventReader.messageType(com.google.protobuf.DescriptorProtos.FileDescriptorSet
+                .newBuilder().addFile(proto).build().toByteArray(), "u.U");
+        final EventParser parser = ProtobufEventReader.format(u).parser(new FeatureSpec(null, null, null, 8, List.of(
+                new FeatureDef("a", "a", FeatureType.CATEGORICAL, Transform.NONE, MissingPolicy.REJECT),
+                new FeatureDef("b", "b", FeatureType.CATEGORICAL, Transform.NONE, MissingPolicy.REJECT),
+                new FeatureDef("c", "c", FeatureType.CONTINUOUS, Transform.NONE, MissingPolicy.REJECT))), DecodeLimits.defaults());
+        final EventFields f = parser.newFields();
+        parser.read(DynamicMessage.newBuilder(u).setField(u.findFieldByName("a"), -1).setField(u.findFieldByName("b"), -1L)
+                .setField(u.findFieldByName("c"), -5L).build().toByteArray(), f);
+        assertEquals("4294967295", f.feature(0).text());
+        assertEquals(4294967295.0, f.feature(0).number());
+        assertEquals("18446744073709551615", f.feature(1).text());
+        assertEquals(1.8446744073709552E19, f.feature(1).number());
+        assertEquals(-5.0, f.feature(2).number());
+    }
+
+    @Test
     void a_spec_or_descriptor_it_cannot_serve_is_refused_saying_why() {
         final FeatureSpec spec = new FeatureSpec("event_id", "key", "ts", 8, List.of(
                 new FeatureDef("latency_ms", "http.latency", FeatureType.CONTINUOUS, Transform.LOG1P, MissingPolicy.REJECT)));

@@ -57,9 +57,12 @@ public final class ScorerConfig {
     private static final Set<String> KAFKA_KEYS = kafkaKeys();
 
     private final Settings settings;
+    private final EventFormat eventFormat;
 
     private ScorerConfig(final Settings settings) {
         this.settings = settings;
+        // read once: the schema or descriptor file backs the model policy and every task's pipeline
+        this.eventFormat = readEventFormat();
     }
 
     /**
@@ -116,7 +119,6 @@ public final class ScorerConfig {
     /** The checks that span settings, after each has passed its own. */
     private void validateTogether() {
         modelPolicy();
-        eventFormat();
         if (longValue(ScorerKey.ALERT_SUPPRESSION_RETENTION_MS) < longValue(ScorerKey.ALERT_SUPPRESSION_WINDOW_MS)) {
             throw new IllegalArgumentException("setting 'nelbo.alert.suppression.retention.ms' ("
                     + require(ScorerKey.ALERT_SUPPRESSION_RETENTION_MS) + ") must be at least 'nelbo.alert.suppression.window.ms' ("
@@ -238,6 +240,10 @@ public final class ScorerConfig {
      *                                  lacks the events' type
      */
     public EventFormat eventFormat() {
+        return eventFormat;
+    }
+
+    private EventFormat readEventFormat() {
         final String format = require(ScorerKey.INPUT_FORMAT);
         if ("json".equalsIgnoreCase(format)) {
             return EventFormat.JSON;
@@ -263,19 +269,13 @@ public final class ScorerConfig {
         final String file = get(ScorerKey.INPUT_AVRO_SCHEMA).orElseThrow(() -> new IllegalArgumentException(
                 "setting 'nelbo.input.avro.schema' is required with nelbo.input.format=avro: the .avsc file of the events'"
                         + " writer schema"));
-        final org.apache.avro.Schema schema;
         try {
-            schema = AvroEventReader.parseSchema(java.nio.file.Files.readString(Path.of(file)));
+            return AvroEventReader.format(AvroEventReader.parseSchema(java.nio.file.Files.readString(Path.of(file))));
         } catch (final java.io.IOException e) {
             throw new IllegalArgumentException("setting 'nelbo.input.avro.schema': cannot read " + file + ": " + e.getMessage(), e);
         } catch (final IllegalArgumentException e) {
             throw new IllegalArgumentException("setting 'nelbo.input.avro.schema': " + file + " is " + e.getMessage(), e);
         }
-        if (schema.getType() != org.apache.avro.Schema.Type.RECORD) {
-            throw new IllegalArgumentException("setting 'nelbo.input.avro.schema': " + file + " is a " + schema.getType()
-                    + " schema; the events must be records");
-        }
-        return AvroEventReader.format(schema);
     }
 
     /** @return what the scoring pipeline needs from the settings */

@@ -128,6 +128,12 @@ class ScorerConfigTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ScorerConfig.of(Map.of("bootstrap.servers", "k:9092",
                 "nelbo.input.format", "avro", "nelbo.input.avro.schema", notRecord.toString()))).getMessage()
                 .contains("the events must be records"));
+        // a recursive schema fails here, at start, not at each model the scorer is offered
+        final Path recursive = java.nio.file.Files.writeString(dir.resolve("node.avsc"), "{\"type\":\"record\","
+                + "\"name\":\"Node\",\"fields\":[{\"name\":\"next\",\"type\":[\"null\",\"Node\"]}]}");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ScorerConfig.of(Map.of("bootstrap.servers", "k:9092",
+                "nelbo.input.format", "avro", "nelbo.input.avro.schema", recursive.toString()))).getMessage()
+                .contains("recursive"));
         final Path junk = java.nio.file.Files.writeString(dir.resolve("junk.avsc"), "{not json");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ScorerConfig.of(Map.of("bootstrap.servers", "k:9092",
                 "nelbo.input.format", "avro", "nelbo.input.avro.schema", junk.toString()))).getMessage()

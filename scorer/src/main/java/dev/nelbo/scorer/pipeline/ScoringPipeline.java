@@ -99,31 +99,9 @@ public final class ScoringPipeline implements AutoCloseable {
      * @param outputs    where outputs go
      * @param shadow     whether to score with the registry's shadow model too
      * @param task       name of the task, for logs
-     * @param wallClock  the scorer's clock (epoch ms), which bounds the per-key state's ({@link #stateTime})
-     */
-    public ScoringPipeline(final ModelManager models, final ScorerMetrics metrics, final PipelineSettings settings,
-                           final KeyedStore<Suppression> suppressionStore, final KeyedStore<byte[]> historyStore,
-                           final KeyedStore<byte[]> entityStore, final KeyedStore<byte[]> cadenceStore, final Outputs outputs,
-                           final boolean shadow, final String task, final LongSupplier wallClock) {
-        this(models, metrics, settings, suppressionStore, historyStore, entityStore, cadenceStore, outputs, shadow, task,
-                wallClock, () -> AlertRules.NONE);
-    }
-
-    /**
-     * A pipeline whose event alerts pass the alert rules in force.
-     *
-     * @param models           the model manager (its inference executor scores full batches)
-     * @param metrics          metrics
-     * @param settings         settings
-     * @param suppressionStore per-key alert suppression state
-     * @param historyStore     per-key history of the models with history features
-     * @param entityStore      per-key state of the entity test
-     * @param cadenceStore     per-key state of the silence test
-     * @param outputs          where outputs go
-     * @param shadow           whether to score with the registry's shadow model too
-     * @param task             name of the task, for logs
-     * @param wallClock        the scorer's clock (epoch ms); also when a rule expires
-     * @param rules            the alert rules in force, asked at each alert (they change while the pipeline runs)
+     * @param wallClock  the scorer's clock (epoch ms), which bounds the per-key state's ({@link #stateTime}); also when a
+     *                   rule expires
+     * @param rules      the alert rules in force, asked at each alert (they change while the pipeline runs)
      */
     public ScoringPipeline(final ModelManager models, final ScorerMetrics metrics, final PipelineSettings settings,
                            final KeyedStore<Suppression> suppressionStore, final KeyedStore<byte[]> historyStore,

@@ -70,13 +70,9 @@ public final class ScorerTopology {
      * @param models      the model manager
      * @param metrics     metrics
      * @param outputTimes the timestamps the output topics accept
+     * @param rules       the alert rules in force
      * @return the topology
      */
-    static Topology build(final PipelineSettings settings, final Topics topics, final String shadowTopic,
-                          final ModelManager models, final ScorerMetrics metrics, final OutputTimestamps outputTimes) {
-        return build(settings, topics, shadowTopic, models, metrics, outputTimes, () -> AlertRules.NONE);
-    }
-
     static Topology build(final PipelineSettings settings, final Topics topics, final String shadowTopic,
                           final ModelManager models, final ScorerMetrics metrics, final OutputTimestamps outputTimes,
                           final Supplier<AlertRules> rules) {

@@ -108,7 +108,7 @@ class AlertmanagerBridgeIntegrationTest {
                         if (kind == Outputs.Kind.ALERT) {
                             alerts.add(value);
                         }
-                    }, false, "0_0", () -> now)) {
+                    }, false, "0_0", () -> now, () -> dev.nelbo.scorer.rules.AlertRules.NONE)) {
                 for (int i = 0; i < keys.size(); i++) {
                     final String key = keys.get(i);
                     p.accept(ScorerFixtures.anomaly(NEXT_EVENT.getAndIncrement(), key, now - 1000), new Origin("events", 0, i,

@@ -150,7 +150,7 @@ class EntityEvidencePipelineTest {
                 new PipelineSettings.Entity(true, 60_000, new BoundedKeyedStore.Bound(3, Long.MAX_VALUE),
                         PipelineSettings.Silence.DEFAULTS), EventFormat.JSON);
         try (ScoringPipeline p = new ScoringPipeline(models, metrics, bounded, new MapKeyedStore<>(), new MapKeyedStore<>(),
-                new MapKeyedStore<>(), new MapKeyedStore<>(), collect(out), false, "0_0", () -> now)) {
+                new MapKeyedStore<>(), new MapKeyedStore<>(), collect(out), false, "0_0", () -> now, () -> dev.nelbo.scorer.rules.AlertRules.NONE)) {
             int offset = 0;
             // db-1's first anomaly, stamped a day ahead (record and event time)
             p.accept(ScorerFixtures.anomaly(1, "db-1", now + 86_400_000L), new Origin("events", 0, offset++,
@@ -184,7 +184,7 @@ class EntityEvidencePipelineTest {
                 off.historyBound(), new PipelineSettings.Entity(false, 60_000, PipelineSettings.Entity.DEFAULTS.bound(),
                 PipelineSettings.Silence.DEFAULTS), EventFormat.JSON);
         try (ScoringPipeline p = new ScoringPipeline(models, metrics, switchedOff, new MapKeyedStore<>(), new MapKeyedStore<>(),
-                new MapKeyedStore<>(), new MapKeyedStore<>(), collect(out), false, "0_0", () -> now)) {
+                new MapKeyedStore<>(), new MapKeyedStore<>(), collect(out), false, "0_0", () -> now, () -> dev.nelbo.scorer.rules.AlertRules.NONE)) {
             p.accept(ScorerFixtures.anomaly(1, "db-1", now), origin(0, "db-1"));
             p.accept(ScorerFixtures.anomaly(2, "db-1", now), origin(1, "db-1"));
             p.flush();

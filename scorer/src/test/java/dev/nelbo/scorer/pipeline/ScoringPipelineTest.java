@@ -73,7 +73,7 @@ class ScoringPipelineTest {
     private ScoringPipeline pipeline(final PipelineSettings settings, final MapKeyedStore<byte[]> history) {
         return new ScoringPipeline(models, metrics, settings, new MapKeyedStore<>(), history, new MapKeyedStore<>(),
                 new MapKeyedStore<>(), (kind, origin, key, value, version) -> out.add(new Output(kind, origin.offset(), key, value)), false, "0_0",
-                clock::get);
+                clock::get, () -> dev.nelbo.scorer.rules.AlertRules.NONE);
     }
 
     private static Origin origin(final long offset, final byte[] key) {

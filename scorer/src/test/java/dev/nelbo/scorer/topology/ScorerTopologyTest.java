@@ -67,7 +67,7 @@ class ScorerTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         driver = new TopologyTestDriver(ScorerTopology.build(PipelineSettings.defaults(WINDOW_MS), topics, null, models,
-                metrics, OutputTimestamps.anyPast()), props);
+                metrics, OutputTimestamps.anyPast(), () -> dev.nelbo.scorer.rules.AlertRules.NONE), props);
         events = driver.createInputTopic(topics.events(), new ByteArraySerializer(), new ByteArraySerializer());
         scores = driver.createOutputTopic(topics.scores(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         alerts = driver.createOutputTopic(topics.alerts(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -215,7 +215,7 @@ class ScorerTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "scorer-ttd-contributions");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         try (TopologyTestDriver on = new TopologyTestDriver(ScorerTopology.build(
-                PipelineSettings.defaults(WINDOW_MS).withContributions(true), topics, null, models, metrics, OutputTimestamps.anyPast()), props)) {
+                PipelineSettings.defaults(WINDOW_MS).withContributions(true), topics, null, models, metrics, OutputTimestamps.anyPast(), () -> dev.nelbo.scorer.rules.AlertRules.NONE), props)) {
             on.createInputTopic(topics.events(), new ByteArraySerializer(), new ByteArraySerializer())
                     .pipeInput(key(1), ScorerFixtures.normal(1));
             final JsonNode score = ScorerFixtures.parse(on.createOutputTopic(topics.scores(), new ByteArrayDeserializer(),
@@ -279,7 +279,7 @@ class ScorerTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "scorer-ttd-off");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         try (TopologyTestDriver off = new TopologyTestDriver(ScorerTopology.build(
-                PipelineSettings.defaults(WINDOW_MS).withScores(false), topics, null, models, metrics, OutputTimestamps.anyPast()), props)) {
+                PipelineSettings.defaults(WINDOW_MS).withScores(false), topics, null, models, metrics, OutputTimestamps.anyPast(), () -> dev.nelbo.scorer.rules.AlertRules.NONE), props)) {
             final TestInputTopic<byte[], byte[]> in = off.createInputTopic(topics.events(), new ByteArraySerializer(),
                     new ByteArraySerializer());
             in.pipeInput(key(1), ScorerFixtures.normal(1));
@@ -302,7 +302,7 @@ class ScorerTopologyTest {
         try (ModelManager single = new ModelManager(EngineOptions.defaults().withMaxBatch(1), metrics)) {
             assertTrue(single.offer(dir.resolve("v1"), "test"));
             try (TopologyTestDriver d = new TopologyTestDriver(ScorerTopology.build(
-                    PipelineSettings.defaults(WINDOW_MS), topics, null, single, metrics, OutputTimestamps.anyPast()), props)) {
+                    PipelineSettings.defaults(WINDOW_MS), topics, null, single, metrics, OutputTimestamps.anyPast(), () -> dev.nelbo.scorer.rules.AlertRules.NONE), props)) {
                 final TestInputTopic<byte[], byte[]> in = d.createInputTopic(topics.events(), new ByteArraySerializer(),
                         new ByteArraySerializer());
                 final TestOutputTopic<byte[], byte[]> out = d.createOutputTopic(topics.scores(), new ByteArrayDeserializer(),

@@ -57,7 +57,7 @@ class ShadowScoringTest {
             assertNotEquals(v1, v2);
             assertTrue(models.offer(dir.resolve("v1"), "test"));
             try (TopologyTestDriver driver = new TopologyTestDriver(ScorerTopology.build(
-                    PipelineSettings.defaults(60_000), topics, SHADOW_TOPIC, models, metrics, OutputTimestamps.anyPast()), props)) {
+                    PipelineSettings.defaults(60_000), topics, SHADOW_TOPIC, models, metrics, OutputTimestamps.anyPast(), () -> dev.nelbo.scorer.rules.AlertRules.NONE), props)) {
                 final TestInputTopic<byte[], byte[]> events = driver.createInputTopic(topics.events(), new ByteArraySerializer(),
                         new ByteArraySerializer());
                 final TestOutputTopic<byte[], byte[]> scores = driver.createOutputTopic(topics.scores(),
@@ -150,7 +150,7 @@ class ShadowScoringTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         try (ModelManager models = new ModelManager(EngineOptions.defaults().withMaxBatch(8), metrics);
              TopologyTestDriver driver = new TopologyTestDriver(ScorerTopology.build(PipelineSettings.defaults(60_000),
-                     topics, SHADOW_TOPIC, models, metrics, OutputTimestamps.anyPast()), props)) {
+                     topics, SHADOW_TOPIC, models, metrics, OutputTimestamps.anyPast(), () -> dev.nelbo.scorer.rules.AlertRules.NONE), props)) {
             assertTrue(models.offer(champion, "test"));
             final TestInputTopic<byte[], byte[]> in = driver.createInputTopic(topics.events(), new ByteArraySerializer(),
                     new ByteArraySerializer());

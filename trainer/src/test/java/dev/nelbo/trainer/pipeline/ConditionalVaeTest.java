@@ -135,7 +135,7 @@ class ConditionalVaeTest {
             };
             try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, new MapKeyedStore<>(), new MapKeyedStore<>(),
                     new MapKeyedStore<>(), new MapKeyedStore<>(), outputs, false, "0_0",
-                    System::currentTimeMillis)) {
+                    System::currentTimeMillis, () -> dev.nelbo.scorer.rules.AlertRules.NONE)) {
                 long offset = 0;
                 for (final byte[] e : events.values()) {
                     p.accept(e, new Origin("events", 0, offset++, Json.EVENTS.readTree(e).get("ts").asLong(), null, null));

@@ -137,7 +137,7 @@ class EntityHistoryTest {
             };
             try (ScoringPipeline p = new ScoringPipeline(models, metrics, settings, new MapKeyedStore<>(), new MapKeyedStore<>(),
                     new MapKeyedStore<>(), new MapKeyedStore<>(), outputs,
-                    false, "0_0", System::currentTimeMillis)) {
+                    false, "0_0", System::currentTimeMillis, () -> dev.nelbo.scorer.rules.AlertRules.NONE)) {
                 long offset = 0;
                 for (final byte[] e : events) {
                     final String host = Json.EVENTS.readTree(e).get("host").asText();

@@ -32,6 +32,21 @@ public enum FailureReason {
     NUMBER_TOO_LONG,
     /** A string or field name longer than the configured maximum. */
     STRING_TOO_LONG,
+    /**
+     * A record in the Confluent wire format names a schema id the schema registry does not have (a producer that
+     * registered elsewhere, a forged header).
+     */
+    UNKNOWN_SCHEMA,
+    /**
+     * A record's writer schema (from the schema registry) cannot be read as the events' schema: a type change, a field
+     * removed without a default, a recursive or non-Avro schema.
+     */
+    INCOMPATIBLE_SCHEMA,
+    /**
+     * A record's writer schema was not cached and the schema registry did not answer within the retry bound: the record
+     * can be replayed from the dead-letter topic once it does.
+     */
+    SCHEMA_REGISTRY_UNAVAILABLE,
     /** The record was read, but an output for it would exceed what the producer may send (e.g. a huge Kafka key). */
     OUTPUT_TOO_LARGE,
     /**

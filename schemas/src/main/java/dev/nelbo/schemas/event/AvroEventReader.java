@@ -75,17 +75,21 @@ public final class AvroEventReader implements EventParser {
         private BinaryDecoder decoder;
         private Object reuse;
 
-        State(final Schema schema) {
-            this.reader = new GenericDatumReader<>(schema, schema, MODEL);
+        State(final Schema writer, final Schema reader) {
+            this.reader = new GenericDatumReader<>(writer, reader, MODEL);
         }
     }
 
-    private AvroEventReader(final Schema schema, final FeatureSpec spec, final DecodeLimits limits) {
-        this.schema = schema;
+    /**
+     * @param writer the schema the records were written with
+     * @param reader the schema the spec's paths address (the writer's, or one Avro resolves the writer's to)
+     */
+    AvroEventReader(final Schema writer, final Schema reader, final FeatureSpec spec, final DecodeLimits limits) {
+        this.schema = reader;
         this.limits = limits;
-        this.slots = new SpecPaths(spec, segments -> reachable(schema, segments, 0), "the Avro schema " + schema.getFullName(),
-                schema.getFields().stream().map(Schema.Field::name).toList());
-        this.state = ThreadLocal.withInitial(() -> new State(schema));
+        this.slots = new SpecPaths(spec, segments -> reachable(reader, segments, 0), "the Avro schema " + reader.getFullName(),
+                reader.getFields().stream().map(Schema.Field::name).toList());
+        this.state = ThreadLocal.withInitial(() -> new State(writer, reader));
     }
 
     /**
@@ -95,11 +99,19 @@ public final class AvroEventReader implements EventParser {
      *                                  start), or when a spec's path is not in the schema (at {@link EventFormat#parser})
      */
     public static EventFormat format(final Schema schema) {
+        checkReadable(schema);
+        return (spec, limits) -> new AvroEventReader(schema, schema, spec, limits);
+    }
+
+    /**
+     * @param schema a schema events are written or read with
+     * @throws IllegalArgumentException when it is not a record or is recursive
+     */
+    static void checkReadable(final Schema schema) {
         if (schema.getType() != Schema.Type.RECORD) {
             throw new IllegalArgumentException("a " + schema.getType() + " schema; the events must be records");
         }
         checkNotRecursive(schema, new HashSet<>());
-        return (spec, limits) -> new AvroEventReader(schema, spec, limits);
     }
 
     /**
@@ -127,10 +139,21 @@ public final class AvroEventReader implements EventParser {
             throw new EncodingException(FailureReason.MALFORMED, null, "empty record: expected an Avro " + schema.getFullName());
         }
         SpecPaths.checkSize(bytes, limits);
+        readFrom(bytes, 0, into);
+    }
+
+    /**
+     * Reads the record that starts at {@code offset} and ends with the array (a framed record's body).
+     *
+     * @param bytes  the record value, within the size limit
+     * @param offset where the Avro record starts
+     * @param into   receives the values (cleared by the caller)
+     */
+    void readFrom(final byte[] bytes, final int offset, final EventFields into) {
         final State s = state.get();
         final Object record;
         try {
-            s.decoder = DecoderFactory.get().binaryDecoder(bytes, s.decoder);
+            s.decoder = DecoderFactory.get().binaryDecoder(bytes, offset, bytes.length - offset, s.decoder);
             record = s.reader.read(s.reuse, s.decoder);
             if (!s.decoder.isEnd()) {
                 throw new EncodingException(FailureReason.MALFORMED, null, "not an Avro " + schema.getFullName()

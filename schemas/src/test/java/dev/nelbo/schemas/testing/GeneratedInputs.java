@@ -46,17 +46,18 @@ public final class GeneratedInputs {
 
     /**
      * Feeds a binary parser (Avro, Protobuf) {@code n} generated values, half arbitrary bytes and half a valid record
-     * with one to four bytes set to any value (union, enum and field numbers, lengths and flags out of range), and
-     * checks each reads or fails with a typed {@code malformed} or {@code too_large}.
+     * with one to four bytes set to any value (union, enum and field numbers, lengths and flags out of range, a framed
+     * record's magic byte and schema id), and checks each reads or fails with one of the typed reasons allowed.
      *
-     * @param parser the parser
-     * @param valid  a valid record of its type
-     * @param seed   seed
-     * @param n      values to try
+     * @param parser  the parser
+     * @param valid   a valid record of its type
+     * @param seed    seed
+     * @param n       values to try
+     * @param allowed the failure reasons the parser may give ({@code malformed}, {@code too_large}, ...)
      * @return how many read (neither none nor all, for a sound test)
      */
     public static int readOrTypedFailure(final dev.nelbo.schemas.event.EventParser parser, final byte[] valid, final long seed,
-                                         final int n) {
+                                         final int n, final java.util.Set<dev.nelbo.schemas.encoding.FailureReason> allowed) {
         final Random rnd = new Random(seed);
         final dev.nelbo.schemas.event.EventFields fields = parser.newFields();
         int ok = 0;
@@ -74,8 +75,7 @@ public final class GeneratedInputs {
                 parser.read(b, fields);
                 ok++;
             } catch (final dev.nelbo.schemas.encoding.EncodingException e) {
-                if (e.reason() != dev.nelbo.schemas.encoding.FailureReason.MALFORMED
-                        && e.reason() != dev.nelbo.schemas.encoding.FailureReason.TOO_LARGE) {
+                if (!allowed.contains(e.reason())) {
                     throw new AssertionError("value " + i + " of seed " + seed + ": " + e.reason() + ": " + e.getMessage(), e);
                 }
             }

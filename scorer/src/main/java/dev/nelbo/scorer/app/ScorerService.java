@@ -10,6 +10,7 @@ import dev.nelbo.scorer.metrics.Readiness;
 import dev.nelbo.scorer.metrics.ScorerMetrics;
 import dev.nelbo.scorer.metrics.StreamsMetricsBridge;
 import dev.nelbo.schemas.bundle.BundleSignature;
+import dev.nelbo.schemas.event.ConfluentAvroFormat;
 import dev.nelbo.scorer.model.LastGoodModel;
 import dev.nelbo.scorer.model.ModelManager;
 import dev.nelbo.scorer.model.ModelPolicy;
@@ -112,6 +113,9 @@ public final class ScorerService implements AutoCloseable {
      */
     public static ScorerService start(final ScorerConfig config, final PrometheusRegistry registry, final boolean jvmMetrics) {
         final ScorerMetrics metrics = new ScorerMetrics(registry, jvmMetrics);
+        if (config.eventFormat() instanceof ConfluentAvroFormat registryFormat) {
+            metrics.schemaRegistry(registryFormat.registry().stats());
+        }
         final EngineOptions options = new EngineOptions(config.intValue(ScorerKey.ENGINE_SAMPLES), config.require(ScorerKey.DEVICE),
                 config.booleanValue(ScorerKey.DEVICE_STRICT), config.intValue(ScorerKey.ENGINE_INTRA_OP_THREADS),
                 config.intValue(ScorerKey.BATCH_MAX_RECORDS));

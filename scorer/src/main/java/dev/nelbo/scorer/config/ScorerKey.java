@@ -60,8 +60,41 @@ public enum ScorerKey {
                     + " `nelbo.input.protobuf.message` per record)")
             .checked(ConfigDef.CaseInsensitiveValidString.in("json", "avro", "protobuf"))),
     INPUT_AVRO_SCHEMA(Setting.of("nelbo.input.avro.schema", Type.STRING, null,
-            "`.avsc` file of the events' Avro writer schema (a record) for `nelbo.input.format=avro`; the feature spec's"
-                    + " paths address its fields, see docs/scorer.md \"Avro and Protobuf input\"")),
+            "`.avsc` file of the events' Avro schema (a record) for `nelbo.input.format=avro`; the feature spec's"
+                    + " paths address its fields, see docs/scorer.md \"Avro and Protobuf input\". Without a schema"
+                    + " registry, the events are written with it; with one, it is the reader schema each record's writer"
+                    + " schema resolves to (unset: the latest version of `nelbo.input.schema.registry.subject`, read at"
+                    + " start)")),
+    INPUT_SCHEMA_REGISTRY_URL(Setting.of("nelbo.input.schema.registry.url", Type.LIST, "",
+            "with `nelbo.input.format=avro`: the events are in the Confluent wire format (a zero byte and a 4-byte schema"
+                    + " id before the Avro record), and each writer schema is read by id from this schema registry's"
+                    + " Confluent-compatible API, once (URLs separated by commas are tried in turn; e.g."
+                    + " `http://registry:8081` or Apicurio's `http://apicurio:8080/apis/ccompat/v7`)")
+            .defaultShownAs("unset (plain Avro with the schema file)").checked((name, value) -> {
+                for (final Object url : (java.util.List<?>) value) {
+                    if (!url.toString().matches("https?://[^\\s/@]+(/\\S*)?")) {
+                        throw new ConfigException(name, url, "expected an http:// or https:// URL without credentials"
+                                + " (they go in nelbo.input.schema.registry.basic.auth.*)");
+                    }
+                }
+            })),
+    INPUT_SCHEMA_REGISTRY_SUBJECT(Setting.of("nelbo.input.schema.registry.subject", Type.STRING, null,
+            "the subject whose latest version is the reader schema when `nelbo.input.avro.schema` is unset")
+            .defaultShownAs("`<nelbo.topic.events>-value` (the topic name strategy)")),
+    INPUT_SCHEMA_REGISTRY_USERNAME(Setting.of("nelbo.input.schema.registry.basic.auth.username", Type.STRING, null,
+            "basic-auth user for the schema registry (with the password)")),
+    INPUT_SCHEMA_REGISTRY_PASSWORD(Setting.of("nelbo.input.schema.registry.basic.auth.password", Type.PASSWORD, null,
+            "basic-auth password for the schema registry (from the environment:"
+                    + " `NELBO_INPUT_SCHEMA_REGISTRY_BASIC_AUTH_PASSWORD`)")),
+    INPUT_SCHEMA_REGISTRY_TIMEOUT_MS(positiveLong("nelbo.input.schema.registry.timeout.ms", 5_000L,
+            "longest wait for one schema registry request")),
+    INPUT_SCHEMA_REGISTRY_RETRY_MS(positiveLong("nelbo.input.schema.registry.retry.ms", 10_000L,
+            "how long the lookup of a schema id not seen before retries a registry that does not answer (backoff from"
+                    + " 100 ms) before its record is dead-lettered as `schema_registry_unavailable`; for as long again,"
+                    + " other new ids fail at once rather than stall the stream thread. Ids already read are unaffected."
+                    + " Failed requests count in `nelbo_schema_registry_requests_total{outcome=\"failed\"}`")),
+    INPUT_SCHEMA_REGISTRY_MAX_SCHEMAS(positiveInt("nelbo.input.schema.registry.max.schemas", 1_000,
+            "most writer schemas (and ids the registry did not have, for a minute each) remembered per scorer")),
     INPUT_PROTOBUF_DESCRIPTOR(Setting.of("nelbo.input.protobuf.descriptor", Type.STRING, null,
             "descriptor set of the events' `.proto` files for `nelbo.input.format=protobuf`, as `protoc --include_imports"
                     + " --descriptor_set_out=FILE` writes it")),

@@ -1,9 +1,11 @@
 package dev.nelbo.scorer.metrics;
 
+import dev.nelbo.schemas.event.SchemaRegistryClient;
 import dev.nelbo.schemas.feedback.AlertFeedback;
 import dev.nelbo.scorer.feedback.AlertPrecision;
 import dev.nelbo.scorer.feedback.FeedbackFollower;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -252,6 +254,21 @@ public final class ScorerMetrics {
                     if (!r.ready()) {
                         cb.call(1, r.code());
                     }
+                }).register(registry);
+    }
+
+    /**
+     * Exposes {@code nelbo_schema_registry_requests_total{outcome}}: the schema registry's answers to the lookups of
+     * writer schemas ({@code found}, {@code not_found}, {@code failed}: unreachable, timed out, another status).
+     *
+     * @param stats the registry client's counts, read at every scrape
+     */
+    public void schemaRegistry(final SchemaRegistryClient.Stats stats) {
+        CounterWithCallback.builder().name("nelbo_schema_registry_requests_total")
+                .help("Schema registry requests for writer schemas, by outcome").labelNames("outcome").callback(cb -> {
+                    cb.call(stats.found(), "found");
+                    cb.call(stats.notFound(), "not_found");
+                    cb.call(stats.failed(), "failed");
                 }).register(registry);
     }
 

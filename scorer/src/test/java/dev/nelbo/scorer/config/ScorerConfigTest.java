@@ -154,6 +154,35 @@ class ScorerConfigTest {
     }
 
     @Test
+    void a_schema_registry_input_reads_its_reader_schema_at_start_and_names_what_is_wrong(@TempDir final Path dir)
+            throws Exception {
+        final Path schema = java.nio.file.Files.writeString(dir.resolve("event.avsc"), dev.nelbo.schemas.testing.TestAvro.SCHEMA_JSON);
+        // with a schema file, nothing is fetched at start: the registry may be down
+        final ScorerConfig withFile = ScorerConfig.of(Map.of("bootstrap.servers", "k:9092", "nelbo.input.format", "avro",
+                "nelbo.input.schema.registry.url", "http://127.0.0.1:1/", "nelbo.input.avro.schema", schema.toString(),
+                "nelbo.input.schema.registry.basic.auth.username", "nelbo",
+                "nelbo.input.schema.registry.basic.auth.password", "s3cret"));
+        final var format = (dev.nelbo.schemas.event.ConfluentAvroFormat) withFile.eventFormat();
+        assertEquals("dev.nelbo.test.Event", format.readerSchema().getFullName());
+        // without one, the subject's latest version is the reader schema: an unreachable registry fails the start,
+        // naming the subject (the topic name strategy's by default)
+        final String down = assertThrows(IllegalArgumentException.class, () -> ScorerConfig.of(Map.of("bootstrap.servers",
+                "k:9092", "nelbo.input.format", "avro", "nelbo.input.schema.registry.url", "http://127.0.0.1:1",
+                "nelbo.input.schema.registry.timeout.ms", "500", "nelbo.topic.events", "shop-events"))).getMessage();
+        assertTrue(down.contains("subject 'shop-events-value'") && down.contains("cannot read"), down);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ScorerConfig.of(Map.of("bootstrap.servers", "k:9092",
+                "nelbo.input.format", "protobuf", "nelbo.input.schema.registry.url", "http://r:8081"))).getMessage()
+                .contains("is for nelbo.input.format=avro"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ScorerConfig.of(Map.of("bootstrap.servers", "k:9092",
+                "nelbo.input.format", "avro", "nelbo.input.schema.registry.url", "http://user:pw@r:8081"))).getMessage()
+                .contains("without credentials"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ScorerConfig.of(Map.of("bootstrap.servers", "k:9092",
+                "nelbo.input.format", "avro", "nelbo.input.schema.registry.url", "http://r:8081", "nelbo.input.avro.schema",
+                schema.toString(), "nelbo.input.schema.registry.basic.auth.username", "nelbo"))).getMessage()
+                .contains("set both 'nelbo.input.schema.registry.basic.auth.username'"));
+    }
+
+    @Test
     void should_expose_every_contract_key() {
         assertEquals(java.util.Set.of("bootstrap.servers", "application.id", "processing.guarantee", "nelbo.model.dir",
                 "nelbo.topic.events", "nelbo.topic.scores", "nelbo.topic.alerts", "nelbo.topic.dlq", "nelbo.topic.registry",
@@ -173,7 +202,10 @@ class ScorerConfigTest {
                 "nelbo.alertmanager.retry.max.ms", "nelbo.alertmanager.basic.auth.username",
                 "nelbo.alertmanager.basic.auth.password", "nelbo.alertmanager.bearer.token", "nelbo.topic.rules",
                 "nelbo.topic.feedback", "nelbo.feedback.max.labels", "nelbo.input.format", "nelbo.input.avro.schema",
-                "nelbo.input.protobuf.descriptor", "nelbo.input.protobuf.message"),
+                "nelbo.input.protobuf.descriptor", "nelbo.input.protobuf.message", "nelbo.input.schema.registry.url",
+                "nelbo.input.schema.registry.subject", "nelbo.input.schema.registry.basic.auth.username",
+                "nelbo.input.schema.registry.basic.auth.password", "nelbo.input.schema.registry.timeout.ms",
+                "nelbo.input.schema.registry.retry.ms", "nelbo.input.schema.registry.max.schemas"),
                 ScorerConfig.knownNelboKeys());
     }
 

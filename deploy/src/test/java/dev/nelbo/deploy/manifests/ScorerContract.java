@@ -27,6 +27,7 @@ public final class ScorerContract {
             "nelbo_silence_bytes", "nelbo_silence_evicted_total",
             "nelbo_alerts_dropped_total", "nelbo_alert_rules", "nelbo_alert_feedback", "nelbo_alert_precision",
             "nelbo_alert_precision_by_context", "nelbo_alert_feedback_rejected_total",
+            "nelbo_schema_registry_requests_total",
             // the alert bridge (nelbo-scorer alertmanager)
             "nelbo_alertmanager_alerts_sent_total", "nelbo_alertmanager_alerts_rejected_total",
             "nelbo_alertmanager_send_failures_total", "nelbo_alertmanager_up");

@@ -205,6 +205,31 @@ class NelboTrainerTest {
     }
 
     @Test
+    void propose_spec_reads_a_subjects_latest_schema_from_a_real_schema_registry() throws IOException {
+        final dev.nelbo.testkit.SchemaRegistryServer registry = dev.nelbo.testkit.SchemaRegistryServer.shared();
+        final String subject = "propose-" + System.nanoTime() + "-value";
+        registry.register(subject, dev.nelbo.schemas.testing.TestAvro.SCHEMA_JSON);
+        final int latest = registry.register(subject, dev.nelbo.schemas.testing.TestAvro.evolved("added"));
+        final Path fromRegistry = dir.resolve("registry-spec.json");
+        final CliRun proposed = run("propose-spec", "--schema-registry-url", registry.url(), "--subject", subject,
+                "--out", fromRegistry.toString());
+        assertEquals(0, proposed.exit(), proposed.err());
+        assertTrue(proposed.out().contains("read subject '" + subject + "' (schema id " + latest + ")"), proposed.out());
+        // the latest version's added field is proposed too: the same spec as from that schema's file, no more
+        final Path file = Files.writeString(dir.resolve("v2.avsc"), dev.nelbo.schemas.testing.TestAvro.evolved("added"));
+        final Path fromFile = dir.resolve("file-spec.json");
+        assertEquals(0, run("propose-spec", "--avro-schema", file.toString(), "--out", fromFile.toString()).exit());
+        assertEquals(Files.readString(fromFile), Files.readString(fromRegistry));
+        assertTrue(Files.readString(fromRegistry).contains("host_os"));
+        final CliRun unknown = run("propose-spec", "--schema-registry-url", registry.url(), "--subject", "no-such-value",
+                "--out", dir.resolve("none.json").toString());
+        assertEquals(2, unknown.exit());
+        assertTrue(unknown.err().contains("subject 'no-such-value' is not in the schema registry"), unknown.err());
+        assertEquals(2, run("propose-spec", "--schema-registry-url", registry.url(), "--out",
+                dir.resolve("none.json").toString()).exit(), "a registry needs the subject");
+    }
+
+    @Test
     void keygen_writes_a_key_pair_and_train_signs_the_bundle_with_the_private_key() throws Exception {
         final Path priv = dir.resolve("keys/signing.pem");
         final Path pub = dir.resolve("keys/signing.pub");

@@ -62,7 +62,7 @@ public final class AvroEventReader implements EventParser {
         }
     }
 
-    private static final GenericData MODEL = model();
+    private static final GenericData MODEL = newModel();
 
     private final Schema schema;
     private final DecodeLimits limits;
@@ -100,7 +100,26 @@ public final class AvroEventReader implements EventParser {
      */
     public static EventFormat format(final Schema schema) {
         checkReadable(schema);
-        return (spec, limits) -> new AvroEventReader(schema, schema, spec, limits);
+        return new EventFormat() {
+            @Override
+            public EventParser parser(final FeatureSpec spec, final DecodeLimits limits) {
+                return new AvroEventReader(schema, schema, spec, limits);
+            }
+
+            @Override
+            public byte[] toJson(final byte[] value) {
+                if (value == null || value.length == 0) {
+                    throw new EncodingException(FailureReason.MALFORMED, null, "empty record: expected an Avro "
+                            + schema.getFullName());
+                }
+                return AvroEventReader.toJson(schema, schema, value, 0);
+            }
+
+            @Override
+            public String toString() {
+                return "avro (" + schema.getFullName() + ")";
+            }
+        };
     }
 
     /**
@@ -244,39 +263,161 @@ public final class AvroEventReader implements EventParser {
     private static void set(final dev.nelbo.schemas.encoding.RawValue slot, final Object v, final boolean text) {
         if (v == ABSENT) {
             slot.setAbsent();
-        } else if (v == null) {
+            return;
+        }
+        final Object p = plain(v);
+        if (p == null) {
             slot.setNull();
-        } else if (v instanceof CharSequence || v instanceof GenericEnumSymbol<?> || v instanceof UUID) {
-            slot.setText(v.toString());
-        } else if (v instanceof Boolean b) {
+        } else if (p instanceof String t) {
+            slot.setText(t);
+        } else if (p instanceof Boolean b) {
             slot.setBoolean(b);
-        } else if (v instanceof Integer || v instanceof Long) {
-            final long n = ((Number) v).longValue();
+        } else if (p instanceof Long n) {
             slot.setNumber(n, text ? Long.toString(n) : null);
-        } else if (v instanceof Float || v instanceof Double) {
-            final double d = ((Number) v).doubleValue();
+        } else if (p instanceof Double d) {
             slot.setNumber(d, text ? Double.toString(d) : null);
-        } else if (v instanceof BigDecimal d) {
+        } else if (p instanceof BigDecimal d) {
             slot.setNumber(d.doubleValue(), text ? d.toString() : null);
-        } else if (v instanceof Instant t) {
-            number(slot, t.toEpochMilli(), text);
-        } else if (v instanceof LocalDateTime t) {
-            number(slot, t.toInstant(ZoneOffset.UTC).toEpochMilli(), text);
-        } else if (v instanceof LocalDate d) {
-            number(slot, d.toEpochDay() * 86_400_000L, text);
-        } else if (v instanceof LocalTime t) {
-            number(slot, t.toNanoOfDay() / 1_000_000L, text);
         } else {
             // records, arrays, maps, bytes, fixed: nothing a feature reads as a value
             slot.setStructure();
         }
     }
 
-    private static void number(final dev.nelbo.schemas.encoding.RawValue slot, final long n, final boolean text) {
-        slot.setNumber(n, text ? Long.toString(n) : null);
+    /**
+     * The one place the conversions of the class comment live: a value as Avro's reader gives it, as the JSON reader
+     * would see it.
+     *
+     * @param v a datum (logical types converted)
+     * @return null, a String, Boolean, Long, Double or BigDecimal, or {@code v} itself for a structure
+     */
+    private static Object plain(final Object v) {
+        if (v == null || v instanceof Boolean || v instanceof Long || v instanceof Double || v instanceof BigDecimal) {
+            return v;
+        }
+        if (v instanceof CharSequence || v instanceof GenericEnumSymbol<?> || v instanceof UUID) {
+            return v.toString();
+        }
+        if (v instanceof Integer i) {
+            return i.longValue();
+        }
+        if (v instanceof Float f) {
+            return f.doubleValue();
+        }
+        if (v instanceof Instant t) {
+            return t.toEpochMilli();
+        }
+        if (v instanceof LocalDateTime t) {
+            return t.toInstant(ZoneOffset.UTC).toEpochMilli();
+        }
+        if (v instanceof LocalDate d) {
+            return d.toEpochDay() * 86_400_000L;
+        }
+        if (v instanceof LocalTime t) {
+            return t.toNanoOfDay() / 1_000_000L;
+        }
+        return v;
     }
 
-    private static GenericData model() {
+    /**
+     * Reads the record that starts at {@code offset} and writes it whole as the JSON event it is a twin of (every
+     * field, with the conversions of the class comment; {@code bytes} and {@code fixed} as {@code {"bytes": length}}),
+     * so the trainer, which reads JSON, can learn from Avro events.
+     *
+     * @param writer the schema the record was written with
+     * @param reader the schema to resolve it to
+     * @param bytes  the record value
+     * @param offset where the Avro record starts
+     * @return the JSON document's bytes
+     * @throws EncodingException ({@code malformed}) when the bytes are not a record of the writer schema
+     */
+    static byte[] toJson(final Schema writer, final Schema reader, final byte[] bytes, final int offset) {
+        final Object record;
+        try {
+            final BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, offset, bytes.length - offset, null);
+            record = new GenericDatumReader<>(writer, reader, MODEL).read(null, decoder);
+            if (!decoder.isEnd()) {
+                throw new EncodingException(FailureReason.MALFORMED, null, "not an Avro " + reader.getFullName()
+                        + ": bytes left after the record");
+            }
+        } catch (final EncodingException e) {
+            throw e;
+        } catch (final IOException | RuntimeException e) {
+            throw new EncodingException(FailureReason.MALFORMED, null, "not an Avro " + reader.getFullName() + ": "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+        }
+        return toJson(record);
+    }
+
+    /**
+     * @param record a record as Avro's generic reader gives it (from an Avro container file, say), read with the
+     *               logical-type conversions of {@link #model()} or without them (then as their underlying types)
+     * @return it as the JSON event it is a twin of, with the conversions of the class comment
+     */
+    public static byte[] toJson(final Object record) {
+        final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(512);
+        try (com.fasterxml.jackson.core.JsonGenerator g = dev.nelbo.schemas.json.Json.EVENTS.getFactory().createGenerator(out)) {
+            json(record, g);
+        } catch (final IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** @return Avro's generic data model with the logical-type conversions this reader applies */
+    public static GenericData model() {
+        return MODEL;
+    }
+
+    private static void json(final Object v, final com.fasterxml.jackson.core.JsonGenerator g) throws IOException {
+        if (v instanceof GenericRecord r) {
+            g.writeStartObject();
+            for (final Schema.Field f : r.getSchema().getFields()) {
+                g.writeFieldName(f.name());
+                json(r.get(f.pos()), g);
+            }
+            g.writeEndObject();
+            return;
+        }
+        if (v instanceof Map<?, ?> m) {
+            g.writeStartObject();
+            for (final Map.Entry<?, ?> e : m.entrySet()) {
+                g.writeFieldName(String.valueOf(e.getKey()));
+                json(e.getValue(), g);
+            }
+            g.writeEndObject();
+            return;
+        }
+        if (v instanceof java.util.Collection<?> c) {
+            g.writeStartArray();
+            for (final Object o : c) {
+                json(o, g);
+            }
+            g.writeEndArray();
+            return;
+        }
+        final Object p = plain(v);
+        if (p == null) {
+            g.writeNull();
+        } else if (p instanceof String t) {
+            g.writeString(t);
+        } else if (p instanceof Boolean b) {
+            g.writeBoolean(b);
+        } else if (p instanceof Long n) {
+            g.writeNumber(n);
+        } else if (p instanceof Double d) {
+            g.writeNumber(d);
+        } else if (p instanceof BigDecimal d) {
+            g.writeNumber(d);
+        } else {
+            g.writeStartObject();
+            g.writeNumberField("bytes", p instanceof java.nio.ByteBuffer b ? b.remaining()
+                    : p instanceof org.apache.avro.generic.GenericFixed f ? f.bytes().length : 0);
+            g.writeEndObject();
+        }
+    }
+
+    private static GenericData newModel() {
         final GenericData m = new GenericData();
         m.addLogicalTypeConversion(new Conversions.DecimalConversion());
         m.addLogicalTypeConversion(new Conversions.UUIDConversion());

@@ -80,6 +80,11 @@ public final class ConfluentAvroFormat implements EventFormat {
         this.failFastUntil = clock.getAsLong();
     }
 
+    @Override
+    public String toString() {
+        return "avro (Confluent wire format, read as " + reader.getFullName() + ")";
+    }
+
     /** @return the reader schema */
     public Schema readerSchema() {
         return reader;
@@ -93,6 +98,29 @@ public final class ConfluentAvroFormat implements EventFormat {
     @Override
     public EventParser parser(final FeatureSpec spec, final DecodeLimits limits) {
         return new Parser(spec, limits);
+    }
+
+    @Override
+    public byte[] toJson(final byte[] value) {
+        final int id = frameId(value);
+        return AvroEventReader.toJson(writer(id), reader, value, HEADER_BYTES);
+    }
+
+    /**
+     * @param bytes a record value
+     * @return the schema id of its Confluent header
+     * @throws EncodingException ({@code malformed}) when it has none
+     */
+    private static int frameId(final byte[] bytes) {
+        if (bytes == null || bytes.length < HEADER_BYTES) {
+            throw new EncodingException(FailureReason.MALFORMED, null, "not in the Confluent wire format: "
+                    + (bytes == null ? 0 : bytes.length) + " bytes, fewer than the 5-byte header");
+        }
+        if (bytes[0] != MAGIC_BYTE) {
+            throw new EncodingException(FailureReason.MALFORMED, null, String.format(
+                    "not in the Confluent wire format: magic byte 0x%02x, expected 0x00", bytes[0] & 0xff));
+        }
+        return (bytes[1] & 0xff) << 24 | (bytes[2] & 0xff) << 16 | (bytes[3] & 0xff) << 8 | bytes[4] & 0xff;
     }
 
     /** One model's reader: per writer schema, Avro's reader resolving it to the reader schema for this spec. */
@@ -117,16 +145,10 @@ public final class ConfluentAvroFormat implements EventFormat {
         @Override
         public void read(final byte[] bytes, final EventFields into) {
             into.clear();
-            if (bytes == null || bytes.length < HEADER_BYTES) {
-                throw new EncodingException(FailureReason.MALFORMED, null, "not in the Confluent wire format: "
-                        + (bytes == null ? 0 : bytes.length) + " bytes, fewer than the 5-byte header");
+            if (bytes != null) {
+                SpecPaths.checkSize(bytes, limits);
             }
-            SpecPaths.checkSize(bytes, limits);
-            if (bytes[0] != MAGIC_BYTE) {
-                throw new EncodingException(FailureReason.MALFORMED, null, String.format(
-                        "not in the Confluent wire format: magic byte 0x%02x, expected 0x00", bytes[0] & 0xff));
-            }
-            final int id = (bytes[1] & 0xff) << 24 | (bytes[2] & 0xff) << 16 | (bytes[3] & 0xff) << 8 | bytes[4] & 0xff;
+            final int id = frameId(bytes);
             AvroEventReader r = byId.get(id);
             if (r == null) {
                 final Schema writer = writer(id);

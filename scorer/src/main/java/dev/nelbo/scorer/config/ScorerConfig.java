@@ -3,12 +3,9 @@ package dev.nelbo.scorer.config;
 import dev.nelbo.scorer.alertmanager.AlertmanagerSettings;
 import dev.nelbo.schemas.bundle.BundleSignature;
 import dev.nelbo.schemas.bundle.BundleTrust;
-import dev.nelbo.schemas.event.AvroEventReader;
-import dev.nelbo.schemas.event.ConfluentAvroFormat;
 import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.event.EventFormat;
-import dev.nelbo.schemas.event.ProtobufEventReader;
-import dev.nelbo.schemas.event.SchemaRegistryClient;
+import dev.nelbo.schemas.event.InputSetting;
 import dev.nelbo.schemas.state.BoundedKeyedStore;
 import dev.nelbo.scorer.model.ModelPolicy;
 import dev.nelbo.contract.settings.SettingSources;
@@ -246,107 +243,7 @@ public final class ScorerConfig {
     }
 
     private EventFormat readEventFormat() {
-        final String format = require(ScorerKey.INPUT_FORMAT);
-        if ("json".equalsIgnoreCase(format)) {
-            return EventFormat.JSON;
-        }
-        final List<java.net.URI> registryUrls = urls(ScorerKey.INPUT_SCHEMA_REGISTRY_URL);
-        if (!registryUrls.isEmpty() && !"avro".equalsIgnoreCase(format)) {
-            throw new IllegalArgumentException("setting 'nelbo.input.schema.registry.url' is for nelbo.input.format=avro;"
-                    + " " + format + " events are not read through a schema registry");
-        }
-        if (!registryUrls.isEmpty()) {
-            return registryAvroFormat(registryUrls);
-        }
-        if ("protobuf".equalsIgnoreCase(format)) {
-            final String file = get(ScorerKey.INPUT_PROTOBUF_DESCRIPTOR).orElseThrow(() -> new IllegalArgumentException(
-                    "setting 'nelbo.input.protobuf.descriptor' is required with nelbo.input.format=protobuf: the events'"
-                            + " descriptor set (protoc --include_imports --descriptor_set_out=FILE)"));
-            final String message = get(ScorerKey.INPUT_PROTOBUF_MESSAGE).orElseThrow(() -> new IllegalArgumentException(
-                    "setting 'nelbo.input.protobuf.message' is required with nelbo.input.format=protobuf: the events'"
-                            + " message type, e.g. shop.v1.Event"));
-            try {
-                return ProtobufEventReader.format(ProtobufEventReader.messageType(java.nio.file.Files.readAllBytes(
-                        Path.of(file)), message));
-            } catch (final java.io.IOException e) {
-                throw new IllegalArgumentException("setting 'nelbo.input.protobuf.descriptor': cannot read " + file + ": "
-                        + e.getMessage(), e);
-            } catch (final IllegalArgumentException e) {
-                throw new IllegalArgumentException("settings 'nelbo.input.protobuf.*' (" + file + ", " + message + "): "
-                        + e.getMessage(), e);
-            }
-        }
-        final String file = get(ScorerKey.INPUT_AVRO_SCHEMA).orElseThrow(() -> new IllegalArgumentException(
-                "setting 'nelbo.input.avro.schema' is required with nelbo.input.format=avro: the .avsc file of the events'"
-                        + " writer schema (or set nelbo.input.schema.registry.url for the Confluent wire format)"));
-        final org.apache.avro.Schema schema = avroSchemaFile(file);
-        try {
-            return AvroEventReader.format(schema);
-        } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException("setting 'nelbo.input.avro.schema': " + file + " is " + e.getMessage(), e);
-        }
-    }
-
-    private static org.apache.avro.Schema avroSchemaFile(final String file) {
-        try {
-            return AvroEventReader.parseSchema(java.nio.file.Files.readString(Path.of(file)));
-        } catch (final java.io.IOException e) {
-            throw new IllegalArgumentException("setting 'nelbo.input.avro.schema': cannot read " + file + ": " + e.getMessage(), e);
-        } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException("setting 'nelbo.input.avro.schema': " + file + " is " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Avro in the Confluent wire format: writer schemas from the registry, resolved to the reader schema (the schema
-     * file, or the subject's latest version read now, so a registry that cannot be reached fails the start).
-     */
-    private EventFormat registryAvroFormat(final List<java.net.URI> urls) {
-        final SchemaRegistryClient client = new SchemaRegistryClient(urls,
-                Duration.ofMillis(longValue(ScorerKey.INPUT_SCHEMA_REGISTRY_TIMEOUT_MS)),
-                basicAuthorization(ScorerKey.INPUT_SCHEMA_REGISTRY_USERNAME, ScorerKey.INPUT_SCHEMA_REGISTRY_PASSWORD));
-        final Optional<String> file = get(ScorerKey.INPUT_AVRO_SCHEMA);
-        final org.apache.avro.Schema reader;
-        final String from;
-        if (file.isPresent()) {
-            reader = avroSchemaFile(file.get());
-            from = "setting 'nelbo.input.avro.schema': " + file.get();
-        } else {
-            final String subject = get(ScorerKey.INPUT_SCHEMA_REGISTRY_SUBJECT).orElseGet(() ->
-                    require(ScorerKey.TOPIC_EVENTS) + "-value");
-            from = "the latest version of subject '" + subject + "' (nelbo.input.schema.registry.subject)";
-            try {
-                reader = AvroEventReader.parseSchema(client.latest(subject).schema());
-            } catch (final SchemaRegistryClient.NotFoundException | SchemaRegistryClient.UnavailableException e) {
-                throw new IllegalArgumentException("the reader schema: " + e.getMessage() + "; register the events'"
-                        + " schema, or name it with nelbo.input.avro.schema", e);
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while reading the reader schema", e);
-            }
-        }
-        try {
-            return new ConfluentAvroFormat(reader, client, Duration.ofMillis(longValue(ScorerKey.INPUT_SCHEMA_REGISTRY_RETRY_MS)),
-                    intValue(ScorerKey.INPUT_SCHEMA_REGISTRY_MAX_SCHEMAS));
-        } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException("the reader schema, " + from + ", is " + e.getMessage(), e);
-        }
-    }
-
-    private List<java.net.URI> urls(final ScorerKey key) {
-        return settings.value(key.key(), List.class).stream()
-                .map(u -> java.net.URI.create(u.toString().replaceAll("/+$", ""))).toList();
-    }
-
-    /** @return the basic-auth header's value of a user and password setting, if set (both or neither) */
-    private Optional<String> basicAuthorization(final ScorerKey userKey, final ScorerKey passwordKey) {
-        final Optional<String> user = get(userKey);
-        final Optional<String> password = get(passwordKey);
-        if (user.isPresent() != password.isPresent()) {
-            throw new IllegalArgumentException("set both '" + userKey.key() + "' and '" + passwordKey.key() + "', or neither");
-        }
-        return user.map(u -> "Basic " + java.util.Base64.getEncoder().encodeToString((u + ":" + password.orElseThrow())
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return InputSetting.eventFormat(settings, require(ScorerKey.TOPIC_EVENTS));
     }
 
     /** @return what the scoring pipeline needs from the settings */
@@ -368,7 +265,7 @@ public final class ScorerConfig {
 
     /** @return what the Alertmanager bridge needs from the settings */
     public AlertmanagerSettings alertmanagerSettings() {
-        final List<java.net.URI> urls = urls(ScorerKey.ALERTMANAGER_URL);
+        final List<java.net.URI> urls = InputSetting.urls(settings, ScorerKey.ALERTMANAGER_URL.key());
         final Map<String, String> labels = new TreeMap<>();
         for (final Object label : settings.value(ScorerKey.ALERTMANAGER_LABELS.key(), List.class)) {
             final String l = label.toString();
@@ -377,7 +274,8 @@ public final class ScorerConfig {
         final Optional<String> token = get(ScorerKey.ALERTMANAGER_BEARER_TOKEN);
         final Optional<String> basic;
         try {
-            basic = basicAuthorization(ScorerKey.ALERTMANAGER_USERNAME, ScorerKey.ALERTMANAGER_PASSWORD);
+            basic = InputSetting.basicAuthorization(settings, ScorerKey.ALERTMANAGER_USERNAME.key(),
+                    ScorerKey.ALERTMANAGER_PASSWORD.key());
         } catch (final IllegalArgumentException e) {
             throw new IllegalArgumentException("Alertmanager authentication: " + e.getMessage(), e);
         }

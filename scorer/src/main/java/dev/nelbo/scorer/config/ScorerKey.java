@@ -2,6 +2,7 @@ package dev.nelbo.scorer.config;
 
 import dev.nelbo.contract.TopicNames;
 import dev.nelbo.contract.settings.Setting;
+import dev.nelbo.schemas.event.InputSetting;
 import dev.nelbo.engine.EngineOptions;
 import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.scorer.model.ModelPolicy;
@@ -54,52 +55,18 @@ public enum ScorerKey {
             "`false`: no score records (alerts and dead letters still flow)")),
     SCORES_CONTRIBUTIONS(Setting.of("nelbo.scores.contributions", Type.BOOLEAN, false,
             "`true`: every score record carries each feature's contribution (alerts always carry their top features)")),
-    INPUT_FORMAT(Setting.of("nelbo.input.format", Type.STRING, "json",
-            "wire format of the input events: `json` (a JSON object per record), `avro` (binary Avro, one record per"
-                    + " Kafka record, written with the schema of `nelbo.input.avro.schema`) or `protobuf` (one message of"
-                    + " `nelbo.input.protobuf.message` per record)")
-            .checked(ConfigDef.CaseInsensitiveValidString.in("json", "avro", "protobuf"))),
-    INPUT_AVRO_SCHEMA(Setting.of("nelbo.input.avro.schema", Type.STRING, null,
-            "`.avsc` file of the events' Avro schema (a record) for `nelbo.input.format=avro`; the feature spec's"
-                    + " paths address its fields, see docs/scorer.md \"Avro and Protobuf input\". Without a schema"
-                    + " registry, the events are written with it; with one, it is the reader schema each record's writer"
-                    + " schema resolves to (unset: the latest version of `nelbo.input.schema.registry.subject`, read at"
-                    + " start)")),
-    INPUT_SCHEMA_REGISTRY_URL(Setting.of("nelbo.input.schema.registry.url", Type.LIST, "",
-            "with `nelbo.input.format=avro`: the events are in the Confluent wire format (a zero byte and a 4-byte schema"
-                    + " id before the Avro record), and each writer schema is read by id from this schema registry's"
-                    + " Confluent-compatible API, once (URLs separated by commas are tried in turn; e.g."
-                    + " `http://registry:8081` or Apicurio's `http://apicurio:8080/apis/ccompat/v7`)")
-            .defaultShownAs("unset (plain Avro with the schema file)").checked((name, value) -> {
-                for (final Object url : (java.util.List<?>) value) {
-                    if (!url.toString().matches("https?://[^\\s/@]+(/\\S*)?")) {
-                        throw new ConfigException(name, url, "expected an http:// or https:// URL without credentials"
-                                + " (they go in nelbo.input.schema.registry.basic.auth.*)");
-                    }
-                }
-            })),
-    INPUT_SCHEMA_REGISTRY_SUBJECT(Setting.of("nelbo.input.schema.registry.subject", Type.STRING, null,
-            "the subject whose latest version is the reader schema when `nelbo.input.avro.schema` is unset")
-            .defaultShownAs("`<nelbo.topic.events>-value` (the topic name strategy)")),
-    INPUT_SCHEMA_REGISTRY_USERNAME(Setting.of("nelbo.input.schema.registry.basic.auth.username", Type.STRING, null,
-            "basic-auth user for the schema registry (with the password)")),
-    INPUT_SCHEMA_REGISTRY_PASSWORD(Setting.of("nelbo.input.schema.registry.basic.auth.password", Type.PASSWORD, null,
-            "basic-auth password for the schema registry (from the environment:"
-                    + " `NELBO_INPUT_SCHEMA_REGISTRY_BASIC_AUTH_PASSWORD`)")),
-    INPUT_SCHEMA_REGISTRY_TIMEOUT_MS(positiveLong("nelbo.input.schema.registry.timeout.ms", 5_000L,
-            "longest wait for one schema registry request")),
-    INPUT_SCHEMA_REGISTRY_RETRY_MS(positiveLong("nelbo.input.schema.registry.retry.ms", 10_000L,
-            "how long the lookup of a schema id not seen before retries a registry that does not answer (backoff from"
-                    + " 100 ms) before its record is dead-lettered as `schema_registry_unavailable`; for as long again,"
-                    + " other new ids fail at once rather than stall the stream thread. Ids already read are unaffected."
-                    + " Failed requests count in `nelbo_schema_registry_requests_total{outcome=\"failed\"}`")),
-    INPUT_SCHEMA_REGISTRY_MAX_SCHEMAS(positiveInt("nelbo.input.schema.registry.max.schemas", 1_000,
-            "most writer schemas (and ids the registry did not have, for a minute each) remembered per scorer")),
-    INPUT_PROTOBUF_DESCRIPTOR(Setting.of("nelbo.input.protobuf.descriptor", Type.STRING, null,
-            "descriptor set of the events' `.proto` files for `nelbo.input.format=protobuf`, as `protoc --include_imports"
-                    + " --descriptor_set_out=FILE` writes it")),
-    INPUT_PROTOBUF_MESSAGE(Setting.of("nelbo.input.protobuf.message", Type.STRING, null,
-            "the events' message type, fully qualified (e.g. `shop.v1.Event`), for `nelbo.input.format=protobuf`")),
+    // the events' wire format: declared once, in InputSetting, for the scorer and the retrain job
+    INPUT_FORMAT(InputSetting.FORMAT.setting()),
+    INPUT_AVRO_SCHEMA(InputSetting.AVRO_SCHEMA.setting()),
+    INPUT_SCHEMA_REGISTRY_URL(InputSetting.SCHEMA_REGISTRY_URL.setting()),
+    INPUT_SCHEMA_REGISTRY_SUBJECT(InputSetting.SCHEMA_REGISTRY_SUBJECT.setting()),
+    INPUT_SCHEMA_REGISTRY_USERNAME(InputSetting.SCHEMA_REGISTRY_USERNAME.setting()),
+    INPUT_SCHEMA_REGISTRY_PASSWORD(InputSetting.SCHEMA_REGISTRY_PASSWORD.setting()),
+    INPUT_SCHEMA_REGISTRY_TIMEOUT_MS(InputSetting.SCHEMA_REGISTRY_TIMEOUT_MS.setting()),
+    INPUT_SCHEMA_REGISTRY_RETRY_MS(InputSetting.SCHEMA_REGISTRY_RETRY_MS.setting()),
+    INPUT_SCHEMA_REGISTRY_MAX_SCHEMAS(InputSetting.SCHEMA_REGISTRY_MAX_SCHEMAS.setting()),
+    INPUT_PROTOBUF_DESCRIPTOR(InputSetting.PROTOBUF_DESCRIPTOR.setting()),
+    INPUT_PROTOBUF_MESSAGE(InputSetting.PROTOBUF_MESSAGE.setting()),
     EVENT_MAX_BYTES(positiveInt("nelbo.event.max.bytes", DecodeLimits.DEFAULT_MAX_BYTES,
             "larger event values are dead-lettered as `too_large`, unread")),
     EVENT_MAX_DEPTH(positiveInt("nelbo.event.max.depth", DecodeLimits.DEFAULT_MAX_DEPTH,

@@ -6,6 +6,7 @@ import dev.nelbo.schemas.encoding.CsvLine;
 import dev.nelbo.schemas.encoding.EncodingException;
 import dev.nelbo.schemas.encoding.FailureReason;
 import dev.nelbo.schemas.event.DecodeLimits;
+import dev.nelbo.schemas.event.AvroEventReader;
 import dev.nelbo.schemas.event.CsvEventReader;
 import dev.nelbo.schemas.event.EventFields;
 import dev.nelbo.schemas.event.EventReader;
@@ -69,8 +70,12 @@ abstract class LineSource {
         if (name.endsWith(".jsonl") || name.endsWith(".ndjson") || name.endsWith(".json")) {
             return new JsonLines(file, labelColumn);
         }
+        if (name.endsWith(".avro")) {
+            return new AvroFile(file, labelColumn);
+        }
         throw new IllegalArgumentException("cannot tell the format of " + file
-                + " from its name: use .csv (with a header) or .jsonl (one JSON object per line)");
+                + " from its name: use .csv (with a header), .jsonl (one JSON object per line) or .avro (an Avro"
+                + " container file)");
     }
 
     /** Infers a spec from the first {@value #INFERENCE_SAMPLE} readable data lines. */
@@ -196,7 +201,7 @@ abstract class LineSource {
     }
 
     /** JSON Lines: one event object per line, read as the scorer reads Kafka values. */
-    private static final class JsonLines extends LineSource {
+    private static class JsonLines extends LineSource {
 
         JsonLines(final Path file, final String labelColumn) {
             super(file, labelColumn);
@@ -268,6 +273,53 @@ abstract class LineSource {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + file, e);
             }
+        }
+    }
+
+    /**
+     * An Avro object container file (its schema in its header), each record read as the JSON event it is a twin of
+     * ({@code AvroEventReader.toJson}): a model trained on it reads the same events from Kafka in Avro (a schema file or
+     * a schema registry) to the same model input. Line numbers are record numbers.
+     */
+    private static final class AvroFile extends JsonLines {
+
+        AvroFile(final Path file, final String labelColumn) {
+            super(file, labelColumn);
+        }
+
+        @Override
+        BufferedReader reader() {
+            final org.apache.avro.file.DataFileReader<Object> records;
+            try {
+                records = new org.apache.avro.file.DataFileReader<>(file.toFile(),
+                        new org.apache.avro.generic.GenericDatumReader<>(null, null, AvroEventReader.model()));
+            } catch (final IOException e) {
+                throw new IllegalArgumentException("data file " + file + " is not an Avro container file: " + e.getMessage(), e);
+            }
+            return new BufferedReader(new java.io.Reader() {
+                private char[] line = new char[0];
+                private int at;
+
+                @Override
+                public int read(final char[] buf, final int off, final int len) throws IOException {
+                    if (at == line.length) {
+                        if (!records.hasNext()) {
+                            return -1;
+                        }
+                        line = (new String(AvroEventReader.toJson(records.next()), StandardCharsets.UTF_8) + "\n").toCharArray();
+                        at = 0;
+                    }
+                    final int n = Math.min(len, line.length - at);
+                    System.arraycopy(line, at, buf, off, n);
+                    at += n;
+                    return n;
+                }
+
+                @Override
+                public void close() throws IOException {
+                    records.close();
+                }
+            });
         }
     }
 }

@@ -3,6 +3,8 @@ package dev.nelbo.trainer.retrain;
 import dev.nelbo.schemas.bundle.BundleSignature;
 import dev.nelbo.contract.settings.SettingSources;
 import dev.nelbo.contract.settings.Settings;
+import dev.nelbo.schemas.event.EventFormat;
+import dev.nelbo.schemas.event.InputSetting;
 
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -39,6 +41,7 @@ public final class RetrainConfig {
     private static final Set<String> KAFKA_KEYS = kafkaKeys();
 
     private final Settings settings;
+    private EventFormat eventFormat;
 
     private RetrainConfig(final Settings settings) {
         this.settings = settings;
@@ -71,11 +74,24 @@ public final class RetrainConfig {
     private void validateTogether() {
         signingKey();
         trustedKeys();
+        if ("protobuf".equalsIgnoreCase(require(RetrainKey.INPUT_FORMAT))) {
+            throw new IllegalArgumentException("setting 'nelbo.input.format': the retrain job reads json and avro events;"
+                    + " training on Protobuf events is not supported yet");
+        }
+        eventFormat = InputSetting.eventFormat(settings, require(RetrainKey.TOPIC_EVENTS));
         try {
             gates();
         } catch (final IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid gate setting: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * @return the events' wire format ({@code nelbo.input.*}, as the scorer's): the window's records are read as the
+     * JSON events they are twins of
+     */
+    public EventFormat eventFormat() {
+        return eventFormat;
     }
 
     /** @return the raw value of a key, if set */

@@ -91,7 +91,7 @@ public final class RetrainJob {
         final Map<String, AlertFeedback.Label> labels = config.useFeedback() && champion != null
                 ? FeedbackCheck.read(client, config.require(RetrainKey.TOPIC_FEEDBACK), config.readTimeout(), out) : Map.of();
         final String eventsTopic = config.require(RetrainKey.TOPIC_EVENTS);
-        final WindowSample sample = WindowSample.read(client, eventsTopic, window,
+        final WindowSample sample = WindowSample.read(client, eventsTopic, config.eventFormat(), window,
                 champion == null ? null : champion.manifest().featureSpec().idPath(), alerted, labels.keySet(),
                 config.trainBounds(),
                 config.holdoutBounds(), champion != null && champion.manifest().featureSpec().hasHistory(),

@@ -3,6 +3,7 @@ package dev.nelbo.trainer.retrain;
 import dev.nelbo.contract.TopicNames;
 import dev.nelbo.contract.settings.Setting;
 import dev.nelbo.contract.settings.Settings;
+import dev.nelbo.schemas.event.InputSetting;
 
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -31,6 +32,18 @@ public enum RetrainKey {
             "operators' labels of alerts (compacted, keyed by event id; `nelbo-scorer feedback`)")),
     TOPIC_STATUS(Setting.topic("nelbo.topic.status", TopicNames.STATUS,
             "the scorers' status topic (compacted): which instance serves or refused which version")),
+    // the events' wire format, as the scorer reads it (one declaration, in InputSetting): the window is read in it
+    INPUT_FORMAT(InputSetting.FORMAT.setting()),
+    INPUT_AVRO_SCHEMA(InputSetting.AVRO_SCHEMA.setting()),
+    INPUT_SCHEMA_REGISTRY_URL(InputSetting.SCHEMA_REGISTRY_URL.setting()),
+    INPUT_SCHEMA_REGISTRY_SUBJECT(InputSetting.SCHEMA_REGISTRY_SUBJECT.setting()),
+    INPUT_SCHEMA_REGISTRY_USERNAME(InputSetting.SCHEMA_REGISTRY_USERNAME.setting()),
+    INPUT_SCHEMA_REGISTRY_PASSWORD(InputSetting.SCHEMA_REGISTRY_PASSWORD.setting()),
+    INPUT_SCHEMA_REGISTRY_TIMEOUT_MS(InputSetting.SCHEMA_REGISTRY_TIMEOUT_MS.setting()),
+    INPUT_SCHEMA_REGISTRY_RETRY_MS(InputSetting.SCHEMA_REGISTRY_RETRY_MS.setting()),
+    INPUT_SCHEMA_REGISTRY_MAX_SCHEMAS(InputSetting.SCHEMA_REGISTRY_MAX_SCHEMAS.setting()),
+    INPUT_PROTOBUF_DESCRIPTOR(InputSetting.PROTOBUF_DESCRIPTOR.setting()),
+    INPUT_PROTOBUF_MESSAGE(InputSetting.PROTOBUF_MESSAGE.setting()),
     BUNDLE_SIGNING_KEY(Setting.of("nelbo.bundle.signing.key", Type.PASSWORD, null,
             "Ed25519 private key (PKCS#8 PEM text or file) every bundle written is signed with; unset: bundles are unsigned")),
     BUNDLE_SIGNING_AUDIENCE(Setting.of("nelbo.bundle.signing.audience", Type.STRING, null,

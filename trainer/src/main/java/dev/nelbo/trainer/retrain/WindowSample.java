@@ -3,6 +3,7 @@ package dev.nelbo.trainer.retrain;
 import dev.nelbo.contract.output.OutputField;
 import dev.nelbo.schemas.encoding.EncodingException;
 import dev.nelbo.schemas.event.DecodeLimits;
+import dev.nelbo.schemas.event.EventFormat;
 import dev.nelbo.schemas.event.EventFields;
 import dev.nelbo.schemas.event.EventReader;
 import dev.nelbo.schemas.event.Utf8;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 
@@ -95,6 +97,7 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
      *
      * @param client     Kafka client settings
      * @param topic      events topic
+     * @param format     the events' wire format: each record is held as the JSON event it is a twin of
      * @param window     window
      * @param idPath     where the event id is (the champion's spec), or null: ids from the record coordinates
      * @param alerted    event ids to leave out of training
@@ -107,7 +110,8 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
      * @param out        progress
      * @return the sample
      */
-    public static WindowSample read(final Properties client, final String topic, final RetrainWindow window,
+    public static WindowSample read(final Properties client, final String topic, final EventFormat format,
+                                    final RetrainWindow window,
                                     final String idPath, final Set<String> alerted, final Set<String> labelled,
                                     final BottomKSample.Bounds trainBounds,
                                     final BottomKSample.Bounds holdoutBounds, final boolean consecutive, final long seed,
@@ -122,19 +126,28 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
         final long[] tooLarge = {0};
         final java.util.Map<String, Held> found = new java.util.LinkedHashMap<>();
         final long[] read = {0};
+        final Map<String, Long> unreadable = new java.util.TreeMap<>();
         out.printf(Locale.ROOT, "reading %s over %s%n", topic, window);
         out.flush();
-        TopicWindowReader.read(client, topic, window.start(), window.end(), timeout, (p, o, t, keyBytes, value) -> {
+        TopicWindowReader.read(client, topic, window.start(), window.end(), timeout, (p, o, t, keyBytes, record) -> {
             if (++read[0] % PROGRESS_EVERY == 0) {
                 out.printf(Locale.ROOT, "  read %d records%n", read[0]);
                 out.flush();
             }
-            if (value == null) {
+            if (record == null) {
                 return;
             }
-            if (value.length > DecodeLimits.DEFAULT_MAX_BYTES) {
+            if (record.length > DecodeLimits.DEFAULT_MAX_BYTES) {
                 // held raw until training, so a few percent of 1 MB junk would otherwise fill the heap
                 tooLarge[0]++;
+                return;
+            }
+            final byte[] value;
+            try {
+                value = format.toJson(record);
+            } catch (final EncodingException e) {
+                // the scorer dead-letters these too: nothing to learn from
+                unreadable.merge(e.reason().wireName(), 1L, Long::sum);
                 return;
             }
             final String key = keyBytes == null ? null : Utf8.keyText(keyBytes);
@@ -164,6 +177,9 @@ public record WindowSample(List<byte[]> train, List<Held> holdout, long read, lo
                 s.excludedAlerted(), consecutive ? "kept the latest" : "sampled", s.train().size(), train.bytes() >> 20,
                 s.holdoutPool(), consecutive ? "kept the earliest" : "sampled", s.holdout().size(), s.tooLarge(),
                 s.overKeyCap(), s.labelled().size());
+        if (!unreadable.isEmpty()) {
+            out.printf(Locale.ROOT, "skipped records not readable as %s events: %s%n", format, unreadable);
+        }
         out.flush();
         return s;
     }

@@ -205,6 +205,43 @@ class NelboTrainerTest {
     }
 
     @Test
+    void an_avro_container_file_trains_the_model_its_json_twins_train() throws IOException {
+        final List<com.fasterxml.jackson.databind.JsonNode> events = dev.nelbo.schemas.testing.TestData.events(9, 600);
+        final Path jsonl = dir.resolve("twins.jsonl");
+        final Path avro = dir.resolve("events.avro");
+        final StringBuilder lines = new StringBuilder();
+        try (org.apache.avro.file.DataFileWriter<org.apache.avro.generic.GenericRecord> w = new org.apache.avro.file.DataFileWriter<>(
+                new org.apache.avro.generic.GenericDatumWriter<org.apache.avro.generic.GenericRecord>(
+                        dev.nelbo.schemas.testing.TestAvro.SCHEMA))) {
+            w.create(dev.nelbo.schemas.testing.TestAvro.SCHEMA, avro.toFile());
+            for (final com.fasterxml.jackson.databind.JsonNode e : events) {
+                w.append(dev.nelbo.schemas.testing.TestAvro.record(e));
+                // the twin as the Avro record holds it: its map, as JSON's object
+                final com.fasterxml.jackson.databind.node.ObjectNode twin = e.deepCopy();
+                twin.putObject("tags").put("team", "payments");
+                lines.append(twin).append('\n');
+            }
+        }
+        Files.writeString(jsonl, lines);
+        final String[] small = {"--hidden", "8", "--latent", "2", "--epochs", "3", "--seed", "7"};
+        final List<Manifest> manifests = new ArrayList<>();
+        for (final Path data : List.of(avro, jsonl)) {
+            final Path out = dir.resolve("model-of-" + data.getFileName());
+            final CliRun r = run(concat(new String[] {"train", "--data", data.toString(), "--out", out.toString()}, small));
+            assertEquals(0, r.exit(), r.err());
+            manifests.add(ModelBundle.load(out).manifest());
+        }
+        // the same spec inferred (the enum as a category, the timestamp as time), the same encoder, the same model
+        assertEquals(manifests.get(1).featureSpec(), manifests.get(0).featureSpec());
+        assertEquals(manifests.get(1).encoderStats(), manifests.get(0).encoderStats());
+        assertEquals(manifests.get(1).calibration(), manifests.get(0).calibration());
+        final CliRun notAvro = run("train", "--data", Files.writeString(dir.resolve("junk.avro"), "not avro").toString(),
+                "--out", dir.resolve("none").toString());
+        assertEquals(1, notAvro.exit(), notAvro.err());
+        assertTrue(notAvro.err().contains("is not an Avro container file"), notAvro.err());
+    }
+
+    @Test
     void propose_spec_reads_a_subjects_latest_schema_from_a_real_schema_registry() throws IOException {
         final dev.nelbo.testkit.SchemaRegistryServer registry = dev.nelbo.testkit.SchemaRegistryServer.shared();
         final String subject = "propose-" + System.nanoTime() + "-value";

@@ -142,6 +142,44 @@ class RetrainIntegrationTest {
     }
 
     @Test
+    void avro_events_through_a_real_schema_registry_are_read_as_their_json_twins_and_retrain_the_model() throws Exception {
+        final Instant end = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        final Env avro = env("avro", 1);
+        final dev.nelbo.testkit.SchemaRegistryServer schemas = dev.nelbo.testkit.SchemaRegistryServer.shared();
+        final int v1 = schemas.register(avro.events() + "-value", dev.nelbo.schemas.testing.TestAvro.SCHEMA_JSON);
+        final org.apache.avro.Schema added = dev.nelbo.schemas.event.AvroEventReader.parseSchema(
+                dev.nelbo.schemas.testing.TestAvro.evolved("added"));
+        final int v2 = schemas.register(avro.events() + "-value", dev.nelbo.schemas.testing.TestAvro.evolved("added"));
+        // the producers moved to v2 halfway: both versions read as the reader schema (the subject's latest)
+        final AtomicInteger n = new AtomicInteger();
+        produceWindow(avro.events(), end, "a-", Corrupt.NONE, e -> n.getAndIncrement() % 2 == 0
+                ? dev.nelbo.schemas.testing.TestAvro.framed(v1, dev.nelbo.schemas.testing.TestAvro.bytes(e))
+                : dev.nelbo.schemas.testing.TestAvro.framed(v2, dev.nelbo.schemas.testing.TestAvro.bytes(
+                        dev.nelbo.schemas.testing.TestAvro.record(e, added))));
+        // records nothing can read: an unknown schema id, and JSON (no magic byte)
+        try (KafkaProducer<byte[], byte[]> p = KafkaTestClients.producer()) {
+            final long ts = end.minus(Duration.ofMinutes(90)).toEpochMilli();
+            for (int i = 0; i < 5; i++) {
+                p.send(new ProducerRecord<>(avro.events(), null, ts, null, dev.nelbo.schemas.testing.TestAvro.framed(
+                        999_000 + i, new byte[] {2, 'x'}))).get();
+                p.send(new ProducerRecord<>(avro.events(), null, ts, null,
+                        Json.EVENTS.writeValueAsBytes(TestData.event(new Random(i), i)))).get();
+            }
+        }
+        final CliRun published = retrain(avro, end, Map.of("nelbo.input.format", "avro",
+                "nelbo.input.schema.registry.url", schemas.url()));
+        assertEquals(0, published.exit(), published.out() + published.err());
+        assertTrue(published.out().contains("skipped records not readable as avro (Confluent wire format, read as"
+                + " dev.nelbo.test.Event) events: {malformed=5, unknown_schema=5}"), published.out());
+        final JsonNode counts = Json.DOCUMENTS.readTree(dir.resolve("report-" + avro.events() + ".json").toFile()).get("counts");
+        assertEquals(WINDOW_EVENTS - 240, counts.get("training sample").asLong(), counts.toString());
+        assertEquals(240, counts.get("held-back sample").asLong(), counts.toString());
+        try (ModelRegistry registry = registry(avro)) {
+            assertNotEquals(championManifest.modelVersion(), registry.read().current());
+        }
+    }
+
+    @Test
     void scorers_switch_to_the_retrained_model_under_load_and_follow_a_rollback() throws Exception {
         final Instant end = Instant.now().minus(Duration.ofMinutes(1)).truncatedTo(ChronoUnit.SECONDS);
         final Env env = env("live", 2);
@@ -543,9 +581,20 @@ class RetrainIntegrationTest {
     /** Which part of a test window is broken. */
     private enum Corrupt { NONE, TRAINING, ALL }
 
+    /** Writes one event in the topic's wire format. */
+    @FunctionalInterface
+    private interface Encoder {
+        byte[] encode(ObjectNode event) throws Exception;
+    }
+
     /** Events spread evenly over the window, the part {@code corrupt} names broken. */
     private static void produceWindow(final String topic, final Instant end, final String idPrefix, final Corrupt corrupt)
             throws Exception {
+        produceWindow(topic, end, idPrefix, corrupt, Json.EVENTS::writeValueAsBytes);
+    }
+
+    private static void produceWindow(final String topic, final Instant end, final String idPrefix, final Corrupt corrupt,
+                                      final Encoder encoder) throws Exception {
         final RetrainWindow w = RetrainWindow.of(end.minus(WINDOW), end, 0.1);
         final Random rnd = new Random(idPrefix.hashCode());
         final long step = WINDOW.toMillis() / WINDOW_EVENTS;
@@ -562,7 +611,7 @@ class RetrainIntegrationTest {
                     e.put("retried", true);
                 }
                 acks.add(p.send(new ProducerRecord<>(topic, null, ts, e.get("key").asText().getBytes(StandardCharsets.UTF_8),
-                        Json.EVENTS.writeValueAsBytes(e))));
+                        encoder.encode(e))));
             }
             p.flush();
             for (final Future<RecordMetadata> f : acks) {

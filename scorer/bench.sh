@@ -5,7 +5,7 @@
 # ratio. Each app runs in a JVM of its own: the shipped jar (java -jar scorer/target/nelbo-scorer.jar run --config)
 # and the plain app, as users run them; --in-jvm true runs both in the benchmark's JVM instead.
 #
-# Usage: scorer/bench.sh [--events N] [--rounds R] [--history true] [--entity true] [--avro true] [--protobuf true] [--partitions P] [--threads 1,2] [--latency-rate N|half] [--latency-warmup S] [--latency-seconds S] [--in-jvm true]
+# Usage: scorer/bench.sh [--events N] [--rounds R] [--history true] [--entity true] [--avro true] [--avro-registry true] [--protobuf true] [--partitions P] [--threads 1,2] [--latency-rate N|half] [--latency-warmup S] [--latency-seconds S] [--in-jvm true]
 # Env:   BENCH_KAFKA_PORT [29092], BENCH_KAFKA_CONTROLLER_PORT [29093] (a broker of its own, data in scorer/target/bench-kafka)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +21,7 @@ deploy/kafka.sh start --no-topics
 trap 'deploy/kafka.sh stop' EXIT
 tmp=scorer/target/tmp/bench; mkdir -p "$tmp"
 java -Xmx2g ${BENCH_JAVA_OPTS:-} -Djava.io.tmpdir="$tmp" \
+  -Dnelbo.schema.registry.classpath=schema-registry-server/target/registry.classpath \
   -cp "scorer/target/test-classes:scorer/target/classes:$(cat scorer/target/bench.classpath)" \
   dev.nelbo.scorer.bench.ScorerBenchmark --bootstrap "127.0.0.1:$LOCAL_KAFKA_PORT" --scorer-jar scorer/target/nelbo-scorer.jar \
   --broker-pid "$(cat "$LOCAL_KAFKA_DATA_DIR/broker.pid")" "$@"

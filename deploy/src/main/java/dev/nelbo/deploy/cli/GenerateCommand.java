@@ -5,7 +5,6 @@ import dev.nelbo.deploy.generator.EventJson;
 import dev.nelbo.deploy.generator.EventJson.InlineLabels;
 import dev.nelbo.deploy.generator.LabelledEvent;
 import dev.nelbo.deploy.generator.TelemetryGenerator;
-import dev.nelbo.deploy.kafka.CheckedProducer;
 import dev.nelbo.deploy.kafka.RateLimiter;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -63,6 +62,9 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
     private KafkaClientOptions kafka;
+
+    @CommandLine.Mixin
+    private AvroOutputOptions avro;
 
     @Option(names = "--labels", description = "JSONL file for the ground truth, one line per event.")
     private Path labels;
@@ -173,7 +175,7 @@ public final class GenerateCommand implements Callable<Integer> {
             default -> throw new ParameterException(spec.commandLine(),
                     "--key-field must be service, host or event_id, got '" + keyField + "'");
         };
-        return new TopicSink(new CheckedProducer(kafka.properties(spec), destination.topic), destination.topic, key,
+        return new TopicSink(avro.producer(spec, kafka.properties(spec), destination.topic), destination.topic, key,
                 Optional.ofNullable(labels).map(LabelWriter::new), inline);
     }
 

@@ -1,6 +1,5 @@
 package dev.nelbo.deploy.cli;
 
-import dev.nelbo.deploy.kafka.CheckedProducer;
 import dev.nelbo.deploy.replay.JsonPath;
 import dev.nelbo.deploy.replay.JsonlReplayer;
 import java.nio.file.Files;
@@ -17,7 +16,9 @@ import picocli.CommandLine.Spec;
 /** Streams any JSONL file into a topic: backfills, tests, reproducing an incident. */
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = {"Stream a JSONL file into a topic, one record per non-blank line, values sent verbatim.",
-                "Lines that are not JSON are sent too (without a key): the scorer dead-letters them."})
+                "Lines that are not JSON are sent too (without a key): the scorer dead-letters them.",
+                "With --avro-schema and --schema-registry-url each line goes as an Avro record in the Confluent wire"
+                        + " format; lines that do not fit the schema are skipped and counted."})
 public final class ReplayCommand implements Callable<Integer> {
 
     @Spec
@@ -31,6 +32,9 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
     private KafkaClientOptions kafka;
+
+    @CommandLine.Mixin
+    private AvroOutputOptions avro;
 
     @Option(names = "--key-path", description = "Record key: a JSON path in each line (/service, service or $.service). Default: no key.")
     private String keyPath;
@@ -53,12 +57,13 @@ public final class ReplayCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--key-path: " + e.getMessage());
         }
         final JsonlReplayer.Result result = new JsonlReplayer(path, rate, limit).replay(file,
-                new CheckedProducer(kafka.properties(spec), topic), line -> {
+                avro.producer(spec, kafka.properties(spec), topic), line -> {
                     spec.commandLine().getErr().println(line);
                     spec.commandLine().getErr().flush();
                 });
-        spec.commandLine().getOut().printf("replayed %,d records from %s to %s in %.1f s (%,d not JSON, %,d without key)%n",
-                result.sent(), file, topic, result.seconds(), result.unparsable(), result.withoutKey());
+        spec.commandLine().getOut().printf("replayed %,d records from %s to %s in %.1f s (%,d not JSON, %,d without key%s)%n",
+                result.sent(), file, topic, result.seconds(), result.unparsable(), result.withoutKey(),
+                result.unencodable() > 0 ? String.format(", %,d skipped: not records of the Avro schema", result.unencodable()) : "");
         return 0;
     }
 }

@@ -10,12 +10,14 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * A string producer that checks every send: the first failed send stops the caller at its next
- * {@link #send} and {@link #close} fails if anything was not acknowledged. Nothing is lost silently.
+ * A producer of JSON events that checks every send: the first failed send stops the caller at its next
+ * {@link #send} and {@link #close} fails if anything was not acknowledged. Nothing is lost silently. Values go out as
+ * their UTF-8 text, or in another wire format ({@link AvroValues}).
  */
 public final class CheckedProducer implements AutoCloseable {
 
-    private final KafkaProducer<String, String> producer;
+    private final KafkaProducer<String, byte[]> producer;
+    private final java.util.function.Function<String, byte[]> encoder;
     private final String topic;
     private final AtomicLong acknowledged = new AtomicLong();
     private final AtomicReference<Exception> failure = new AtomicReference<>();
@@ -26,6 +28,16 @@ public final class CheckedProducer implements AutoCloseable {
      * @param topic destination topic
      */
     public CheckedProducer(final Properties client, final String topic) {
+        this(client, topic, v -> v.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * @param client  Kafka client settings (bootstrap servers, security)
+     * @param topic   destination topic
+     * @param encoder a JSON event to the record value (throws IllegalArgumentException for one it cannot write)
+     */
+    public CheckedProducer(final Properties client, final String topic, final java.util.function.Function<String, byte[]> encoder) {
+        this.encoder = encoder;
         final Properties props = new Properties();
         props.putAll(client);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -35,7 +47,7 @@ public final class CheckedProducer implements AutoCloseable {
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
         this.producer = new KafkaProducer<>(props);
         this.topic = topic;
     }
@@ -47,11 +59,13 @@ public final class CheckedProducer implements AutoCloseable {
      * @param value record value
      * @param timestampMillis record timestamp, or null for the producer's clock
      * @throws IllegalStateException when an earlier send has failed
+     * @throws IllegalArgumentException when the encoder cannot write the value (nothing is sent)
      */
     public void send(final String key, final String value, final Long timestampMillis) {
         throwIfFailed();
+        final byte[] bytes = encoder.apply(value);
         sent++;
-        producer.send(new ProducerRecord<>(topic, null, timestampMillis, key, value), (metadata, exception) -> {
+        producer.send(new ProducerRecord<>(topic, null, timestampMillis, key, bytes), (metadata, exception) -> {
             if (exception == null) {
                 acknowledged.incrementAndGet();
             } else {

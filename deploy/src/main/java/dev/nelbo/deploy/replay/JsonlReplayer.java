@@ -34,9 +34,10 @@ public final class JsonlReplayer {
      * @param sent records sent and acknowledged
      * @param unparsable lines that were not JSON (sent without a key)
      * @param withoutKey records sent without a key because the key path was absent or the line unparsable
+     * @param unencodable lines skipped because the topic's wire format cannot hold them (Avro of another shape)
      * @param seconds wall time
      */
-    public record Result(long sent, long unparsable, long withoutKey, double seconds) {
+    public record Result(long sent, long unparsable, long withoutKey, long unencodable, double seconds) {
     }
 
     /**
@@ -64,6 +65,7 @@ public final class JsonlReplayer {
         long lastReport = start;
         long unparsable = 0;
         long withoutKey = 0;
+        long unencodable = 0;
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             while ((line = reader.readLine()) != null && (limit <= 0 || producer.sent() < limit)) {
@@ -83,7 +85,13 @@ public final class JsonlReplayer {
                     }
                 }
                 limiter.acquire();
-                producer.send(key, line, null);
+                try {
+                    producer.send(key, line, null);
+                } catch (final IllegalArgumentException e) {
+                    // a line the topic's wire format cannot hold (an event that does not fit the Avro schema)
+                    unencodable++;
+                    continue;
+                }
                 final long now = System.nanoTime();
                 if (now - lastReport >= PROGRESS_NANOS) {
                     lastReport = now;
@@ -95,7 +103,7 @@ public final class JsonlReplayer {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
         producer.close();
-        return new Result(producer.acknowledged(), unparsable, withoutKey, (System.nanoTime() - start) / 1e9);
+        return new Result(producer.acknowledged(), unparsable, withoutKey, unencodable, (System.nanoTime() - start) / 1e9);
     }
 
     private static Optional<JsonNode> parse(final String line) {

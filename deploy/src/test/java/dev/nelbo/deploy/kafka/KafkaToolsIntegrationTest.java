@@ -177,6 +177,62 @@ class KafkaToolsIntegrationTest {
     }
 
     @Test
+    void generate_and_replay_write_avro_through_a_real_schema_registry_that_reads_back_as_the_json_events() throws Exception {
+        final dev.nelbo.testkit.SchemaRegistryServer registry = dev.nelbo.testkit.SchemaRegistryServer.shared();
+        final Path schema = Path.of(System.getProperty("user.dir")).resolve("demo/events.avsc");
+        final NelboTopics t = NelboTopics.unique("avro");
+        assertEquals(0, t.create().exit());
+        final String[] same = {"--count", "300", "--clock", "simulated", "--seed", "8", "--anomaly-rate", "0.05"};
+        final Path jsonl = dir.resolve("generated.jsonl");
+        assertEquals(0, run(concat(new String[] {"generate", "--out", jsonl.toString()}, same)).exit());
+        final CliRun avro = run(concat(new String[] {"generate", "--topic", t.events(), "--bootstrap-servers", bootstrap(),
+                "--avro-schema", schema.toString(), "--schema-registry-url", registry.url()}, same));
+        assertEquals(0, avro.exit(), avro.err());
+        assertTrue(avro.err().contains("writing Avro records of dev.nelbo.demo.TelemetryEvent"), avro.err());
+
+        // read back as the scorer reads them: the writer schema by id from the registry
+        final dev.nelbo.schemas.event.ConfluentAvroFormat reader = new dev.nelbo.schemas.event.ConfluentAvroFormat(
+                new org.apache.avro.Schema.Parser().parse(schema.toFile()), new dev.nelbo.schemas.event.SchemaRegistryClient(
+                List.of(java.net.URI.create(registry.url())), Duration.ofSeconds(5), java.util.Optional.empty()),
+                Duration.ofSeconds(5), 10);
+        final List<ConsumerRecord<byte[], byte[]>> records = read(t.events(), 300);
+        assertEquals(300, records.size());
+        final Map<String, JsonNode> generated = new HashMap<>();
+        for (final String line : Files.readAllLines(jsonl, StandardCharsets.UTF_8)) {
+            final JsonNode e = MAPPER.readTree(line);
+            generated.put(e.get("event_id").asText(), e);
+        }
+        for (final ConsumerRecord<byte[], byte[]> r : records) {
+            assertEquals(0, r.value()[0], "the Confluent magic byte");
+            final com.fasterxml.jackson.databind.node.ObjectNode back =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) MAPPER.readTree(reader.toJson(r.value()));
+            final com.fasterxml.jackson.databind.node.ObjectNode expected =
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) generated.get(back.get("event_id").asText())).deepCopy();
+            // the timestamp is a timestamp-millis long in Avro, ISO-8601 text in the JSON events
+            expected.put("ts", Instant.parse(expected.get("ts").asText()).toEpochMilli());
+            assertEquals(expected, back);
+            assertEquals(back.get("service").asText(), text(r.key()));
+        }
+
+        final Path file = dir.resolve("mixed.jsonl");
+        Files.write(file, List.of(Files.readAllLines(jsonl, StandardCharsets.UTF_8).get(0), "{\"event_id\":\"short\"}",
+                "not json"), StandardCharsets.UTF_8);
+        final CliRun replayed = run("replay", "--file", file.toString(), "--topic", t.events(), "--bootstrap-servers",
+                bootstrap(), "--avro-schema", schema.toString(), "--schema-registry-url", registry.url());
+        assertEquals(0, replayed.exit(), replayed.err());
+        assertTrue(replayed.out().contains("replayed 1 records") && replayed.out().contains(
+                "2 skipped: not records of the Avro schema"), replayed.out());
+        assertEquals(2, run("replay", "--file", file.toString(), "--topic", t.events(), "--bootstrap-servers", bootstrap(),
+                "--avro-schema", schema.toString()).exit(), "the schema needs the registry");
+    }
+
+    private static String[] concat(final String[] a, final String... b) {
+        final String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void watch_prints_alert_rows_and_precision_recall_against_planted_labels() throws Exception {
         final NelboTopics t = NelboTopics.unique("w");
         assertEquals(0, t.create().exit());

@@ -102,7 +102,8 @@ import java.util.stream.Collectors;
  * {@code --scorer-set k=v,k=v} (extra scorer settings), {@code --entity true} (each round also runs the scorer
  * with the model calibrated on its own scores and an entity test, and reports its ratio to the scorer without),
  * {@code --history true} (each round also runs the scorer with a model conditioned on five history features, and
- * reports its ratio to the scorer without), {@code --avro true} and {@code --protobuf true} (the same events also in
+ * reports its ratio to the scorer without), {@code --avro true}, {@code --avro-registry true} (Avro in the Confluent wire format through a real schema registry)
+ * and {@code --protobuf true} (the same events also in
  * that format, on a topic of their own; each round also runs the scorer with {@code nelbo.input.format} set to it on
  * them and reports its ratio to the scorer on JSON) and {@code --broker-pid PID} (to report the broker's CPU per record too).
  */
@@ -199,6 +200,18 @@ public final class ScorerBenchmark {
             variants.add(new Variant("avro", "Avro input (the same events)", new Setup(model.dir(), Map.of("nelbo.input.format",
                     "avro", "nelbo.input.avro.schema", schema.toString())), topic, 1.0, new LinkedHashMap<>()));
             twins.put(topic, avroTwin());
+        }
+        if (Boolean.parseBoolean(a.getOrDefault("avro-registry", "false"))) {
+            // Avro in the Confluent wire format, the writer schema read by id from a real schema registry (started
+            // here in its own JVM), the reader schema the subject's latest version
+            final String topic = b.topic("bench-avro-registry-events", partitions);
+            final dev.nelbo.testkit.SchemaRegistryServer registry = dev.nelbo.testkit.SchemaRegistryServer.shared();
+            final int id = registry.register(topic + "-value", BENCH_SCHEMA.toString());
+            variants.add(new Variant("avro-registry", "Avro via a schema registry (the same events)", new Setup(model.dir(),
+                    Map.of("nelbo.input.format", "avro", "nelbo.input.schema.registry.url", registry.url())), topic, 1.0,
+                    new LinkedHashMap<>()));
+            final Twin avro = avroTwin();
+            twins.put(topic, (i, ts, v) -> dev.nelbo.schemas.testing.TestAvro.framed(id, avro.encode(i, ts, v)));
         }
         if (Boolean.parseBoolean(a.getOrDefault("protobuf", "false"))) {
             final String topic = b.topic("bench-protobuf-events", partitions);

@@ -4,7 +4,7 @@
 # arrive, and precision/recall on the planted anomalies. Cleans up after itself, also on Ctrl-C.
 #
 #   deploy/demo.sh [--duration SECONDS] [--rate EVENTS_PER_S] [--train-events N] [--epochs N] [--check-dashboard]
-#                  [--alertmanager] [--rule "RULE ARGS"]... [--keep]
+#                  [--alertmanager] [--avro-registry] [--rule "RULE ARGS"]... [--keep]
 #
 #   --duration         seconds of live traffic (default 45)
 #   --rate             live events per second (default 300)
@@ -14,12 +14,17 @@
 #                      every Grafana panel query returns data; the demo fails if one does not
 #   --alertmanager     also run Alertmanager (Debian package 'prometheus-alertmanager') and the alert bridge
 #                      (nelbo-scorer alertmanager), and show that every alert reached Alertmanager once
+#   --avro-registry    live events in Avro through a schema registry: the registry the tests run
+#                      (schema-registry-server/, from Maven Central) is started, the generator writes Avro
+#                      records of deploy/demo/events.avsc in the Confluent wire format, and the scorer reads
+#                      them with nelbo.input.format=avro and nelbo.input.schema.registry.url
 #   --rule             an alert rule added before the live traffic, as 'nelbo-scorer rules add' takes it
 #                      (repeatable), e.g. --rule "--id rps-down --feature service_rps --direction below"
 #   --keep             keep deploy/.run/demo (logs, data, model) instead of deleting it
 #
 # Ports (environment): DEMO_KAFKA_PORT [19092], DEMO_KAFKA_CONTROLLER_PORT [19093], DEMO_METRICS_PORT [9464],
-# DEMO_PROMETHEUS_PORT [9090], DEMO_ALERTMANAGER_PORT [19095], DEMO_BRIDGE_METRICS_PORT [9465]. The broker gets its own ports and data so a broker started with
+# DEMO_PROMETHEUS_PORT [9090], DEMO_ALERTMANAGER_PORT [19095], DEMO_BRIDGE_METRICS_PORT [9465],
+# DEMO_SCHEMA_REGISTRY_PORT [18081]. The broker gets its own ports and data so a broker started with
 # deploy/kafka.sh keeps running untouched.
 set -euo pipefail
 
@@ -42,9 +47,11 @@ PROMETHEUS_PORT="${DEMO_PROMETHEUS_PORT:-9090}"
 ALERTMANAGER_PORT="${DEMO_ALERTMANAGER_PORT:-19095}"
 BRIDGE_PORT="${DEMO_BRIDGE_METRICS_PORT:-9465}"
 ALERTMANAGER=0
+AVRO_REGISTRY=0
+REGISTRY_PORT="${DEMO_SCHEMA_REGISTRY_PORT:-18081}"
 RULES=()
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
 while (( $# )); do
   case "$1" in
     --duration) DURATION="${2:?--duration needs a value}"; shift 2 ;;
@@ -53,6 +60,7 @@ while (( $# )); do
     --epochs) EPOCHS="${2:?--epochs needs a value}"; shift 2 ;;
     --check-dashboard) CHECK_DASHBOARD=1; shift ;;
     --alertmanager) ALERTMANAGER=1; shift ;;
+    --avro-registry) AVRO_REGISTRY=1; shift ;;
     --rule) RULES+=("${2:?--rule needs the arguments of a rule}"); shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -77,6 +85,7 @@ WATCH_PID=""
 PROMETHEUS_PID=""
 ALERTMANAGER_PID=""
 BRIDGE_PID=""
+REGISTRY_PID=""
 START=$SECONDS
 
 step() { printf '\n\033[1m== %s\033[0m  (%ds)\n' "$*" "$((SECONDS - START))"; }
@@ -105,6 +114,7 @@ cleanup() {
   stop_pid "$PROMETHEUS_PID" prometheus 10
   stop_pid "$BRIDGE_PID" alert-bridge 15
   stop_pid "$ALERTMANAGER_PID" alertmanager 10
+  stop_pid "$REGISTRY_PID" schema-registry 10
   if [[ -d "$RUN/kafka" ]]; then
     LOCAL_KAFKA_PORT="$KAFKA_PORT" LOCAL_KAFKA_CONTROLLER_PORT="$CONTROLLER_PORT" LOCAL_KAFKA_DATA_DIR="$RUN/kafka" \
       "$DEPLOY_DIR/kafka.sh" stop || true
@@ -155,6 +165,17 @@ if (( ALERTMANAGER )); then
   port_open "$ALERTMANAGER_PORT" && fail "port $ALERTMANAGER_PORT (Alertmanager) is taken; set DEMO_ALERTMANAGER_PORT"
   port_open "$BRIDGE_PORT" && fail "port $BRIDGE_PORT (alert bridge metrics) is taken; set DEMO_BRIDGE_METRICS_PORT"
 fi
+REGISTRY_CLASSPATH="$ROOT_DIR/schema-registry-server/target/registry.classpath"
+if (( AVRO_REGISTRY )); then
+  port_open "$REGISTRY_PORT" && fail "port $REGISTRY_PORT (schema registry) is taken; set DEMO_SCHEMA_REGISTRY_PORT"
+  if [[ ! -f "$REGISTRY_CLASSPATH" ]]; then
+    echo "resolving the schema registry's jars (first run only)"
+    mkdir -p "$DEPLOY_DIR/target"
+    (cd "$ROOT_DIR" && { mvn -B -q -o install -pl schema-registry-server >> "$DEPLOY_DIR/target/demo-build.log" 2>&1 \
+        || mvn -B -q install -pl schema-registry-server >> "$DEPLOY_DIR/target/demo-build.log" 2>&1; }) \
+      || fail "cannot resolve the schema registry; see $DEPLOY_DIR/target/demo-build.log"
+  fi
+fi
 rm -rf "$RUN"
 mkdir -p "$RUN/tmp"
 
@@ -162,6 +183,27 @@ mkdir -p "$RUN/tmp"
 step "start Kafka on $BOOTSTRAP"
 LOCAL_KAFKA_PORT="$KAFKA_PORT" LOCAL_KAFKA_CONTROLLER_PORT="$CONTROLLER_PORT" LOCAL_KAFKA_DATA_DIR="$RUN/kafka" \
   LOCAL_KAFKA_PARTITIONS=2 "$DEPLOY_DIR/kafka.sh" start
+
+AVRO_OUT=()
+if (( AVRO_REGISTRY )); then
+  step "start the schema registry on 127.0.0.1:$REGISTRY_PORT"
+  REGISTRY_URL="http://127.0.0.1:$REGISTRY_PORT/api/v1/confluent"
+  mkdir -p "$RUN/schema-registry"
+  sed -e "s|@PORT@|$REGISTRY_PORT|" -e "s|@JARS@|$RUN/schema-registry/jars|" "$ROOT_DIR/schema-registry-server/registry.yaml" \
+    > "$RUN/schema-registry/registry.yaml"
+  java "${JAVA_TMP[@]}" -Xmx256m -XX:+UseSerialGC -cp "$(cat "$REGISTRY_CLASSPATH")" \
+    com.hortonworks.registries.webservice.RegistryApplication server "$RUN/schema-registry/registry.yaml" \
+    > "$RUN/schema-registry/registry.log" 2>&1 &
+  REGISTRY_PID=$!
+  deadline=$((SECONDS + 60))
+  until [[ "$(http_status "$REGISTRY_URL/subjects")" == 200 ]]; do
+    kill -0 "$REGISTRY_PID" 2>/dev/null || { tail -30 "$RUN/schema-registry/registry.log" >&2; REGISTRY_PID=""; fail "the schema registry exited"; }
+    (( SECONDS < deadline )) || fail "the schema registry did not answer within 60 s"
+    sleep 0.5
+  done
+  echo "schema registry $REGISTRY_URL (pid $REGISTRY_PID): live events go as Avro records of deploy/demo/events.avsc"
+  AVRO_OUT=(--avro-schema "$DEPLOY_DIR/demo/events.avsc" --schema-registry-url "$REGISTRY_URL")
+fi
 
 # --- 3. training data and model -----------------------------------------------------------------------
 step "generate $TRAIN_EVENTS training events (7 simulated days, no planted anomalies)"
@@ -182,6 +224,11 @@ nelbo.metrics.port=$METRICS_PORT
 # Every flagged event becomes an alert, so the table and precision/recall see all of them.
 nelbo.alert.suppression.window.ms=0
 PROPS
+if (( AVRO_REGISTRY )); then
+  # writer schemas by id from the registry, resolved to the schema the model's spec reads
+  printf 'nelbo.input.format=avro\nnelbo.input.schema.registry.url=%s\nnelbo.input.avro.schema=%s\n' \
+    "$REGISTRY_URL" "$DEPLOY_DIR/demo/events.avsc" >> "$RUN/scorer.properties"
+fi
 java "${JAVA_TMP[@]}" -jar "$SCORER_JAR" run --config "$RUN/scorer.properties" > "$RUN/scorer.log" 2>&1 &
 SCORER_PID=$!
 deadline=$((SECONDS + 90))
@@ -232,7 +279,8 @@ fi
 
 # --- 5. live traffic ----------------------------------------------------------------------------------
 step "stream $((DURATION * RATE)) live events for ${DURATION}s at ${RATE}/s with ${ANOMALY_RATE} planted anomalies"
-# A few records the scorer cannot score, so the dead-letter path (and its dashboard panel) is exercised.
+# A few records the scorer cannot score, so the dead-letter path (and its dashboard panel) is exercised (with
+# --avro-registry they go as JSON text, unframed: dead letters too).
 cat > "$RUN/bad.jsonl" <<'BAD'
 this is not JSON
 {"event_id":"bad-wrong-type","ts":"2026-01-05T12:00:00Z","service":"search","method":"GET","region":"us-east-1","status_class":"2xx","latency_ms":"fast","request_bytes":300,"response_bytes":900,"retried":false,"cache_hit":false,"service_rps":500,"hour_of_day":12.0}
@@ -245,7 +293,8 @@ tools watch --bootstrap-servers "$BOOTSTRAP" --labels "$RUN/live-labels.jsonl" -
   --idle 30 --timeout $((DURATION + 120)) --max-rows 30 --feedback nelbo-alert-feedback > >(tee "$RUN/watch.out") &
 WATCH_PID=$!
 tools generate --topic events --key-field host --bootstrap-servers "$BOOTSTRAP" --rate "$RATE" --duration "$DURATION" --clock wall \
-  --anomaly-rate "$ANOMALY_RATE" --seed $((SEED + 1)) --labels "$RUN/live-labels.jsonl" > "$RUN/generate.out" 2> "$RUN/generate.err" &
+  --anomaly-rate "$ANOMALY_RATE" --seed $((SEED + 1)) --labels "$RUN/live-labels.jsonl" ${AVRO_OUT[@]+"${AVRO_OUT[@]}"} \
+  > "$RUN/generate.out" 2> "$RUN/generate.err" &
 GENERATOR_PID=$!
 tools replay --file "$RUN/bad.jsonl" --topic events --bootstrap-servers "$BOOTSTRAP" > /dev/null
 wait "$GENERATOR_PID" || { cat "$RUN/generate.err" >&2; GENERATOR_PID=""; fail "the generator failed"; }
@@ -278,7 +327,8 @@ echo "the scorer counts $counted labelled alerts; nelbo_alert_precision $scorer_
 step "metrics"
 echo "scorer metrics:  http://127.0.0.1:$METRICS_PORT/metrics   health: /healthz   readiness: /readyz"
 curl -s --max-time 2 "http://127.0.0.1:$METRICS_PORT/metrics" \
-  | grep -E '^nelbo_(records_in_total|records_scored_total|alerts_total|records_dead_lettered_total|model_info)' | sed 's/^/  /' || true
+  | grep -E '^nelbo_(records_in_total|records_scored_total|alerts_total|records_dead_lettered_total|model_info|schema_registry_requests_total)' \
+  | sed 's/^/  /' || true
 echo "Prometheus config and alert rules: deploy/prometheus/   Grafana dashboard: deploy/grafana/"
 echo "the full stack (Kafka, scorer, Prometheus, Grafana) in containers: deploy/compose/compose.yaml"
 

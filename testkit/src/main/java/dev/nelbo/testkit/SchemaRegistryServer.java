@@ -71,7 +71,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
             final int appPort = port == 0 ? freePort() : port;
             final Path dir = Files.createTempDirectory("schema-registry");
             final Path config = dir.resolve("registry.yaml");
-            Files.writeString(config, config(appPort, dir.resolve("jars")), StandardCharsets.UTF_8);
+            Files.writeString(config, config(Path.of(classpathFile), appPort, dir.resolve("jars")), StandardCharsets.UTF_8);
             final Path java = Path.of(System.getProperty("java.home"), "bin", "java");
             final Process process = new ProcessBuilder(List.of(java.toString(), "-Xmx256m", "-XX:+UseSerialGC",
                     "-XX:TieredStopAtLevel=1", "-cp", Files.readString(Path.of(classpathFile)).strip(),
@@ -85,39 +85,11 @@ public final class SchemaRegistryServer implements AutoCloseable {
         }
     }
 
-    private static String config(final int port, final Path jars) {
-        return """
-                modules:
-                  - name: schema-registry
-                    className: com.hortonworks.registries.schemaregistry.webservice.SchemaRegistryModule
-                    config:
-                      schemaProviders:
-                        - providerClass: "com.hortonworks.registries.schemaregistry.avro.AvroSchemaProvider"
-                          defaultSerializerClass: "com.hortonworks.registries.schemaregistry.serdes.avro.AvroSnapshotSerializer"
-                          defaultDeserializerClass: "com.hortonworks.registries.schemaregistry.serdes.avro.AvroSnapshotDeserializer"
-                      schemaCacheSize: 1000
-                      schemaCacheExpiryInterval: 3600
-                fileStorageConfiguration:
-                  className: "com.hortonworks.registries.common.util.LocalFileSystemStorage"
-                  properties:
-                    directory: "%s"
-                storageProviderConfiguration:
-                  providerClass: "com.hortonworks.registries.storage.impl.memory.InMemoryStorageManager"
-                swagger:
-                  resourcePackage: com.hortonworks.registries.schemaregistry.webservice
-                enableCors: false
-                server:
-                  applicationConnectors:
-                    - type: http
-                      bindHost: 127.0.0.1
-                      port: %d
-                  adminConnectors:
-                    - type: http
-                      bindHost: 127.0.0.1
-                      port: 0
-                logging:
-                  level: WARN
-                """.formatted(jars, port);
+    /** The registry's configuration: the module's template ({@code schema-registry-server/registry.yaml}) filled in. */
+    private static String config(final Path classpathFile, final int port, final Path jars) throws IOException {
+        final Path template = classpathFile.toAbsolutePath().getParent().getParent().resolve("registry.yaml");
+        return Files.readString(template, StandardCharsets.UTF_8).replace("@PORT@", Integer.toString(port))
+                .replace("@JARS@", jars.toString());
     }
 
     private static int freePort() throws IOException {

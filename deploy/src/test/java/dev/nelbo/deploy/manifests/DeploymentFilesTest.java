@@ -62,9 +62,10 @@ class DeploymentFilesTest {
         return props;
     }
 
+    /** @return a Kubernetes container's {@code env} list, or a compose service's {@code environment} map */
     private static Map<String, String> env(final JsonNode container) {
         final Map<String, String> env = new LinkedHashMap<>();
-        final JsonNode list = container.path("env");
+        final JsonNode list = container.has("env") ? container.path("env") : container.path("environment");
         if (list.isArray()) {
             list.forEach(e -> env.put(e.path("name").asText(), e.has("value") ? e.path("value").asText() : ScorerSettings.FROM_SECRET));
         } else {
@@ -126,7 +127,44 @@ class DeploymentFilesTest {
         final JsonNode composeBridge = yaml("compose/compose.yaml").path("services").path("alert-bridge");
         problems.addAll(ScorerSettings.problems("compose scorer.properties + alert-bridge environment", composeProps,
                 env(composeBridge)));
+        // compose.avro.yaml is layered on compose.yaml: its scorer environment adds to the base one
+        final Map<String, String> avroScorer = new java.util.TreeMap<>(env(composeScorer));
+        avroScorer.putAll(env(yaml("compose/compose.avro.yaml").path("services").path("scorer")));
+        problems.addAll(ScorerSettings.problems("compose scorer.properties + scorer environment with compose.avro.yaml",
+                composeProps, avroScorer));
         assertEquals(List.of(), problems);
+    }
+
+    @Test
+    void the_avro_layers_mount_the_schema_the_generator_writes_and_the_demo_spec_reads() throws IOException {
+        final JsonNode services = yaml("compose/compose.avro.yaml").path("services");
+        assertTrue(services.has("schema-registry"), "the layer brings a registry");
+        final String url = env(services.path("scorer")).get("NELBO_INPUT_SCHEMA_REGISTRY_URL");
+        assertTrue(url.startsWith("http://schema-registry:"), url);
+        for (final String reader : List.of("scorer", "first-model")) {
+            final Map<String, String> e = env(services.path(reader));
+            assertEquals("avro", e.get("NELBO_INPUT_FORMAT"), reader);
+            assertEquals(url, e.get("NELBO_INPUT_SCHEMA_REGISTRY_URL"), reader);
+        }
+        final List<String> generator = new ArrayList<>();
+        services.path("generator").path("command").forEach(a -> generator.add(a.asText()));
+        assertEquals(url, generator.get(generator.indexOf("--schema-registry-url") + 1));
+        final String schema = generator.get(generator.indexOf("--avro-schema") + 1);
+        for (final String service : List.of("scorer", "first-model", "generator")) {
+            final List<String> mounts = new ArrayList<>();
+            services.path(service).path("volumes").forEach(v -> mounts.add(v.asText()));
+            assertTrue(mounts.stream().anyMatch(m -> m.split(":")[1].equals(schema)
+                    && Files.isRegularFile(DeployFiles.resolve("compose").resolve(m.split(":")[0]).normalize())), service + ": " + mounts);
+        }
+        // the Kubernetes Avro overlay mounts its own copy (users replace it with their events' schema): here, the same
+        assertEquals(Files.readString(DeployFiles.resolve("demo/events.avsc")),
+                Files.readString(DeployFiles.resolve("k8s/overlays/avro-registry/events.avsc")));
+        // the demo's spec can be served from the schema (the scorer refuses a model whose paths the schema lacks)
+        final dev.nelbo.schemas.spec.FeatureSpec spec = dev.nelbo.schemas.json.Json.DOCUMENTS.readValue(
+                DeployFiles.resolve("demo/feature-spec.json").toFile(), dev.nelbo.schemas.spec.FeatureSpec.class);
+        dev.nelbo.schemas.event.AvroEventReader.format(dev.nelbo.schemas.event.AvroEventReader.parseSchema(
+                Files.readString(DeployFiles.resolve("demo/events.avsc"), StandardCharsets.UTF_8)))
+                .parser(spec, dev.nelbo.schemas.event.DecodeLimits.defaults());
     }
 
     @Test

@@ -27,8 +27,13 @@ final class ScorerSettings {
 
     /** Stands in for values Kubernetes injects from a Secret (valueFrom): only their keys are checked. */
     static final String FROM_SECRET = "<valueFrom>";
-    /** Settings whose value is a file mounted in the container: the name is checked here (with a stand-in), the file only there. */
-    private static final java.util.Set<String> IN_CONTAINER_FILES = java.util.Set.of("nelbo.bundle.trusted.keys");
+    /**
+     * Settings whose value is a file mounted in the container: the name is checked here with a stand-in of the right
+     * kind (a key as PEM text; the demo's events schema, which the Avro overlay mounts a copy of), the file only there.
+     */
+    private static final Map<String, java.util.function.Supplier<String>> IN_CONTAINER_FILES = Map.of(
+            "nelbo.bundle.trusted.keys", () -> BundleSignature.pem(BundleSignature.generate().getPublic()),
+            "nelbo.input.avro.schema", () -> dev.nelbo.deploy.DeployFiles.resolve("demo/events.avsc").toString());
 
     private ScorerSettings() {
     }
@@ -75,9 +80,9 @@ final class ScorerSettings {
                     : keyProblem(key);
             if (problem != null) {
                 problems.add(where + ": environment variable " + name + " maps to " + problem);
-            } else if (IN_CONTAINER_FILES.contains(key)) {
-                // a key of the right kind stands in for the mounted file, so the settings that need one load too
-                checkedEnv.put(name, BundleSignature.pem(BundleSignature.generate().getPublic()));
+            } else if (IN_CONTAINER_FILES.containsKey(key)) {
+                // a value of the right kind stands in for the mounted file, so the settings that need one load too
+                checkedEnv.put(name, IN_CONTAINER_FILES.get(key).get());
             } else if (!FROM_SECRET.equals(env.get(name))) {
                 checkedEnv.put(name, env.get(name));
             }

@@ -1,15 +1,15 @@
 package dev.nelbo.scorer.config;
 
-import dev.nelbo.scorer.alertmanager.AlertmanagerSettings;
+import dev.nelbo.contract.settings.SettingSources;
+import dev.nelbo.contract.settings.Settings;
+import dev.nelbo.registry.InputSetting;
 import dev.nelbo.schemas.bundle.BundleSignature;
 import dev.nelbo.schemas.bundle.BundleTrust;
 import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.event.EventFormat;
-import dev.nelbo.schemas.event.InputSetting;
 import dev.nelbo.schemas.state.BoundedKeyedStore;
+import dev.nelbo.scorer.alertmanager.AlertmanagerSettings;
 import dev.nelbo.scorer.model.ModelPolicy;
-import dev.nelbo.contract.settings.SettingSources;
-import dev.nelbo.contract.settings.Settings;
 import dev.nelbo.scorer.pipeline.PipelineSettings;
 
 import org.apache.kafka.clients.admin.AdminClientConfig;

@@ -2,8 +2,8 @@ package dev.nelbo.scorer.config;
 
 import dev.nelbo.contract.TopicNames;
 import dev.nelbo.contract.settings.Setting;
-import dev.nelbo.schemas.event.InputSetting;
 import dev.nelbo.engine.EngineOptions;
+import dev.nelbo.registry.InputSetting;
 import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.scorer.model.ModelPolicy;
 import dev.nelbo.scorer.pipeline.PipelineSettings;

@@ -1,10 +1,10 @@
 package dev.nelbo.trainer.retrain;
 
-import dev.nelbo.schemas.bundle.BundleSignature;
 import dev.nelbo.contract.settings.SettingSources;
 import dev.nelbo.contract.settings.Settings;
+import dev.nelbo.registry.InputSetting;
+import dev.nelbo.schemas.bundle.BundleSignature;
 import dev.nelbo.schemas.event.EventFormat;
-import dev.nelbo.schemas.event.InputSetting;
 
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;

@@ -3,7 +3,7 @@ package dev.nelbo.trainer.retrain;
 import dev.nelbo.contract.TopicNames;
 import dev.nelbo.contract.settings.Setting;
 import dev.nelbo.contract.settings.Settings;
-import dev.nelbo.schemas.event.InputSetting;
+import dev.nelbo.registry.InputSetting;
 
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Range;

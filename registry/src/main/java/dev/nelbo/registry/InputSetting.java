@@ -1,7 +1,12 @@
-package dev.nelbo.schemas.event;
+package dev.nelbo.registry;
 
 import dev.nelbo.contract.settings.Setting;
 import dev.nelbo.contract.settings.Settings;
+import dev.nelbo.schemas.event.AvroEventReader;
+import dev.nelbo.schemas.event.ConfluentAvroFormat;
+import dev.nelbo.schemas.event.EventFormat;
+import dev.nelbo.schemas.event.ProtobufEventReader;
+import dev.nelbo.schemas.event.SchemaRegistryClient;
 import org.apache.avro.Schema;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -20,8 +25,8 @@ import java.util.Optional;
 
 /**
  * The settings of the events' wire format ({@code nelbo.input.*}), declared once for every reader of the events topic:
- * the scorer, and the retrain job that trains on the same topic. {@link #eventFormat} makes the {@link EventFormat}
- * they name.
+ * the scorer, and the retrain job that trains on the same topic (here, the module both use, since schemas stays free of
+ * Kafka and its settings). {@link #eventFormat} makes the {@link EventFormat} they name.
  */
 public enum InputSetting {
     FORMAT(Setting.of("nelbo.input.format", Type.STRING, "json",

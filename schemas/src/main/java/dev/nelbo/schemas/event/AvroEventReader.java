@@ -350,8 +350,8 @@ public final class AvroEventReader implements EventParser {
     }
 
     /**
-     * @param record a record as Avro's generic reader gives it (from an Avro container file, say), read with the
-     *               logical-type conversions of {@link #model()} or without them (then as their underlying types)
+     * @param record a record as Avro's generic reader gives it, with this reader's logical-type conversions or without
+     *               them (then as their underlying types)
      * @return it as the JSON event it is a twin of, with the conversions of the class comment
      */
     public static byte[] toJson(final Object record) {
@@ -364,9 +364,51 @@ public final class AvroEventReader implements EventParser {
         return out.toByteArray();
     }
 
-    /** @return Avro's generic data model with the logical-type conversions this reader applies */
-    public static GenericData model() {
-        return MODEL;
+    /**
+     * An Avro object container file (its schema in its header, as {@code avro-tools} and most exporters write it) read
+     * as JSON Lines: one record per line, each the JSON event it is a twin of ({@link #toJson(Object)}), streamed, so
+     * the trainer and the offline scorer read it as they read a {@code .jsonl} file.
+     *
+     * @param file the container file
+     * @return its records as lines (closing it closes the file)
+     * @throws IllegalArgumentException when the file is not an Avro container file
+     */
+    public static java.io.BufferedReader jsonLines(final java.nio.file.Path file) {
+        final org.apache.avro.file.DataFileReader<Object> records;
+        try {
+            records = new org.apache.avro.file.DataFileReader<>(file.toFile(), new GenericDatumReader<>(null, null, MODEL));
+        } catch (final IOException e) {
+            throw new IllegalArgumentException("data file " + file + " is not an Avro container file: " + e.getMessage(), e);
+        }
+        return new java.io.BufferedReader(new java.io.Reader() {
+            private char[] line = new char[0];
+            private int at;
+
+            @Override
+            public int read(final char[] buf, final int off, final int len) throws IOException {
+                if (at == line.length) {
+                    if (!records.hasNext()) {
+                        return -1;
+                    }
+                    try {
+                        line = (new String(toJson(records.next()), java.nio.charset.StandardCharsets.UTF_8) + "\n")
+                                .toCharArray();
+                    } catch (final RuntimeException e) {
+                        throw new IOException("record of " + file + " cannot be read: " + e.getMessage(), e);
+                    }
+                    at = 0;
+                }
+                final int n = Math.min(len, line.length - at);
+                System.arraycopy(line, at, buf, off, n);
+                at += n;
+                return n;
+            }
+
+            @Override
+            public void close() throws IOException {
+                records.close();
+            }
+        });
     }
 
     private static void json(final Object v, final com.fasterxml.jackson.core.JsonGenerator g) throws IOException {

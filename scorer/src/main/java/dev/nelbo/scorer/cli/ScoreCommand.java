@@ -23,7 +23,7 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model bundle directory.")
     private Path model;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Input file (.csv with header, or JSONL).")
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Input file (.csv with header, JSONL, or .avro: an Avro container file, each record read as its JSON twin).")
     private Path data;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output file of score records (JSONL).")

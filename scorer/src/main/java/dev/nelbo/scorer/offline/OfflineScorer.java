@@ -7,6 +7,7 @@ import dev.nelbo.engine.ScoringResults;
 import dev.nelbo.schemas.bundle.ModelBundle;
 import dev.nelbo.schemas.encoding.CsvLine;
 import dev.nelbo.schemas.encoding.EncodingException;
+import dev.nelbo.schemas.event.AvroEventReader;
 import dev.nelbo.schemas.event.CsvEventReader;
 import dev.nelbo.schemas.event.DecodeLimits;
 import dev.nelbo.schemas.event.DecodedEvent;
@@ -79,10 +80,13 @@ public final class OfflineScorer {
         if (bundle.manifest().calibration() == null) {
             throw new IllegalArgumentException("model " + bundle.version() + " has no calibration (threshold); calibrate it first");
         }
-        final boolean csv = data.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv");
+        final String name = data.getFileName().toString().toLowerCase(Locale.ROOT);
+        final boolean csv = name.endsWith(".csv");
         try (ScoringEngine engine = ScoringEngine.open(bundle, EngineOptions.defaults().withSamples(samples)
                 .withDevice(device, false).withMaxBatch(batch));
-             BufferedReader in = Files.newBufferedReader(data, StandardCharsets.UTF_8);
+             // an Avro container file is read as the JSON events its records are twins of
+             BufferedReader in = name.endsWith(".avro") ? AvroEventReader.jsonLines(data)
+                     : Files.newBufferedReader(data, StandardCharsets.UTF_8);
              OutputStream scores = Files.newOutputStream(out);
              OutputStream errorLines = Files.newOutputStream(errors)) {
             final Run run = new Run(bundle, engine, data.toString(), scores, errorLines);

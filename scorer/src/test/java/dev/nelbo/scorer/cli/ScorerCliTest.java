@@ -73,6 +73,46 @@ class ScorerCliTest {
     }
 
     @Test
+    void an_avro_container_file_scores_as_its_json_twins() throws Exception {
+        ScorerFixtures.writeModel(dir.resolve("model"), 1);
+        final Path avro = dir.resolve("events.avro");
+        final List<String> twins = new ArrayList<>();
+        try (org.apache.avro.file.DataFileWriter<org.apache.avro.generic.GenericRecord> w = new org.apache.avro.file.DataFileWriter<>(
+                new org.apache.avro.generic.GenericDatumWriter<org.apache.avro.generic.GenericRecord>(
+                        dev.nelbo.schemas.testing.TestAvro.SCHEMA))) {
+            w.create(dev.nelbo.schemas.testing.TestAvro.SCHEMA, avro.toFile());
+            for (int i = 0; i < 300; i++) {
+                final com.fasterxml.jackson.databind.node.ObjectNode e = dev.nelbo.schemas.testing.TestData.event(
+                        new java.util.Random(i), i);
+                if (i % 50 == 7) {
+                    e.put("bytes", 1e9);
+                }
+                w.append(dev.nelbo.schemas.testing.TestAvro.record(e));
+                twins.add(e.toString());
+            }
+        }
+        final Path jsonl = Files.write(dir.resolve("twins.jsonl"), twins);
+        final List<List<String>> outputs = new ArrayList<>();
+        for (final Path data : List.of(avro, jsonl)) {
+            final Path scores = dir.resolve("scores-" + data.getFileName() + ".jsonl");
+            assertEquals(0, run("score", "--model", dir.resolve("model").toString(), "--data", data.toString(), "--out",
+                    scores.toString()), err.toString());
+            final List<String> written = new ArrayList<>();
+            for (final String line : Files.readAllLines(scores)) {
+                final com.fasterxml.jackson.databind.node.ObjectNode s = (com.fasterxml.jackson.databind.node.ObjectNode)
+                        ScorerFixtures.parse(line.getBytes(StandardCharsets.UTF_8));
+                ((com.fasterxml.jackson.databind.node.ObjectNode) s.get("source")).remove("file");
+                written.add(s.toString());
+            }
+            outputs.add(written);
+        }
+        assertEquals(300, outputs.get(0).size());
+        // every record's score, flag, contributions, key, time and record number as its JSON twin's line
+        assertEquals(outputs.get(1), outputs.get(0));
+        assertTrue(outputs.get(0).stream().anyMatch(l -> l.contains("\"anomaly\":true")), "the planted outliers flag");
+    }
+
+    @Test
     void should_score_jsonl_in_input_order_and_list_unencodable_lines_with_their_reason() throws Exception {
         final String version = ScorerFixtures.writeModel(dir.resolve("model"), 1);
         final List<String> lines = new ArrayList<>();

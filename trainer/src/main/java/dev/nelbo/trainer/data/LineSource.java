@@ -289,37 +289,7 @@ abstract class LineSource {
 
         @Override
         BufferedReader reader() {
-            final org.apache.avro.file.DataFileReader<Object> records;
-            try {
-                records = new org.apache.avro.file.DataFileReader<>(file.toFile(),
-                        new org.apache.avro.generic.GenericDatumReader<>(null, null, AvroEventReader.model()));
-            } catch (final IOException e) {
-                throw new IllegalArgumentException("data file " + file + " is not an Avro container file: " + e.getMessage(), e);
-            }
-            return new BufferedReader(new java.io.Reader() {
-                private char[] line = new char[0];
-                private int at;
-
-                @Override
-                public int read(final char[] buf, final int off, final int len) throws IOException {
-                    if (at == line.length) {
-                        if (!records.hasNext()) {
-                            return -1;
-                        }
-                        line = (new String(AvroEventReader.toJson(records.next()), StandardCharsets.UTF_8) + "\n").toCharArray();
-                        at = 0;
-                    }
-                    final int n = Math.min(len, line.length - at);
-                    System.arraycopy(line, at, buf, off, n);
-                    at += n;
-                    return n;
-                }
-
-                @Override
-                public void close() throws IOException {
-                    records.close();
-                }
-            });
+            return AvroEventReader.jsonLines(file);
         }
     }
 }

@@ -76,7 +76,7 @@ public final class AvroEventReader implements EventParser {
         private Object reuse;
 
         State(final Schema writer, final Schema reader) {
-            this.reader = new GenericDatumReader<>(writer, reader, MODEL);
+            this.reader = datumReader(writer, reader);
         }
     }
 
@@ -106,13 +106,15 @@ public final class AvroEventReader implements EventParser {
                 return new AvroEventReader(schema, schema, spec, limits);
             }
 
+            private final GenericDatumReader<Object> whole = datumReader(schema, schema);
+
             @Override
             public byte[] toJson(final byte[] value) {
                 if (value == null || value.length == 0) {
                     throw new EncodingException(FailureReason.MALFORMED, null, "empty record: expected an Avro "
                             + schema.getFullName());
                 }
-                return AvroEventReader.toJson(schema, schema, value, 0);
+                return AvroEventReader.toJson(whole, value, 0);
             }
 
             @Override
@@ -170,22 +172,8 @@ public final class AvroEventReader implements EventParser {
      */
     void readFrom(final byte[] bytes, final int offset, final EventFields into) {
         final State s = state.get();
-        final Object record;
-        try {
-            s.decoder = DecoderFactory.get().binaryDecoder(bytes, offset, bytes.length - offset, s.decoder);
-            record = s.reader.read(s.reuse, s.decoder);
-            if (!s.decoder.isEnd()) {
-                throw new EncodingException(FailureReason.MALFORMED, null, "not an Avro " + schema.getFullName()
-                        + ": bytes left after the record");
-            }
-        } catch (final EncodingException e) {
-            throw e;
-        } catch (final IOException | RuntimeException e) {
-            // truncated (EOF), an out-of-range union or enum index, a forged length (Avro's SystemLimitException), a
-            // string that is not UTF-8: the bytes are not a record of this schema
-            throw new EncodingException(FailureReason.MALFORMED, null, "not an Avro " + schema.getFullName() + ": "
-                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
-        }
+        s.decoder = DecoderFactory.get().binaryDecoder(bytes, offset, bytes.length - offset, s.decoder);
+        final Object record = decode(s.reader, s.decoder, s.reuse);
         s.reuse = record;
         for (int slot = 0; slot < slots.paths.length; slot++) {
             if (slots.paths[slot] != null) {
@@ -320,33 +308,55 @@ public final class AvroEventReader implements EventParser {
     }
 
     /**
+     * @param writer the schema records are written with
+     * @param reader the schema they are read as
+     * @return Avro's reader of the one resolved to the other, with this reader's logical-type conversions; shareable
+     *         between threads (Avro keeps its resolvers per thread)
+     */
+    static GenericDatumReader<Object> datumReader(final Schema writer, final Schema reader) {
+        return new GenericDatumReader<>(writer, reader, MODEL);
+    }
+
+    /**
+     * Reads one record that ends where the decoder's bytes end.
+     *
+     * @return the record
+     * @throws EncodingException ({@code malformed}) when the bytes are not one record of the writer schema
+     */
+    private static Object decode(final GenericDatumReader<Object> datumReader, final BinaryDecoder decoder,
+                                 final Object reuse) {
+        final String schema = datumReader.getExpected().getFullName();
+        try {
+            final Object record = datumReader.read(reuse, decoder);
+            if (!decoder.isEnd()) {
+                throw new EncodingException(FailureReason.MALFORMED, null, "not an Avro " + schema
+                        + ": bytes left after the record");
+            }
+            return record;
+        } catch (final EncodingException e) {
+            throw e;
+        } catch (final IOException | RuntimeException e) {
+            // truncated (EOF), an out-of-range union or enum index, a forged length (Avro's SystemLimitException), a
+            // string that is not UTF-8: the bytes are not a record of this schema
+            throw new EncodingException(FailureReason.MALFORMED, null, "not an Avro " + schema + ": "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+        }
+    }
+
+    /**
      * Reads the record that starts at {@code offset} and writes it whole as the JSON event it is a twin of (every
      * field, with the conversions of the class comment; {@code bytes} and {@code fixed} as {@code {"bytes": length}}),
      * so the trainer, which reads JSON, can learn from Avro events.
      *
-     * @param writer the schema the record was written with
-     * @param reader the schema to resolve it to
-     * @param bytes  the record value
-     * @param offset where the Avro record starts
+     * @param datumReader the record's writer schema resolved to the reader schema ({@link #datumReader})
+     * @param bytes       the record value
+     * @param offset      where the Avro record starts
      * @return the JSON document's bytes
      * @throws EncodingException ({@code malformed}) when the bytes are not a record of the writer schema
      */
-    static byte[] toJson(final Schema writer, final Schema reader, final byte[] bytes, final int offset) {
-        final Object record;
-        try {
-            final BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, offset, bytes.length - offset, null);
-            record = new GenericDatumReader<>(writer, reader, MODEL).read(null, decoder);
-            if (!decoder.isEnd()) {
-                throw new EncodingException(FailureReason.MALFORMED, null, "not an Avro " + reader.getFullName()
-                        + ": bytes left after the record");
-            }
-        } catch (final EncodingException e) {
-            throw e;
-        } catch (final IOException | RuntimeException e) {
-            throw new EncodingException(FailureReason.MALFORMED, null, "not an Avro " + reader.getFullName() + ": "
-                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
-        }
-        return toJson(record);
+    static byte[] toJson(final GenericDatumReader<Object> datumReader, final byte[] bytes, final int offset) {
+        return toJson(decode(datumReader, DecoderFactory.get().binaryDecoder(bytes, offset, bytes.length - offset, null),
+                null));
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.nelbo.schemas.encoding.FailureReason;
 import dev.nelbo.schemas.spec.FeatureSpec;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.generic.GenericDatumReader;
 
 import java.time.Duration;
 import java.util.Map;
@@ -42,8 +43,12 @@ public final class ConfluentAvroFormat implements EventFormat {
     private static final long FIRST_BACKOFF_NANOS = Duration.ofMillis(100).toNanos();
     private static final long MAX_BACKOFF_NANOS = Duration.ofSeconds(2).toNanos();
 
-    /** A writer schema, or why records of that id cannot be read. */
-    private record Writer(Schema schema, FailureReason failure, String detail, long expiresNanos) {
+    /**
+     * A writer schema with Avro's reader of it resolved to the reader schema (for {@link #toJson}), or why records of
+     * that id cannot be read.
+     */
+    private record Writer(Schema schema, GenericDatumReader<Object> resolved, FailureReason failure, String detail,
+                          long expiresNanos) {
         boolean live(final long now) {
             return failure != FailureReason.UNKNOWN_SCHEMA || now - expiresNanos < 0;
         }
@@ -103,7 +108,7 @@ public final class ConfluentAvroFormat implements EventFormat {
     @Override
     public byte[] toJson(final byte[] value) {
         final int id = frameId(value);
-        return AvroEventReader.toJson(writer(id), reader, value, HEADER_BYTES);
+        return AvroEventReader.toJson(writer(id).resolved(), value, HEADER_BYTES);
     }
 
     /**
@@ -151,8 +156,7 @@ public final class ConfluentAvroFormat implements EventFormat {
             final int id = frameId(bytes);
             AvroEventReader r = byId.get(id);
             if (r == null) {
-                final Schema writer = writer(id);
-                r = new AvroEventReader(writer, reader, spec, limits);
+                r = new AvroEventReader(writer(id).schema(), reader, spec, limits);
                 if (byId.size() < maxSchemas) {
                     byId.putIfAbsent(id, r);
                 }
@@ -161,12 +165,15 @@ public final class ConfluentAvroFormat implements EventFormat {
         }
     }
 
-    /** @return the writer schema of an id, from the cache or the registry */
-    private Schema writer(final int id) {
+    /**
+     * @return the writer schema of an id, from the cache or the registry
+     * @throws EncodingException with the reason records of that id cannot be read
+     */
+    private Writer writer(final int id) {
         final long now = clock.getAsLong();
         final Writer known = writers.get(id);
         if (known != null && known.live(now)) {
-            return schemaOrThrow(known, id);
+            return readableOrThrow(known, id);
         }
         if (now - failFastUntil < 0) {
             throw unavailable(id, "the schema registry did not answer a moment ago; ids not seen before are not looked"
@@ -174,19 +181,20 @@ public final class ConfluentAvroFormat implements EventFormat {
         }
         final Writer fetched = fetch(id);
         if (writers.size() >= maxSchemas) {
-            writers.values().removeIf(w -> !w.live(now) || w.failure == FailureReason.UNKNOWN_SCHEMA);
+            // the unknown ids go first: they are the ones a flood of forged ids fills the cache with
+            writers.values().removeIf(w -> w.failure == FailureReason.UNKNOWN_SCHEMA);
         }
         if (writers.size() < maxSchemas) {
             writers.put(id, fetched);
         }
-        return schemaOrThrow(fetched, id);
+        return readableOrThrow(fetched, id);
     }
 
-    private static Schema schemaOrThrow(final Writer w, final int id) {
+    private static Writer readableOrThrow(final Writer w, final int id) {
         if (w.failure != null) {
             throw new EncodingException(w.failure, null, "schema id " + Integer.toUnsignedString(id) + ": " + w.detail);
         }
-        return w.schema;
+        return w;
     }
 
     private Writer fetch(final int id) {
@@ -196,7 +204,7 @@ public final class ConfluentAvroFormat implements EventFormat {
             try {
                 return resolve(registry.byId(id));
             } catch (final SchemaRegistryClient.NotFoundException e) {
-                return new Writer(null, FailureReason.UNKNOWN_SCHEMA, "not in the schema registry",
+                return new Writer(null, null, FailureReason.UNKNOWN_SCHEMA, "not in the schema registry",
                         clock.getAsLong() + UNKNOWN_TTL.toNanos());
             } catch (final SchemaRegistryClient.UnavailableException e) {
                 final long waited = clock.getAsLong() - start;
@@ -242,7 +250,7 @@ public final class ConfluentAvroFormat implements EventFormat {
                     .map(i -> i.getType() + " at '" + fieldPath(reader, i.getLocation()) + "' (" + i.getMessage() + ")")
                     .limit(3).toList());
         }
-        return new Writer(writer, null, null, 0);
+        return new Writer(writer, AvroEventReader.datumReader(writer, reader), null, null, 0);
     }
 
     /** @return Avro's JSON-pointer location of an incompatibility ({@code /fields/5/type}) as field names */
@@ -266,6 +274,6 @@ public final class ConfluentAvroFormat implements EventFormat {
     }
 
     private static Writer incompatible(final String detail) {
-        return new Writer(null, FailureReason.INCOMPATIBLE_SCHEMA, detail, 0);
+        return new Writer(null, null, FailureReason.INCOMPATIBLE_SCHEMA, detail, 0);
     }
 }

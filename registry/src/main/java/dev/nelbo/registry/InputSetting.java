@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 
@@ -107,7 +106,7 @@ public enum InputSetting {
      */
     public static EventFormat eventFormat(final Settings settings, final String eventsTopic) {
         final String format = settings.text(FORMAT.key()).orElse("json");
-        final List<URI> registryUrls = urls(settings, SCHEMA_REGISTRY_URL);
+        final List<URI> registryUrls = settings.urls(SCHEMA_REGISTRY_URL.key());
         if (!registryUrls.isEmpty() && !"avro".equalsIgnoreCase(format)) {
             throw new IllegalArgumentException("setting 'nelbo.input.schema.registry.url' is for nelbo.input.format=avro;"
                     + " " + format + " events are not read through a schema registry");
@@ -160,7 +159,7 @@ public enum InputSetting {
     private static EventFormat registryAvro(final Settings settings, final List<URI> urls, final String eventsTopic) {
         final SchemaRegistryClient client = new SchemaRegistryClient(urls,
                 Duration.ofMillis(settings.value(SCHEMA_REGISTRY_TIMEOUT_MS.key(), Long.class)),
-                basicAuthorization(settings, SCHEMA_REGISTRY_USERNAME.key(), SCHEMA_REGISTRY_PASSWORD.key()));
+                settings.basicAuthorization(SCHEMA_REGISTRY_USERNAME.key(), SCHEMA_REGISTRY_PASSWORD.key()));
         final Optional<String> file = settings.text(AVRO_SCHEMA.key());
         final Schema reader;
         final String from;
@@ -187,40 +186,5 @@ public enum InputSetting {
         } catch (final IllegalArgumentException e) {
             throw new IllegalArgumentException("the reader schema, " + from + ", is " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * @param settings parsed settings
-     * @param key      a list of URLs
-     * @return them, without trailing slashes
-     */
-    public static List<URI> urls(final Settings settings, final InputSetting key) {
-        return urls(settings, key.key());
-    }
-
-    /**
-     * @param settings parsed settings
-     * @param key      a declared list-of-URLs setting
-     * @return them, without trailing slashes
-     */
-    public static List<URI> urls(final Settings settings, final String key) {
-        return settings.value(key, List.class).stream().map(u -> URI.create(u.toString().replaceAll("/+$", ""))).toList();
-    }
-
-    /**
-     * @param settings    parsed settings
-     * @param userKey     a user setting
-     * @param passwordKey its password setting
-     * @return the basic-auth header's value, if set (both or neither)
-     * @throws IllegalArgumentException when only one is set
-     */
-    public static Optional<String> basicAuthorization(final Settings settings, final String userKey, final String passwordKey) {
-        final Optional<String> user = settings.text(userKey);
-        final Optional<String> password = settings.text(passwordKey);
-        if (user.isPresent() != password.isPresent()) {
-            throw new IllegalArgumentException("set both '" + userKey + "' and '" + passwordKey + "', or neither");
-        }
-        return user.map(u -> "Basic " + Base64.getEncoder().encodeToString((u + ":" + password.orElseThrow())
-                .getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -116,6 +116,40 @@ public final class Settings {
         }
     }
 
+    /**
+     * @param key a declared list of URLs (an Alertmanager's, a schema registry's)
+     * @return them, without trailing slashes
+     */
+    public java.util.List<java.net.URI> urls(final String key) {
+        return value(key, java.util.List.class).stream()
+                .map(u -> java.net.URI.create(u.toString().replaceAll("/+$", ""))).toList();
+    }
+
+    /**
+     * @param userKey     a declared user setting
+     * @param passwordKey its password setting
+     * @return the {@code Authorization} header's value for them, if set
+     * @throws IllegalArgumentException when only one of the two is set
+     */
+    public Optional<String> basicAuthorization(final String userKey, final String passwordKey) {
+        final Optional<String> user = text(userKey);
+        final Optional<String> password = text(passwordKey);
+        if (user.isPresent() != password.isPresent()) {
+            throw new IllegalArgumentException("set both '" + userKey + "' and '" + passwordKey + "', or neither");
+        }
+        return user.map(u -> basicHeader(u, password.orElseThrow()));
+    }
+
+    /**
+     * @param user     a user
+     * @param password its password
+     * @return the {@code Authorization} header's value of HTTP basic authentication
+     */
+    public static String basicHeader(final String user, final String password) {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     /** @return every setting given, by key, as given (trimmed): declared ones and those passed through */
     public Map<String, String> given() {
         return given;

@@ -1,6 +1,7 @@
 package dev.nelbo.deploy.cli;
 
 import dev.nelbo.deploy.kafka.AvroValues;
+import dev.nelbo.contract.settings.Settings;
 import dev.nelbo.deploy.kafka.CheckedProducer;
 import org.apache.avro.Schema;
 import picocli.CommandLine;
@@ -11,7 +12,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -53,7 +53,7 @@ final class AvroOutputOptions {
         final String user = System.getenv("NELBO_INPUT_SCHEMA_REGISTRY_BASIC_AUTH_USERNAME");
         final String password = System.getenv("NELBO_INPUT_SCHEMA_REGISTRY_BASIC_AUTH_PASSWORD");
         final Optional<String> authorization = user == null || password == null ? Optional.empty()
-                : Optional.of("Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
+                : Optional.of(Settings.basicHeader(user, password));
         final AvroValues avro = AvroValues.register(registryUrl, topic + "-value", schema, authorization);
         spec.commandLine().getErr().printf("writing Avro records of %s (schema id %d in %s)%n", schema.getFullName(), avro.id(),
                 registryUrl);

@@ -265,7 +265,7 @@ public final class ScorerConfig {
 
     /** @return what the Alertmanager bridge needs from the settings */
     public AlertmanagerSettings alertmanagerSettings() {
-        final List<java.net.URI> urls = InputSetting.urls(settings, ScorerKey.ALERTMANAGER_URL.key());
+        final List<java.net.URI> urls = settings.urls(ScorerKey.ALERTMANAGER_URL.key());
         final Map<String, String> labels = new TreeMap<>();
         for (final Object label : settings.value(ScorerKey.ALERTMANAGER_LABELS.key(), List.class)) {
             final String l = label.toString();
@@ -274,8 +274,7 @@ public final class ScorerConfig {
         final Optional<String> token = get(ScorerKey.ALERTMANAGER_BEARER_TOKEN);
         final Optional<String> basic;
         try {
-            basic = InputSetting.basicAuthorization(settings, ScorerKey.ALERTMANAGER_USERNAME.key(),
-                    ScorerKey.ALERTMANAGER_PASSWORD.key());
+            basic = settings.basicAuthorization(ScorerKey.ALERTMANAGER_USERNAME.key(), ScorerKey.ALERTMANAGER_PASSWORD.key());
         } catch (final IllegalArgumentException e) {
             throw new IllegalArgumentException("Alertmanager authentication: " + e.getMessage(), e);
         }

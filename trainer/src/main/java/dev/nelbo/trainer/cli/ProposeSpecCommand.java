@@ -102,8 +102,7 @@ final class ProposeSpecCommand implements Callable<Integer> {
         final String user = System.getenv("NELBO_INPUT_SCHEMA_REGISTRY_BASIC_AUTH_USERNAME");
         final String password = System.getenv("NELBO_INPUT_SCHEMA_REGISTRY_BASIC_AUTH_PASSWORD");
         final java.util.Optional<String> authorization = user == null || password == null ? java.util.Optional.empty()
-                : java.util.Optional.of("Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password)
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                : java.util.Optional.of(dev.nelbo.contract.settings.Settings.basicHeader(user, password));
         try {
             final SchemaRegistryClient.RegisteredSchema latest = new SchemaRegistryClient(List.of(registryUrl),
                     java.time.Duration.ofSeconds(10), authorization).latest(subject);

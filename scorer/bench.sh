@@ -5,7 +5,7 @@
 # ratio. Each app runs in a JVM of its own: the shipped jar (java -jar scorer/target/nelbo-scorer.jar run --config)
 # and the plain app, as users run them; --in-jvm true runs both in the benchmark's JVM instead.
 #
-# Usage: scorer/bench.sh [--events N] [--rounds R] [--history true] [--entity true] [--avro true] [--avro-registry true] [--protobuf true] [--partitions P] [--threads 1,2] [--latency-rate N|half] [--latency-warmup S] [--latency-seconds S] [--in-jvm true]
+# Usage: scorer/bench.sh [--events N] [--rounds R] [--history true] [--entity true] [--avro true] [--avro-registry true] [--protobuf true] [--before-jar JAR] [--partitions P] [--threads 1,2] [--latency-rate N|half] [--latency-warmup S] [--latency-seconds S] [--in-jvm true]
 # Env:   BENCH_KAFKA_PORT [29092], BENCH_KAFKA_CONTROLLER_PORT [29093] (a broker of its own, data in scorer/target/bench-kafka)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -105,7 +105,9 @@ import java.util.stream.Collectors;
  * reports its ratio to the scorer without), {@code --avro true}, {@code --avro-registry true} (Avro in the Confluent wire format through a real schema registry)
  * and {@code --protobuf true} (the same events also in
  * that format, on a topic of their own; each round also runs the scorer with {@code nelbo.input.format} set to it on
- * them and reports its ratio to the scorer on JSON) and {@code --broker-pid PID} (to report the broker's CPU per record too).
+ * them and reports its ratio to the scorer on JSON), {@code --before-jar JAR} (each round also runs that scorer jar,
+ * built from an earlier commit, on the same events and model, and reports its ratio to this one: a before/after from
+ * one run) and {@code --broker-pid PID} (to report the broker's CPU per record too).
  */
 public final class ScorerBenchmark {
 
@@ -213,6 +215,11 @@ public final class ScorerBenchmark {
             final Twin avro = avroTwin();
             twins.put(topic, (i, ts, v) -> dev.nelbo.schemas.testing.TestAvro.framed(id, avro.encode(i, ts, v)));
         }
+        if (a.containsKey("before-jar")) {
+            // the same events and model through the scorer jar of an earlier commit: a before/after from one run
+            variants.add(new Variant("before", "the jar of --before-jar (the same events and model)", new Setup(model.dir(),
+                    Map.of(), Path.of(a.get("before-jar"))), null, 0.0, new LinkedHashMap<>()));
+        }
         if (Boolean.parseBoolean(a.getOrDefault("protobuf", "false"))) {
             final String topic = b.topic("bench-protobuf-events", partitions);
             final Path descriptors = Files.write(b.work.resolve("bench-event.desc"), DescriptorProtos.FileDescriptorSet
@@ -314,8 +321,12 @@ public final class ScorerBenchmark {
      *
      * @param dir      its model bundle
      * @param settings settings beyond the benchmark's own (the input format)
+     * @param jar      the scorer jar it runs, or null for {@code --scorer-jar}
      */
-    private record Setup(Path dir, Map<String, String> settings) {
+    private record Setup(Path dir, Map<String, String> settings, Path jar) {
+        Setup(final Path dir, final Map<String, String> settings) {
+            this(dir, settings, null);
+        }
     }
 
     private static double median(final List<Double> values) {
@@ -434,7 +445,8 @@ public final class ScorerBenchmark {
             p.store(w, "benchmark scorer");
         }
         final List<String> command = new ArrayList<>(scorerJavaOpts);
-        command.addAll(List.of("-jar", scorerJar.toString(), "run", "--config", config.toString()));
+        command.addAll(List.of("-jar", (model.jar() != null ? model.jar() : scorerJar).toString(), "run", "--config",
+                config.toString()));
         return launch(appId, command);
     }
 
